@@ -1,0 +1,75 @@
+"""The user's enjoin.yaml, as frozen values. :mod:`enjoin.config` loads and validates it.
+
+Paths are absolute (resolved against the directory of the enjoin.yaml they came from).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedDecision:
+    """The agency's recorded answer to a question the order leaves open (e.g. may ``name`` be shared)."""
+
+    question: str  # "name", "daca", ... (ids of the case's open questions)
+    share: str  # "allowed" | "forbidden" (for a field) or the answer the question's vocabulary permits
+    basis: str  # the legal basis, required: a decision without one is not a decision
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    path: Path
+    account: str  # the 12-digit account id (short names already resolved)
+    parameters: dict[str, str] = field(default_factory=dict)
+    line: int = 0  # line in enjoin.yaml, for error messages
+
+
+@dataclass(frozen=True, slots=True)
+class ScpAttachment:
+    """A service (or resource) control policy file attached to accounts."""
+
+    path: Path
+    targets: tuple[str, ...]  # account ids
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    name: str
+    accounts: tuple[str, ...] = ()  # account ids: every principal in them belongs to the party
+    principals: tuple[str, ...] = ()  # ARN patterns with * and ?
+    identity_providers: tuple[str, ...] = ()  # SAML/OIDC provider ARN patterns
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What one store (or a set of objects, or a table) holds, as the agency declares it."""
+
+    resource: str  # ARN pattern (* and ?): "arn:aws:s3:::cms-tmsis-eligibility/*"
+    program: str
+    states: tuple[str, ...]  # two-letter codes; ("all",) for all
+    populations: tuple[str, ...]  # vocabulary populations; ("all",) for all
+    fields: tuple[str, ...]
+    columns: dict[str, tuple[str, ...]] | None = None  # table column -> fields
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path  # the enjoin.yaml itself
+    case: str  # a shipped case name, or the absolute path of a case file
+    as_of: _dt.date
+    region: str
+    accounts: dict[str, str]  # short name -> 12-digit id
+    templates: tuple[Template, ...]
+    scps: tuple[ScpAttachment, ...]
+    rcps: tuple[ScpAttachment, ...]
+    parties: tuple[Party, ...]
+    holdings: tuple[Holding, ...]
+    decisions: tuple[RecordedDecision, ...] = ()
+    image: str | None = None  # container backend image override
+    extra: dict[str, Any] = field(default_factory=dict)

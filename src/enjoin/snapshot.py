@@ -1,0 +1,192 @@
+"""A Snapshot: what an AWS organisation's accounts hold that bears on access, as plain data.
+
+The inventory produces it with read-only calls; reach consumes it. It saves to and loads from JSON
+so that a nightly run can keep it and two snapshots can be compared (drift). Policy documents are
+stored as parsed JSON objects (dicts), exactly as AWS returns them after URL-decoding.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from enjoin.errors import InventoryError
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPolicy:
+    """An inline policy: its name and document."""
+
+    name: str
+    document: Document
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """A managed policy (customer or AWS managed) with its default version's document."""
+
+    arn: str
+    name: str
+    document: Document
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    arn: str
+    name: str
+    account: str
+    user_id: str = ""  # AIDA... unique id, for aws:userid
+    path: str = "/"
+    tags: dict[str, str] = field(default_factory=dict)
+    inline_policies: tuple[NamedPolicy, ...] = ()
+    managed_policy_arns: tuple[str, ...] = ()
+    group_arns: tuple[str, ...] = ()
+    permissions_boundary_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    arn: str
+    name: str
+    account: str
+    path: str = "/"
+    inline_policies: tuple[NamedPolicy, ...] = ()
+    managed_policy_arns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Role:
+    arn: str
+    name: str
+    account: str
+    trust_policy: Document
+    role_id: str = ""  # AROA... unique id, for aws:userid of its sessions
+    path: str = "/"
+    tags: dict[str, str] = field(default_factory=dict)
+    inline_policies: tuple[NamedPolicy, ...] = ()
+    managed_policy_arns: tuple[str, ...] = ()
+    permissions_boundary_arn: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """An S3 bucket. ``arn`` is ``arn:aws:s3:::name``; objects are ``arn:aws:s3:::name/key``."""
+
+    arn: str
+    name: str
+    account: str
+    region: str
+    policy: Document | None = None
+    # Default encryption: "AES256", "aws:kms", "aws:kms:dsse" or None; and the key for the kms forms
+    # as the template or the API gave it (key id, key ARN or alias ARN).
+    sse_algorithm: str | None = None
+    kms_key_id: str | None = None
+    bucket_key_enabled: bool = False
+    public_access_block: dict[str, bool] | None = None
+    ownership: str | None = None  # ObjectOwnership, e.g. "BucketOwnerEnforced"
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A KMS key with its key policy and the aliases that point to it."""
+
+    arn: str
+    key_id: str
+    account: str
+    region: str
+    policy: Document
+    aliases: tuple[str, ...] = ()  # alias ARNs: arn:aws:kms:region:account:alias/name
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """SCPs and RCPs as they apply to each account: levels root first, account last."""
+
+    org_id: str | None = None
+    # account id -> levels -> policies at that level
+    scps: dict[str, tuple[tuple[Document, ...], ...]] = field(default_factory=dict)
+    rcps: dict[str, tuple[tuple[Document, ...], ...]] = field(default_factory=dict)
+    # account id -> org paths ("o-xxx/r-xxx/ou-xxx/")
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything reach needs to know about the accounts, as read back from them."""
+
+    accounts: tuple[str, ...]
+    users: tuple[User, ...] = ()
+    groups: tuple[Group, ...] = ()
+    roles: tuple[Role, ...] = ()
+    policies: tuple[ManagedPolicy, ...] = ()
+    buckets: tuple[Bucket, ...] = ()
+    keys: tuple[Key, ...] = ()
+    organization: Organization = field(default_factory=Organization)
+
+    def to_json(self) -> str:
+        """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
+        return json.dumps(asdict(self), sort_keys=True, indent=1)
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.to_json(), encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "<snapshot>") -> Snapshot:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InventoryError(
+                f"{where}: line {exc.lineno}", "a snapshot in JSON", f"invalid JSON ({exc.msg})"
+            ) from None
+        if not isinstance(data, dict):
+            raise InventoryError(where, "a JSON object", type(data).__name__)
+        return _build(cls, data, where)
+
+    @classmethod
+    def load(cls, path: Path) -> Snapshot:
+        return cls.from_json(path.read_text(encoding="utf-8"), str(path))
+
+
+_T = TypeVar("_T")
+_NESTED: dict[str, type] = {
+    "users": User,
+    "groups": Group,
+    "roles": Role,
+    "policies": ManagedPolicy,
+    "buckets": Bucket,
+    "keys": Key,
+    "inline_policies": NamedPolicy,
+}
+
+
+def _build(cls: type[_T], data: Mapping[str, Any], where: str) -> _T:
+    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # cls is always a dataclass here
+    unknown = set(data) - known
+    if unknown:
+        raise InventoryError(where, f"keys of {cls.__name__}: {sorted(known)}", f"unknown {sorted(unknown)}")
+    kwargs: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in _NESTED and isinstance(value, list):
+            kwargs[name] = tuple(_build(_NESTED[name], v, f"{where}.{name}") for v in value)
+        elif name == "organization" and isinstance(value, dict):
+            org = dict(value)
+            for kind in ("scps", "rcps"):
+                org[kind] = {
+                    acct: tuple(tuple(level) for level in levels) for acct, levels in org.get(kind, {}).items()
+                }
+            kwargs[name] = Organization(**org)
+        elif isinstance(value, list):
+            kwargs[name] = tuple(value)
+        else:
+            kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise InventoryError(where, f"the fields of {cls.__name__}", str(exc)) from None
