@@ -26,6 +26,8 @@ class Template:
     account: str  # the 12-digit account id (short names already resolved)
     parameters: dict[str, str] = field(default_factory=dict)
     line: int = 0  # line in enjoin.yaml, for error messages
+    # "file:line: templates[0]" in the file that wrote it (with extends, maybe a base config)
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,8 @@ class ScpAttachment:
     path: Path
     targets: tuple[str, ...]  # account ids
     line: int = 0
+    # "file:line: organization.scps[0]" in the file that wrote it
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,9 @@ class Party:
     accounts: tuple[str, ...] = ()  # account ids: every principal in them belongs to the party
     principals: tuple[str, ...] = ()  # ARN patterns with * and ?
     identity_providers: tuple[str, ...] = ()  # SAML/OIDC provider ARN patterns
+    line: int = field(default=0, compare=False)
+    # "file:line: parties.DHS" in the file that wrote it
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +63,8 @@ class Holding:
     fields: tuple[str, ...]
     columns: dict[str, tuple[str, ...]] | None = None  # table column -> fields
     line: int = 0
+    # "file:line: holdings[2]" in the file that wrote it (with extends, maybe a base config)
+    where: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,3 +26,28 @@ class Backend(Protocol):
 
     def client(self, service: str, account: str, region: str) -> Any:
         """A boto3 client for ``service`` acting in ``account`` (12 digits) and ``region``."""
+
+
+BACKENDS = ("moto", "container", "live")
+
+
+def get_backend(name: str, *, image: str | None = None) -> Backend:
+    """The backend called ``name``; a BackendError names the choices or what is missing."""
+    from enjoin.errors import BackendError
+
+    if name == "moto":
+        from enjoin.backends.moto import MotoBackend
+
+        return MotoBackend()
+    if name == "container":
+        from enjoin.backends.container import ContainerBackend
+
+        return ContainerBackend(image=image)
+    if name == "live":
+        raise BackendError(
+            "--enjoin-backend live",
+            "an available backend (moto, container)",
+            "the live-account backend, which is not available yet: it needs read-only credentials handling "
+            "and is planned work",
+        )
+    raise BackendError("--enjoin-backend", f"one of {', '.join(BACKENDS)}", repr(name))

@@ -1,0 +1,81 @@
+"""Report: a Judgment as the JSON verdict contract (and the plain-text summary the CLI prints).
+
+The JSON shape is a contract users and other tools rely on (README, "Reading a verdict"):
+``{"case", "order", "as_of", "verdict", "clauses": [{"id", "verdict", "findings": [...]}]}``; the
+extra keys here (title, reason, citations, statements, hops, paths_found) only add to it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from enjoin.judgment import ClauseVerdict, Finding, Judgment
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {
+        "party": f.party,
+        "principal": f.principal,
+        "action": f.action,
+        "resource": f.resource,
+        "path": list(f.path),
+        "message": f.message,
+        "verdict": f.verdict.value,
+        "holding": f.holding,
+        "statements": [
+            {"policy": s.policy, "sid": s.sid, "index": s.index, "effect": s.effect} for s in f.statements
+        ],
+        "hops": [
+            {"principal": h.principal, "action": h.action, "resource": h.resource,
+             "statements": [str(s) for s in h.statements],
+             "context": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())}}
+            for h in f.hops
+        ],
+        "paths_found": f.paths_found,
+    }
+
+
+def _clause(judgment: Judgment, c: ClauseVerdict) -> dict[str, Any]:
+    clause = judgment.case.clause(c.id)
+    return {
+        "id": c.id,
+        "verdict": c.verdict.value,
+        "title": c.title,
+        "order": c.order,
+        "reason": c.reason,
+        "citations": [
+            {"docket": x.docket, "pinpoint": x.pinpoint, "quote": x.quote, "verified": x.verified,
+             "source": x.source}
+            for x in clause.citations
+        ],
+        "findings": [_finding(f) for f in c.findings],
+    }
+
+
+def to_report(judgment: Judgment) -> dict[str, Any]:
+    """The JSON verdict report, clauses sorted by id."""
+    return {
+        "case": judgment.case.name,
+        "order": judgment.order.id if judgment.order else None,
+        "as_of": judgment.as_of.isoformat(),
+        "verdict": judgment.verdict.value,
+        "clauses": [_clause(judgment, c) for c in sorted(judgment.clauses, key=lambda c: c.id)],
+    }
+
+
+def write_report(judgment: Judgment, path: Path) -> None:
+    path.write_text(json.dumps(to_report(judgment), indent=2) + "\n", encoding="utf-8")
+
+
+def summary(judgment: Judgment) -> str:
+    """A few lines for a terminal: the order, each clause's verdict, and the first line of each finding."""
+    order = judgment.order.id if judgment.order else "none"
+    lines = [f"enjoin: case {judgment.case.name}, order in force on {judgment.as_of.isoformat()}: {order}; "
+             f"verdict {judgment.verdict.value}"]
+    for c in sorted(judgment.clauses, key=lambda c: c.id):
+        lines.append(f"  {c.id:<22} {c.verdict.value:<15} {c.reason}")
+        for f in c.findings:
+            lines.append(f"    - {f.verdict.value}: {f.message}")
+    return "\n".join(lines)

@@ -1,0 +1,342 @@
+"""CloudFormation templates: loading (YAML with short-form tags, or JSON) and resolving intrinsics.
+
+A template is loaded into its long form: ``!Ref X`` becomes ``{"Ref": "X"}``, ``!GetAtt A.B`` becomes
+``{"Fn::GetAtt": ["A", "B"]}``, ``!Sub ...`` becomes ``{"Fn::Sub": ...}`` and so on, exactly as the
+CloudFormation documentation defines the short forms. The long form is what deploy hands to the
+backend (as JSON) and what it compares the deployed state against, once :func:`resolve` has
+replaced every intrinsic function by its value.
+
+Supported intrinsics: Ref (parameters, resources, pseudo parameters AWS::AccountId, AWS::Region,
+AWS::Partition, AWS::StackName, AWS::StackId, AWS::URLSuffix, AWS::NoValue), Fn::Sub (both forms),
+Fn::GetAtt, Fn::ImportValue, Fn::Join, Fn::Select, Fn::Split, Fn::If with Conditions (Fn::Equals,
+Fn::Not, Fn::And, Fn::Or, Condition), Fn::FindInMap, Fn::Base64. Anything else (Fn::GetAZs, Fn::Cidr,
+Fn::Transform, macros) is an error naming where it is: enjoin does not guess a value it would compare.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from enjoin.errors import DeployError
+
+# The short-form tags that are not simply "Fn::" + tag name.
+_SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """A SafeLoader that keeps CloudFormation's scalars as strings and knows the short-form tags."""
+
+
+# CloudFormation reads "2010-09-09" as a string; YAML 1.1 would make it a date.
+_CfnLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _short_form(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = _SPECIAL_TAGS.get(suffix, f"Fn::{suffix}")
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            # "!GetAtt Resource.Attribute" (the attribute may itself contain dots: Endpoint.Address).
+            resource, _, attribute = str(value).partition(".")
+            value = [resource, attribute]
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]  # a MappingNode
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _short_form)
+
+
+@dataclass(frozen=True, slots=True)
+class CfnTemplate:
+    """One template file, in long form.
+
+    Attributes:
+        path: the file.
+        body: the whole template (long-form intrinsics).
+        lines: logical id -> line of its definition in the file (1-based), for error messages.
+    """
+
+    path: Path
+    body: dict[str, Any]
+    lines: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.body.get("Parameters") or {})
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.body.get("Resources") or {})
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return dict(self.body.get("Outputs") or {})
+
+    def where(self, logical_id: str | None = None, prop: str | None = None) -> str:
+        """The place of a resource (and property) in the file, as errors name it."""
+        text = str(self.path)
+        if logical_id is not None:
+            line = self.lines.get(logical_id)
+            text += f": line {line}" if line else ""
+            text += f": resource {logical_id}"
+        if prop is not None:
+            text += f", property {prop}"
+        return text
+
+
+def load_template(path: Path) -> CfnTemplate:
+    """Load a CloudFormation template (YAML or JSON) into its long form.
+
+    Raises:
+        DeployError: the file is missing, is not YAML/JSON, or is not a template (no Resources mapping).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DeployError(str(path), "a CloudFormation template file", "no such file") from None
+    except OSError as exc:
+        raise DeployError(str(path), "a readable CloudFormation template file", str(exc)) from None
+    body, lines = _parse(text, path)
+    if not isinstance(body, dict):
+        raise DeployError(str(path), "a template (a mapping at the top)", type(body).__name__)
+    resources = body.get("Resources")
+    if not isinstance(resources, dict) or not resources:
+        raise DeployError(f"{path}: Resources", "a non-empty mapping of resources", repr(resources))
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
+            raise DeployError(
+                CfnTemplate(path, body, lines).where(logical_id), "a resource with a Type", repr(resource)
+            )
+    return CfnTemplate(path=path, body=body, lines=lines)
+
+
+def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
+    if path.suffix.lower() == ".json":
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DeployError(f"{path}: line {exc.lineno}", "a JSON template", exc.msg) from None
+        lines = {}
+        for match in re.finditer(r'^\s*"([A-Za-z0-9]+)"\s*:\s*\{', text, flags=re.MULTILINE):
+            lines.setdefault(match.group(1), text.count("\n", 0, match.start()) + 1)
+        return body, lines
+    loader = _CfnLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        lines = {}
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == "Resources" and isinstance(value, yaml.MappingNode):
+                    lines = {k.value: k.start_mark.line + 1 for k, _ in value.value}
+        return loader.construct_document(node), lines
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
+        raise DeployError(where, "a YAML template", str(getattr(exc, "problem", exc))) from None
+    finally:
+        loader.dispose()
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution of intrinsic functions
+# ---------------------------------------------------------------------------------------------
+
+
+class _NoValue:
+    """AWS::NoValue: the property (or list item) is removed."""
+
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+NO_VALUE = _NoValue()
+_SUB_VAR = re.compile(r"\$\{([^}]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What intrinsic functions resolve against, for one stack.
+
+    Attributes:
+        template: the template.
+        parameters: parameter name -> value (list parameters as lists).
+        pseudo: pseudo parameter (AWS::AccountId ...) -> value.
+        refs: logical id -> what ``Ref`` returns for that resource.
+        attribute: (logical id, attribute) -> what ``Fn::GetAtt`` returns; raises KeyError if unknown.
+        imports: export name -> value (exports of the same account and region).
+        conditions: condition name -> its value.
+    """
+
+    template: CfnTemplate
+    parameters: Mapping[str, Any]
+    pseudo: Mapping[str, str]
+    refs: Mapping[str, Any]
+    attribute: Callable[[str, str], Any]
+    imports: Mapping[str, Any]
+    conditions: Mapping[str, bool] = field(default_factory=dict)
+
+
+def evaluate_conditions(template: CfnTemplate, scope: Scope) -> dict[str, bool]:
+    """Evaluate every entry of the template's Conditions section."""
+    raw = dict(template.body.get("Conditions") or {})
+    done: dict[str, bool] = {}
+
+    def condition(name: str, stack: tuple[str, ...]) -> bool:
+        if name in done:
+            return done[name]
+        if name not in raw or name in stack:
+            raise DeployError(
+                f"{template.path}: Conditions", f"a defined, acyclic condition {name!r}", "none or a cycle"
+            )
+        value = _condition_value(raw[name], lambda n: condition(n, (*stack, name)))
+        done[name] = value
+        return value
+
+    def _condition_value(expr: Any, named: Callable[[str], bool]) -> bool:
+        if isinstance(expr, dict) and len(expr) == 1:
+            (fn, args), = expr.items()
+            if fn == "Condition":
+                return named(str(args))
+            if fn == "Fn::Equals":
+                left, right = (resolve(a, _scope_with(scope, done)) for a in args)
+                return bool(str(left) == str(right))
+            if fn == "Fn::Not":
+                return not _condition_value(args[0], named)
+            if fn == "Fn::And":
+                return all(_condition_value(a, named) for a in args)
+            if fn == "Fn::Or":
+                return any(_condition_value(a, named) for a in args)
+        raise DeployError(f"{template.path}: Conditions", "a condition function", repr(expr))
+
+    for name in raw:
+        condition(name, ())
+    return done
+
+
+def _scope_with(scope: Scope, conditions: Mapping[str, bool]) -> Scope:
+    return Scope(
+        scope.template, scope.parameters, scope.pseudo, scope.refs, scope.attribute, scope.imports, conditions
+    )
+
+
+def resolve(value: Any, scope: Scope, where: str = "") -> Any:
+    """Replace every intrinsic function in ``value`` by its value; AWS::NoValue removes the entry.
+
+    Raises:
+        DeployError: an intrinsic that cannot be resolved (unknown reference, unsupported function).
+    """
+    if isinstance(value, list):
+        items = [resolve(item, scope, where) for item in value]
+        return [item for item in items if item is not NO_VALUE]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        (key, args), = value.items()
+        if key == "Ref" or key.startswith("Fn::"):
+            return _function(key, args, scope, where)
+    out = {}
+    for key, item in value.items():
+        resolved = resolve(item, scope, where)
+        if resolved is not NO_VALUE:
+            out[key] = resolved
+    return out
+
+
+def _fail(scope: Scope, where: str, expected: str, found: str) -> DeployError:
+    return DeployError(f"{scope.template.path}: {where}" if where else str(scope.template.path), expected, found)
+
+
+def _ref(name: str, scope: Scope, where: str) -> Any:
+    if name == "AWS::NoValue":
+        return NO_VALUE
+    if name in scope.pseudo:
+        return scope.pseudo[name]
+    if name in scope.parameters:
+        return scope.parameters[name]
+    if name in scope.refs:
+        return scope.refs[name]
+    raise _fail(scope, where, "Ref to a parameter, a resource or a pseudo parameter", repr(name))
+
+
+def _getatt(resource: str, attribute: str, scope: Scope, where: str) -> Any:
+    try:
+        return scope.attribute(resource, attribute)
+    except KeyError:
+        raise _fail(scope, where, "Fn::GetAtt of a known resource attribute", f"{resource}.{attribute}") from None
+
+
+def _function(name: str, args: Any, scope: Scope, where: str) -> Any:
+    if name == "Ref":
+        return _ref(str(args), scope, where)
+    if name == "Fn::GetAtt":
+        if isinstance(args, str):
+            args = args.split(".", 1)
+        resource, attribute = (resolve(a, scope, where) for a in args)
+        return _getatt(str(resource), str(attribute), scope, where)
+    if name == "Fn::Sub":
+        return _sub(args, scope, where)
+    if name == "Fn::ImportValue":
+        export = resolve(args, scope, where)
+        if export not in scope.imports:
+            raise _fail(scope, where, "Fn::ImportValue of an exported name", repr(export))
+        return scope.imports[export]
+    if name == "Fn::Join":
+        delimiter, items = args
+        return str(delimiter).join(str(i) for i in resolve(items, scope, where))
+    if name == "Fn::Select":
+        index, items = (resolve(a, scope, where) for a in args)
+        return items[int(index)]
+    if name == "Fn::Split":
+        delimiter, text = (resolve(a, scope, where) for a in args)
+        return str(text).split(str(delimiter))
+    if name == "Fn::If":
+        condition, when_true, when_false = args
+        if condition not in scope.conditions:
+            raise _fail(scope, where, "Fn::If naming a defined condition", repr(condition))
+        return resolve(when_true if scope.conditions[condition] else when_false, scope, where)
+    if name == "Fn::FindInMap":
+        mapping, first, second = (resolve(a, scope, where) for a in args)
+        try:
+            return scope.template.body["Mappings"][mapping][first][second]
+        except (KeyError, TypeError):
+            raise _fail(scope, where, "Fn::FindInMap of a defined mapping entry", repr(args)) from None
+    if name == "Fn::Base64":
+        return base64.b64encode(str(resolve(args, scope, where)).encode()).decode()
+    raise _fail(scope, where, "an intrinsic function enjoin resolves (see enjoin.templates)", name)
+
+
+def _sub(args: Any, scope: Scope, where: str) -> str:
+    if isinstance(args, list):
+        text, variables = args[0], {k: resolve(v, scope, where) for k, v in dict(args[1]).items()}
+    else:
+        text, variables = args, {}
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.startswith("!"):
+            return "${" + name[1:] + "}"  # ${!Literal} is the literal text ${Literal}
+        if name in variables:
+            return str(variables[name])
+        if "." in name and name.split(".", 1)[0] in scope.refs:
+            resource, attribute = name.split(".", 1)
+            return str(_getatt(resource, attribute, scope, where))
+        return str(_ref(name, scope, where))
+
+    return _SUB_VAR.sub(replace, str(text))
