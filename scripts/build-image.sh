@@ -3,6 +3,7 @@
 #
 #   scripts/build-image.sh          build when needed; the image tag is the last line on stdout
 #   scripts/build-image.sh --tag    print the tag the inputs give, build nothing
+#   scripts/build-image.sh --base-tag   print the tag of the base (Debian + Python, no moto), build nothing
 #
 # The image is tagged enjoin/moto-server:<hash12>, the hash of this script, scripts/image/Dockerfile,
 # scripts/image/requirements.txt (moto[server]==5.2.1 and its pinned dependencies) and the base's recipe,
@@ -40,12 +41,12 @@ image_hash="$(cat "$here/build-image.sh" "$image_dir/Dockerfile" "$image_dir/req
     <(printf 'moto %s\nbase %s\n' "$moto_version" "$base_hash") | sha12)"
 image_tag="enjoin/moto-server:$image_hash"
 
-if [[ "${1:-}" == "--tag" ]]; then
-    echo "$image_tag"
-    exit 0
-elif [[ $# -gt 0 ]]; then
-    die "unknown argument '$1' (expected none, or --tag)"
-fi
+case "${1:-}" in
+    "") ;;
+    --tag) echo "$image_tag"; exit 0 ;;
+    --base-tag) echo "$base_tag"; exit 0 ;;
+    *) die "unknown argument '$1' (expected none, --tag or --base-tag)" ;;
+esac
 
 docker info >/dev/null 2>&1 \
     || die "no Docker engine reachable at ${DOCKER_HOST:-unix:///var/run/docker.sock}; start one with scripts/docker-up.sh"
@@ -121,4 +122,11 @@ DOCKER_BUILDKIT=0 docker build --quiet \
     --label "org.enjoin.inputs-hash=$image_hash" \
     -t "$image_tag" "$context" >"$work/build.log" 2>&1 || { tail -n 30 "$work/build.log" >&2; die "docker build failed"; }
 log "built $image_tag"
+
+# Earlier builds of this image are stale now: remove their tags (an image a container still uses stays).
+docker image ls --filter "label=org.enjoin.image=moto-server" --format '{{.Repository}}:{{.Tag}}' \
+    | { grep -E '^enjoin/moto-server:[0-9a-f]{12}$' || true; } | { grep -vxF "$image_tag" || true; } \
+    | while read -r stale; do
+        docker image rm "$stale" >/dev/null 2>&1 && log "removed the stale $stale" || true
+    done
 echo "$image_tag"

@@ -29,7 +29,7 @@ from typing import Any
 from enjoin.case import STATE_CODES, Case, load_case, shipped_cases
 from enjoin.config_model import Config, Holding, Party, RecordedDecision, ScpAttachment, Template
 from enjoin.errors import ConfigError
-from enjoin.yamlload import KeyPath, Reader, YamlDocument, describe, load_yaml
+from enjoin.yamlload import KeyPath, Reader, YamlDocument, describe, load_yaml, shown_path
 
 DEFAULT_REGION = "us-east-1"
 
@@ -97,7 +97,7 @@ def _collect(path: Path, chain: tuple[Path, ...]) -> tuple[YamlDocument, _Entrie
         here = doc.path.resolve()
         seen = (*chain, here)
         if base.resolve() in seen:
-            cycle = " -> ".join(str(p) for p in (*seen[seen.index(base.resolve()) :], base.resolve()))
+            cycle = " -> ".join(shown_path(p) for p in (*seen[seen.index(base.resolve()) :], base.resolve()))
             reader.fail(("extends",), "a chain of extends without a cycle", cycle)
         if not base.is_file():
             reader.fail(("extends",), "an existing config file to extend", f"{written!r}: no file at {base}")
@@ -411,9 +411,10 @@ class _Builder:
             resource = r.string((*key, "resource"), table["resource"], what="a resource ARN pattern")
             if not _ARN_PATTERN.match(resource):
                 r.fail((*key, "resource"), "a resource ARN pattern (arn:aws:s3:::bucket/*)", repr(resource))
-            for earlier in holdings:
+            for position, earlier in enumerate(holdings):
                 if earlier.resource == resource:
-                    r.fail((*key, "resource"), "each resource in one holding", f"{resource!r} again")
+                    again = f"{resource!r} again (first in holdings[{position}])"
+                    r.fail((*key, "resource"), "each resource in one holding", again)
             fields = r.names(
                 (*key, "fields"),
                 table["fields"],
@@ -432,7 +433,7 @@ class _Builder:
                         what=f"a program of case {case.name}",
                     ),
                     states=self.all_or(
-                        section, (*key, "states"), table["states"], STATE_CODES, "a state code"
+                        section, (*key, "states"), table["states"], STATE_CODES, "a state code", "state codes"
                     ),
                     populations=self.all_or(
                         section,
@@ -440,6 +441,7 @@ class _Builder:
                         table["populations"],
                         vocab.populations,
                         f"a population of case {case.name}",
+                        "populations",
                     ),
                     fields=fields,
                     columns=self.columns(section, (*key, "columns"), table["columns"], fields, case)
@@ -452,12 +454,12 @@ class _Builder:
         return tuple(holdings)
 
     def all_or(
-        self, section: _Section, key: KeyPath, value: Any, allowed: tuple[str, ...], item: str
+        self, section: _Section, key: KeyPath, value: Any, allowed: tuple[str, ...], item: str, plural: str
     ) -> tuple[str, ...]:
         """``all`` (kept as ``("all",)``) or a non-empty list of distinct names from ``allowed``."""
         if value == ALL:
             return (ALL,)
-        what = f"{ALL!r} or a list of {item}s"
+        what = f"{ALL!r} or a list of {plural}"
         if not isinstance(value, list):
             section.reader.fail(key, what, describe(value))
         return section.reader.names(key, value, allowed, what=what, item=item, nonempty=True)

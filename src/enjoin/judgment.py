@@ -104,7 +104,7 @@ def breach(clause: Clause, holding: Holding, case: Case,
     if test is ClauseTest.NO_SHARING:
         return Verdict.VIOLATION, f"it holds {holding.program} data of plaintiff states, none of which may be shared"
     if test is ClauseTest.FIELDS:
-        status = {f: case.field_status(f, decisions) for f in holding.fields}
+        status = {f: case.field_status(f, decisions, clause_id=clause.id) for f in holding.fields}
         forbidden = sorted(f for f, s in status.items() if s is FieldStatus.FORBIDDEN)
         if forbidden:
             return Verdict.VIOLATION, f"it carries {', '.join(forbidden)}, outside the fields the order allows"

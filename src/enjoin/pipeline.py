@@ -47,7 +47,7 @@ def check_holdings(config: Config, snapshot: Snapshot) -> None:
         if is_s3_holding(holding) and not buckets_for(holding, snapshot.buckets):
             names = ", ".join(sorted(b.name for b in snapshot.buckets)) or "none"
             raise ConfigError(
-                f"{config.path}:{holding.line}: holdings[{index}].resource",
+                f"{holding.where or f'{config.path}: holdings[{index}]'}.resource",
                 f"an ARN pattern matching a deployed store (buckets: {names})",
                 repr(holding.resource),
             )

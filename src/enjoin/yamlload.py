@@ -87,9 +87,12 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def suggest(found: str, known: Iterable[str]) -> str:
+def suggest(found: str, names: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` when a known name is close to what was written, else ``""``."""
-    close = difflib.get_close_matches(found, list(known), n=1, cutoff=0.75)
+    known = list(names)
+    # Case first: "ca" for "CA" is the commonest slip, and difflib scores it as no match at all.
+    close = [k for k in known if k.casefold() == found.casefold()]
+    close = close or difflib.get_close_matches(found, known, n=1, cutoff=0.75)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -182,8 +185,14 @@ def absolute_path(path: Path) -> Path:
 def _malformed(exc: yaml.MarkedYAMLError, shown: str, error: type[EnjoinError]) -> EnjoinError:
     mark = exc.problem_mark or exc.context_mark
     place = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
-    problem = exc.problem or "a YAML syntax error"
-    context = f" ({exc.context})" if exc.context else ""
+    # PyYAML's problems often begin "found ..." or "but found ...": the message adds its own "found".
+    problem = re.sub(r"^(but )?found ", "", exc.problem or "a YAML syntax error")
+    context = ""
+    if exc.context:
+        # The parser notices an unclosed bracket or quote late; where it began is what to fix.
+        began = exc.context_mark
+        at = f" at line {began.line + 1}, column {began.column + 1}" if began is not None else ""
+        context = f" ({exc.context}{' started' + at if at and exc.problem_mark is not None else at})"
     return error(place, "valid YAML", f"{problem}{context}")
 
 
@@ -216,8 +225,13 @@ class _Walker:
                 return self.loader.construct_object(node, deep=True)
             except yaml.MarkedYAMLError as exc:
                 raise _malformed(exc, self.shown, self.error) from None
+            except (ValueError, OverflowError) as exc:
+                # A well-formed scalar with an impossible value: 2026-02-30 resolves as a date.
+                kind = node.tag.rsplit(":", 1)[-1].replace("timestamp", "date")
+                self.fail(node, key, f"a valid {kind}", f"{node.value!r} ({exc})")
         if id(node) in active:
-            # An alias to one of its own ancestors: a value that contains itself.
+            # An alias to one of its own ancestors: a value that contains itself. The composer keeps
+            # no position for an alias, so the line is the anchored value's.
             self.fail(node, key, "a value that does not contain itself", "a recursive alias")
         inner = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
@@ -294,7 +308,8 @@ class Reader:
                 )
         for name in required:
             if name not in value:
-                self.fail(key, f"the key {name!r} in {what}", f"no {name!r} among {describe(value)}")
+                found = f"only the keys {', '.join(value)}" if value else "an empty mapping"
+                self.fail(key, f"the key {name!r} in {what}", found)
         return value
 
     def string(self, key: KeyPath, value: Any, *, what: str = "a non-empty string") -> str:

@@ -1,0 +1,439 @@
+"""Deploy: bring the user's CloudFormation templates up through a backend, exactly as written.
+
+For each template of the config, in order: CloudFormation ``create_stack`` in its account and the
+config's region with its parameters, then wait for it to finish. moto 5.2's CloudFormation reports
+CREATE_COMPLETE while it silently skips some resource types and properties, so deploy then applies
+every resource's properties itself through the ordinary APIs (:mod:`enjoin.deploy_fixups`), and
+finally reads every resource back and compares each security-relevant property with the template's
+value, intrinsics resolved (:mod:`enjoin.deploy_verify`). What cannot be made equal is a
+:class:`~enjoin.errors.DeployError` naming the template, the resource and the property.
+
+What moto 5.2.1 was seen to drop or break (checked against these templates; see tests/test_deploy.py):
+AWS::IAM::Group, AWS::IAM::UserToGroupAddition and AWS::S3::BucketPolicy are not created at all;
+ManagedPolicyArns on roles is ignored; Policies, Groups, Tags, ManagedPolicyArns and
+PermissionsBoundary on users are ignored; role inline policies are stored as Python objects and read
+back as their repr (and get_account_authorization_details fails on them); bucket public access
+blocks, ownership controls and versioning are dropped; a KMS key policy is stored as a Python object
+(get_key_policy and describe_key then fail); Tags on AWS::KMS::Key break every Fn::GetAtt on the key
+(so deploy strips them for create_stack and tags the key afterwards). AWS-managed policies exist only
+when the backend loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=true).
+
+Organisation policies: the config's ``organization.scps`` (and ``rcps``) are files, not stacks.
+moto's Organizations cannot create accounts with chosen ids, so deploy builds the
+:class:`~enjoin.snapshot.Organization` from the config: each target account gets two levels, the
+root (FullAWSAccess, AWS's default there, or RCPFullAWSAccess for RCPs) and the account itself
+with exactly the policies the config attaches to it. An SCP must allow at every level, so a config
+that attaches only Deny statements to an account allows nothing there, as AWS would: attach
+FullAWSAccess explicitly where it is attached in the organisation. Accounts no file targets get no
+levels (no organisation policy limits them).
+
+The live backend never deploys: ``can_deploy`` False is a DeployError.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import logging
+import time
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from enjoin.backends import Backend
+from enjoin.config_model import Config, ScpAttachment, Template
+from enjoin.deploy_fixups import apply_resource
+from enjoin.deploy_types import RESOURCE_ATTRIBUTES, SUPPORTED, attribute, own_physical_id, partition_of
+from enjoin.deploy_verify import verify_outputs, verify_resource
+from enjoin.errors import DeployError
+from enjoin.snapshot import Document, Organization
+from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
+
+_WAIT_SECONDS = 600.0
+_FULL_AWS_ACCESS: Document = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+_RCP_FULL_AWS_ACCESS: Document = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DeployedStack:
+    """One template, deployed.
+
+    Attributes:
+        name: the stack name (the template file's stem, made unique per account).
+        account: the account id it was deployed into.
+        region: its region.
+        template: the parsed template.
+        parameters: the parameter values it was deployed with (defaults included).
+        outputs: output key -> value.
+        resources: logical id -> physical id, for every resource that exists (Condition true).
+        properties: logical id -> the resource's properties with every intrinsic resolved.
+    """
+
+    name: str
+    account: str
+    region: str
+    template: CfnTemplate
+    parameters: dict[str, Any]
+    outputs: dict[str, str]
+    resources: dict[str, str]
+    properties: dict[str, dict[str, Any]]
+    types: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """Everything deployed for a config.
+
+    Attributes:
+        stacks: the stacks, in deployment order.
+        physical_ids: (account, logical id) -> physical id. A logical id used by several stacks of
+            one account is keyed (account, "stack-name/LogicalId") instead, for each of them.
+        templates: the parsed templates, in order.
+        organization: the organisation policies, built from the config (see the module docstring).
+    """
+
+    stacks: tuple[DeployedStack, ...]
+    physical_ids: dict[tuple[str, str], str]
+    templates: tuple[CfnTemplate, ...]
+    organization: Organization
+
+    @property
+    def outputs(self) -> dict[str, dict[str, str]]:
+        """Stack name -> its outputs."""
+        return {s.name: dict(s.outputs) for s in self.stacks}
+
+
+def deploy(backend: Backend, config: Config) -> Deployment:
+    """Deploy every template of ``config`` through ``backend`` and check it is deployed as written.
+
+    Raises:
+        DeployError: the backend cannot deploy; a template is missing, malformed, has an unsupported
+            resource type or property, lacks a parameter value; the backend rejects or fails a stack;
+            or a resource or property is not deployed as the template says.
+    """
+    if not backend.can_deploy:
+        raise DeployError(
+            f"backend {backend.name}", "a backend enjoin may deploy into (moto, container)", "a read-only backend"
+        )
+    organization = organization_from_config(config)
+    loaded = [(entry, load_template(entry.path)) for entry in config.templates]
+    for entry, template in loaded:  # every problem enjoin can see is reported before deploying anything
+        _check_supported(template)
+        _parameters(entry, template, config)
+    stacks: list[DeployedStack] = []
+    used_names: set[tuple[str, str]] = set()
+    for entry, template in loaded:
+        name = _stack_name(template.path, entry.account, used_names)
+        stacks.append(_deploy_one(backend, config, entry, template, name))
+    return Deployment(
+        stacks=tuple(stacks),
+        physical_ids=_physical_ids(stacks),
+        templates=tuple(t for _, t in loaded),
+        organization=organization,
+    )
+
+
+def organization_from_config(config: Config) -> Organization:
+    """The organisation policies the config attaches, as levels per account (see the module docstring)."""
+    return Organization(
+        scps=_levels(config.scps, _FULL_AWS_ACCESS, config), rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config)
+    )
+
+
+def _levels(
+    attachments: tuple[ScpAttachment, ...], root: Document, config: Config
+) -> dict[str, tuple[tuple[Document, ...], ...]]:
+    attached: dict[str, list[Document]] = {}
+    for attachment in attachments:
+        document = _policy_file(attachment, config)
+        for account in attachment.targets:
+            attached.setdefault(account, []).append(document)
+    return {account: ((root,), tuple(docs)) for account, docs in attached.items()}
+
+
+def _policy_file(attachment: ScpAttachment, config: Config) -> Document:
+    where = f"{config.path}: line {attachment.line}: {attachment.path}" if attachment.line else str(attachment.path)
+    try:
+        document = json.loads(attachment.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeployError(where, "an organisation policy file (JSON)", "no such file") from None
+    except json.JSONDecodeError as exc:
+        raise DeployError(f"{attachment.path}: line {exc.lineno}", "a policy document in JSON", exc.msg) from None
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise DeployError(str(attachment.path), "a policy document with a Statement", repr(document)[:200])
+    return document
+
+
+def _check_supported(template: CfnTemplate) -> None:
+    for logical_id, resource in template.resources.items():
+        rtype = resource["Type"]
+        if rtype not in SUPPORTED:
+            raise DeployError(
+                template.where(logical_id),
+                f"a resource type enjoin can deploy and verify ({', '.join(sorted(SUPPORTED))})",
+                rtype,
+            )
+        unknown_attributes = set(resource) - RESOURCE_ATTRIBUTES
+        if unknown_attributes:
+            raise DeployError(
+                template.where(logical_id), f"resource attributes among {sorted(RESOURCE_ATTRIBUTES)}",
+                str(sorted(unknown_attributes)),
+            )
+        props = resource.get("Properties") or {}
+        if not isinstance(props, dict):
+            raise DeployError(template.where(logical_id, "Properties"), "a mapping", repr(props))
+        unknown = set(props) - SUPPORTED[rtype].properties
+        if unknown:
+            raise DeployError(
+                template.where(logical_id, ", ".join(sorted(unknown))),
+                f"properties of {rtype} that enjoin verifies ({', '.join(sorted(SUPPORTED[rtype].properties))})",
+                "a property enjoin cannot check was deployed as written",
+            )
+
+
+def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:
+    declared = template.parameters
+    where = f"{config.path}: line {entry.line}" if entry.line else str(config.path)
+    extra = set(entry.parameters) - set(declared)
+    if extra:
+        raise DeployError(
+            f"{where}: parameters of {entry.path.name}", f"parameters the template declares {sorted(declared)}",
+            f"unknown {sorted(extra)}",
+        )
+    values: dict[str, Any] = {}
+    for name, spec in declared.items():
+        spec = spec if isinstance(spec, dict) else {}
+        if name in entry.parameters:
+            raw: Any = str(entry.parameters[name])
+        elif "Default" in spec:
+            raw = spec["Default"]
+        else:
+            raise DeployError(
+                f"{where}: parameters of {entry.path.name}",
+                f"a value for parameter {name} (the template gives it no default)",
+                "none",
+            )
+        ptype = str(spec.get("Type", "String"))
+        is_list = ptype == "CommaDelimitedList" or ptype.startswith("List<")
+        values[name] = [p.strip() for p in str(raw).split(",")] if is_list else str(raw)
+    return values
+
+
+def _stack_name(path: Path, account: str, used: set[tuple[str, str]]) -> str:
+    base = "".join(c if c.isalnum() or c == "-" else "-" for c in path.stem).strip("-") or "stack"
+    if not base[0].isalpha():
+        base = f"s-{base}"
+    name, n = base, 1
+    while (account, name) in used:
+        n += 1
+        name = f"{base}-{n}"
+    used.add((account, name))
+    return name
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence moto's in-process warnings about types it skips: enjoin applies those itself."""
+    logger = logging.getLogger("moto")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
+
+
+def _create_body(template: CfnTemplate) -> str:
+    body = copy.deepcopy(template.body)
+    for resource in body["Resources"].values():
+        if resource["Type"] == "AWS::KMS::Key" and isinstance(resource.get("Properties"), dict):
+            # moto 5.2 loses every Fn::GetAtt on a key created with Tags; deploy_fixups tags it after.
+            resource["Properties"].pop("Tags", None)
+        if resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and isinstance(
+            resource.get("Properties"), dict
+        ):
+            # moto would attach to groups it never creates, and fail; deploy_fixups attaches them after.
+            resource["Properties"].pop("Groups", None)
+    return json.dumps(body)
+
+
+def _deploy_one(backend: Backend, config: Config, entry: Template, template: CfnTemplate, name: str) -> DeployedStack:
+    region, account = config.region, entry.account
+    parameters = _parameters(entry, template, config)
+    cfn = backend.client("cloudformation", account, region)
+    given = [{"ParameterKey": k, "ParameterValue": str(entry.parameters[k])} for k in entry.parameters]
+    where = str(template.path)
+    try:
+        with _quiet():
+            cfn.create_stack(
+                StackName=name, TemplateBody=_create_body(template), Parameters=given,
+                Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+            )
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise DeployError(where, "a template the backend accepts", f"{error.get('Code')}: {error.get('Message')}") from None
+    except BotoCoreError as exc:
+        raise DeployError(where, "a reachable backend", str(exc)) from None
+    with _quiet():  # moto parses the template again when describing the stack
+        stack = _wait(cfn, name, template)
+        created = {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in _stack_resources(cfn, name)
+            if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
+        }
+        imports = _exports(cfn)
+    stack_id = str(stack.get("StackId", name))
+    pseudo = {
+        "AWS::AccountId": account,
+        "AWS::Region": region,
+        "AWS::Partition": partition_of(region),
+        "AWS::StackName": name,
+        "AWS::StackId": stack_id,
+        "AWS::URLSuffix": "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com",
+    }
+    resources = template.resources
+    base = Scope(template, parameters, pseudo, {}, lambda r, a: _no_attr(r, a), imports)
+    conditions = evaluate_conditions(template, base)
+    present = {lid: res for lid, res in resources.items() if conditions.get(res.get("Condition", ""), True)}
+    refs: dict[str, Any] = {}
+    raw_props = {lid: res.get("Properties") or {} for lid, res in present.items()}
+
+    def attr(logical_id: str, name_: str) -> Any:
+        if logical_id not in present:
+            raise KeyError(logical_id)
+        # Only the Path of IAM resources enters an attribute (the ARN); nothing else is resolved here.
+        path = resolve(raw_props[logical_id].get("Path"), scope, f"resource {logical_id}")
+        props = {"Path": path} if path is not None else {}
+        return attribute(present[logical_id]["Type"], refs[logical_id], props, name_, account, region)
+
+    scope = Scope(template, parameters, pseudo, refs, attr, imports, conditions)
+    for logical_id, resource in present.items():
+        rtype = resource["Type"]
+        if SUPPORTED[rtype].created_by_moto:
+            if logical_id not in created:
+                raise DeployError(
+                    template.where(logical_id), f"a {rtype} created by stack {name}", "no such resource in the stack"
+                )
+            refs[logical_id] = created[logical_id]
+        else:
+            name_property = SUPPORTED[rtype].name_property
+            given = raw_props[logical_id].get(name_property) if name_property else None
+            physical_name = resolve(given, scope, f"resource {logical_id}") if given is not None else None
+            refs[logical_id] = own_physical_id(logical_id, name, physical_name)
+    properties: dict[str, dict[str, Any]] = {}
+    for logical_id in present:
+        properties[logical_id] = resolve(raw_props[logical_id], scope, f"resource {logical_id}")
+    deployed = DeployedStack(
+        name=name,
+        account=account,
+        region=region,
+        template=template,
+        parameters=parameters,
+        outputs={o["OutputKey"]: str(o.get("OutputValue", "")) for o in stack.get("Outputs", [])},
+        resources=dict(refs),
+        properties=properties,
+        types={lid: res["Type"] for lid, res in present.items()},
+    )
+    for logical_id in _apply_order(deployed):
+        apply_resource(backend, deployed, logical_id)
+    for logical_id in deployed.resources:
+        verify_resource(backend, deployed, logical_id)
+    verify_outputs(deployed, scope)
+    return deployed
+
+
+# Groups before what joins them; policies after the principals they attach to.
+_ORDER = {
+    "AWS::KMS::Key": 0,
+    "AWS::KMS::Alias": 1,
+    "AWS::IAM::Group": 2,
+    "AWS::IAM::ManagedPolicy": 3,
+    "AWS::IAM::Role": 4,
+    "AWS::IAM::User": 5,
+    "AWS::IAM::UserToGroupAddition": 6,
+    "AWS::IAM::Policy": 7,
+    "AWS::S3::Bucket": 8,
+    "AWS::S3::BucketPolicy": 9,
+}
+
+
+def _apply_order(stack: DeployedStack) -> list[str]:
+    return sorted(stack.resources, key=lambda lid: _ORDER[stack.types[lid]])
+
+
+def _no_attr(resource: str, attribute_name: str) -> Any:
+    raise KeyError(f"{resource}.{attribute_name}")
+
+
+def _wait(cfn: Any, name: str, template: CfnTemplate) -> Mapping[str, Any]:
+    deadline = time.monotonic() + _WAIT_SECONDS
+    delay = 0.0
+    while True:
+        stack: Mapping[str, Any] = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        status = str(stack["StackStatus"])
+        if not status.endswith("_IN_PROGRESS"):
+            break
+        if time.monotonic() > deadline:
+            raise DeployError(str(template.path), f"stack {name} to finish within {_WAIT_SECONDS:.0f} s", status)
+        delay = min(max(delay * 2, 0.05), 2.0)
+        time.sleep(delay)
+    if status != "CREATE_COMPLETE":
+        resource, reason = _failure(cfn, name)
+        where = template.where(resource) if resource else str(template.path)
+        raise DeployError(where, f"stack {name} CREATE_COMPLETE", f"{status}: {reason or stack.get('StackStatusReason')}")
+    return stack
+
+
+def _failure(cfn: Any, name: str) -> tuple[str | None, str | None]:
+    try:
+        events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    except ClientError:
+        return None, None
+    for event in reversed(events):
+        if str(event.get("ResourceStatus", "")).endswith("FAILED") and event.get("LogicalResourceId") != name:
+            return event.get("LogicalResourceId"), event.get("ResourceStatusReason")
+    return None, None
+
+
+def _stack_resources(cfn: Any, name: str) -> list[Mapping[str, Any]]:
+    resources: list[Mapping[str, Any]] = cfn.describe_stack_resources(StackName=name)["StackResources"]
+    return resources
+
+
+def _exports(cfn: Any) -> dict[str, str]:
+    exports: dict[str, str] = {}
+    token: str | None = None
+    while True:
+        page = cfn.list_exports(**({"NextToken": token} if token else {}))
+        exports.update({e["Name"]: e["Value"] for e in page.get("Exports", [])})
+        token = page.get("NextToken")
+        if not token:
+            return exports
+
+
+def _physical_ids(stacks: list[DeployedStack]) -> dict[tuple[str, str], str]:
+    seen: dict[tuple[str, str], list[DeployedStack]] = {}
+    for stack in stacks:
+        for logical_id in stack.resources:
+            seen.setdefault((stack.account, logical_id), []).append(stack)
+    ids: dict[tuple[str, str], str] = {}
+    for (account, logical_id), owners in seen.items():
+        if len(owners) == 1:
+            ids[(account, logical_id)] = owners[0].resources[logical_id]
+        else:
+            for stack in owners:
+                ids[(account, f"{stack.name}/{logical_id}")] = stack.resources[logical_id]
+    return ids

@@ -1,0 +1,162 @@
+"""The CloudFormation resource types enjoin deploys, and what it knows of each.
+
+enjoin fails closed: a resource type not listed here, or a property of a listed type that is not
+listed, is a DeployError, because enjoin could not check that it was deployed as written. Each
+type lists its properties, what ``Ref`` and ``Fn::GetAtt`` return for it (computed from the
+physical id, the account and the region, the way AWS forms them), and its physical id when moto
+does not create it at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# Attributes a resource may carry besides Type and Properties; none changes what is deployed
+# except Condition, which deploy evaluates.
+RESOURCE_ATTRIBUTES = frozenset(
+    {"Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    """What enjoin knows of one resource type.
+
+    Attributes:
+        properties: every property enjoin applies and verifies.
+        name_property: the property holding the physical name (when the type has one).
+        created_by_moto: whether moto 5.2's CloudFormation creates resources of this type at all.
+    """
+
+    properties: frozenset[str]
+    name_property: str | None
+    created_by_moto: bool
+
+
+SUPPORTED: dict[str, TypeSpec] = {
+    "AWS::IAM::Role": TypeSpec(
+        frozenset(
+            {
+                "RoleName",
+                "AssumeRolePolicyDocument",
+                "Policies",
+                "ManagedPolicyArns",
+                "PermissionsBoundary",
+                "Path",
+                "Tags",
+                "Description",
+                "MaxSessionDuration",
+            }
+        ),
+        "RoleName",
+        True,
+    ),
+    "AWS::IAM::ManagedPolicy": TypeSpec(
+        frozenset({"ManagedPolicyName", "PolicyDocument", "Description", "Path", "Roles", "Users", "Groups"}),
+        "ManagedPolicyName",
+        True,
+    ),
+    "AWS::IAM::Policy": TypeSpec(
+        frozenset({"PolicyName", "PolicyDocument", "Roles", "Users", "Groups"}), None, True
+    ),
+    "AWS::IAM::User": TypeSpec(
+        frozenset(
+            {"UserName", "Path", "Policies", "ManagedPolicyArns", "Groups", "Tags", "PermissionsBoundary"}
+        ),
+        "UserName",
+        True,
+    ),
+    "AWS::IAM::Group": TypeSpec(
+        frozenset({"GroupName", "Path", "Policies", "ManagedPolicyArns"}), "GroupName", False
+    ),
+    "AWS::IAM::UserToGroupAddition": TypeSpec(frozenset({"GroupName", "Users"}), None, False),
+    "AWS::S3::Bucket": TypeSpec(
+        frozenset(
+            {
+                "BucketName",
+                "BucketEncryption",
+                "PublicAccessBlockConfiguration",
+                "OwnershipControls",
+                "VersioningConfiguration",
+                "Tags",
+            }
+        ),
+        "BucketName",
+        True,
+    ),
+    "AWS::S3::BucketPolicy": TypeSpec(frozenset({"Bucket", "PolicyDocument"}), None, False),
+    "AWS::KMS::Key": TypeSpec(
+        frozenset(
+            {
+                "Description",
+                "KeyPolicy",
+                "EnableKeyRotation",
+                "Enabled",
+                "Tags",
+                "KeyUsage",
+                "KeySpec",
+                "PendingWindowInDays",
+            }
+        ),
+        None,
+        True,
+    ),
+    "AWS::KMS::Alias": TypeSpec(frozenset({"AliasName", "TargetKeyId"}), "AliasName", True),
+}
+
+
+def partition_of(region: str) -> str:
+    """The partition of a region (aws, aws-cn, aws-us-gov)."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def tags_of(value: Any) -> dict[str, str]:
+    """A CloudFormation (or API) tag list [{Key, Value}] as a dict."""
+    return {str(t["Key"]): str(t["Value"]) for t in value or []}
+
+
+def iam_arn(kind: str, name: str, path: str | None, account: str, region: str) -> str:
+    return f"arn:{partition_of(region)}:iam::{account}:{kind}{path or '/'}{name}"
+
+
+def attribute(
+    rtype: str, physical_id: str, props: Mapping[str, Any], attr: str, account: str, region: str
+) -> Any:
+    """What ``Fn::GetAtt`` returns for a resource, computed the way AWS forms it.
+
+    Raises:
+        KeyError: the attribute is not one enjoin computes for this type.
+    """
+    part = partition_of(region)
+    if rtype == "AWS::IAM::Role" and attr == "Arn":
+        return iam_arn("role", physical_id, props.get("Path"), account, region)
+    if rtype == "AWS::IAM::User" and attr == "Arn":
+        return iam_arn("user", physical_id, props.get("Path"), account, region)
+    if rtype == "AWS::IAM::Group" and attr == "Arn":
+        return iam_arn("group", physical_id, props.get("Path"), account, region)
+    if rtype == "AWS::IAM::ManagedPolicy" and attr == "PolicyArn":
+        return physical_id
+    if rtype == "AWS::S3::Bucket":
+        computed = {
+            "Arn": f"arn:{part}:s3:::{physical_id}",
+            "DomainName": f"{physical_id}.s3.amazonaws.com",
+            "RegionalDomainName": f"{physical_id}.s3.{region}.amazonaws.com",
+        }
+        return computed[attr]
+    if rtype == "AWS::KMS::Key":
+        return {"Arn": f"arn:{part}:kms:{region}:{account}:key/{physical_id}", "KeyId": physical_id}[attr]
+    raise KeyError(attr)
+
+
+def own_physical_id(logical_id: str, stack_name: str, name: Any) -> str:
+    """The physical id of a resource moto does not create: its name property, else a deterministic one."""
+    if name:
+        return str(name)
+    # CloudFormation's generated names are stack-logical-suffix; enjoin's omit the random suffix.
+    return f"{stack_name}-{logical_id}"[:128]

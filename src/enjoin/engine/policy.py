@@ -1,0 +1,367 @@
+"""Policy documents: grammar checks, compilation, and the compiled-policy cache.
+
+``compile_policy`` validates a document against the IAM policy grammar for its kind (IAM User Guide,
+"IAM JSON policy element reference" and "Grammar of the IAM JSON policy language"; AWS Organizations
+User Guide, "SCP syntax" and "RCP syntax") and compiles it once: action patterns lower-cased into a
+:class:`~enjoin.engine.wildcard.GlobSet`, resources into another, principals into a
+:class:`~enjoin.engine.principals.PrincipalSpec`, conditions into
+:class:`~enjoin.engine.conditions.Condition` objects. Compiled policies are cached by content
+(canonical JSON, kind and label), so compiling the same document again costs one dictionary lookup.
+Each policy also memoises, per action, which of its statements name that action: the decision hot
+path never matches an action pattern twice.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from enjoin.engine.arn import split_arn
+from enjoin.engine.conditions import Condition, Lookup, scalar_text
+from enjoin.engine.model import StatementRef
+from enjoin.engine.principals import PrincipalFormError, PrincipalSpec
+from enjoin.engine.truth import FALSE, TRUE, UNKNOWN, Truth
+from enjoin.engine.variables import (
+    Template,
+    Unresolvable,
+    UnknownVariable,
+    has_variables,
+    literal_template,
+    parse_template,
+    resolve,
+)
+from enjoin.engine.wildcard import GlobSet, Literal
+from enjoin.errors import PolicyError
+
+VERSION_2012 = "2012-10-17"
+VERSION_2008 = "2008-10-17"
+_TOP_KEYS = frozenset({"Version", "Id", "Statement"})
+_STATEMENT_KEYS = frozenset(
+    {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+)
+
+
+class PolicyKind(enum.Enum):
+    """Which kind of policy a document is; it decides the grammar and the policy's role in evaluation."""
+
+    # Attached to a user, group or role (inline or managed): grants permissions to that identity.
+    IDENTITY = "identity"
+    # Attached to a resource: bucket policy, KMS key policy, role trust policy, queue policy...
+    RESOURCE = "resource"
+    # A permissions boundary: caps what identity policies can grant; grants nothing itself.
+    BOUNDARY = "boundary"
+    # A session policy passed to sts:AssumeRole*: caps the session; grants nothing itself.
+    SESSION = "session"
+    # A service control policy of AWS Organizations: caps the principals of the accounts below it.
+    SCP = "scp"
+    # A resource control policy of AWS Organizations: caps access to the resources of the accounts below it.
+    RCP = "rcp"
+
+
+class Statement:
+    """One compiled statement."""
+
+    __slots__ = (
+        "action_negated",
+        "actions",
+        "allow",
+        "conditions",
+        "effect",
+        "index",
+        "principal",
+        "principal_negated",
+        "ref",
+        "resource_negated",
+        "resource_templates",
+        "resources",
+        "sid",
+    )
+
+    def __init__(
+        self,
+        *,
+        index: int,
+        sid: str | None,
+        effect: str,
+        label: str,
+        actions: GlobSet,
+        action_negated: bool,
+        resource_templates: tuple[Template, ...] | None,
+        resource_negated: bool,
+        principal: PrincipalSpec | None,
+        principal_negated: bool,
+        conditions: tuple[Condition, ...],
+    ) -> None:
+        self.index = index
+        self.sid = sid
+        self.effect = effect
+        self.allow = effect == "Allow"
+        self.ref = StatementRef(label, index, sid, effect)
+        self.actions = actions
+        self.action_negated = action_negated
+        self.resource_templates = resource_templates
+        self.resource_negated = resource_negated
+        # Resources without variables match through one GlobSet; with variables, per request.
+        self.resources: GlobSet | None = None
+        if resource_templates is not None and not any(has_variables(t) for t in resource_templates):
+            self.resources = GlobSet(tuple(p for p in t if isinstance(p, str | Literal)) for t in resource_templates)
+        self.principal = principal
+        self.principal_negated = principal_negated
+        self.conditions = conditions
+
+    def names_action(self, action_lower: str) -> bool:
+        """Whether Action/NotAction covers the (lower-cased) action."""
+        return self.actions.match(action_lower) != self.action_negated
+
+    def resource_matches(self, resource: str, lookup: Lookup) -> bool:
+        """Whether Resource/NotResource covers the resource (raises on unresolvable variables)."""
+        if self.resource_templates is None:
+            return True
+        resources = self.resources
+        if resources is None:
+            from enjoin.engine.conditions import UNKNOWN_VALUE
+
+            resources = GlobSet(resolve(t, lookup, UNKNOWN_VALUE) for t in self.resource_templates)
+        return resources.match(resource) != self.resource_negated
+
+    def applies(self, resource: str, lookup: Lookup) -> Truth:
+        """Whether the statement's Resource and Condition match (the action is already known to match)."""
+        try:
+            if not self.resource_matches(resource, lookup):
+                return FALSE
+            result = TRUE
+            for condition in self.conditions:
+                truth = condition.evaluate(lookup)
+                if truth == FALSE:
+                    return FALSE
+                if truth == UNKNOWN:
+                    result = UNKNOWN
+            return result
+        except Unresolvable:
+            return FALSE
+        except UnknownVariable:
+            return UNKNOWN
+
+    def unknown_reason(self, resource: str, lookup: Lookup) -> str:
+        """Why :meth:`applies` answered UNKNOWN."""
+        try:
+            self.resource_matches(resource, lookup)
+            for condition in self.conditions:
+                if condition.evaluate(lookup) == UNKNOWN:
+                    return f"{self.ref}: {condition.unknown_reason(lookup)}"
+        except UnknownVariable as unknown:
+            return f"{self.ref}: {unknown.reason}"
+        except Unresolvable:  # pragma: no cover - applies() would not have answered UNKNOWN
+            pass
+        return f"{self.ref}: cannot be evaluated"
+
+
+class Policy:
+    """A compiled policy: immutable, hashable by content (kind, label, canonical JSON)."""
+
+    __slots__ = ("_by_action", "_hash", "_key", "document", "kind", "label", "statements", "version")
+
+    def __init__(
+        self, key: tuple[str, PolicyKind, str], document: Mapping[str, Any], version: str, statements: tuple[Statement, ...]
+    ) -> None:
+        self._key = key
+        self._hash = hash(key)
+        self.label = key[2]
+        self.kind = key[1]
+        self.document = document
+        self.version = version
+        self.statements = statements
+        self._by_action: dict[str, tuple[Statement, ...]] = {}
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Policy) and other._key == self._key
+
+    def __repr__(self) -> str:
+        return f"Policy({self.label!r}, {self.kind.name}, {len(self.statements)} statements)"
+
+    def statements_for(self, action_lower: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction covers the lower-cased action (memoised)."""
+        found = self._by_action.get(action_lower)
+        if found is None:
+            if len(self._by_action) > 8192:
+                self._by_action.clear()
+            found = tuple(s for s in self.statements if s.names_action(action_lower))
+            self._by_action[action_lower] = found
+        return found
+
+
+_CACHE: dict[tuple[str, PolicyKind, str], Policy] = {}
+_TEXT_CACHE: dict[tuple[str, PolicyKind, str], Policy] = {}
+
+
+def compile_policy(
+    document: Mapping[str, Any] | str, *, label: str, kind: PolicyKind = PolicyKind.IDENTITY
+) -> Policy:
+    """Validate and compile a policy document (a mapping, or JSON text).
+
+    Raises:
+        PolicyError: the document is not valid policy grammar for ``kind``; the error names the
+            label, the statement (index and Sid) and the key, what was expected and what was found.
+    """
+    if isinstance(document, str):
+        text_key = (document, kind, label)
+        cached = _TEXT_CACHE.get(text_key)
+        if cached is not None:
+            return cached
+        try:
+            parsed = json.loads(document)
+        except json.JSONDecodeError as error:
+            raise PolicyError(label, "a policy document in JSON", f"invalid JSON ({error})") from None
+        policy = compile_policy(parsed, label=label, kind=kind) if isinstance(parsed, Mapping) else None
+        if policy is None:
+            raise PolicyError(label, "a JSON object", f"{type(parsed).__name__} {parsed!r:.60}")
+        _TEXT_CACHE[text_key] = policy
+        return policy
+    if not isinstance(document, Mapping):
+        raise PolicyError(label, "a JSON object", f"{type(document).__name__}")
+    try:
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise PolicyError(label, "a JSON-serialisable policy document", str(error)) from None
+    key = (canonical, kind, label)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        return cached
+    policy = _compile(key, json.loads(canonical), label, kind)
+    _CACHE[key] = policy
+    return policy
+
+
+def _compile(key: tuple[str, PolicyKind, str], document: dict[str, Any], label: str, kind: PolicyKind) -> Policy:
+    unknown = sorted(set(document) - _TOP_KEYS)
+    if unknown:
+        raise PolicyError(label, f"only the keys {sorted(_TOP_KEYS)} at the top level", f"key {unknown[0]!r}")
+    version = document.get("Version", VERSION_2008)
+    if version not in (VERSION_2012, VERSION_2008):
+        raise PolicyError(f"{label}: Version", f"{VERSION_2012!r} or {VERSION_2008!r}", repr(version))
+    if "Id" in document and not isinstance(document["Id"], str):
+        raise PolicyError(f"{label}: Id", "a string", repr(document["Id"]))
+    if "Statement" not in document:
+        raise PolicyError(label, "a Statement element", "none")
+    raw_statements = document["Statement"]
+    if isinstance(raw_statements, Mapping):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        raise PolicyError(f"{label}: Statement", "an object or a list of objects", repr(raw_statements))
+    statements = tuple(
+        _compile_statement(raw, index, label, kind, version == VERSION_2012) for index, raw in enumerate(raw_statements)
+    )
+    return Policy(key, document, version, statements)
+
+
+def _strings(where: str, name: str, value: object) -> list[str]:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+        raise PolicyError(f"{where}.{name}", "a string or a non-empty list of strings", repr(value))
+    return list(items)
+
+
+def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, variables: bool) -> Statement:
+    where = f"{label}: Statement[{index}]"
+    if not isinstance(raw, Mapping):
+        raise PolicyError(where, "a statement object", repr(raw))
+    sid = raw.get("Sid")
+    if sid is not None:
+        if not isinstance(sid, str):
+            raise PolicyError(f"{where}.Sid", "a string", repr(sid))
+        where = f"{label}: Statement[{index}] (Sid {sid!r})"
+    unknown = sorted(set(raw) - _STATEMENT_KEYS)
+    if unknown:
+        raise PolicyError(where, f"only the statement keys {sorted(_STATEMENT_KEYS)}", f"key {unknown[0]!r}")
+    effect = raw.get("Effect")
+    if effect not in ("Allow", "Deny"):
+        raise PolicyError(f"{where}.Effect", "'Allow' or 'Deny'", repr(effect))
+
+    if ("Action" in raw) == ("NotAction" in raw):
+        found = "both" if "Action" in raw else "neither"
+        raise PolicyError(where, "exactly one of Action and NotAction", found)
+    action_key = "Action" if "Action" in raw else "NotAction"
+    actions = _strings(where, action_key, raw[action_key])
+    for action in actions:
+        if action != "*" and (":" not in action or action.startswith(":") or action.endswith(":")):
+            raise PolicyError(f"{where}.{action_key}", "'*' or 'service:action' (wildcards allowed)", repr(action))
+
+    if "Resource" in raw and "NotResource" in raw:
+        raise PolicyError(where, "at most one of Resource and NotResource", "both")
+    resource_templates: tuple[Template, ...] | None = None
+    resource_negated = False
+    if "Resource" in raw or "NotResource" in raw:
+        resource_key = "Resource" if "Resource" in raw else "NotResource"
+        resource_negated = resource_key == "NotResource"
+        resources = _strings(where, resource_key, raw[resource_key])
+        for resource in resources:
+            if resource != "*" and split_arn(resource) is None:
+                raise PolicyError(f"{where}.{resource_key}", "'*' or an ARN (arn:partition:service:region:account:resource)", repr(resource))
+        parse = parse_template if variables else literal_template
+        resource_templates = tuple(parse(r) for r in resources)
+    elif kind is not PolicyKind.RESOURCE:
+        raise PolicyError(where, "a Resource or NotResource element", "neither")
+
+    principal, principal_negated = _compile_principal(raw, where, kind)
+    conditions = _compile_conditions(raw.get("Condition"), where, variables) if "Condition" in raw else ()
+    return Statement(
+        index=index,
+        sid=sid,
+        effect=effect,
+        label=label,
+        actions=GlobSet(a.lower() for a in actions),
+        action_negated=action_key == "NotAction",
+        resource_templates=resource_templates,
+        resource_negated=resource_negated,
+        principal=principal,
+        principal_negated=principal_negated,
+        conditions=conditions,
+    )
+
+
+def _compile_principal(raw: Mapping[str, Any], where: str, kind: PolicyKind) -> tuple[PrincipalSpec | None, bool]:
+    has_principal = "Principal" in raw
+    has_not = "NotPrincipal" in raw
+    if kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP):
+        if has_principal or has_not:
+            found = "Principal" if has_principal else "NotPrincipal"
+            raise PolicyError(where, f"no Principal or NotPrincipal in a {kind.value} policy", found)
+        return None, False
+    if kind is PolicyKind.RCP:
+        if has_not:
+            raise PolicyError(where, "no NotPrincipal in a resource control policy", "NotPrincipal")
+        if raw.get("Principal") != "*":
+            raise PolicyError(f"{where}.Principal", '"*" in a resource control policy', repr(raw.get("Principal")))
+        return None, False
+    if has_principal == has_not:
+        raise PolicyError(where, "exactly one of Principal and NotPrincipal in a resource policy", "both" if has_principal else "neither")
+    key = "Principal" if has_principal else "NotPrincipal"
+    try:
+        return PrincipalSpec(raw[key]), has_not
+    except PrincipalFormError as error:
+        raise PolicyError(f"{where}.{key}", "a valid principal", str(error)) from None
+
+
+def _compile_conditions(block: object, where: str, variables: bool) -> tuple[Condition, ...]:
+    if not isinstance(block, Mapping) or not block:
+        raise PolicyError(f"{where}.Condition", "an object of operator -> {key: value(s)}", repr(block))
+    compiled: list[Condition] = []
+    for operator_name, keys in block.items():
+        if not isinstance(keys, Mapping) or not keys:
+            raise PolicyError(f"{where}.Condition.{operator_name}", "an object of key -> value(s)", repr(keys))
+        for key, raw_values in keys.items():
+            items = raw_values if isinstance(raw_values, list) else [raw_values]
+            texts = [scalar_text(i) for i in items]
+            if not items or any(t is None for t in texts):
+                raise PolicyError(
+                    f"{where}.Condition.{operator_name}.{key}",
+                    "a string, number or boolean, or a non-empty list of them",
+                    repr(raw_values),
+                )
+            compiled.append(Condition(operator_name, key, tuple(t for t in texts if t is not None), variables=variables))
+    return tuple(compiled)

@@ -1,0 +1,213 @@
+"""The container backend: moto's server in a container started by testcontainers, against in-process moto.
+
+Every test here needs a Docker engine (``scripts/docker-up.sh`` starts one) and is marked ``container``.
+Where none answers, the whole module is skipped with one line saying why, decided once at import with a
+short timeout. The image is the one ``scripts/build-image.sh`` gives (a no-op when it is built).
+tests/test_container_backend_without_docker.py shows that skip line and the error without Docker.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from enjoin.backends import get_backend
+from enjoin.backends.container import (
+    HOW_TO_GET_AN_ENGINE,
+    HOW_TO_GET_THE_IMAGE,
+    ContainerBackend,
+    engine_problem,
+    local_image,
+)
+from enjoin.errors import BackendError
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD_IMAGE = ROOT / "scripts" / "build-image.sh"
+# The reference deployment and every violating variant.
+CONFIGS = [ROOT / "enjoin.yaml", *sorted((ROOT / "infra" / "variants").glob("*/enjoin.yaml"))]
+
+pytestmark = pytest.mark.container
+
+# Asked once, at import, with a short timeout: a missing socket fails at once, a silent host within 3 s.
+# Skipping the module (not each test) gives the report one line saying why.
+ENGINE_PROBLEM = engine_problem(timeout=3.0)
+if ENGINE_PROBLEM is not None:
+    pytest.skip(f"{ENGINE_PROBLEM} ({HOW_TO_GET_AN_ENGINE})", allow_module_level=True)
+
+
+def _script(*args: str) -> str:
+    """The last line scripts/build-image.sh prints (the tag)."""
+    done = subprocess.run(
+        ["bash", str(BUILD_IMAGE), *args], capture_output=True, text=True, check=False, timeout=1800
+    )
+    if done.returncode != 0:
+        pytest.fail(f"scripts/build-image.sh {' '.join(args)} failed:\n{done.stderr}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    """The locally built moto server image (built now when its inputs changed)."""
+    return _script()
+
+
+@pytest.fixture(scope="module")
+def server(image: str) -> Iterator[ContainerBackend]:
+    """One container for the module: tests reset it before they deploy."""
+    backend = ContainerBackend(image=image)
+    backend.start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="module")
+def docker_client() -> Iterator[Any]:
+    import docker  # type: ignore[import-untyped]  # no type hints shipped
+
+    client = docker.from_env(timeout=30)
+    yield client
+    client.close()
+
+
+def _container_report(backend: ContainerBackend, config_path: Path) -> dict[str, Any]:
+    """The pipeline of enjoin.pipeline.snapshot_of on a backend already running, then judged as usual."""
+    from enjoin.config import load
+    from enjoin.deploy import deploy
+    from enjoin.inventory import inventory
+    from enjoin.pipeline import judge_snapshot
+
+    config = load(config_path)
+    backend.reset()
+    deployment = deploy(backend, config)
+    snapshot = inventory(backend, tuple(config.accounts.values()), config.region, deployment.organization)
+    return judge_snapshot(config, snapshot).report
+
+
+def _fake_sigv4(service: str) -> dict[str, str]:
+    """An Authorization header whose credential scope names ``service``: moto's server routes by it."""
+    return {
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=0"
+    }
+
+
+@pytest.mark.parametrize("config_path", CONFIGS, ids=[str(p.parent.relative_to(ROOT)) for p in CONFIGS])
+def test_same_report_as_in_process(server: ContainerBackend, config_path: Path) -> None:
+    from enjoin.pipeline import run_pipeline
+
+    in_process = run_pipeline(config_path, backend="moto").report
+    assert _container_report(server, config_path) == in_process
+
+
+def test_objects_live_in_the_container(server: ContainerBackend) -> None:
+    from moto.s3.models import s3_backends
+
+    server.reset()
+    bucket = f"enjoin-where-{uuid.uuid4().hex[:12]}"
+    s3 = server.client("s3", "111111111111", "us-east-1")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="extract/2026-01.csv", Body=b"state,records\nCA,3\n")
+
+    # Read back with a plain HTTP request to the container's published port, no boto3 in between.
+    request = urllib.request.Request(
+        f"{server.endpoint_url}/{bucket}/extract/2026-01.csv", headers=_fake_sigv4("s3")
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.read() == b"state,records\nCA,3\n"
+    # This process's moto holds no such bucket in any account.
+    in_process = {name for account in s3_backends for name in s3_backends[account]["global"].buckets}
+    assert bucket not in in_process
+
+
+def test_accounts_are_kept_apart_over_http(server: ContainerBackend) -> None:
+    server.reset()
+    server.client("iam", "111111111111", "us-east-1").create_role(
+        RoleName="Bridge", AssumeRolePolicyDocument='{"Version":"2012-10-17","Statement":[]}'
+    )
+    cms = server.client("iam", "111111111111", "us-east-1").list_roles()["Roles"]
+    dhs = server.client("iam", "222222222222", "us-east-1").list_roles()["Roles"]
+    assert [r["Arn"] for r in cms] == ["arn:aws:iam::111111111111:role/Bridge"]
+    assert dhs == []
+
+
+def test_aws_managed_policies_exist(server: ContainerBackend) -> None:
+    iam = server.client("iam", "111111111111", "us-east-1")
+    policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess")["Policy"]
+    assert policy["Arn"] == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+
+
+def test_reset_empties_the_server(server: ContainerBackend) -> None:
+    s3 = server.client("s3", "111111111111", "us-east-1")
+    s3.create_bucket(Bucket="enjoin-before-reset")
+    server.reset()
+    assert server.client("s3", "111111111111", "us-east-1").list_buckets()["Buckets"] == []
+
+
+def test_default_image_is_the_local_build(image: str, docker_client: Any) -> None:
+    # The newest local build for this moto version; the one just built when the inputs changed.
+    assert local_image(docker_client) == image
+    assert ContainerBackend().requested_image is None
+    assert get_backend("container", image=None).name == "container"
+
+
+def test_start_is_idempotent_and_stop_removes_the_container(image: str, docker_client: Any) -> None:
+    import docker.errors
+
+    backend = ContainerBackend(image=image)
+    backend.start()
+    try:
+        first = (backend.container_id, backend.endpoint_url)
+        backend.start()
+        assert (backend.container_id, backend.endpoint_url) == first
+        assert backend.image == image
+        assert docker_client.containers.get(first[0]).status == "running"
+    finally:
+        backend.stop()
+    with pytest.raises(docker.errors.NotFound):
+        docker_client.containers.get(first[0])
+    backend.stop()  # idempotent
+    with pytest.raises(BackendError) as raised:
+        backend.client("s3", "111111111111", "us-east-1")
+    assert raised.value.found == "not started"
+
+
+def test_missing_local_image_names_the_build_script() -> None:
+    backend = ContainerBackend(image="enjoin/moto-server:000000000000")
+    with pytest.raises(BackendError) as raised:
+        backend.start()
+    assert raised.value.where == "--enjoin-backend container: image enjoin/moto-server:000000000000"
+    assert raised.value.expected == (
+        f"the image present locally or pullable from its registry ({HOW_TO_GET_THE_IMAGE})"
+    )
+    assert raised.value.found == "not present locally (it is built here, never pulled)"
+    assert "scripts/build-image.sh" in str(raised.value)
+
+
+def test_unpullable_image_says_the_pull_failed() -> None:
+    # A registry on a loopback port where nothing listens: the pull fails at once, nothing leaves the machine.
+    name = "127.0.0.1:9/enjoin/missing:1"
+    with pytest.raises(BackendError) as raised:
+        ContainerBackend(image=name).start()
+    assert raised.value.where == f"--enjoin-backend container: image {name}"
+    assert raised.value.found.startswith("not present locally, and pulling it failed: ")
+    assert "127.0.0.1:9" in raised.value.found
+    assert "scripts/build-image.sh" in raised.value.expected
+
+
+def test_a_container_that_stops_is_an_error_not_a_hang(image: str, docker_client: Any) -> None:
+    # The base image (Debian and Python, no moto) runs bash, which exits at once without a terminal.
+    base = _script("--base-tag")
+    assert docker_client.images.get(base).tags == [base]
+    before = {c.id for c in docker_client.containers.list(all=True)}
+    with pytest.raises(BackendError) as raised:
+        ContainerBackend(image=base, startup_timeout=120).start()
+    assert raised.value.where == f"--enjoin-backend container: container of {base}"
+    assert raised.value.found.startswith("the container stopped: ")
+    # ...and the failed container is removed.
+    assert {c.id for c in docker_client.containers.list(all=True)} == before
