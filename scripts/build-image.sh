@@ -83,7 +83,7 @@ if ! docker image inspect "$base_tag" >/dev/null 2>&1; then
         log "debootstrap $suite (minbase + $base_packages) from $mirror"
         debootstrap --variant=minbase --include="$base_packages" "$suite" "$work/rootfs" "$mirror" \
             >"$work/debootstrap.log" 2>&1 || { tail -n 20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
-        # Leave out what a container does not need and what would make the tarball differ run to run.
+        # Leave out what the image does not need: downloaded packages, apt lists, logs.
         rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"* \
             "$work/rootfs/var/log/"* "$work/rootfs/tmp/"*
         tar -C "$work/rootfs" -cf "$work/rootfs.tar" .
@@ -100,6 +100,7 @@ fi
 wheels="$cache/wheels-$req_hash"
 if [[ ! -f "$wheels/.complete" ]]; then
     log "pip download the pinned wheels -> $wheels"
+    # For the base's interpreter: bookworm's python3 is CPython 3.11.
     rm -rf "$wheels"
     "$python" -m pip download --quiet --no-deps --only-binary=:all: \
         --implementation cp --python-version 3.11 --abi cp311 \
@@ -127,6 +128,6 @@ log "built $image_tag"
 docker image ls --filter "label=org.enjoin.image=moto-server" --format '{{.Repository}}:{{.Tag}}' \
     | { grep -E '^enjoin/moto-server:[0-9a-f]{12}$' || true; } | { grep -vxF "$image_tag" || true; } \
     | while read -r stale; do
-        docker image rm "$stale" >/dev/null 2>&1 && log "removed the stale $stale" || true
+        if docker image rm "$stale" >/dev/null 2>&1; then log "removed the stale $stale"; fi
     done
 echo "$image_tag"

@@ -59,4 +59,6 @@ for ((i = 0; i < wait_seconds * 2; i++)); do
     sleep 0.5
 done
 tail -n 20 "$logfile" >&2
-die "dockerd $pid did not answer within ${wait_seconds}s (it is still running; scripts/docker-down.sh stops it)"
+# Started here and of no use: stop it, by its pid, so that nothing is left running.
+bash "$(dirname "${BASH_SOURCE[0]}")/docker-down.sh" "$pid" || true
+die "dockerd $pid did not answer within ${wait_seconds}s; stopped it (see $logfile)"

@@ -48,13 +48,16 @@ def test_engine_problem_on_a_closed_port(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "Connection refused" in problem
 
 
-def _pytest(*args: str, docker_host: str) -> tuple[int, list[str]]:
+def _pytest(*args: str, docker_host: str, require_docker: bool = False) -> tuple[int, list[str]]:
     """pytest on the container tests in a child process (without the project's plugin and conftest)."""
+    env = {name: value for name, value in os.environ.items() if name != "ENJOIN_REQUIRE_DOCKER"}
+    env["DOCKER_HOST"] = docker_host
+    if require_docker:
+        env["ENJOIN_REQUIRE_DOCKER"] = "1"
     done = subprocess.run(
         [sys.executable, "-m", "pytest", str(CONTAINER_TESTS), *args,
          "-p", "no:cacheprovider", "-p", "no:enjoin", "--noconftest"],
-        capture_output=True, text=True, env={**os.environ, "DOCKER_HOST": docker_host}, cwd=ROOT,
-        timeout=300, check=False,
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300, check=False,
     )  # fmt: skip
     assert done.stderr == ""
     return done.returncode, done.stdout.splitlines()
@@ -79,3 +82,20 @@ def test_container_tests_are_skipped_with_one_line_without_engine(tmp_path: Path
     assert re.fullmatch(r"1 skipped in [0-9.]+s", lines[-1]), lines[-1]
     # The module is skipped before its tests are collected: pytest's "no tests collected" exit code.
     assert code == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_without_engine_ci_fails_instead_of_skipping(tmp_path: Path) -> None:
+    docker_host = f"unix://{tmp_path / 'docker.sock'}"
+    code, lines = _pytest("-q", docker_host=docker_host, require_docker=True)
+    reason = (
+        f"ENJOIN_REQUIRE_DOCKER=1 and no Docker engine at {docker_host}: ('Connection aborted.', "
+        "FileNotFoundError(2, 'No such file or directory')) "
+        "(start one with scripts/docker-up.sh, or point DOCKER_HOST at one)"
+    )
+    assert reason in lines, "\n".join(lines)
+    # The summary line, cut to the terminal's width.
+    assert any(
+        line.startswith("ERROR tests/test_container_backend.py - Failed: ENJOIN_REQUIRE_DOCKER=1 ")
+        for line in lines
+    )
+    assert code == pytest.ExitCode.INTERRUPTED  # a collection error stops the run

@@ -8,15 +8,18 @@ finally reads every resource back and compares each security-relevant property w
 value, intrinsics resolved (:mod:`enjoin.deploy_verify`). What cannot be made equal is a
 :class:`~enjoin.errors.DeployError` naming the template, the resource and the property.
 
-What moto 5.2.1 was seen to drop or break (checked against these templates; see tests/test_deploy.py):
-AWS::IAM::Group, AWS::IAM::UserToGroupAddition and AWS::S3::BucketPolicy are not created at all;
-ManagedPolicyArns on roles is ignored; Policies, Groups, Tags, ManagedPolicyArns and
-PermissionsBoundary on users are ignored; role inline policies are stored as Python objects and read
-back as their repr (and get_account_authorization_details fails on them); bucket public access
+What moto 5.2.1 was seen to drop or break (checked against these templates; pinned by
+tests/test_deploy.py): AWS::IAM::Group, AWS::IAM::UserToGroupAddition and AWS::S3::BucketPolicy are
+not created at all; ManagedPolicyArns on roles is ignored; Policies, Groups, Tags, ManagedPolicyArns
+and PermissionsBoundary on users are ignored; role inline policies are stored as Python objects and
+read back as their repr (and get_account_authorization_details fails on them); bucket public access
 blocks, ownership controls and versioning are dropped; a KMS key policy is stored as a Python object
-(get_key_policy and describe_key then fail); Tags on AWS::KMS::Key break every Fn::GetAtt on the key
-(so deploy strips them for create_stack and tags the key afterwards). AWS-managed policies exist only
-when the backend loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=true).
+(get_key_policy returns it unserialised and describe_key fails); Tags on AWS::KMS::Key break
+create_stack (so deploy strips them and tags the key afterwards). A user's PermissionsBoundary cannot
+be applied at all (moto does not implement PutUserPermissionsBoundary): deploy reports it. AWS-managed
+policies exist only when the backend loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=true). Kept as
+written: role trust policies, PermissionsBoundary, Tags, Description and MaxSessionDuration on roles,
+managed policies and their Roles/Users attachments, bucket encryption and tags, key rotation, aliases.
 
 Organisation policies: the config's ``organization.scps`` (and ``rcps``) are files, not stacks.
 moto's Organizations cannot create accounts with chosen ids, so deploy builds the
@@ -43,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.config_model import Config, ScpAttachment, Template
@@ -61,7 +64,9 @@ _FULL_AWS_ACCESS: Document = {
 }
 _RCP_FULL_AWS_ACCESS: Document = {
     "Version": "2012-10-17",
-    "Statement": [{"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    "Statement": [
+        {"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    ],
 }
 
 
@@ -124,7 +129,9 @@ def deploy(backend: Backend, config: Config) -> Deployment:
     """
     if not backend.can_deploy:
         raise DeployError(
-            f"backend {backend.name}", "a backend enjoin may deploy into (moto, container)", "a read-only backend"
+            f"backend {backend.name}",
+            "a backend enjoin may deploy into (moto, container)",
+            "a read-only backend",
         )
     organization = organization_from_config(config)
     loaded = [(entry, load_template(entry.path)) for entry in config.templates]
@@ -147,7 +154,8 @@ def deploy(backend: Backend, config: Config) -> Deployment:
 def organization_from_config(config: Config) -> Organization:
     """The organisation policies the config attaches, as levels per account (see the module docstring)."""
     return Organization(
-        scps=_levels(config.scps, _FULL_AWS_ACCESS, config), rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config)
+        scps=_levels(config.scps, _FULL_AWS_ACCESS, config),
+        rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config),
     )
 
 
@@ -163,13 +171,18 @@ def _levels(
 
 
 def _policy_file(attachment: ScpAttachment, config: Config) -> Document:
-    where = f"{config.path}: line {attachment.line}: {attachment.path}" if attachment.line else str(attachment.path)
+    written = attachment.where or (
+        f"{config.path}: line {attachment.line}" if attachment.line else str(config.path)
+    )
+    where = f"{written}: {attachment.path}"
     try:
         document = json.loads(attachment.path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DeployError(where, "an organisation policy file (JSON)", "no such file") from None
     except json.JSONDecodeError as exc:
-        raise DeployError(f"{attachment.path}: line {exc.lineno}", "a policy document in JSON", exc.msg) from None
+        raise DeployError(
+            f"{attachment.path}: line {exc.lineno}", "a policy document in JSON", exc.msg
+        ) from None
     if not isinstance(document, dict) or "Statement" not in document:
         raise DeployError(str(attachment.path), "a policy document with a Statement", repr(document)[:200])
     return document
@@ -187,7 +200,8 @@ def _check_supported(template: CfnTemplate) -> None:
         unknown_attributes = set(resource) - RESOURCE_ATTRIBUTES
         if unknown_attributes:
             raise DeployError(
-                template.where(logical_id), f"resource attributes among {sorted(RESOURCE_ATTRIBUTES)}",
+                template.where(logical_id),
+                f"resource attributes among {sorted(RESOURCE_ATTRIBUTES)}",
                 str(sorted(unknown_attributes)),
             )
         props = resource.get("Properties") or {}
@@ -195,20 +209,22 @@ def _check_supported(template: CfnTemplate) -> None:
             raise DeployError(template.where(logical_id, "Properties"), "a mapping", repr(props))
         unknown = set(props) - SUPPORTED[rtype].properties
         if unknown:
+            known = ", ".join(sorted(SUPPORTED[rtype].properties))
             raise DeployError(
                 template.where(logical_id, ", ".join(sorted(unknown))),
-                f"properties of {rtype} that enjoin verifies ({', '.join(sorted(SUPPORTED[rtype].properties))})",
+                f"properties of {rtype} that enjoin verifies ({known})",
                 "a property enjoin cannot check was deployed as written",
             )
 
 
 def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:
     declared = template.parameters
-    where = f"{config.path}: line {entry.line}" if entry.line else str(config.path)
+    where = entry.where or (f"{config.path}: line {entry.line}" if entry.line else str(config.path))
     extra = set(entry.parameters) - set(declared)
     if extra:
         raise DeployError(
-            f"{where}: parameters of {entry.path.name}", f"parameters the template declares {sorted(declared)}",
+            f"{where}: parameters of {entry.path.name}",
+            f"parameters the template declares {sorted(declared)}",
             f"unknown {sorted(extra)}",
         )
     values: dict[str, Any] = {}
@@ -270,7 +286,9 @@ def _create_body(template: CfnTemplate) -> str:
     return json.dumps(body)
 
 
-def _deploy_one(backend: Backend, config: Config, entry: Template, template: CfnTemplate, name: str) -> DeployedStack:
+def _deploy_one(
+    backend: Backend, config: Config, entry: Template, template: CfnTemplate, name: str
+) -> DeployedStack:
     region, account = config.region, entry.account
     parameters = _parameters(entry, template, config)
     cfn = backend.client("cloudformation", account, region)
@@ -279,14 +297,20 @@ def _deploy_one(backend: Backend, config: Config, entry: Template, template: Cfn
     try:
         with _quiet():
             cfn.create_stack(
-                StackName=name, TemplateBody=_create_body(template), Parameters=given,
+                StackName=name,
+                TemplateBody=_create_body(template),
+                Parameters=given,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
             )
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise DeployError(where, "a template the backend accepts", f"{error.get('Code')}: {error.get('Message')}") from None
+        raise DeployError(
+            where, "a template the backend accepts", f"{error.get('Code')}: {error.get('Message')}"
+        ) from None
     except BotoCoreError as exc:
         raise DeployError(where, "a reachable backend", str(exc)) from None
+    except Exception as exc:  # in-process moto raises its own parsing errors (KeyError...)
+        raise DeployError(where, "a template the backend accepts", f"{type(exc).__name__}: {exc}") from None
     with _quiet():  # moto parses the template again when describing the stack
         stack = _wait(cfn, name, template)
         created = {
@@ -325,13 +349,15 @@ def _deploy_one(backend: Backend, config: Config, entry: Template, template: Cfn
         if SUPPORTED[rtype].created_by_moto:
             if logical_id not in created:
                 raise DeployError(
-                    template.where(logical_id), f"a {rtype} created by stack {name}", "no such resource in the stack"
+                    template.where(logical_id),
+                    f"a {rtype} created by stack {name}",
+                    "no such resource in the stack",
                 )
             refs[logical_id] = created[logical_id]
         else:
             name_property = SUPPORTED[rtype].name_property
-            given = raw_props[logical_id].get(name_property) if name_property else None
-            physical_name = resolve(given, scope, f"resource {logical_id}") if given is not None else None
+            written = raw_props[logical_id].get(name_property) if name_property else None
+            physical_name = resolve(written, scope, f"resource {logical_id}") if written is not None else None
             refs[logical_id] = own_physical_id(logical_id, name, physical_name)
     properties: dict[str, dict[str, Any]] = {}
     for logical_id in present:
@@ -387,13 +413,17 @@ def _wait(cfn: Any, name: str, template: CfnTemplate) -> Mapping[str, Any]:
         if not status.endswith("_IN_PROGRESS"):
             break
         if time.monotonic() > deadline:
-            raise DeployError(str(template.path), f"stack {name} to finish within {_WAIT_SECONDS:.0f} s", status)
+            raise DeployError(
+                str(template.path), f"stack {name} to finish within {_WAIT_SECONDS:.0f} s", status
+            )
         delay = min(max(delay * 2, 0.05), 2.0)
         time.sleep(delay)
     if status != "CREATE_COMPLETE":
         resource, reason = _failure(cfn, name)
         where = template.where(resource) if resource else str(template.path)
-        raise DeployError(where, f"stack {name} CREATE_COMPLETE", f"{status}: {reason or stack.get('StackStatusReason')}")
+        raise DeployError(
+            where, f"stack {name} CREATE_COMPLETE", f"{status}: {reason or stack.get('StackStatusReason')}"
+        )
     return stack
 
 

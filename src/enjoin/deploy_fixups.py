@@ -4,8 +4,8 @@ moto's CloudFormation skips some types and properties (see :mod:`enjoin.deploy`)
 guess which, enjoin applies every property it verifies, idempotently, after the stack is created:
 the state then equals the template whatever the backend's CloudFormation did, and the verification
 that follows proves it. Attachments and inline policies are only added, never removed: another
-resource (an AWS::IAM::ManagedPolicy's Roles, an AWS::IAM::Policy) may add to a principal's own list. Only write calls of the resource's own service are used, in the stack's
-account and region.
+resource (an AWS::IAM::ManagedPolicy's Roles, an AWS::IAM::Policy) may add to a principal's own
+list. Only write calls of the resource's own service are used, in the stack's account and region.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.deploy_types import tags_of
@@ -56,7 +56,9 @@ class _Ctx:
         except NotImplementedError as exc:  # in-process moto: an API it does not implement
             found = f"the backend does not implement it ({exc})"
         raise DeployError(
-            self.stack.template.where(self.logical_id, prop), "the property applied as the template gives it", found
+            self.stack.template.where(self.logical_id, prop),
+            "the property applied as the template gives it",
+            found,
         )
 
 
@@ -67,18 +69,37 @@ def _doc(value: Any) -> str:
 def _role(ctx: _Ctx) -> None:
     iam, name, props = ctx.client("iam"), ctx.physical_id, ctx.props
     ctx.call(
-        "AssumeRolePolicyDocument", iam.update_assume_role_policy,
-        RoleName=name, PolicyDocument=_doc(props["AssumeRolePolicyDocument"]),
+        "AssumeRolePolicyDocument",
+        iam.update_assume_role_policy,
+        RoleName=name,
+        PolicyDocument=_doc(props["AssumeRolePolicyDocument"]),
     )
     wanted = {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])}
     for policy_name, document in wanted.items():
         # moto stores CloudFormation's inline policies as Python objects; JSON text reads back as JSON.
-        ctx.call("Policies", iam.put_role_policy, RoleName=name, PolicyName=policy_name, PolicyDocument=_doc(document))
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_role_policies, RoleName=name)["AttachedPolicies"]
-    _attach_missing(ctx, {a["PolicyArn"] for a in attached}, lambda arn: iam.attach_role_policy(RoleName=name, PolicyArn=arn))
+        ctx.call(
+            "Policies",
+            iam.put_role_policy,
+            RoleName=name,
+            PolicyName=policy_name,
+            PolicyDocument=_doc(document),
+        )
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_role_policies, RoleName=name)[
+        "AttachedPolicies"
+    ]
+    _attach_missing(
+        ctx,
+        {a["PolicyArn"] for a in attached},
+        lambda arn: iam.attach_role_policy(RoleName=name, PolicyArn=arn),
+    )
     boundary = props.get("PermissionsBoundary")
     if boundary:
-        ctx.call("PermissionsBoundary", iam.put_role_permissions_boundary, RoleName=name, PermissionsBoundary=boundary)
+        ctx.call(
+            "PermissionsBoundary",
+            iam.put_role_permissions_boundary,
+            RoleName=name,
+            PermissionsBoundary=boundary,
+        )
     if props.get("Tags"):
         ctx.call("Tags", iam.tag_role, RoleName=name, Tags=_tag_list(props["Tags"]))
     update = {k: props[k] for k in ("Description", "MaxSessionDuration") if k in props}
@@ -90,19 +111,30 @@ def _user(ctx: _Ctx) -> None:
     iam, name, props = ctx.client("iam"), ctx.physical_id, ctx.props
     for policy in props.get("Policies", []):
         ctx.call(
-            "Policies", iam.put_user_policy,
-            UserName=name, PolicyName=policy["PolicyName"], PolicyDocument=_doc(policy["PolicyDocument"]),
+            "Policies",
+            iam.put_user_policy,
+            UserName=name,
+            PolicyName=policy["PolicyName"],
+            PolicyDocument=_doc(policy["PolicyDocument"]),
         )
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_user_policies, UserName=name)["AttachedPolicies"]
-    _attach_missing(ctx, {a["PolicyArn"] for a in attached}, lambda arn: iam.attach_user_policy(UserName=name, PolicyArn=arn))
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_user_policies, UserName=name)[
+        "AttachedPolicies"
+    ]
+    _attach_missing(
+        ctx,
+        {a["PolicyArn"] for a in attached},
+        lambda arn: iam.attach_user_policy(UserName=name, PolicyArn=arn),
+    )
     for group in props.get("Groups", []):
         ctx.call("Groups", iam.add_user_to_group, GroupName=group, UserName=name)
     if props.get("Tags"):
         ctx.call("Tags", iam.tag_user, UserName=name, Tags=_tag_list(props["Tags"]))
     if props.get("PermissionsBoundary"):
         ctx.call(
-            "PermissionsBoundary", iam.put_user_permissions_boundary,
-            UserName=name, PermissionsBoundary=props["PermissionsBoundary"],
+            "PermissionsBoundary",
+            iam.put_user_permissions_boundary,
+            UserName=name,
+            PermissionsBoundary=props["PermissionsBoundary"],
         )
 
 
@@ -114,11 +146,20 @@ def _group(ctx: _Ctx) -> None:
         ctx.call("GroupName", iam.create_group, GroupName=name, Path=props.get("Path", "/"))
     for policy in props.get("Policies", []):
         ctx.call(
-            "Policies", iam.put_group_policy,
-            GroupName=name, PolicyName=policy["PolicyName"], PolicyDocument=_doc(policy["PolicyDocument"]),
+            "Policies",
+            iam.put_group_policy,
+            GroupName=name,
+            PolicyName=policy["PolicyName"],
+            PolicyDocument=_doc(policy["PolicyDocument"]),
         )
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)["AttachedPolicies"]
-    _attach_missing(ctx, {a["PolicyArn"] for a in attached}, lambda arn: iam.attach_group_policy(GroupName=name, PolicyArn=arn))
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)[
+        "AttachedPolicies"
+    ]
+    _attach_missing(
+        ctx,
+        {a["PolicyArn"] for a in attached},
+        lambda arn: iam.attach_group_policy(GroupName=name, PolicyArn=arn),
+    )
 
 
 def _user_to_group(ctx: _Ctx) -> None:
@@ -153,7 +194,7 @@ def _inline_policy(ctx: _Ctx) -> None:
 
 
 def api_encryption(cfn_value: dict[str, Any]) -> dict[str, Any]:
-    """BucketEncryption as CloudFormation writes it -> ServerSideEncryptionConfiguration as S3's API takes it."""
+    """BucketEncryption as CloudFormation writes it, as S3's API takes it."""
     rules = []
     for rule in cfn_value.get("ServerSideEncryptionConfiguration", []):
         default = dict(rule.get("ServerSideEncryptionByDefault", {}))
@@ -168,20 +209,31 @@ def _bucket(ctx: _Ctx) -> None:
     s3, name, props = ctx.client("s3"), ctx.physical_id, ctx.props
     if "BucketEncryption" in props:
         ctx.call(
-            "BucketEncryption", s3.put_bucket_encryption,
-            Bucket=name, ServerSideEncryptionConfiguration=api_encryption(props["BucketEncryption"]),
+            "BucketEncryption",
+            s3.put_bucket_encryption,
+            Bucket=name,
+            ServerSideEncryptionConfiguration=api_encryption(props["BucketEncryption"]),
         )
     if "PublicAccessBlockConfiguration" in props:
         ctx.call(
-            "PublicAccessBlockConfiguration", s3.put_public_access_block,
-            Bucket=name, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"],
+            "PublicAccessBlockConfiguration",
+            s3.put_public_access_block,
+            Bucket=name,
+            PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"],
         )
     if "OwnershipControls" in props:
-        ctx.call("OwnershipControls", s3.put_bucket_ownership_controls, Bucket=name, OwnershipControls=props["OwnershipControls"])
+        ctx.call(
+            "OwnershipControls",
+            s3.put_bucket_ownership_controls,
+            Bucket=name,
+            OwnershipControls=props["OwnershipControls"],
+        )
     if "VersioningConfiguration" in props:
         ctx.call(
-            "VersioningConfiguration", s3.put_bucket_versioning,
-            Bucket=name, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]},
+            "VersioningConfiguration",
+            s3.put_bucket_versioning,
+            Bucket=name,
+            VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]},
         )
     if props.get("Tags"):
         ctx.call("Tags", s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": _tag_list(props["Tags"])})
@@ -189,19 +241,28 @@ def _bucket(ctx: _Ctx) -> None:
 
 def _bucket_policy(ctx: _Ctx) -> None:
     s3 = ctx.client("s3")
-    ctx.call("PolicyDocument", s3.put_bucket_policy, Bucket=ctx.props["Bucket"], Policy=_doc(ctx.props["PolicyDocument"]))
+    ctx.call(
+        "PolicyDocument",
+        s3.put_bucket_policy,
+        Bucket=ctx.props["Bucket"],
+        Policy=_doc(ctx.props["PolicyDocument"]),
+    )
 
 
 def _key(ctx: _Ctx) -> None:
     kms, key_id, props = ctx.client("kms"), ctx.physical_id, ctx.props
-    # moto stores CloudFormation's key policy as a Python object; get_key_policy and describe_key then fail.
-    ctx.call("KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=_doc(props["KeyPolicy"]))
+    # moto stores CloudFormation's key policy as a Python object; describe_key then fails.
+    ctx.call(
+        "KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=_doc(props["KeyPolicy"])
+    )
     if props.get("Tags"):
         tags = [{"TagKey": k, "TagValue": v} for k, v in tags_of(props["Tags"]).items()]
         ctx.call("Tags", kms.tag_resource, KeyId=key_id, Tags=tags)
     if "Description" in props:
         ctx.call("Description", kms.update_key_description, KeyId=key_id, Description=props["Description"])
-    rotation = kms.enable_key_rotation if _true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
+    rotation = (
+        kms.enable_key_rotation if _true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
+    )
     ctx.call("EnableKeyRotation", rotation, KeyId=key_id)
     enabled = kms.enable_key if _true(props.get("Enabled", True)) else kms.disable_key
     ctx.call("Enabled", enabled, KeyId=key_id)

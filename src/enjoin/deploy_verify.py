@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.deploy_fixups import api_encryption
@@ -120,7 +120,9 @@ def _role(c: _Check) -> None:
     role = c.read("RoleName", iam.get_role, RoleName=name)["Role"]
     c.equal("Arn", attribute(c.type, name, c.props, "Arn", c.stack.account, c.stack.region), role["Arn"])
     c.equal("Path", c.props.get("Path", "/"), role.get("Path", "/"))
-    c.document("AssumeRolePolicyDocument", c.props["AssumeRolePolicyDocument"], role.get("AssumeRolePolicyDocument"))
+    c.document(
+        "AssumeRolePolicyDocument", c.props["AssumeRolePolicyDocument"], role.get("AssumeRolePolicyDocument")
+    )
     for policy in c.props.get("Policies", []):
         found = c.read("Policies", iam.get_role_policy, RoleName=name, PolicyName=policy["PolicyName"])
         c.document(f"Policies[{policy['PolicyName']}]", policy["PolicyDocument"], found["PolicyDocument"])
@@ -141,7 +143,9 @@ def _managed_policy(c: _Check) -> None:
     if "ManagedPolicyName" in c.props:
         c.equal("ManagedPolicyName", c.props["ManagedPolicyName"], policy["PolicyName"])
     c.equal("Path", c.props.get("Path", "/"), policy.get("Path", "/"))
-    version = c.read("PolicyDocument", iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+    version = c.read(
+        "PolicyDocument", iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"]
+    )
     c.document("PolicyDocument", c.props["PolicyDocument"], version["PolicyVersion"]["Document"])
     entities = c.read("Roles", iam.list_entities_for_policy, PolicyArn=arn)
     c.contains("Roles", c.props.get("Roles"), {r["RoleName"] for r in entities.get("PolicyRoles", [])})
@@ -186,7 +190,9 @@ def _group(c: _Check) -> None:
     for policy in c.props.get("Policies", []):
         found = c.read("Policies", iam.get_group_policy, GroupName=name, PolicyName=policy["PolicyName"])
         c.document(f"Policies[{policy['PolicyName']}]", policy["PolicyDocument"], found["PolicyDocument"])
-    attached = c.read("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)["AttachedPolicies"]
+    attached = c.read("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)[
+        "AttachedPolicies"
+    ]
     c.contains("ManagedPolicyArns", c.props.get("ManagedPolicyArns"), {a["PolicyArn"] for a in attached})
 
 
@@ -202,10 +208,14 @@ def _bucket(c: _Check) -> None:
     if name not in names:
         raise c.fail("BucketName", f"bucket {name} in account {c.stack.account}", sorted(names))
     if "BucketEncryption" in c.props:
-        found = c.read("BucketEncryption", s3.get_bucket_encryption, Bucket=name)["ServerSideEncryptionConfiguration"]
+        found = c.read("BucketEncryption", s3.get_bucket_encryption, Bucket=name)[
+            "ServerSideEncryptionConfiguration"
+        ]
         expected = api_encryption(c.props["BucketEncryption"])
         for rule in found.get("Rules", []):  # S3 reports BucketKeyEnabled false when it was never set
-            if rule.get("BucketKeyEnabled") is False and not any("BucketKeyEnabled" in r for r in expected["Rules"]):
+            if rule.get("BucketKeyEnabled") is False and not any(
+                "BucketKeyEnabled" in r for r in expected["Rules"]
+            ):
                 rule.pop("BucketKeyEnabled")
         c.equal("BucketEncryption", expected, found)
     if "PublicAccessBlockConfiguration" in c.props:
@@ -218,7 +228,9 @@ def _bucket(c: _Check) -> None:
         c.equal("OwnershipControls", c.props["OwnershipControls"], found["OwnershipControls"])
     if "VersioningConfiguration" in c.props:
         found = c.read("VersioningConfiguration", s3.get_bucket_versioning, Bucket=name)
-        c.equal("VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status"))
+        c.equal(
+            "VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status")
+        )
     if "Tags" in c.props:
         found = c.read("Tags", s3.get_bucket_tagging, Bucket=name)
         c.tags(c.props["Tags"], tags_of(found.get("TagSet")))

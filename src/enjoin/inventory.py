@@ -26,7 +26,7 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.errors import InventoryError
@@ -99,9 +99,13 @@ def _call(where: str, fn: Any, **kwargs: Any) -> Any:
         return fn(**kwargs)
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise InventoryError(where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}") from None
+        raise InventoryError(
+            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
+        ) from None
     except BotoCoreError as exc:
         raise InventoryError(where, "a reachable backend", str(exc)) from None
+    except Exception as exc:  # in-process moto fails with its own exceptions
+        raise InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}") from None
 
 
 def _optional(where: str, fn: Any, **kwargs: Any) -> Any | None:
@@ -112,9 +116,13 @@ def _optional(where: str, fn: Any, **kwargs: Any) -> Any | None:
         if exc.response.get("Error", {}).get("Code") in _ABSENT:
             return None
         error = exc.response.get("Error", {})
-        raise InventoryError(where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}") from None
+        raise InventoryError(
+            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
+        ) from None
     except BotoCoreError as exc:
         raise InventoryError(where, "a reachable backend", str(exc)) from None
+    except Exception as exc:  # in-process moto fails with its own exceptions
+        raise InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}") from None
 
 
 def document(value: Any, where: str) -> Document:
@@ -138,7 +146,9 @@ def _tags(tags: Any) -> dict[str, str]:
 
 def _inline(entries: Any, owner: str) -> tuple[NamedPolicy, ...]:
     return tuple(
-        NamedPolicy(p["PolicyName"], document(p["PolicyDocument"], f"{owner}: inline policy {p['PolicyName']}"))
+        NamedPolicy(
+            p["PolicyName"], document(p["PolicyDocument"], f"{owner}: inline policy {p['PolicyName']}")
+        )
         for p in entries or []
     )
 
@@ -162,7 +172,12 @@ def _read_iam(
 ) -> None:
     iam = backend.client("iam", account, region)
     where = f"account {account}: iam get_account_authorization_details"
-    details: dict[str, list[Any]] = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+    details: dict[str, list[Any]] = {
+        "UserDetailList": [],
+        "GroupDetailList": [],
+        "RoleDetailList": [],
+        "Policies": [],
+    }
     try:
         pages = iam.get_paginator("get_account_authorization_details").paginate(
             Filter=["User", "Role", "Group", "LocalManagedPolicy"]
@@ -172,15 +187,22 @@ def _read_iam(
                 items.extend(page.get(key, []))
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise InventoryError(where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}") from None
+        raise InventoryError(
+            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
+        ) from None
     except BotoCoreError as exc:
         raise InventoryError(where, "a reachable backend", str(exc)) from None
+    except Exception as exc:  # in-process moto fails with its own exceptions
+        raise InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}") from None
     group_arns = {g["GroupName"]: g["Arn"] for g in details["GroupDetailList"]}
     attached_aws: set[str] = set()
     for g in details["GroupDetailList"]:
         groups.append(
             Group(
-                arn=g["Arn"], name=g["GroupName"], account=account, path=g.get("Path", "/"),
+                arn=g["Arn"],
+                name=g["GroupName"],
+                account=account,
+                path=g.get("Path", "/"),
                 inline_policies=_inline(g.get("GroupPolicyList"), g["Arn"]),
                 managed_policy_arns=_attached(g.get("AttachedManagedPolicies")),
             )
@@ -191,8 +213,12 @@ def _read_iam(
             raise InventoryError(f"{u['Arn']}: groups", "groups listed in the same account", str(missing))
         users.append(
             User(
-                arn=u["Arn"], name=u["UserName"], account=account, user_id=u.get("UserId", ""),
-                path=u.get("Path", "/"), tags=_tags(u.get("Tags")),
+                arn=u["Arn"],
+                name=u["UserName"],
+                account=account,
+                user_id=u.get("UserId", ""),
+                path=u.get("Path", "/"),
+                tags=_tags(u.get("Tags")),
                 inline_policies=_inline(u.get("UserPolicyList"), u["Arn"]),
                 managed_policy_arns=_attached(u.get("AttachedManagedPolicies")),
                 group_arns=tuple(sorted(group_arns[name] for name in u.get("GroupList", []))),
@@ -202,9 +228,13 @@ def _read_iam(
     for r in details["RoleDetailList"]:
         roles.append(
             Role(
-                arn=r["Arn"], name=r["RoleName"], account=account,
+                arn=r["Arn"],
+                name=r["RoleName"],
+                account=account,
                 trust_policy=document(r.get("AssumeRolePolicyDocument"), f"{r['Arn']}: trust policy"),
-                role_id=r.get("RoleId", ""), path=r.get("Path", "/"), tags=_tags(r.get("Tags")),
+                role_id=r.get("RoleId", ""),
+                path=r.get("Path", "/"),
+                tags=_tags(r.get("Tags")),
                 inline_policies=_inline(r.get("RolePolicyList"), r["Arn"]),
                 managed_policy_arns=_attached(r.get("AttachedManagedPolicies")),
                 permissions_boundary_arn=_boundary(r),
@@ -215,20 +245,28 @@ def _read_iam(
         if default is None:
             raise InventoryError(f"{p['Arn']}", "a managed policy with a default version", "none")
         name = p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1]  # moto omits PolicyName here
-        policies[p["Arn"]] = ManagedPolicy(p["Arn"], name, document(default["Document"], f"{p['Arn']}: default version"))
+        policies[p["Arn"]] = ManagedPolicy(
+            p["Arn"], name, document(default["Document"], f"{p['Arn']}: default version")
+        )
     # AWS-managed policies: only those this account's principals use (there are over a thousand).
-    for principal in (*users, *groups, *roles):
-        if principal.account == account:
-            attached_aws.update(a for a in principal.managed_policy_arns if a.split(":")[4] == "aws")
-    for boundary in (p.permissions_boundary_arn for p in (*users, *roles) if p.account == account):
+    everyone: list[User | Group | Role] = [*users, *groups, *roles]
+    mine = [p for p in everyone if p.account == account]
+    for principal in mine:
+        attached_aws.update(a for a in principal.managed_policy_arns if a.split(":")[4] == "aws")
+        boundary = getattr(principal, "permissions_boundary_arn", None)
         if boundary and boundary.split(":")[4] == "aws":
             attached_aws.add(boundary)
     for arn in sorted(attached_aws - set(policies)):
         policy = _call(f"{arn}: iam get_policy", iam.get_policy, PolicyArn=arn)["Policy"]
         version = _call(
-            f"{arn}: iam get_policy_version", iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"]
+            f"{arn}: iam get_policy_version",
+            iam.get_policy_version,
+            PolicyArn=arn,
+            VersionId=policy["DefaultVersionId"],
         )["PolicyVersion"]
-        policies[arn] = ManagedPolicy(arn, policy["PolicyName"], document(version["Document"], f"{arn}: default version"))
+        policies[arn] = ManagedPolicy(
+            arn, policy["PolicyName"], document(version["Document"], f"{arn}: default version")
+        )
 
 
 def _read_buckets(backend: Backend, account: str, region: str) -> list[Bucket]:
@@ -245,15 +283,22 @@ def _read_buckets(backend: Backend, account: str, region: str) -> list[Bucket]:
         policy = _optional(f"{where}: get_bucket_policy", s3.get_bucket_policy, Bucket=name)
         encryption = _optional(f"{where}: get_bucket_encryption", s3.get_bucket_encryption, Bucket=name)
         pab = _optional(f"{where}: get_public_access_block", s3.get_public_access_block, Bucket=name)
-        ownership = _optional(f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name)
+        ownership = _optional(
+            f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name
+        )
         tagging = _optional(f"{where}: get_bucket_tagging", s3.get_bucket_tagging, Bucket=name)
         sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
         rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
         buckets.append(
             Bucket(
-                arn=f"arn:aws:s3:::{name}", name=name, account=account, region=bucket_region,
+                arn=f"arn:aws:s3:::{name}",
+                name=name,
+                account=account,
+                region=bucket_region,
                 policy=document(policy["Policy"], f"{where}: bucket policy") if policy else None,
-                sse_algorithm=sse_algorithm, kms_key_id=kms_key_id, bucket_key_enabled=bucket_key,
+                sse_algorithm=sse_algorithm,
+                kms_key_id=kms_key_id,
+                bucket_key_enabled=bucket_key,
                 public_access_block=dict(pab["PublicAccessBlockConfiguration"]) if pab else None,
                 ownership=rules[0].get("ObjectOwnership") if rules else None,
                 tags=_tags((tagging or {}).get("TagSet")),
@@ -269,7 +314,11 @@ def _encryption(encryption: Any, where: str) -> tuple[str | None, str | None, bo
     if len(rules) != 1:
         raise InventoryError(f"{where}: default encryption", "exactly one encryption rule", str(len(rules)))
     default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
-    return default.get("SSEAlgorithm"), default.get("KMSMasterKeyID"), bool(rules[0].get("BucketKeyEnabled", False))
+    return (
+        default.get("SSEAlgorithm"),
+        default.get("KMSMasterKeyID"),
+        bool(rules[0].get("BucketKeyEnabled", False)),
+    )
 
 
 def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:
@@ -286,20 +335,28 @@ def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:
                     aliases.setdefault(alias["TargetKeyId"], []).append(alias["AliasArn"])
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        raise InventoryError(where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}") from None
+        raise InventoryError(
+            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
+        ) from None
     keys = []
     for key_id in key_ids:
         meta = _call(f"{where}: describe_key {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"]
-        policy = _call(f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default")
+        policy = _call(
+            f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default"
+        )
         tags: dict[str, str] = {}
         if meta.get("KeyManager") != "AWS":  # AWS managed keys refuse ListResourceTags
             listed = _call(f"{where}: list_resource_tags {key_id}", kms.list_resource_tags, KeyId=key_id)
             tags = {t["TagKey"]: t["TagValue"] for t in listed.get("Tags", [])}
         keys.append(
             Key(
-                arn=meta["Arn"], key_id=key_id, account=account, region=region,
+                arn=meta["Arn"],
+                key_id=key_id,
+                account=account,
+                region=region,
                 policy=document(policy["Policy"], f"{meta['Arn']}: key policy"),
-                aliases=tuple(sorted(aliases.get(key_id, []))), tags=tags,
+                aliases=tuple(sorted(aliases.get(key_id, []))),
+                tags=tags,
             )
         )
     return sorted(keys, key=lambda k: k.arn)
@@ -319,12 +376,15 @@ def _read_organization(backend: Backend, accounts: Sequence[str], region: str) -
                 continue
             error = exc.response.get("Error", {})
             raise InventoryError(
-                f"account {account}: organizations describe_organization", "a successful read-only call",
+                f"account {account}: organizations describe_organization",
+                "a successful read-only call",
                 f"{error.get('Code')}: {error.get('Message')}",
             ) from None
         chain = [account]
         while True:  # account -> OU ... -> root
-            parents = _call(f"account {account}: organizations list_parents", org.list_parents, ChildId=chain[-1])
+            parents = _call(
+                f"account {account}: organizations list_parents", org.list_parents, ChildId=chain[-1]
+            )
             parent = parents["Parents"][0]
             chain.append(parent["Id"])
             if parent["Type"] == "ROOT":
@@ -332,12 +392,16 @@ def _read_organization(backend: Backend, accounts: Sequence[str], region: str) -
         levels = []
         for target in reversed(chain):
             listed = _call(
-                f"{target}: organizations list_policies_for_target", org.list_policies_for_target,
-                TargetId=target, Filter="SERVICE_CONTROL_POLICY",
+                f"{target}: organizations list_policies_for_target",
+                org.list_policies_for_target,
+                TargetId=target,
+                Filter="SERVICE_CONTROL_POLICY",
             )
             docs = []
             for summary in listed.get("Policies", []):
-                described = _call(f"{summary['Id']}: describe_policy", org.describe_policy, PolicyId=summary["Id"])
+                described = _call(
+                    f"{summary['Id']}: describe_policy", org.describe_policy, PolicyId=summary["Id"]
+                )
                 docs.append(document(described["Policy"]["Content"], f"SCP {summary['Id']}"))
             levels.append(tuple(docs))
         scps[account] = tuple(levels)

@@ -67,6 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _register_clause_marks(config)
     given = config.getoption("--enjoin-config")
     path = Path(given) if given else Path(config.rootpath) / "enjoin.yaml"
     report = config.getoption("--enjoin-report")
@@ -76,6 +77,22 @@ def pytest_configure(config: pytest.Config) -> None:
         image=config.getoption("--enjoin-image"),
         report_path=Path(report).resolve() if report else None,
     )
+
+
+def _register_clause_marks(config: pytest.Config) -> None:
+    """pytest-bdd turns scenario tags into marks: declare the shipped cases' clause and order ids as marks."""
+    from enjoin.case import load_case, shipped_cases
+    from enjoin.errors import CaseError
+
+    for name in shipped_cases():
+        try:
+            case = load_case(name)
+        except CaseError:  # a broken shipped case is reported by the tests that load it
+            continue
+        for clause in case.clauses:
+            config.addinivalue_line("markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}")
+        for order in case.orders:
+            config.addinivalue_line("markers", f"{order.id}: scenarios about {order.docket} of {name}")
 
 
 @pytest.fixture(scope="session")

@@ -126,6 +126,7 @@ def load_template(path: Path) -> CfnTemplate:
 
 
 def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
+    lines: dict[str, int]
     if path.suffix.lower() == ".json":
         try:
             body = json.loads(text)
@@ -211,7 +212,7 @@ def evaluate_conditions(template: CfnTemplate, scope: Scope) -> dict[str, bool]:
 
     def _condition_value(expr: Any, named: Callable[[str], bool]) -> bool:
         if isinstance(expr, dict) and len(expr) == 1:
-            (fn, args), = expr.items()
+            ((fn, args),) = expr.items()
             if fn == "Condition":
                 return named(str(args))
             if fn == "Fn::Equals":
@@ -248,7 +249,7 @@ def resolve(value: Any, scope: Scope, where: str = "") -> Any:
     if not isinstance(value, dict):
         return value
     if len(value) == 1:
-        (key, args), = value.items()
+        ((key, args),) = value.items()
         if key == "Ref" or key.startswith("Fn::"):
             return _function(key, args, scope, where)
     out = {}
@@ -260,7 +261,9 @@ def resolve(value: Any, scope: Scope, where: str = "") -> Any:
 
 
 def _fail(scope: Scope, where: str, expected: str, found: str) -> DeployError:
-    return DeployError(f"{scope.template.path}: {where}" if where else str(scope.template.path), expected, found)
+    return DeployError(
+        f"{scope.template.path}: {where}" if where else str(scope.template.path), expected, found
+    )
 
 
 def _ref(name: str, scope: Scope, where: str) -> Any:
@@ -279,7 +282,9 @@ def _getatt(resource: str, attribute: str, scope: Scope, where: str) -> Any:
     try:
         return scope.attribute(resource, attribute)
     except KeyError:
-        raise _fail(scope, where, "Fn::GetAtt of a known resource attribute", f"{resource}.{attribute}") from None
+        raise _fail(
+            scope, where, "Fn::GetAtt of a known resource attribute", f"{resource}.{attribute}"
+        ) from None
 
 
 def _function(name: str, args: Any, scope: Scope, where: str) -> Any:

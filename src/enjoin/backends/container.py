@@ -7,10 +7,11 @@ hands out the clients of a :class:`~enjoin.backends.moto.MotoBackend` pointed at
 and inventory run unchanged, and the state they create lives in the container, not in this process.
 :meth:`ContainerBackend.stop` removes the container.
 
-The image: ``ContainerBackend(image=...)`` (the pytest option ``--enjoin-image`` or ``image:`` in
-enjoin.yaml); else the newest local image that ``scripts/build-image.sh`` built for this moto version
-(``enjoin/moto-server:<hash>``, recognised by its labels); else the official ``motoserver/moto:5.2.1``,
-which needs a registry.
+The image, the first of: ``ContainerBackend(image=...)`` (the pytest option ``--enjoin-image``, else
+``image:`` in enjoin.yaml); the ``ENJOIN_IMAGE`` environment variable (scripts/test.sh sets it to the
+image it built); the newest local image that ``scripts/build-image.sh`` built for this moto version
+(``enjoin/moto-server:<hash>``, recognised by its labels); the official ``motoserver/moto:5.2.1``, which
+needs a registry.
 
 Docker: ``DOCKER_HOST`` (default ``unix:///var/run/docker.sock``) names the engine; ``scripts/docker-up.sh``
 starts one. testcontainers' reaper (Ryuk) is an image of its own that no registry serves here and its
@@ -23,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-import urllib.error
 import urllib.request
 from typing import Any
 
@@ -40,6 +40,7 @@ LOCAL_REPOSITORY = "enjoin/moto-server"
 IMAGE_LABEL = "org.enjoin.image=moto-server"
 VERSION_LABEL = "org.enjoin.moto-version"
 SERVER_PORT = 5000
+IMAGE_ENV = "ENJOIN_IMAGE"
 # Answers 2xx as soon as the server routes requests, and costs nothing (data.json would dump every model).
 READY_PATH = "/moto-api/config"
 HOW_TO_GET_AN_ENGINE = "start one with scripts/docker-up.sh, or point DOCKER_HOST at one"
@@ -126,7 +127,8 @@ class ContainerBackend:
     """A moto server in a container started by testcontainers, reached over HTTP.
 
     Args:
-        image: the image to run; None picks :func:`local_image`, else :data:`OFFICIAL_IMAGE`.
+        image: the image to run; None takes ``ENJOIN_IMAGE``, else :func:`local_image`, else
+            :data:`OFFICIAL_IMAGE`.
         startup_timeout: seconds the server may take to answer once its container runs.
         engine_timeout: seconds to wait for the Docker engine's answer before saying there is none.
     """
@@ -171,7 +173,7 @@ class ContainerBackend:
         _set_testcontainers_env()
         client = _engine_client(self.engine_timeout)
         try:
-            image = self.requested_image or local_image(client) or OFFICIAL_IMAGE
+            image = self.requested_image or os.environ.get(IMAGE_ENV) or local_image(client) or OFFICIAL_IMAGE
             _ensure_image(client, image)
         finally:
             client.close()
@@ -276,21 +278,28 @@ class _ServerAnswers(WaitStrategy):
         self.interval = interval
 
     def wait_until_ready(self, container: Any) -> None:
-        url = f"http://{container.get_container_host_ip()}:{container.get_exposed_port(SERVER_PORT)}{READY_PATH}"
         deadline = time.monotonic() + self.timeout
         where = f"--enjoin-backend container: container of {container.image}"
-        expected = f"moto's server answering {url} within {self.timeout:g} s"
+        expected = f"moto's server answering on port {SERVER_PORT} within {self.timeout:g} s"
+        host = container.get_container_host_ip()
+        wrapped = container.get_wrapped_container()
         while True:
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if 200 <= response.status < 300:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass  # not listening yet
-            wrapped = container.get_wrapped_container()
             wrapped.reload()
             if wrapped.status in ("exited", "dead"):
                 raise BackendError(where, expected, f"the container stopped: {_tail(container)}")
+            # Read from the container's own record: testcontainers' lookup waits for a running state
+            # that a container which stops at once never reaches, and says only that.
+            published = (wrapped.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(
+                f"{SERVER_PORT}/tcp"
+            )
+            if published:
+                url = f"http://{host}:{published[0]['HostPort']}{READY_PATH}"
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if 200 <= response.status < 300:
+                            return
+                except OSError:  # URLError included: not listening yet
+                    pass
             if time.monotonic() > deadline:
                 raise BackendError(where, expected, f"no answer; its last output: {_tail(container)}")
             time.sleep(self.interval)

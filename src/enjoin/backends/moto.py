@@ -26,8 +26,8 @@ import threading
 import warnings
 from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
+import boto3  # type: ignore[import-untyped]  # boto3 ships no type stubs
+from botocore.config import Config as BotoConfig  # type: ignore[import-untyped]  # nor botocore
 
 from enjoin.errors import BackendError
 

@@ -297,7 +297,7 @@ class Condition:
         elif isinstance(value, str):
             members = (value,)
         else:
-            members = value
+            members = value  # type: ignore[assignment]  # lookups hold str, tuple[str, ...] or None
         if self.family == "null":
             return TRUE if (not members) in self.null_wants else FALSE
         qualifier = self.qualifier

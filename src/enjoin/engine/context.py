@@ -18,7 +18,7 @@ Every other key comes from ``request.context``; key names are case-insensitive.
 
 from __future__ import annotations
 
-from enjoin.engine.arn import Caller, CallerKind, resource_account
+from enjoin.engine.arn import Caller, CallerKind
 from enjoin.engine.conditions import UNKNOWN_VALUE
 from enjoin.engine.model import Request
 
@@ -49,7 +49,12 @@ def is_fixed_key(key_lower: str) -> bool:
 
 def account_of_resource(request: Request, caller: Caller) -> str:
     """The resource's account: as given, else from the resource ARN, else the principal's."""
-    return request.resource_account or resource_account(request.resource) or caller.account
+    if request.resource_account:
+        return request.resource_account
+    parts = request.resource.split(":", 5)
+    if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() and parts[0] == "arn":
+        return parts[4]
+    return caller.account
 
 
 class EvalContext:
@@ -69,7 +74,9 @@ class EvalContext:
         """The derived keys (lower-cased names); a None value means the key is absent."""
         found = self._derived
         if found is None:
-            found = self._derived = derive(self.request, self.caller, self.action_lower, self.resource_account)
+            found = self._derived = derive(
+                self.request, self.caller, self.action_lower, self.resource_account
+            )
         return found
 
     def given(self) -> dict[str, object]:

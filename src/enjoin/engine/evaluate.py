@@ -2,181 +2,67 @@
 
 The request's policies are scanned once, layer by layer (each statement that names the action is
 tested on its resource, principal and conditions, three-valued), the layers are combined by
-:func:`enjoin.engine.layers.combine`, and the outcome is explained in sentences that name the
+:func:`enjoin.engine.layers.combine_truth`, and the outcome is explained in sentences that name the
 policy and the statement (Sid or index) that allowed or denied, or the layer that failed to allow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from enjoin.engine.arn import Caller, parse_caller
 from enjoin.engine.context import EvalContext, account_of_resource
-from enjoin.engine.layers import TRUTH, Algebra, Layers, combine, needs_resource_policy
+from enjoin.engine.layers import (
+    PRINCIPAL_UNKNOWN,
+    RCP_SERVICES,
+    SESSION_POLICY_FOR_USER,
+    Layers,
+    combine_truth,
+    is_trust_action,
+    needs_resource_policy,
+    principal_strengths,
+    wrong_kind,
+)
 from enjoin.engine.model import Decision, Request, Result, StatementRef
-from enjoin.engine.policy import Policy, PolicyKind, Statement, compile_policy
+from enjoin.engine.policy import Policy, PolicyKind, Statement, as_policy
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
 
-V = TypeVar("V")
 
-# Called for a statement whose outcome is UNKNOWN, with an extra reason when the principal is the cause.
-OnUnknown = Callable[[Statement, "str | None"], None]
-
-
-def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:
-    """A compiled policy as is; a document (mapping or JSON text) compiled with ``label``."""
-    if isinstance(value, Policy):
-        return value
-    return compile_policy(value, label=label, kind=kind)
-
-
-def _policies(values: Iterable[Any], kind: PolicyKind, label: str) -> tuple[Policy, ...]:
-    return tuple(as_policy(v, kind, f"{label} #{i}") for i, v in enumerate(values))
-
-
-def build_layers(
-    request: Request,
-    ctx: EvalContext,
-    applies: Callable[[Statement], V],
-    alg: Algebra[V],
-    on_unknown: OnUnknown,
-) -> Layers[V]:
-    """Scan every policy of the request and give each layer its (three-valued or symbolic) value."""
-    caller = ctx.caller
-    action_lower = ctx.action_lower
-    or_, and_ = alg.or_, alg.and_
-    denies: list[Any] = [FALSE, FALSE]  # outside the RCPs, inside them
-    deny_refs: list[StatementRef] = []
-
-    def plain(policies: Sequence[Policy], slot: int) -> tuple[Any, StatementRef | None]:
-        allow: Any = FALSE
-        ref = None
-        for policy in policies:
-            for statement in policy.statements_for(action_lower):
-                truth = applies(statement)
-                if truth == FALSE:
-                    continue
-                if truth == UNKNOWN:
-                    on_unknown(statement, None)
-                if statement.allow:
-                    allow = or_(allow, truth)
-                    if ref is None and truth == TRUE:
-                        ref = statement.ref
-                else:
-                    denies[slot] = or_(denies[slot], truth)
-                    if truth == TRUE:
-                        deny_refs.append(statement.ref)
-        return allow, ref
-
-    same_account = caller.account == ctx.resource_account
-    identity, identity_ref = plain(_policies(request.identity_policies, PolicyKind.IDENTITY, "identity policy"), 0)
-    layers: Layers[Any] = Layers(
-        same_account=same_account,
-        mandatory=needs_resource_policy(action_lower),
-        rcp_applies=action_lower.split(":", 1)[0] in _rcp_services(),
-        deny=FALSE,
-        rcp_deny=FALSE,
-        identity=identity,
-        identity_ref=identity_ref,
-        deny_refs=deny_refs,
-    )
-    for number, level in enumerate(request.scps):
-        allow, ref = plain(_policies(level, PolicyKind.SCP, f"SCP level {number}"), 0)
-        layers.scp_levels.append(allow)
-        layers.scp_refs.append(ref)
-    for number, level in enumerate(request.rcps):
-        allow, ref = plain(_policies(level, PolicyKind.RCP, f"RCP level {number}"), 1)
-        layers.rcp_levels.append(allow)
-        layers.rcp_refs.append(ref)
-    has_boundary = request.permissions_boundary is not None
-    if has_boundary:
-        boundary = as_policy(request.permissions_boundary, PolicyKind.BOUNDARY, "permissions boundary")
-        layers.boundary, layers.boundary_ref = plain((boundary,), 0)
-    if request.session_policy is not None:
-        session = as_policy(request.session_policy, PolicyKind.SESSION, "session policy")
-        if caller.is_session:
-            layers.session, layers.session_ref = plain((session,), 0)
-        else:
-            layers.session = UNKNOWN
-            layers.unknown.append(
-                "a session policy was given for an IAM user; session policies apply to role sessions "
-                "(and to federated user sessions, which the engine does not support)"
-            )
-    if request.resource_policy is not None:
-        resource_policy = as_policy(request.resource_policy, PolicyKind.RESOURCE, "resource policy")
-        if resource_policy.kind is not PolicyKind.RESOURCE:
-            layers.rp_direct = UNKNOWN
-            layers.unknown.append(
-                f"resource_policy {resource_policy.label} was compiled as a {resource_policy.kind.value} "
-                "policy; a resource policy must be compiled with kind RESOURCE"
-            )
-        else:
-            _scan_resource_policy(resource_policy, caller, has_boundary, action_lower, applies, alg, layers, denies, on_unknown)
-    layers.deny, layers.rcp_deny = denies
-    return layers
-
-
-def _scan_resource_policy(
-    policy: Policy,
-    caller: Caller,
-    has_boundary: bool,
+def _scan(
+    policies: Sequence[Any],
+    kind: PolicyKind,
+    label: str,
     action_lower: str,
-    applies: Callable[[Statement], Any],
-    alg: Algebra[Any],
-    layers: Layers[Any],
-    denies: list[Any],
-    on_unknown: OnUnknown,
-) -> None:
-    or_, and_ = alg.or_, alg.and_
-    direct: Any = FALSE
-    role: Any = FALSE
-    account: Any = FALSE
-    for statement in policy.statements_for(action_lower):
-        truth = applies(statement)
-        if truth == FALSE:
-            continue
-        spec = statement.principal
-        assert spec is not None
-        if statement.principal_negated:
-            if not statement.allow and has_boundary:
-                # A Deny with NotPrincipal always applies to a principal with a permissions boundary.
-                named = TRUE
+    resource: str,
+    lookup: Callable[[str], object],
+    deny_refs: list[StatementRef],
+    unknown: list[Statement],
+) -> tuple[int, StatementRef | None, int]:
+    """The concrete scan of one layer: ``(allow, first allowing statement, deny)``."""
+    allow = FALSE
+    deny = FALSE
+    ref = None
+    for number, policy in enumerate(policies):
+        if type(policy) is not Policy:
+            policy = as_policy(policy, kind, f"{label} #{number}")
+        for statement in policy.statements_for(action_lower):
+            truth = statement.applies(resource, lookup)
+            if truth == FALSE:
+                continue
+            if truth == UNKNOWN:
+                unknown.append(statement)
+            if statement.allow:
+                if truth > allow:
+                    allow = truth
+                    if truth == TRUE:
+                        ref = statement.ref
             else:
-                named = 2 - spec.exempts(caller)
-            by = (named, FALSE, FALSE)
-        else:
-            match = spec.match(caller)
-            by = (match.direct, match.role, match.account)
-            named = match.any
-        if statement.allow:
-            values = (and_(truth, by[0]), and_(truth, by[1]), and_(truth, by[2]))
-            direct, role, account = or_(direct, values[0]), or_(role, values[1]), or_(account, values[2])
-            if values[0] == TRUE and layers.rp_direct_ref is None:
-                layers.rp_direct_ref = statement.ref
-            if values[1] == TRUE and layers.rp_role_ref is None:
-                layers.rp_role_ref = statement.ref
-            if values[2] == TRUE and layers.rp_account_ref is None:
-                layers.rp_account_ref = statement.ref
-            outcome = max(values, key=_rank)
-        else:
-            outcome = and_(truth, named)
-            denies[0] = or_(denies[0], outcome)
-            if outcome == TRUE:
-                layers.deny_refs.append(statement.ref)
-        if outcome == UNKNOWN:
-            on_unknown(statement, None if truth == UNKNOWN else "whether its principal names the caller is unknown")
-    layers.rp_direct, layers.rp_role, layers.rp_account = direct, role, account
-
-
-def _rank(value: Any) -> int:
-    return value if isinstance(value, int) else UNKNOWN
-
-
-def _rcp_services() -> frozenset[str]:
-    from enjoin.engine.layers import RCP_SERVICES
-
-    return RCP_SERVICES
+                if truth > deny:
+                    deny = truth
+                if truth == TRUE:
+                    deny_refs.append(statement.ref)
+    return allow, ref, deny
 
 
 def decide(request: Request) -> Result:
@@ -188,18 +74,155 @@ def decide(request: Request) -> Result:
     ctx = EvalContext(request, caller, action_lower, account_of_resource(request, caller))
     lookup = ctx.lookup
     resource = request.resource
-    unknown: list[str] = []
-
-    def applies(statement: Statement) -> int:
-        return statement.applies(resource, lookup)
-
-    def on_unknown(statement: Statement, extra: str | None) -> None:
-        unknown.append(f"{statement.ref}: {extra}" if extra else statement.unknown_reason(resource, lookup))
-
-    layers = build_layers(request, ctx, applies, TRUTH, on_unknown)
-    layers.unknown.extend(unknown)
-    final, allow_part = combine(layers, TRUTH, TRUE, FALSE, UNKNOWN)
+    unknown: list[Statement] = []
+    deny_refs: list[StatementRef] = []
+    identity, identity_ref, deny = _scan(
+        request.identity_policies,
+        PolicyKind.IDENTITY,
+        "identity policy",
+        action_lower,
+        resource,
+        lookup,
+        deny_refs,
+        unknown,
+    )
+    layers: Layers[int] = Layers(
+        caller.account == ctx.resource_account,
+        needs_resource_policy(action_lower),
+        action_lower.split(":", 1)[0] in RCP_SERVICES,
+        FALSE,
+        FALSE,
+        identity,
+        identity_ref=identity_ref,
+        deny_refs=deny_refs,
+    )
+    if request.scps:
+        for number, level in enumerate(request.scps):
+            allow, ref, level_deny = _scan(
+                level,
+                PolicyKind.SCP,
+                f"SCP level {number}",
+                action_lower,
+                resource,
+                lookup,
+                deny_refs,
+                unknown,
+            )
+            layers.scp_levels.append(allow)
+            layers.scp_refs.append(ref)
+            deny = max(deny, level_deny)
+    if request.rcps:
+        rcp_deny = FALSE
+        for number, level in enumerate(request.rcps):
+            allow, ref, level_deny = _scan(
+                level,
+                PolicyKind.RCP,
+                f"RCP level {number}",
+                action_lower,
+                resource,
+                lookup,
+                deny_refs,
+                unknown,
+            )
+            layers.rcp_levels.append(allow)
+            layers.rcp_refs.append(ref)
+            rcp_deny = max(rcp_deny, level_deny)
+        layers.rcp_deny = rcp_deny
+    has_boundary = request.permissions_boundary is not None
+    if has_boundary:
+        allow, layers.boundary_ref, level_deny = _scan(
+            (request.permissions_boundary,),
+            PolicyKind.BOUNDARY,
+            "permissions boundary",
+            action_lower,
+            resource,
+            lookup,
+            deny_refs,
+            unknown,
+        )
+        layers.boundary = allow
+        deny = max(deny, level_deny)
+    if request.session_policy is not None:
+        if caller.is_session:
+            allow, layers.session_ref, level_deny = _scan(
+                (request.session_policy,),
+                PolicyKind.SESSION,
+                "session policy",
+                action_lower,
+                resource,
+                lookup,
+                deny_refs,
+                unknown,
+            )
+            layers.session = allow
+            deny = max(deny, level_deny)
+        else:
+            layers.session = UNKNOWN
+            layers.unknown.append(SESSION_POLICY_FOR_USER)
+    if request.resource_policy is not None:
+        policy = as_policy(request.resource_policy, PolicyKind.RESOURCE, "resource policy")
+        if policy.kind is not PolicyKind.RESOURCE:
+            layers.rp_direct = UNKNOWN
+            layers.unknown.append(wrong_kind(policy))
+        else:
+            rp_deny = _scan_resource_policy(
+                policy, caller, has_boundary, action_lower, resource, lookup, layers, unknown
+            )
+            deny = max(deny, rp_deny)
+    layers.deny = deny
+    for statement in unknown:
+        extra = layers.principal_unknown.get(statement)
+        layers.unknown.append(
+            f"{statement.ref}: {extra}" if extra else statement.unknown_reason(resource, lookup)
+        )
+    final, allow_part = combine_truth(layers)
     return explain(request, layers, final, allow_part)
+
+
+def _scan_resource_policy(
+    policy: Policy,
+    caller: Caller,
+    has_boundary: bool,
+    action_lower: str,
+    resource: str,
+    lookup: Callable[[str], object],
+    layers: Layers[int],
+    unknown: list[Statement],
+) -> int:
+    """The concrete scan of the resource policy; returns its deny value."""
+    direct = role = account = deny = FALSE
+    for statement in policy.statements_for(action_lower):
+        truth = statement.applies(resource, lookup)
+        if truth == FALSE:
+            continue
+        named, (by_direct, by_role, by_account) = principal_strengths(statement, caller, has_boundary)
+        if statement.allow:
+            d, r, a = min(truth, by_direct), min(truth, by_role), min(truth, by_account)
+            if d > direct:
+                direct = d
+                if d == TRUE:
+                    layers.rp_direct_ref = statement.ref
+            if r > role:
+                role = r
+                if r == TRUE:
+                    layers.rp_role_ref = statement.ref
+            if a > account:
+                account = a
+                if a == TRUE:
+                    layers.rp_account_ref = statement.ref
+            outcome = max(d, r, a)
+        else:
+            outcome = min(truth, named)
+            if outcome > deny:
+                deny = outcome
+            if outcome == TRUE:
+                layers.deny_refs.append(statement.ref)
+        if outcome == UNKNOWN:
+            unknown.append(statement)
+            if truth != UNKNOWN:
+                layers.principal_unknown[statement] = PRINCIPAL_UNKNOWN
+    layers.rp_direct, layers.rp_role, layers.rp_account = direct, role, account
+    return deny
 
 
 def explain(request: Request, layers: Layers[int], final: int, allow_part: int) -> Result:
@@ -215,17 +238,26 @@ def explain(request: Request, layers: Layers[int], final: int, allow_part: int) 
         refs = _allowed_by(layers)
         lines = [f"ALLOW: {what}."] + [f"Allowed by {ref}." for ref in refs]
         return Result(Decision.ALLOW, tuple(lines), allowed_by=refs)
-    if final == FALSE:
-        lines = [f"IMPLICIT_DENY: {what}."] + _why_not(request, layers)
+    if final == FALSE and _effective_deny(layers) == FALSE:
+        lines = [f"IMPLICIT_DENY: {what}.", *_why_not(request, layers)]
         return Result(Decision.IMPLICIT_DENY, tuple(lines))
-    reasons = tuple(dict.fromkeys(layers.unknown)) or ("an element the engine does not support could change the answer",)
+    reasons = tuple(dict.fromkeys(layers.unknown)) or (
+        "an element the engine does not support could change the answer",
+    )
     lines = [f"INDETERMINATE: {what}."]
-    if allow_part == FALSE:
+    if final == FALSE:
         lines.append("It is denied either way, but whether explicitly or implicitly depends on:")
     else:
         lines.append("The answer depends on what the engine cannot evaluate:")
     lines += [f"- {reason}" for reason in reasons]
     return Result(Decision.INDETERMINATE, tuple(lines), unsupported=reasons)
+
+
+def _effective_deny(layers: Layers[int]) -> int:
+    """The explicit-deny value of all layers (an RCP deny on a service RCPs may not cover is unknown)."""
+    if layers.rcp_applies:
+        return max(layers.deny, layers.rcp_deny)
+    return max(layers.deny, min(layers.rcp_deny, UNKNOWN))
 
 
 def _allowed_by(layers: Layers[int]) -> tuple[StatementRef, ...]:
@@ -284,34 +316,42 @@ def _why_not(request: Request, layers: Layers[int]) -> list[str]:
     if layers.mandatory:
         kind = "key policy" if action.lower().startswith("kms:") else "trust policy"
         if rp is None:
-            lines.append(f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it.")
+            lines.append(
+                f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it."
+            )
             return lines
         if not named:
             lines.append(
-                f"The {kind} {rp_label} neither allows the principal nor delegates to its account: "
+                f"No statement of the {kind} {rp_label} that names the principal or its account applies: "
                 "identity policies cannot grant it on their own."
             )
             return lines
     if not layers.same_account and not named:
         lines.append(
-            f"Cross-account request: the resource policy ({rp_label if rp is not None else 'none'}) must allow the "
-            f"principal of account {request.principal.split(':')[4]}, and it does not."
+            f"Cross-account request: the resource policy ({rp_label if rp is not None else 'none'}) must "
+            f"allow the principal of account {request.principal.split(':')[4]}, "
+            "and no statement naming it applies."
         )
         return lines
     if identity_fails:
-        lines.append(f"No identity policy ({_label(request.identity_policies)}) allows {action} on {request.resource}.")
+        if request.identity_policies:
+            lines.append(
+                f"No identity policy ({_label(request.identity_policies)}) allows {action} "
+                f"on {request.resource}."
+            )
+        else:
+            lines.append("The principal has no identity policies.")
     if boundary_fails:
-        lines.append(f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}.")
+        lines.append(
+            f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}."
+        )
     if session_fails:
         lines.append(f"The session policy ({_label([request.session_policy])}) does not allow {action}.")
-    if layers.same_account and not layers.mandatory and rp is not None and not named:
-        lines.append(f"The resource policy {rp_label} does not allow the principal either.")
-    elif layers.same_account and rp is None and not layers.mandatory:
-        lines.append("There is no resource policy.")
+    if layers.same_account and not layers.mandatory:
+        if rp is None:
+            lines.append("There is no resource policy.")
+        elif not named:
+            lines.append(f"No statement of the resource policy {rp_label} that names the principal applies.")
     if not lines:
         lines.append("No combination of the policies allows it.")
     return lines
-
-
-def principal_context_keys(_: Mapping[str, Any]) -> None:  # pragma: no cover - kept out of the API
-    """Placeholder removed."""

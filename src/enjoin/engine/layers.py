@@ -20,7 +20,8 @@ The rules, for a principal in account A asking for a resource in account B:
   delegates to the account's IAM policies: it grants nothing by itself.
 - KMS key policies and role trust policies must themselves allow: without a key/trust policy
   statement naming the principal, identity policies grant nothing; naming the account root
-  delegates to them.
+  delegates to them. A trust policy naming the caller directly is still capped by the caller's
+  permissions boundary (IAM User Guide, "Update a role trust policy", Notes).
 - Cross account (A != B): the resource policy must allow the principal (in any form, account
   included) AND the identity side (identity policies, boundary, session policy) must allow.
 """
@@ -28,10 +29,12 @@ The rules, for a principal in account A asking for a resource in account B:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from enjoin.engine.arn import Caller
 from enjoin.engine.model import StatementRef
+from enjoin.engine.policy import Policy, Statement
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
 
 V = TypeVar("V")
@@ -49,6 +52,11 @@ TRUST_ACTIONS = frozenset(
         "sts:setsourceidentity",
     }
 )
+
+
+def is_trust_action(action_lower: str) -> bool:
+    """Whether the action's resource policy is a role trust policy."""
+    return action_lower in TRUST_ACTIONS
 
 
 def needs_resource_policy(action_lower: str) -> bool:
@@ -80,34 +88,78 @@ def _t_not(value: int) -> int:
 TRUTH: Algebra[int] = Algebra(_t_and, _t_or, _t_not)
 
 
-@dataclass(slots=True)
 class Layers(Generic[V]):
-    """The value of each layer for one request, plus what explains it."""
+    """The value of each layer for one request, plus what explains it.
 
-    same_account: bool
-    mandatory: bool  # the resource policy must itself allow (KMS, trust policies)
-    rcp_applies: bool  # the action's service is one RCPs are documented to cover
-    deny: V  # an explicit deny outside the RCPs
-    rcp_deny: V  # an explicit deny in the RCPs
-    identity: V
-    scp_levels: list[V] = field(default_factory=list)
-    rcp_levels: list[V] = field(default_factory=list)
-    boundary: V | None = None
-    session: V | None = None
-    rp_direct: V | None = None
-    rp_role: V | None = None
-    rp_account: V | None = None
-    # Explanation material (concrete evaluation only).
-    deny_refs: list[StatementRef] = field(default_factory=list)
-    scp_refs: list[StatementRef | None] = field(default_factory=list)
-    rcp_refs: list[StatementRef | None] = field(default_factory=list)
-    identity_ref: StatementRef | None = None
-    boundary_ref: StatementRef | None = None
-    session_ref: StatementRef | None = None
-    rp_direct_ref: StatementRef | None = None
-    rp_role_ref: StatementRef | None = None
-    rp_account_ref: StatementRef | None = None
-    unknown: list[str] = field(default_factory=list)
+    A plain class with slots rather than a dataclass: one is built per decision, on the hot path.
+    """
+
+    __slots__ = (
+        "boundary",
+        "boundary_ref",
+        "deny",
+        "deny_refs",
+        "identity",
+        "identity_ref",
+        "mandatory",
+        "principal_unknown",
+        "rcp_applies",
+        "rcp_deny",
+        "rcp_levels",
+        "rcp_refs",
+        "rp_account",
+        "rp_account_ref",
+        "rp_direct",
+        "rp_direct_ref",
+        "rp_role",
+        "rp_role_ref",
+        "same_account",
+        "scp_levels",
+        "scp_refs",
+        "session",
+        "session_ref",
+        "trust",
+        "unknown",
+    )
+
+    def __init__(
+        self,
+        same_account: bool,
+        mandatory: bool,
+        rcp_applies: bool,
+        deny: V,
+        rcp_deny: V,
+        identity: V,
+        identity_ref: StatementRef | None,
+        deny_refs: list[StatementRef],
+    ) -> None:
+        self.same_account = same_account
+        self.mandatory = mandatory  # the resource policy must itself allow (KMS, trust policies)
+        # A role trust policy: even a grant naming the caller is capped by its permissions boundary.
+        self.trust = False
+        self.rcp_applies = rcp_applies  # the action's service is one RCPs are documented to cover
+        self.deny = deny  # an explicit deny outside the RCPs
+        self.rcp_deny = rcp_deny  # an explicit deny in the RCPs
+        self.identity = identity
+        self.identity_ref = identity_ref
+        self.deny_refs = deny_refs
+        self.scp_levels: list[V] = []
+        self.rcp_levels: list[V] = []
+        self.scp_refs: list[StatementRef | None] = []
+        self.rcp_refs: list[StatementRef | None] = []
+        self.boundary: V | None = None
+        self.session: V | None = None
+        self.rp_direct: V | None = None
+        self.rp_role: V | None = None
+        self.rp_account: V | None = None
+        self.boundary_ref: StatementRef | None = None
+        self.session_ref: StatementRef | None = None
+        self.rp_direct_ref: StatementRef | None = None
+        self.rp_role_ref: StatementRef | None = None
+        self.rp_account_ref: StatementRef | None = None
+        self.unknown: list[str] = []
+        # Statements whose outcome is unknown because of their principal, with the reason.
+        self.principal_unknown: dict[Statement, str] = {}
 
 
 def combine(layers: Layers[V], alg: Algebra[V], true: V, false: V, unknown: V) -> tuple[V, V]:
@@ -119,6 +171,14 @@ def combine(layers: Layers[V], alg: Algebra[V], true: V, false: V, unknown: V) -
     direct = layers.rp_direct if layers.rp_direct is not None else false
     role = layers.rp_role if layers.rp_role is not None else false
     account = layers.rp_account if layers.rp_account is not None else false
+    if layers.trust:
+        # "If a user is listed as the principal in a role's trust policy but cannot assume the role,
+        # check the user's permissions boundary": the boundary caps even a direct grant. Whether a
+        # session policy does is not documented: it can only make the answer unknown.
+        caps = [] if layers.boundary is None else [layers.boundary]
+        if layers.session is not None:
+            caps.append(or_(layers.session, unknown))
+        direct = and_(direct, *caps)
     if layers.same_account:
         via_account = and_(account, id_side) if layers.mandatory else id_side
         allowed = or_(direct, and_(role, limit), via_account)
@@ -134,6 +194,69 @@ def combine(layers: Layers[V], alg: Algebra[V], true: V, false: V, unknown: V) -
         deny = or_(layers.deny, and_(layers.rcp_deny, unknown))
     allow_part = and_(*guards, allowed) if guards else allowed
     return and_(alg.not_(deny), allow_part), allow_part
+
+
+def combine_truth(layers: Layers[int]) -> tuple[int, int]:
+    """:func:`combine` for truth values, unrolled for the decision hot path (tests hold the two equal)."""
+    boundary = TRUE if layers.boundary is None else layers.boundary
+    session = TRUE if layers.session is None else layers.session
+    limit = boundary if boundary < session else session
+    id_side = layers.identity if layers.identity < limit else limit
+    direct = layers.rp_direct or FALSE
+    role = layers.rp_role or FALSE
+    account = layers.rp_account or FALSE
+    if layers.trust:
+        direct = min(direct, boundary, max(session, UNKNOWN))
+    if layers.same_account:
+        via_account = min(account, id_side) if layers.mandatory else id_side
+        allowed = max(direct, min(role, limit), via_account)
+    else:
+        allowed = min(max(direct, role, account), id_side)
+    deny = layers.deny
+    guard = TRUE
+    if layers.scp_levels:
+        guard = min(layers.scp_levels)
+    if layers.rcp_levels:
+        if layers.rcp_applies:
+            guard = min(guard, *layers.rcp_levels)
+            deny = max(deny, layers.rcp_deny)
+        else:
+            guard = min(guard, *(max(level, UNKNOWN) for level in layers.rcp_levels))
+            deny = max(deny, min(layers.rcp_deny, UNKNOWN))
+    allow_part = min(guard, allowed)
+    return min(2 - deny, allow_part), allow_part
+
+
+def principal_strengths(
+    statement: Statement, caller: Caller, has_boundary: bool
+) -> tuple[int, tuple[int, int, int]]:
+    """Whether a resource-policy statement's Principal/NotPrincipal names the caller, and how
+    strongly: ``(named, (direct, role, account))``, each three-valued."""
+    spec = statement.principal
+    assert spec is not None
+    if statement.principal_negated:
+        if not statement.allow and has_boundary:
+            # A Deny with NotPrincipal always applies to a principal with a permissions boundary.
+            return TRUE, (TRUE, FALSE, FALSE)
+        named = 2 - spec.exempts(caller)
+        return named, (named, FALSE, FALSE)
+    match = spec.match(caller)
+    return match.any, (match.direct, match.role, match.account)
+
+
+SESSION_POLICY_FOR_USER = (
+    "a session policy was given for an IAM user; session policies apply to role sessions "
+    "(and to federated user sessions, which the engine does not support)"
+)
+PRINCIPAL_UNKNOWN = "whether its principal names the caller is unknown"
+
+
+def wrong_kind(policy: Policy) -> str:
+    """The reason given when the resource policy was compiled with another kind."""
+    return (
+        f"resource_policy {policy.label} was compiled as a {policy.kind.value} policy; "
+        "a resource policy must be compiled with kind RESOURCE"
+    )
 
 
 __all__ = ["FALSE", "TRUE", "TRUTH", "UNKNOWN", "Algebra", "Layers", "combine", "needs_resource_policy"]

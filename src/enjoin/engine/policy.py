@@ -25,21 +25,31 @@ from enjoin.engine.principals import PrincipalFormError, PrincipalSpec
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN, Truth
 from enjoin.engine.variables import (
     Template,
-    Unresolvable,
     UnknownVariable,
+    Unresolvable,
     has_variables,
     literal_template,
     parse_template,
     resolve,
 )
-from enjoin.engine.wildcard import GlobSet, Literal
+from enjoin.engine.wildcard import GlobSet, Literal, Matcher, compile_glob
 from enjoin.errors import PolicyError
 
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
 _TOP_KEYS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_KEYS = frozenset(
-    {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+    {
+        "Sid",
+        "Effect",
+        "Principal",
+        "NotPrincipal",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+    }
 )
 
 
@@ -65,6 +75,7 @@ class Statement:
 
     __slots__ = (
         "action_negated",
+        "action_patterns",
         "actions",
         "allow",
         "conditions",
@@ -86,7 +97,7 @@ class Statement:
         sid: str | None,
         effect: str,
         label: str,
-        actions: GlobSet,
+        action_patterns: tuple[str, ...],
         action_negated: bool,
         resource_templates: tuple[Template, ...] | None,
         resource_negated: bool,
@@ -99,14 +110,17 @@ class Statement:
         self.effect = effect
         self.allow = effect == "Allow"
         self.ref = StatementRef(label, index, sid, effect)
-        self.actions = actions
+        self.action_patterns = action_patterns
+        self.actions = GlobSet(action_patterns)
         self.action_negated = action_negated
         self.resource_templates = resource_templates
         self.resource_negated = resource_negated
         # Resources without variables match through one GlobSet; with variables, per request.
         self.resources: GlobSet | None = None
         if resource_templates is not None and not any(has_variables(t) for t in resource_templates):
-            self.resources = GlobSet(tuple(p for p in t if isinstance(p, str | Literal)) for t in resource_templates)
+            self.resources = GlobSet(
+                tuple(p for p in t if isinstance(p, str | Literal)) for t in resource_templates
+            )
         self.principal = principal
         self.principal_negated = principal_negated
         self.conditions = conditions
@@ -161,10 +175,27 @@ class Statement:
 class Policy:
     """A compiled policy: immutable, hashable by content (kind, label, canonical JSON)."""
 
-    __slots__ = ("_by_action", "_hash", "_key", "document", "kind", "label", "statements", "version")
+    __slots__ = (
+        "_by_action",
+        "_by_service",
+        "_exact",
+        "_hash",
+        "_key",
+        "_negated",
+        "_wild_service",
+        "document",
+        "kind",
+        "label",
+        "statements",
+        "version",
+    )
 
     def __init__(
-        self, key: tuple[str, PolicyKind, str], document: Mapping[str, Any], version: str, statements: tuple[Statement, ...]
+        self,
+        key: tuple[str, PolicyKind, str],
+        document: Mapping[str, Any],
+        version: str,
+        statements: tuple[Statement, ...],
     ) -> None:
         self._key = key
         self._hash = hash(key)
@@ -174,6 +205,24 @@ class Policy:
         self.version = version
         self.statements = statements
         self._by_action: dict[str, tuple[Statement, ...]] = {}
+        # An index of the action patterns, so that a new action is matched against few of them:
+        # exact actions in a dict, wildcard patterns by their service prefix.
+        self._exact: dict[str, list[int]] = {}
+        self._by_service: dict[str, list[tuple[Matcher, int]]] = {}
+        self._wild_service: list[tuple[Matcher, int]] = []
+        self._negated: list[Statement] = []
+        for position, statement in enumerate(statements):
+            if statement.action_negated:
+                self._negated.append(statement)
+                continue
+            for pattern in statement.action_patterns:
+                service, _, _ = pattern.partition(":")
+                if "*" not in pattern and "?" not in pattern:
+                    self._exact.setdefault(pattern, []).append(position)
+                elif "*" in service or "?" in service:
+                    self._wild_service.append((compile_glob(pattern), position))
+                else:
+                    self._by_service.setdefault(service, []).append((compile_glob(pattern), position))
 
     def __hash__(self) -> int:
         return self._hash
@@ -190,9 +239,30 @@ class Policy:
         if found is None:
             if len(self._by_action) > 8192:
                 self._by_action.clear()
-            found = tuple(s for s in self.statements if s.names_action(action_lower))
-            self._by_action[action_lower] = found
+            found = self._by_action[action_lower] = self._find(action_lower)
         return found
+
+    def _find(self, action_lower: str) -> tuple[Statement, ...]:
+        positions = set(self._exact.get(action_lower, ()))
+        service = action_lower.partition(":")[0]
+        for matches, position in self._by_service.get(service, ()):
+            if matches(action_lower):
+                positions.add(position)
+        for matches, position in self._wild_service:
+            if matches(action_lower):
+                positions.add(position)
+        for statement in self._negated:
+            if statement.names_action(action_lower):
+                positions.add(statement.index)
+        statements = self.statements
+        return tuple(statements[p] for p in sorted(positions))
+
+
+def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:
+    """A compiled policy as is; a document (mapping or JSON text) compiled with ``label``."""
+    if isinstance(value, Policy):
+        return value
+    return compile_policy(value, label=label, kind=kind)
 
 
 _CACHE: dict[tuple[str, PolicyKind, str], Policy] = {}
@@ -237,7 +307,9 @@ def compile_policy(
     return policy
 
 
-def _compile(key: tuple[str, PolicyKind, str], document: dict[str, Any], label: str, kind: PolicyKind) -> Policy:
+def _compile(
+    key: tuple[str, PolicyKind, str], document: dict[str, Any], label: str, kind: PolicyKind
+) -> Policy:
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
         raise PolicyError(label, f"only the keys {sorted(_TOP_KEYS)} at the top level", f"key {unknown[0]!r}")
@@ -254,7 +326,8 @@ def _compile(key: tuple[str, PolicyKind, str], document: dict[str, Any], label: 
     if not isinstance(raw_statements, list):
         raise PolicyError(f"{label}: Statement", "an object or a list of objects", repr(raw_statements))
     statements = tuple(
-        _compile_statement(raw, index, label, kind, version == VERSION_2012) for index, raw in enumerate(raw_statements)
+        _compile_statement(raw, index, label, kind, version == VERSION_2012)
+        for index, raw in enumerate(raw_statements)
     )
     return Policy(key, document, version, statements)
 
@@ -289,7 +362,9 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
     actions = _strings(where, action_key, raw[action_key])
     for action in actions:
         if action != "*" and (":" not in action or action.startswith(":") or action.endswith(":")):
-            raise PolicyError(f"{where}.{action_key}", "'*' or 'service:action' (wildcards allowed)", repr(action))
+            raise PolicyError(
+                f"{where}.{action_key}", "'*' or 'service:action' (wildcards allowed)", repr(action)
+            )
 
     if "Resource" in raw and "NotResource" in raw:
         raise PolicyError(where, "at most one of Resource and NotResource", "both")
@@ -301,7 +376,11 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
         resources = _strings(where, resource_key, raw[resource_key])
         for resource in resources:
             if resource != "*" and split_arn(resource) is None:
-                raise PolicyError(f"{where}.{resource_key}", "'*' or an ARN (arn:partition:service:region:account:resource)", repr(resource))
+                raise PolicyError(
+                    f"{where}.{resource_key}",
+                    "'*' or an ARN (arn:partition:service:region:account:resource)",
+                    repr(resource),
+                )
         parse = parse_template if variables else literal_template
         resource_templates = tuple(parse(r) for r in resources)
     elif kind is not PolicyKind.RESOURCE:
@@ -314,7 +393,7 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
         sid=sid,
         effect=effect,
         label=label,
-        actions=GlobSet(a.lower() for a in actions),
+        action_patterns=tuple(a.lower() for a in actions),
         action_negated=action_key == "NotAction",
         resource_templates=resource_templates,
         resource_negated=resource_negated,
@@ -324,22 +403,30 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
     )
 
 
-def _compile_principal(raw: Mapping[str, Any], where: str, kind: PolicyKind) -> tuple[PrincipalSpec | None, bool]:
+def _compile_principal(
+    raw: Mapping[str, Any], where: str, kind: PolicyKind
+) -> tuple[PrincipalSpec | None, bool]:
     has_principal = "Principal" in raw
     has_not = "NotPrincipal" in raw
     if kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP):
         if has_principal or has_not:
             found = "Principal" if has_principal else "NotPrincipal"
-            raise PolicyError(where, f"no Principal or NotPrincipal in a {kind.value} policy", found)
+            raise PolicyError(where, f"no Principal or NotPrincipal (not allowed in {kind.value} policies)", found)
         return None, False
     if kind is PolicyKind.RCP:
         if has_not:
             raise PolicyError(where, "no NotPrincipal in a resource control policy", "NotPrincipal")
         if raw.get("Principal") != "*":
-            raise PolicyError(f"{where}.Principal", '"*" in a resource control policy', repr(raw.get("Principal")))
+            raise PolicyError(
+                f"{where}.Principal", '"*" in a resource control policy', repr(raw.get("Principal"))
+            )
         return None, False
     if has_principal == has_not:
-        raise PolicyError(where, "exactly one of Principal and NotPrincipal in a resource policy", "both" if has_principal else "neither")
+        raise PolicyError(
+            where,
+            "exactly one of Principal and NotPrincipal in a resource policy",
+            "both" if has_principal else "neither",
+        )
     key = "Principal" if has_principal else "NotPrincipal"
     try:
         return PrincipalSpec(raw[key]), has_not
@@ -353,7 +440,9 @@ def _compile_conditions(block: object, where: str, variables: bool) -> tuple[Con
     compiled: list[Condition] = []
     for operator_name, keys in block.items():
         if not isinstance(keys, Mapping) or not keys:
-            raise PolicyError(f"{where}.Condition.{operator_name}", "an object of key -> value(s)", repr(keys))
+            raise PolicyError(
+                f"{where}.Condition.{operator_name}", "an object of key -> value(s)", repr(keys)
+            )
         for key, raw_values in keys.items():
             items = raw_values if isinstance(raw_values, list) else [raw_values]
             texts = [scalar_text(i) for i in items]
@@ -363,5 +452,7 @@ def _compile_conditions(block: object, where: str, variables: bool) -> tuple[Con
                     "a string, number or boolean, or a non-empty list of them",
                     repr(raw_values),
                 )
-            compiled.append(Condition(operator_name, key, tuple(t for t in texts if t is not None), variables=variables))
+            compiled.append(
+                Condition(operator_name, key, tuple(t for t in texts if t is not None), variables=variables)
+            )
     return tuple(compiled)

@@ -12,10 +12,10 @@ limited by the boundary and session policy), a grant to the account is ACCOUNT (
 account's IAM policies and grants nothing by itself). ``"*"`` is read as naming the caller itself:
 it covers the exact session ARN.
 
-``NotPrincipal`` exempts the principals it lists. AWS may check a role session's account, role and
-session in turn ("AWS might validate the account first, then the role, and then the assumed-role
-user"), so a caller is certainly exempt only when every link of that chain is listed, certainly not
-exempt when none is, and UNKNOWN otherwise. A ``Deny`` with ``NotPrincipal`` always applies to a
+``NotPrincipal`` exempts the principals it lists. A caller (the user, or the exact role session) that
+is not listed is not exempt. AWS may also check a role session's account and role ("AWS might validate
+the account first, then the role, and then the assumed-role user"), so a caller listed without its
+account (and, for a session, its role) is only possibly exempt: UNKNOWN. A ``Deny`` with ``NotPrincipal`` always applies to a
 principal that has a permissions boundary (IAM User Guide, "Permissions boundaries for IAM entities").
 """
 
@@ -71,7 +71,9 @@ class PrincipalSpec:
         elif isinstance(element, Mapping):
             for kind, raw in element.items():
                 if kind not in PRINCIPAL_TYPES:
-                    raise PrincipalFormError(f"principal type {kind!r} (expected one of {', '.join(PRINCIPAL_TYPES)})")
+                    raise PrincipalFormError(
+                        f"principal type {kind!r} (expected one of {', '.join(PRINCIPAL_TYPES)})"
+                    )
                 items = [raw] if isinstance(raw, str) else raw
                 if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
                     raise PrincipalFormError(f"{kind}: {raw!r} (expected a string or a list of strings)")
@@ -83,7 +85,7 @@ class PrincipalSpec:
                 for item in items:
                     self._add_aws(item, accounts, users, roles, sessions, unique_ids)
         else:
-            raise PrincipalFormError(f"{element!r} (expected \"*\" or an object such as {{\"AWS\": ...}})")
+            raise PrincipalFormError(f'{element!r} (expected "*" or an object such as {{"AWS": ...}})')
         self.accounts = frozenset(accounts)
         self.users = frozenset(users)
         self.roles = frozenset(roles)
@@ -110,7 +112,9 @@ class PrincipalSpec:
             return
         parts = split_arn(item)
         if parts is None or not is_account_id(parts[4]):
-            raise PrincipalFormError(f"AWS principal {item!r} (expected an account id, an IAM or STS ARN, or \"*\")")
+            raise PrincipalFormError(
+                f'AWS principal {item!r} (expected an account id, an IAM or STS ARN, or "*")'
+            )
         if "*" in item or "?" in item:
             raise PrincipalFormError(f"AWS principal {item!r} (wildcards are not allowed in a principal ARN)")
         service, account, resource = parts[2], parts[4], parts[5]
@@ -162,24 +166,28 @@ class PrincipalSpec:
         return TRUE if own in self.unique_ids else FALSE
 
     def exempts(self, caller: Caller) -> Truth:
-        """As a NotPrincipal: is the caller exempt (every link of its chain listed)?"""
+        """As a NotPrincipal: is the caller exempt?
+
+        The caller itself (the user, or the exact role session) must be listed; AWS may also check
+        its parents (the account; for a session, the role too), so a caller listed without them is
+        only possibly exempt (UNKNOWN).
+        """
         if self.wildcard:
             return TRUE
         account = TRUE if caller.account in self.accounts else (UNKNOWN if self.canonical else FALSE)
-        links = [account]
+        parents = [account]
         if caller.kind is CallerKind.USER:
-            user = TRUE if caller.arn in self.users else FALSE
+            itself = TRUE if caller.arn in self.users else FALSE
             if self.unique_ids:
-                user = max(user, self._unique_id_listed(caller))
-            links.append(user)
+                itself = max(itself, self._unique_id_listed(caller))
         else:
             role = TRUE if (caller.account, caller.name) in self.roles else FALSE
             if self.unique_ids:
                 role = max(role, self._unique_id_listed(caller))
-            links.append(role)
-            links.append(self._session_listed(caller))
-        if all(link == TRUE for link in links):
-            return TRUE
-        if all(link == FALSE for link in links):
+            parents.append(role)
+            itself = self._session_listed(caller)
+        if itself == FALSE:
             return FALSE
+        if itself == TRUE and all(parent == TRUE for parent in parents):
+            return TRUE
         return UNKNOWN

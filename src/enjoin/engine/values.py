@@ -29,7 +29,9 @@ _EPOCH_ORIGIN = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROS = 1_000_000
 # datetime's range, in microseconds since the epoch: what a date witness can be printed as.
 DATE_MIN = int((dt.datetime(1, 1, 1, tzinfo=dt.UTC) - _EPOCH_ORIGIN).total_seconds()) * MICROS
-DATE_MAX = int((dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC) - _EPOCH_ORIGIN).total_seconds()) * MICROS
+DATE_MAX = (
+    int((dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC) - _EPOCH_ORIGIN).total_seconds()) * MICROS
+)
 
 IpAddress = tuple[int, int]  # (version, value)
 IpNetwork = tuple[int, int, int]  # (version, network value, prefix length)

@@ -152,48 +152,81 @@ class GlobSet:
 ARN_COMPONENTS = 6
 
 
-def arn_regex_source(pattern: Pattern) -> str | None:
-    """Regex source for the ARN condition operators (``ArnEquals``, ``ArnLike`` and negations).
+# Tokens of a pattern, shared by the regex and the solver translations.
+LIT = "lit"  # literal text
+STAR = "star"  # any run of characters
+ONE = "one"  # exactly one character
+COLON = "colon"  # an ARN component separator (ARN patterns only)
+Token = tuple[str, str, bool]  # (kind, literal text, bounded: the wildcard may not cross a colon)
+
+
+def glob_tokens(pattern: Pattern) -> list[Token]:
+    """The tokens of a whole-string glob (``StringLike``, actions, resources)."""
+    out: list[Token] = []
+    for piece in pieces(pattern):
+        if isinstance(piece, Literal):
+            out.append((LIT, piece.text, False))
+            continue
+        run: list[str] = []
+        for ch in piece:
+            if ch in "*?":
+                if run:
+                    out.append((LIT, "".join(run), False))
+                    run = []
+                out.append((STAR if ch == "*" else ONE, "", False))
+            else:
+                run.append(ch)
+        if run:
+            out.append((LIT, "".join(run), False))
+    return out
+
+
+def arn_tokens(pattern: Pattern) -> list[Token] | None:
+    """The tokens of an ARN-operator pattern (``ArnEquals``, ``ArnLike`` and their negations).
 
     AWS checks each of the six colon-delimited components of the ARN separately, each with its own
     wildcards. Splitting the value at its first five colons, the first five components hold no colon
-    and the sixth (the resource) may: so within the first five components a wildcard stands for
-    ``[^:]``, in the sixth for any character. Returns None when the pattern does not have six
-    components (it is not an ARN).
+    and the sixth (the resource) may: so within the first five components a wildcard is BOUNDED (it
+    stands for characters other than ``:``), in the sixth it is not. Returns None when the pattern does
+    not have six components (it is not an ARN).
     """
-    out: list[str] = []
+    out: list[Token] = []
     component = 0
-    for piece in pieces(pattern):
-        if isinstance(piece, Literal):
-            text = piece.text
-            if component < ARN_COMPONENTS - 1 and ":" in text:
-                # A substituted value spanning a component boundary: split it literally.
-                head, *rest = text.split(":")
-                out.append(re.escape(head))
-                for part in rest:
-                    if component < ARN_COMPONENTS - 1:
-                        out.append(":")
-                        component += 1
-                    else:
-                        out.append(re.escape(":"))
-                    out.append(re.escape(part))
-            else:
-                out.append(re.escape(text))
+    last = ARN_COMPONENTS - 1
+    for kind, text, _ in glob_tokens(pattern):
+        if kind != LIT:
+            out.append((kind, "", component < last))
             continue
-        for ch in piece:
-            bounded = component < ARN_COMPONENTS - 1
-            if ch == ":" and bounded:
-                out.append(":")
-                component += 1
-            elif ch == "*":
-                out.append("[^:]*" if bounded else ".*")
-            elif ch == "?":
-                out.append("[^:]" if bounded else ".")
-            else:
-                out.append(re.escape(ch))
-    if component != ARN_COMPONENTS - 1:
+        while component < last and ":" in text:
+            head, text = text.split(":", 1)
+            if head:
+                out.append((LIT, head, False))
+            out.append((COLON, ":", False))
+            component += 1
+        if text:
+            out.append((LIT, text, False))
+    if component != last:
         return None
+    return out
+
+
+def tokens_regex_source(tokens: Sequence[Token]) -> str:
+    """Regular-expression source for tokens (escaped literals, translated wildcards)."""
+    out: list[str] = []
+    for kind, text, bounded in tokens:
+        if kind in (LIT, COLON):
+            out.append(re.escape(text))
+        elif kind == STAR:
+            out.append("[^:]*" if bounded else ".*")
+        else:
+            out.append("[^:]" if bounded else ".")
     return "".join(out)
+
+
+def arn_regex_source(pattern: Pattern) -> str | None:
+    """Regex source for an ARN-operator pattern (see :func:`arn_tokens`), or None."""
+    tokens = arn_tokens(pattern)
+    return None if tokens is None else tokens_regex_source(tokens)
 
 
 def compile_arn_pattern(pattern: Pattern) -> Matcher | None:

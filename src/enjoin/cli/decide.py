@@ -1,0 +1,284 @@
+"""``enjoin decide FILE [--any-context]``: answer authorization questions with the engine.
+
+FILE holds one JSON object, a JSON array of them, or JSON Lines (one object per line); ``-`` reads
+standard input. Each object is one case; only ``principal``, ``action`` and ``resource`` are required:
+
+    name                  a name for the case, echoed in the output
+    principal             IAM user ARN, role ARN (a session of it) or assumed-role session ARN
+    action                service:Action
+    resource              the resource ARN
+    identity_policies     list of policy documents (user, groups or role; inline and managed)
+    permissions_boundary  a policy document, or null
+    session_policy        a policy document, or null
+    scps                  SCP levels, root first, account last: a list of lists of documents
+    rcps                  RCP levels likewise; they apply to resource_account
+    resource_policy       the policy the action's service consults (bucket, key, trust policy...)
+    resource_account      the account owning the resource (default: from the ARN, else the principal's)
+    context               request context keys: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]}
+    principal_tags        {"team": "x"}: aws:PrincipalTag/...
+    resource_tags         {"class": "phi"}: aws:ResourceTag/...
+    principal_org_id      aws:PrincipalOrgID
+    principal_org_paths   aws:PrincipalOrgPaths, a list of strings
+    principal_id          aws:userid: AIDA... for a user, AROA...:session for a role session
+
+Output: one JSON line per valid case, in order:
+    {"name": ..., "decision": "ALLOW|EXPLICIT_DENY|IMPLICIT_DENY|INDETERMINATE", "explanation": [...]}
+With --any-context the question is existential (is there ANY context for the keys not fixed by the
+principal, the resource or "context" under which it is allowed?) and each line adds
+"witness": {...} (a context that allows it, confirmed by the concrete evaluation) or null.
+
+A malformed case (bad JSON, unknown key, wrong type, a policy that is not valid grammar) gets an
+error line on standard error naming the case and the place; the other cases are still answered, and
+the exit code is 1. Otherwise it is 0.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from enjoin.engine import Decision, PolicyKind, Request, compile_policy, decide, possible
+from enjoin.engine.conditions import scalar_text
+from enjoin.engine.model import ContextValue
+from enjoin.errors import CaseError, EnjoinError
+
+_KEYS = frozenset(
+    {
+        "name",
+        "principal",
+        "principal_tags",
+        "identity_policies",
+        "permissions_boundary",
+        "session_policy",
+        "scps",
+        "rcps",
+        "resource_policy",
+        "resource_account",
+        "action",
+        "resource",
+        "context",
+        "resource_tags",
+        "principal_org_id",
+        "principal_org_paths",
+        "principal_id",
+    }
+)
+_REQUIRED = ("principal", "action", "resource")
+
+
+@dataclass(frozen=True, slots=True)
+class RawCase:
+    """One case as read: its position in the file and its parsed JSON (or the JSON error)."""
+
+    index: int
+    line: int | None  # for JSON Lines
+    value: Any
+    error: str | None = None
+
+
+def read_cases(text: str) -> Iterator[RawCase]:
+    """Split a file's text into cases: one object, an array, or JSON Lines."""
+    stripped = text.strip()
+    if not stripped:
+        return
+    try:
+        whole = json.loads(stripped)
+    except json.JSONDecodeError as error:
+        if stripped.startswith("["):
+            yield RawCase(0, None, None, f"the file is not valid JSON ({error})")
+            return
+        yield from _json_lines(text)
+        return
+    if isinstance(whole, list):
+        for index, item in enumerate(whole):
+            yield RawCase(index, None, item)
+    else:
+        yield RawCase(0, None, whole)
+
+
+def _json_lines(text: str) -> Iterator[RawCase]:
+    index = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield RawCase(index, number, json.loads(line))
+        except json.JSONDecodeError as error:
+            yield RawCase(index, number, None, f"invalid JSON ({error.msg} at column {error.colno})")
+        index += 1
+
+
+def case_name(raw: RawCase) -> str:
+    """How an error names a case: its name, its index, and its line for JSON Lines."""
+    parts = []
+    if isinstance(raw.value, Mapping) and isinstance(raw.value.get("name"), str):
+        parts.append(repr(raw.value["name"]))
+    parts.append(f"#{raw.index}")
+    if raw.line is not None:
+        parts.append(f"line {raw.line}")
+    return "case " + ", ".join(parts)
+
+
+def _string(case: Mapping[str, Any], key: str, *, optional: bool = True) -> str | None:
+    value = case.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or not value:
+        raise CaseError(key, "a non-empty string", repr(value))
+    return value
+
+
+def _string_map(case: Mapping[str, Any], key: str) -> dict[str, str]:
+    value = case.get(key) or {}
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise CaseError(key, "an object of string values", repr(value))
+    return dict(value)
+
+
+def _context(case: Mapping[str, Any]) -> dict[str, ContextValue]:
+    value = case.get("context") or {}
+    if not isinstance(value, Mapping):
+        raise CaseError("context", "an object of context keys", repr(value))
+    out: dict[str, ContextValue] = {}
+    for key, item in value.items():
+        if isinstance(item, list):
+            texts = [scalar_text(i) for i in item]
+            if any(t is None for t in texts):
+                raise CaseError(f"context.{key}", "a string, number, boolean, or a list of them", repr(item))
+            out[key] = tuple(t for t in texts if t is not None)
+        else:
+            text = scalar_text(item)
+            if text is None:
+                raise CaseError(f"context.{key}", "a string, number, boolean, or a list of them", repr(item))
+            out[key] = text
+    return out
+
+
+def _policy(value: Any, kind: PolicyKind, label: str) -> Any:
+    return compile_policy(value, label=label, kind=kind)
+
+
+def _levels(case: Mapping[str, Any], key: str, kind: PolicyKind) -> tuple[tuple[Any, ...], ...]:
+    value = case.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(level, list) for level in value):
+        raise CaseError(key, "a list of levels, each a list of policy documents", repr(value)[:80])
+    return tuple(
+        tuple(_policy(doc, kind, f"{key}[{i}][{j}]") for j, doc in enumerate(level))
+        for i, level in enumerate(value)
+    )
+
+
+def build_request(case: object) -> Request:
+    """Turn one case object into a Request (raising CaseError or PolicyError naming the key)."""
+    if not isinstance(case, Mapping):
+        raise CaseError("case", "a JSON object", type(case).__name__)
+    unknown = sorted(set(case) - _KEYS)
+    if unknown:
+        raise CaseError(f"key {unknown[0]!r}", f"one of {', '.join(sorted(_KEYS))}", repr(unknown[0]))
+    for key in _REQUIRED:
+        if key not in case:
+            raise CaseError(key, f"the key {key!r} (required)", "nothing")
+    identity = case.get("identity_policies") or []
+    if not isinstance(identity, list):
+        raise CaseError("identity_policies", "a list of policy documents", repr(identity)[:80])
+    paths = case.get("principal_org_paths") or []
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise CaseError("principal_org_paths", "a list of strings", repr(paths))
+    if "name" in case and not isinstance(case["name"], str):
+        raise CaseError("name", "a string", repr(case["name"]))
+    optional = {
+        "permissions_boundary": PolicyKind.BOUNDARY,
+        "session_policy": PolicyKind.SESSION,
+        "resource_policy": PolicyKind.RESOURCE,
+    }
+    documents = {
+        key: _policy(case[key], kind, key) if case.get(key) is not None else None
+        for key, kind in optional.items()
+    }
+    action = _string(case, "action", optional=False)
+    assert action is not None
+    if ":" not in action:
+        raise CaseError("action", "service:Action", repr(action))
+    return Request(
+        principal=_string(case, "principal", optional=False) or "",
+        action=action,
+        resource=_string(case, "resource", optional=False) or "",
+        identity_policies=tuple(
+            _policy(doc, PolicyKind.IDENTITY, f"identity_policies[{i}]") for i, doc in enumerate(identity)
+        ),
+        permissions_boundary=documents["permissions_boundary"],
+        session_policy=documents["session_policy"],
+        scps=_levels(case, "scps", PolicyKind.SCP),
+        rcps=_levels(case, "rcps", PolicyKind.RCP),
+        resource_policy=documents["resource_policy"],
+        resource_account=_string(case, "resource_account"),
+        principal_tags=_string_map(case, "principal_tags"),
+        resource_tags=_string_map(case, "resource_tags"),
+        principal_org_id=_string(case, "principal_org_id"),
+        principal_org_paths=tuple(paths),
+        principal_id=_string(case, "principal_id"),
+        context=_context(case),
+    )
+
+
+def answer(case: Mapping[str, Any], request: Request, any_context: bool) -> dict[str, Any]:
+    """The output object for one valid case."""
+    name = case.get("name")
+    if not any_context:
+        result = decide(request)
+        return {"name": name, "decision": result.decision.value, "explanation": list(result.explanation)}
+    found = possible(request)
+    witness = None
+    if found.decision is Decision.ALLOW and found.witness is not None:
+        witness = {k: list(v) if isinstance(v, tuple) else v for k, v in found.witness.items()}
+    return {
+        "name": name,
+        "decision": found.decision.value,
+        "explanation": list(found.explanation),
+        "witness": witness,
+    }
+
+
+_USAGE = (
+    "usage: enjoin decide FILE [--any-context]   (FILE may be '-' for standard input; --help for the format)"
+)
+
+
+def run(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """The ``enjoin decide`` command. Returns the exit code (0 ok, 1 malformed case, 2 usage)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__, file=out)
+        return 0
+    any_context = "--any-context" in argv
+    files = [a for a in argv if a != "--any-context"]
+    if len(files) != 1 or (files[0].startswith("-") and files[0] != "-"):
+        print(_USAGE, file=err)
+        return 2
+    source = files[0]
+    try:
+        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
+    except OSError as error:
+        print(f"enjoin decide: {source}: cannot read the file ({error.strerror})", file=err)
+        return 2
+    malformed = False
+    shown = "<stdin>" if source == "-" else source
+    for raw in read_cases(text):
+        if raw.error is not None:
+            malformed = True
+            print(f"enjoin decide: {shown}: {case_name(raw)}: {raw.error}", file=err)
+            continue
+        try:
+            request = build_request(raw.value)
+        except EnjoinError as error:
+            malformed = True
+            print(f"enjoin decide: {shown}: {case_name(raw)}: {error}", file=err)
+            continue
+        print(json.dumps(answer(raw.value, request, any_context)), file=out)
+    return 1 if malformed else 0

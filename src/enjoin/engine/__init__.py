@@ -1,0 +1,74 @@
+"""enjoin's authorization engine: may this principal perform this action on this resource?
+
+Two questions (see ``evaluate.decide`` and ``possible.possible``):
+
+- ``decide(request) -> Result``: the concrete question, for one request context.
+- ``possible(request) -> Possibility``: the existential one: is there ANY request context (the keys
+  the requester controls or that vary: source IP, TLS, MFA, time, request tags, ``s3:prefix``,
+  ``sts:ExternalId``...) under which it is allowed? Answered exactly with the z3 SMT solver, and every
+  ALLOW comes with a witness context that ``decide`` confirms.
+
+AWS documentation implemented (the specification; wording and rules come from these pages):
+
+- IAM User Guide: "Policy evaluation logic"; "Policy evaluation for requests within a single
+  account" (resource-based policies and implicit denies in boundaries and session policies: user,
+  role, role session); "Cross-account policy evaluation logic"; "Permissions boundaries for IAM
+  entities" (incl. NotPrincipal with Deny and boundaries); "Session policies" (in "Policies and
+  permissions in IAM"); "IAM JSON policy element reference" (Version, Statement, Sid, Effect,
+  Principal, NotPrincipal, Action, NotAction, Resource, NotResource, Condition); "IAM JSON policy
+  elements: Condition operators" (every family, ...IfExists, Null, missing keys); "Single-valued vs.
+  multivalued context keys" (ForAllValues, ForAnyValue); "IAM policy elements: Variables and tags";
+  "AWS global condition context keys" (the principal-derived keys).
+- AWS Organizations User Guide: "Service control policies (SCPs)" and "SCP evaluation" (every level
+  from the root to the account must allow); "Resource control policies (RCPs)" and "RCP evaluation".
+- AWS KMS Developer Guide: "Key policies in AWS KMS" (the key policy must allow; the default
+  statement naming the account root delegates to IAM policies).
+- IAM User Guide: "How IAM roles differ from resource-based policies" and "Role terms and concepts"
+  (a trust policy must allow sts:AssumeRole; naming the account root delegates to IAM policies).
+- Amazon S3 User Guide: "Bucket policies" / "Principals" (every principal form).
+
+Not implemented yet (the engine answers INDETERMINATE where one of these could change the answer,
+or the caller must not pass the case):
+
+- Principals other than IAM users, roles and assumed-role sessions (account root user, federated
+  users from GetFederationToken, AWS service principals, anonymous requests).
+- S3 ACLs, S3 Block Public Access, S3 Object Ownership, access points and their policies (pass the
+  relevant policy as ``resource_policy`` yourself), KMS grants, VPC endpoint policies, Lake Formation
+  permissions, RAM shares, AWS managed service-linked role exemptions from SCPs/RCPs, the
+  organization's management account being exempt from SCPs/RCPs.
+- Which services RCPs cover beyond the documented S3, STS, KMS, SQS and Secrets Manager: for other
+  services an RCP that would deny makes the answer INDETERMINATE.
+- Multiple session policies (the AssumeRole ``PolicyArns`` list): pass their intersection as one.
+- ``CanonicalUser`` principals (the engine does not know canonical ids): UNKNOWN when they matter.
+- A plain (non-set) operator on a key with several values: undocumented, UNKNOWN.
+- possible(): a free key compared by two different operator families (string and numeric, say),
+  or a policy variable naming a free key: INDETERMINATE when it matters. Free keys are independent
+  of each other except ``aws:CurrentTime`` and ``aws:EpochTime``, which name the same instant.
+
+Interpretations the documentation leaves open (each deliberate and tested):
+
+- ``"Principal": "*"`` in a resource policy names the caller itself (its exact session).
+- A NotPrincipal listing only part of a role session's chain (account, role, session) gives UNKNOWN.
+- ``ArnEquals``/``ArnLike`` values that are not six-component ARNs give UNKNOWN.
+- Numbers, dates and IP addresses in the request that cannot be read as such give UNKNOWN.
+- Tag keys in ``aws:PrincipalTag/``/``aws:ResourceTag/`` are matched case-insensitively, like key names.
+"""
+
+from enjoin.engine.evaluate import decide
+from enjoin.engine.model import ContextValue, Decision, Possibility, Request, Result, StatementRef
+from enjoin.engine.policy import Policy, PolicyKind, compile_policy
+from enjoin.engine.possible import possible
+
+__all__ = [
+    "ContextValue",
+    "Decision",
+    "Policy",
+    "PolicyKind",
+    "Possibility",
+    "Request",
+    "Result",
+    "StatementRef",
+    "compile_policy",
+    "decide",
+    "possible",
+]

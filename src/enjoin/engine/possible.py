@@ -1,0 +1,111 @@
+"""The existential question: ``possible(request) -> Possibility``.
+
+Is there ANY request context under which the request is allowed? Keys derived from the principal
+and the resource (see :mod:`enjoin.engine.context`) and keys present in ``request.context`` are held
+fixed; every other key is free, including being absent. The request's policies are evaluated
+symbolically (:mod:`enjoin.engine.symbolic`): when no statement that matters tests a free key the
+formula folds to a constant and the answer needs no solver (the fast path); otherwise z3 decides it
+exactly (:mod:`enjoin.engine.solver`), and its answers are cached by formula.
+
+An ALLOW is never returned on the solver's word alone: the witness context is evaluated with
+:func:`~enjoin.engine.evaluate.decide`, and unless that concrete evaluation gives ALLOW the answer
+is INDETERMINATE.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from enjoin.engine.arn import parse_caller
+from enjoin.engine.context import EvalContext, account_of_resource
+from enjoin.engine.evaluate import decide
+from enjoin.engine.layers import combine
+from enjoin.engine.model import ContextValue, Decision, Possibility, Request
+from enjoin.engine.solver import Outcome, solve
+from enjoin.engine.symbolic import SYMBOLIC, Expr, FreeContext, atoms_of, build_layers
+from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
+
+
+def possible(request: Request) -> Possibility:
+    """Answer the existential question for ``request`` (its ``context`` holds the fixed keys)."""
+    caller = parse_caller(request.principal, request.principal_id)
+    if isinstance(caller, str):
+        return Possibility(Decision.INDETERMINATE, explanation=(f"Cannot decide: {caller}.",))
+    action_lower = request.action.lower()
+    ctx = EvalContext(request, caller, action_lower, account_of_resource(request, caller))
+    free = FreeContext(ctx)
+    layers = build_layers(request, free)
+    final, allow_part = combine(layers, SYMBOLIC, TRUE, FALSE, UNKNOWN)
+    outcome = _fast(final, allow_part)
+    if outcome is None:
+        outcome = solve(final, allow_part)
+    return _answer(request, outcome, final, free.reasons)
+
+
+def _fast(final: Expr, allow_part: Expr) -> Outcome | None:
+    """The answer without a solver, when the formulas are constants."""
+    if not isinstance(final, int):
+        return None
+    if final == TRUE:
+        return Outcome("allow", {})
+    if final == UNKNOWN:
+        return Outcome("unknown")
+    if isinstance(allow_part, int):
+        if allow_part == TRUE:
+            return Outcome("deny", note="explicit")
+        if allow_part == FALSE:
+            return Outcome("deny", note="implicit")
+        return Outcome("deny", note="either")
+    return None
+
+
+def _answer(request: Request, outcome: Outcome, final: Expr, reasons: list[str]) -> Possibility:
+    what = f"{request.action} on {request.resource} by {request.principal}"
+    free_keys = sorted({atom.key_name for atom in atoms_of(final)}) if not isinstance(final, int) else []
+    if outcome.status == "allow":
+        witness: dict[str, ContextValue] = dict(request.context)
+        witness.update(outcome.witness or {})
+        result = decide(dataclasses.replace(request, context=witness))
+        if result.decision is not Decision.ALLOW:
+            return Possibility(
+                Decision.INDETERMINATE,
+                explanation=(
+                    f"INDETERMINATE: {what}.",
+                    f"The solver proposed the context {witness!r}, but the concrete evaluation gave "
+                    f"{result.decision.value}; the engine does not answer ALLOW on the solver's word.",
+                    *result.explanation,
+                ),
+            )
+        lines = [f"ALLOW is possible: {what}."]
+        if free_keys:
+            lines.append(
+                f"A context under which it is allowed (free keys: {', '.join(free_keys)}): {witness!r}."
+            )
+        else:
+            lines.append(
+                "No statement that matters tests a key the requester controls: "
+                "it is allowed in every context."
+            )
+        return Possibility(
+            Decision.ALLOW, witness=witness, result=result, explanation=(*lines, *result.explanation)
+        )
+    if outcome.status == "deny" and outcome.note in ("explicit", "implicit"):
+        decision = Decision.EXPLICIT_DENY if outcome.note == "explicit" else Decision.IMPLICIT_DENY
+        base = decide(request)
+        lines = [f"{decision.value} in every context: {what}."]
+        if free_keys:
+            lines.append(f"No value of the free keys ({', '.join(free_keys)}), nor their absence, allows it.")
+        if decision is Decision.EXPLICIT_DENY:
+            lines.append("Every context that an Allow would admit is denied explicitly.")
+        lines.append("With the given context:")
+        return Possibility(decision, explanation=(*lines, *base.explanation))
+    lines = [f"INDETERMINATE: {what}."]
+    if outcome.status == "deny":
+        lines.append("No context allows it, but whether it is denied explicitly or implicitly depends on:")
+    else:
+        lines.append("Whether some context allows it depends on what the engine cannot evaluate:")
+    details = list(dict.fromkeys(reasons))
+    if outcome.note and outcome.note not in ("either",):
+        details.append(outcome.note)
+    lines += [f"- {d}" for d in details] or ["- an unsupported element"]
+    return Possibility(Decision.INDETERMINATE, explanation=tuple(lines))

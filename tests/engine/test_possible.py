@@ -1,0 +1,288 @@
+"""The existential question: every ALLOW comes with a witness that decide() confirms, and every
+"never" is checked by brute force over grids of contexts."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from enjoin.engine import Decision, Possibility, PolicyKind, Request, compile_policy, decide, possible
+from enjoin.engine.model import ContextValue
+
+A = "111111111111"
+USER = f"arn:aws:iam::{A}:user/alice"
+OBJECT = "arn:aws:s3:::data/records.csv"
+
+
+def policy(*statements: dict[str, Any], kind: PolicyKind = PolicyKind.IDENTITY) -> Any:
+    return compile_policy({"Version": "2012-10-17", "Statement": list(statements)}, label="p", kind=kind)
+
+
+def allow_if(condition: dict[str, Any], action: str = "s3:GetObject") -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": "*", "Condition": condition}
+
+
+def deny_if(condition: dict[str, Any], action: str = "s3:GetObject") -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": "*", "Condition": condition}
+
+
+def request(
+    *statements: dict[str, Any], context: dict[str, ContextValue] | None = None, **fields: Any
+) -> Request:
+    return Request(
+        principal=fields.pop("principal", USER),
+        action="s3:GetObject",
+        resource=OBJECT,
+        identity_policies=(policy(*statements),),
+        context=context or {},
+        **fields,
+    )
+
+
+def confirmed(found: Possibility, req: Request) -> dict[str, ContextValue]:
+    """The witness of an ALLOW, after checking it independently with decide()."""
+    assert found.decision is Decision.ALLOW
+    assert found.witness is not None and found.result is not None
+    assert decide(dataclasses.replace(req, context=found.witness)).decision is Decision.ALLOW
+    return dict(found.witness)
+
+
+def test_no_free_key_is_the_fast_path() -> None:
+    req = request({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    assert confirmed(possible(req), req) == {}
+    tagged = request(allow_if({"StringEquals": {"aws:PrincipalTag/team": "x"}}), principal_tags={"team": "y"})
+    assert possible(tagged).decision is Decision.IMPLICIT_DENY
+    assert (
+        possible(request({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})).decision
+        is Decision.IMPLICIT_DENY
+    )
+    denied = request(
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*"},
+    )
+    assert possible(denied).decision is Decision.EXPLICIT_DENY
+
+
+def test_ip_witness_respects_allow_and_deny() -> None:
+    req = request(
+        allow_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        deny_if({"NotIpAddress": {"aws:SourceIp": ["10.20.0.0/16", "2001:db8::/32"]}}),
+    )
+    witness = confirmed(possible(req), req)
+    address = witness["aws:SourceIp"]
+    assert isinstance(address, str) and address.startswith("10.20.")
+
+
+def test_contradictions_are_never_allowed() -> None:
+    explicit = request(
+        allow_if({"Bool": {"aws:SecureTransport": "true"}}),
+        deny_if({"Bool": {"aws:SecureTransport": "true"}}),
+    )
+    assert possible(explicit).decision is Decision.EXPLICIT_DENY
+    dates = request(
+        allow_if(
+            {
+                "DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+                "DateGreaterThan": {"aws:CurrentTime": "2021-01-01"},
+            }
+        )
+    )
+    assert possible(dates).decision is Decision.IMPLICIT_DENY
+    # aws:EpochTime and aws:CurrentTime are the same instant.
+    linked = request(
+        allow_if(
+            {
+                "DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+                "DateLessThan": {"aws:EpochTime": "1861920000"},
+            }
+        )
+    )
+    assert possible(linked).decision is Decision.IMPLICIT_DENY
+    null = request(allow_if({"Null": {"s3:prefix": "true"}, "StringEquals": {"s3:prefix": "a"}}))
+    assert possible(null).decision is Decision.IMPLICIT_DENY
+    sets = request(
+        allow_if(
+            {
+                "ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]},
+                "ForAnyValue:StringEquals": {"aws:TagKeys": "c"},
+            }
+        )
+    )
+    assert possible(sets).decision is Decision.IMPLICIT_DENY
+
+
+def test_given_context_is_held_fixed() -> None:
+    statement = allow_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
+    assert (
+        possible(request(statement, context={"aws:SourceIp": "192.0.2.1"})).decision is Decision.IMPLICIT_DENY
+    )
+    req = request(statement, context={"aws:SourceIp": "10.1.1.1"})
+    assert confirmed(possible(req), req) == {"aws:SourceIp": "10.1.1.1"}
+
+
+def test_principal_keys_cannot_be_chosen() -> None:
+    org = request(
+        allow_if({"StringEquals": {"aws:PrincipalOrgID": "o-123"}}), context={"aws:PrincipalOrgID": "o-123"}
+    )
+    assert possible(org).decision is Decision.IMPLICIT_DENY
+
+
+def test_missing_keys_are_part_of_the_search() -> None:
+    req = request(
+        allow_if(
+            {"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}, "Null": {"aws:SecureTransport": "true"}}
+        )
+    )
+    witness = confirmed(possible(req), req)
+    assert "aws:SecureTransport" not in witness
+    any_value = request(allow_if({"ForAnyValue:StringLike": {"aws:TagKeys": "team-*"}}))
+    keys = confirmed(possible(any_value), any_value)["aws:TagKeys"]
+    assert isinstance(keys, tuple) and any(k.startswith("team-") for k in keys)
+    negated = request(allow_if({"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}))
+    assert possible(negated).decision is Decision.ALLOW
+
+
+def test_numbers_between_decimals_and_strings_with_dots() -> None:
+    numbers = request(
+        allow_if(
+            {
+                "NumericGreaterThan": {"aws:MultiFactorAuthAge": "1.5"},
+                "NumericLessThan": {"aws:MultiFactorAuthAge": "1.6"},
+            }
+        )
+    )
+    age = confirmed(possible(numbers), numbers)["aws:MultiFactorAuthAge"]
+    assert isinstance(age, str) and 1.5 < float(age) < 1.6
+    dots = request(allow_if({"StringLike": {"s3:prefix": "a.b*"}, "StringNotEquals": {"s3:prefix": "a.b"}}))
+    prefix = confirmed(possible(dots), dots)["s3:prefix"]
+    assert isinstance(prefix, str) and prefix.startswith("a.b") and prefix != "a.b"
+    arns = request(allow_if({"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111111111111:topic-?"}}))
+    source = confirmed(possible(arns), arns)["aws:SourceArn"]
+    assert isinstance(source, str) and source.startswith("arn:aws:sns:")
+    cased = request(allow_if({"StringEqualsIgnoreCase": {"aws:RequestedRegion": "EU-\u212a"}}))
+    confirmed(possible(cased), cased)
+
+
+def test_unsupported_elements_make_it_indeterminate() -> None:
+    odd = request(allow_if({"StringEqualsFancy": {"s3:prefix": "a"}}))
+    assert possible(odd).decision is Decision.INDETERMINATE
+    mixed = request(
+        allow_if({"StringEquals": {"s3:max-keys": "10"}, "NumericLessThan": {"s3:max-keys": "5"}})
+    )
+    assert possible(mixed).decision is Decision.INDETERMINATE
+    # ...but only when they matter.
+    settled = request(
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        allow_if({"StringEqualsFancy": {"s3:prefix": "a"}}),
+    )
+    assert possible(settled).decision is Decision.ALLOW
+
+
+def test_resource_policy_and_boundary_with_free_keys() -> None:
+    bucket = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": USER},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::data/*",
+                    "Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1"}},
+                },
+                {
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::data/*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        },
+        label="bucket",
+        kind=PolicyKind.RESOURCE,
+    )
+    req = Request(principal=USER, action="s3:GetObject", resource=OBJECT, resource_policy=bucket)
+    witness = confirmed(possible(req), req)
+    assert witness["aws:SourceVpce"] == "vpce-1"
+    assert witness.get("aws:SecureTransport", "true").lower() != "false"
+
+
+# --- Brute force: "never" is never wrong, "allowed" always has a witness --------------------------
+
+IP_VALUES = ["10.0.0.1", "10.20.3.4", "192.0.2.1", "2001:db8::1", None]
+PREFIX_VALUES = ["", "a", "a.b", "aXb", "home/alice/x", "b", None]
+AGE_VALUES = ["0", "1.5", "1.55", "3600", "3601", None]
+BOOL_VALUES = ["true", "false", "TRUE", None]
+TAG_VALUES: list[Any] = [(), ("a",), ("b",), ("a", "b"), ("c",), ("a", "c"), None]
+
+CONDITIONS = [
+    {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+    {"NotIpAddress": {"aws:SourceIp": "10.20.0.0/16"}},
+    {"IpAddressIfExists": {"aws:SourceIp": ["192.0.2.0/24", "2001:db8::/32"]}},
+    {"StringLike": {"s3:prefix": ["a*", "home/${aws:username}/*"]}},
+    {"StringNotEquals": {"s3:prefix": "a.b"}},
+    {"StringEquals": {"s3:prefix": ["", "b"]}},
+    {"Null": {"s3:prefix": "false"}},
+    {"NumericLessThanEquals": {"aws:MultiFactorAuthAge": "3600"}},
+    {"NumericGreaterThan": {"aws:MultiFactorAuthAge": "1.5"}},
+    {"Bool": {"aws:SecureTransport": "true"}},
+    {"BoolIfExists": {"aws:SecureTransport": "false"}},
+    {"ForAllValues:StringEquals": {"aws:TagKeys": ["a", "b"]}},
+    {"ForAnyValue:StringEquals": {"aws:TagKeys": ["c"]}},
+    {"ForAnyValue:StringNotEquals": {"aws:TagKeys": ["a"]}},
+    {"Null": {"aws:TagKeys": "true"}},
+]
+KEYS = {
+    "aws:SourceIp": IP_VALUES,
+    "s3:prefix": PREFIX_VALUES,
+    "aws:MultiFactorAuthAge": AGE_VALUES,
+    "aws:SecureTransport": BOOL_VALUES,
+    "aws:TagKeys": TAG_VALUES,
+}
+
+statement_strategy = st.tuples(
+    st.sampled_from(["Allow", "Allow", "Deny"]),
+    st.lists(st.sampled_from(range(len(CONDITIONS))), min_size=0, max_size=3, unique=True),
+)
+
+
+def build(statements: list[tuple[str, list[int]]]) -> Request:
+    docs = []
+    for effect, picks in statements:
+        condition: dict[str, Any] = {}
+        for pick in picks:
+            for operator, body in CONDITIONS[pick].items():
+                condition.setdefault(operator, {}).update(body)
+        statement: dict[str, Any] = {"Effect": effect, "Action": "s3:GetObject", "Resource": "*"}
+        if condition:
+            statement["Condition"] = condition
+        docs.append(statement)
+    return Request(principal=USER, action="s3:GetObject", resource=OBJECT, identity_policies=(policy(*docs),))
+
+
+contexts = st.fixed_dictionaries({key: st.sampled_from(values) for key, values in KEYS.items()}).map(
+    lambda d: {k: v for k, v in d.items() if v is not None}
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(statement_strategy, min_size=1, max_size=4), st.lists(contexts, min_size=1, max_size=25))
+def test_possible_agrees_with_brute_force(
+    statements: list[tuple[str, list[int]]], grid: list[dict[str, Any]]
+) -> None:
+    req = build(statements)
+    found = possible(req)
+    concrete = [decide(dataclasses.replace(req, context=context)).decision for context in grid]
+    if found.decision is Decision.ALLOW:
+        confirmed(found, req)
+    elif found.decision in (Decision.IMPLICIT_DENY, Decision.EXPLICIT_DENY):
+        # No context allows: not one of the grid's.
+        assert Decision.ALLOW not in concrete
+    # The solver models every operator used here: it never gives up on them.
+    assert found.decision is not Decision.INDETERMINATE
+    if Decision.ALLOW in concrete:
+        assert found.decision is Decision.ALLOW

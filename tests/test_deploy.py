@@ -1,0 +1,432 @@
+"""Deploy: the reference platform into moto, what moto 5.2.1 drops, and the errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # no stubs
+
+from enjoin.backends.moto import MotoBackend
+from enjoin.config import load
+from enjoin.config_model import Config, ScpAttachment, Template
+from enjoin.deploy import Deployment, deploy
+from enjoin.deploy_verify import verify_resource
+from enjoin.errors import DeployError
+
+ROOT = Path(__file__).resolve().parents[1]
+CMS, DHS = "111111111111", "222222222222"
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoBackend]:
+    backend = MotoBackend()
+    backend.start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="module")
+def reference(moto: MotoBackend) -> Deployment:
+    moto.reset()
+    return deploy(moto, load(ROOT / "enjoin.yaml"))
+
+
+@pytest.fixture
+def fresh(moto: MotoBackend) -> MotoBackend:
+    moto.reset()
+    return moto
+
+
+def config_for(tmp_path: Path, *templates: Template, scps: tuple[ScpAttachment, ...] = ()) -> Config:
+    return Config(
+        path=tmp_path / "enjoin.yaml",
+        case="ca-v-hhs",
+        as_of=dt.date(2026, 2, 1),
+        region=REGION,
+        accounts={"cms": CMS, "dhs": DHS},
+        templates=templates,
+        scps=scps,
+        rcps=(),
+        parties=(),
+        holdings=(),
+    )
+
+
+def template_file(tmp_path: Path, text: str, name: str = "t.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- the reference platform ----------------------------------------------------------------------
+
+
+def test_reference_stacks_in_order(reference: Deployment) -> None:
+    assert [(s.name, s.account) for s in reference.stacks] == [
+        ("cms-identity", CMS),
+        ("cms-keys", CMS),
+        ("cms-data-lake", CMS),
+        ("cms-cross-account", CMS),
+        ("cms-bucket-policies", CMS),
+        ("dhs-ice", DHS),
+    ]
+    assert [t.path for t in reference.templates] == [
+        ROOT / "infra" / "reference" / f"{s.name}.yaml" for s in reference.stacks
+    ]
+    assert reference.outputs["cms-data-lake"] == {
+        "EligibilityBucketName": "cms-tmsis-eligibility",
+        "ClaimsBucketName": "cms-tmsis-claims",
+        "ChipBucketName": "cms-chip-enrollment",
+        "DisclosureExtractBucketName": "cms-dhs-disclosure-extract",
+        "DisclosureExtractBucketArn": "arn:aws:s3:::cms-dhs-disclosure-extract",
+    }
+    assert reference.outputs["cms-cross-account"] == {
+        "DhsDisclosureReaderRoleArn": f"arn:aws:iam::{CMS}:role/DhsDisclosureReader",
+        "IceLiaisonRoleArn": f"arn:aws:iam::{CMS}:role/IceLiaison",
+    }
+
+
+def test_reference_physical_ids(reference: Deployment) -> None:
+    ids = reference.physical_ids
+    assert ids[(CMS, "EligibilityBucket")] == "cms-tmsis-eligibility"
+    assert ids[(CMS, "ProgramIntegrityGroup")] == "CmsProgramIntegrity"  # created by enjoin, not moto
+    assert ids[(CMS, "ProgramIntegrityMembership")] == "cms-identity-ProgramIntegrityMembership"
+    assert ids[(CMS, "EligibilityBucketPolicy")] == "cms-bucket-policies-EligibilityBucketPolicy"
+    assert ids[(CMS, "WorkloadBoundary")] == f"arn:aws:iam::{CMS}:policy/CmsWorkloadBoundary"
+    assert ids[(DHS, "IceAnalystRole")] == "IceAnalyst"
+    key_arn = reference.outputs["cms-keys"]["EligibilityKeyArn"]
+    assert key_arn == f"arn:aws:kms:{REGION}:{CMS}:key/{ids[(CMS, 'EligibilityKey')]}"
+
+
+def test_organization_from_config(reference: Deployment) -> None:
+    scp_dir = ROOT / "infra" / "reference" / "scp"
+    full = json.loads((scp_dir / "full-aws-access.json").read_text())
+    guardrails = json.loads((scp_dir / "cms-data-guardrails.json").read_text())
+    root_default = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    assert reference.organization.scps == {CMS: ((root_default,), (full, guardrails))}
+    assert reference.organization.rcps == {}
+
+
+def test_what_moto_drops_is_applied(moto: MotoBackend, reference: Deployment) -> None:
+    iam = moto.client("iam", CMS, REGION)
+    group = iam.get_group(GroupName="CmsProgramIntegrity")
+    assert {u["UserName"] for u in group["Users"]} == {"pi-analyst-mrivera", "pi-analyst-tnguyen"}
+    assert iam.list_group_policies(GroupName="CmsProgramIntegrity")["PolicyNames"] == [
+        "DecryptDataLakeThroughS3"
+    ]
+    attached = iam.list_attached_role_policies(RoleName="CmsMedicaidAnalyst")["AttachedPolicies"]
+    assert {a["PolicyArn"] for a in attached} == {
+        f"arn:aws:iam::{CMS}:policy/CmsTmsisAnalystRead",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+    }
+    inline = iam.get_role_policy(RoleName="DhsDisclosureReader", PolicyName="ReadDisclosureExtract")
+    assert [s["Sid"] for s in inline["PolicyDocument"]["Statement"]] == [
+        "ListExtract",
+        "ReadExtractObjects",
+        "DecryptExtractThroughS3",
+    ]
+    assert iam.list_user_tags(UserName="pi-analyst-mrivera")["Tags"] == [
+        {"Key": "Division", "Value": "program-integrity"}
+    ]
+    s3 = moto.client("s3", CMS, REGION)
+    policy = json.loads(s3.get_bucket_policy(Bucket="cms-chip-enrollment")["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["DenyInsecureTransport"]
+    assert s3.get_public_access_block(Bucket="cms-tmsis-claims")["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    ownership = s3.get_bucket_ownership_controls(Bucket="cms-tmsis-claims")["OwnershipControls"]
+    assert ownership == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert s3.get_bucket_versioning(Bucket="cms-tmsis-claims")["Status"] == "Enabled"
+    kms = moto.client("kms", CMS, REGION)
+    key_id = reference.physical_ids[(CMS, "ClaimsKey")]
+    key_policy = json.loads(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    assert key_policy["Id"] == "cms-tmsis-claims-key"
+    assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["Description"].startswith("T-MSIS claims")
+    assert {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id)["Tags"]} == {
+        "DataClassification": "PII-PHI",
+        "Stage": "prod",
+    }
+
+
+RAW = """
+Resources:
+  Group: {Type: AWS::IAM::Group, Properties: {GroupName: g}}
+  Member: {Type: AWS::IAM::UserToGroupAddition, Properties: {GroupName: g, Users: [u]}}
+  User:
+    Type: AWS::IAM::User
+    Properties: {UserName: u, Tags: [{Key: a, Value: b}],
+                 Policies: [{PolicyName: p, PolicyDocument: {Version: "2012-10-17", Statement: []}}]}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: r
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}
+      ManagedPolicyArns: ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+      Policies: [{PolicyName: p, PolicyDocument: {Version: "2012-10-17", Statement: []}}]
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: raw-bucket
+      PublicAccessBlockConfiguration: {BlockPublicAcls: true}
+      OwnershipControls: {Rules: [{ObjectOwnership: BucketOwnerEnforced}]}
+      VersioningConfiguration: {Status: Enabled}
+  Policy:
+    Type: AWS::S3::BucketPolicy
+    Properties: {Bucket: raw-bucket, PolicyDocument: {Version: "2012-10-17", Statement: []}}
+  Key:
+    Type: AWS::KMS::Key
+    Properties: {KeyPolicy: {Version: "2012-10-17", Statement: []}}
+"""
+
+
+@pytest.mark.filterwarnings("ignore:Tried to parse")
+def test_moto_5_2_1_drops_what_deploy_documents(fresh: MotoBackend) -> None:
+    """Pins the moto behaviour enjoin.deploy works around: if moto changes, re-check that list."""
+    cfn = fresh.client("cloudformation", CMS, REGION)
+    import yaml
+
+    cfn.create_stack(StackName="raw", TemplateBody=json.dumps(yaml.safe_load(RAW)))
+    assert cfn.describe_stacks(StackName="raw")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
+    iam, s3, kms = (fresh.client(s, CMS, REGION) for s in ("iam", "s3", "kms"))
+
+    def code(call: Any, **kwargs: Any) -> str:
+        with pytest.raises(ClientError) as info:
+            call(**kwargs)
+        return str(info.value.response["Error"]["Code"])
+
+    assert code(iam.get_group, GroupName="g") == "NoSuchEntity"
+    assert iam.list_groups_for_user(UserName="u")["Groups"] == []
+    assert iam.list_user_policies(UserName="u")["PolicyNames"] == []
+    assert iam.list_user_tags(UserName="u")["Tags"] == []
+    assert iam.list_attached_role_policies(RoleName="r")["AttachedPolicies"] == []
+    document = iam.get_role_policy(RoleName="r", PolicyName="p")["PolicyDocument"]
+    assert document == "{'Version': '2012-10-17', 'Statement': []}"  # a Python repr, not JSON
+    assert code(s3.get_public_access_block, Bucket="raw-bucket") == "NoSuchPublicAccessBlockConfiguration"
+    assert code(s3.get_bucket_ownership_controls, Bucket="raw-bucket") == "OwnershipControlsNotFoundError"
+    assert "Status" not in s3.get_bucket_versioning(Bucket="raw-bucket")
+    assert code(s3.get_bucket_policy, Bucket="raw-bucket") == "NoSuchBucketPolicy"
+    key_id = kms.list_keys()["Keys"][0]["KeyId"]
+    policy = kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"]
+    assert not isinstance(policy, str)  # the Python object itself, not a policy document's text
+    with pytest.raises(TypeError):  # moto's describe_key json.loads the stored object
+        kms.describe_key(KeyId=key_id)
+    tagged = {
+        "Resources": {
+            "K": {
+                "Type": "AWS::KMS::Key",
+                "Properties": {"KeyPolicy": {}, "Tags": [{"Key": "a", "Value": "b"}]},
+            }
+        },
+        "Outputs": {"A": {"Value": {"Fn::GetAtt": ["K", "Arn"]}}},
+    }
+    with pytest.raises((ClientError, KeyError)):  # moto reads CloudFormation's Key/Value as TagKey/TagValue
+        cfn.create_stack(StackName="tagged", TemplateBody=json.dumps(tagged))
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+
+def test_missing_template(fresh: MotoBackend, tmp_path: Path) -> None:
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(tmp_path / "absent.yaml", CMS)))
+    assert (info.value.where, info.value.found) == (str(tmp_path / "absent.yaml"), "no such file")
+
+
+def test_parameter_without_value(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Parameters:\n  Prefix: {Type: String}\nResources:\n"
+        "  B: {Type: AWS::S3::Bucket, Properties: {BucketName: !Sub '${Prefix}-b'}}\n",
+    )
+    entry = Template(path, CMS, {}, line=7, where="enjoin.yaml:7: templates[0]")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, entry))
+    assert info.value.where == "enjoin.yaml:7: templates[0]: parameters of t.yaml"
+    assert info.value.expected == "a value for parameter Prefix (the template gives it no default)"
+    entry = Template(path, CMS, {"Prefix": "x", "Stage": "prod"}, where="enjoin.yaml:7: templates[0]")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, entry))
+    assert info.value.found == "unknown ['Stage']"
+
+
+def test_unsupported_resource_type(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(tmp_path, "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert info.value.where == f"{path}: line 2: resource Queue"
+    assert info.value.found == "AWS::SQS::Queue"
+    assert info.value.expected == (
+        "a resource type enjoin can deploy and verify (AWS::IAM::Group, AWS::IAM::ManagedPolicy, "
+        "AWS::IAM::Policy, AWS::IAM::Role, AWS::IAM::User, AWS::IAM::UserToGroupAddition, AWS::KMS::Alias, "
+        "AWS::KMS::Key, AWS::S3::Bucket, AWS::S3::BucketPolicy)"
+    )
+    assert fresh.client("cloudformation", CMS, REGION).describe_stacks()["Stacks"] == []  # nothing deployed
+
+
+def test_unsupported_property(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+        "    Properties: {BucketName: enjoin-test-b, LoggingConfiguration: {DestinationBucketName: l}}\n",
+    )
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert info.value.where == f"{path}: line 2: resource B, property LoggingConfiguration"
+
+
+def test_template_moto_rejects(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+        "    Properties: {BucketName: enjoin-test-b, Tags: [{Key: k, Value: !GetAtt Missing.Arn}]}\n",
+    )
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert info.value.where == str(path)
+    assert info.value.expected == "a template the backend accepts"
+    assert info.value.found == (
+        "ValidationError: Template error: instance of Fn::GetAtt references undefined resource Missing"
+    )
+
+
+def test_template_moto_fails_on(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(tmp_path, "Resources:\n  R: {Type: AWS::IAM::Role, Properties: {RoleName: r}}\n")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert (info.value.where, info.value.found) == (str(path), "KeyError: 'AssumeRolePolicyDocument'")
+
+
+def test_property_neither_moto_nor_enjoin_can_apply(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  U:\n    Type: AWS::IAM::User\n"
+        "    Properties: {UserName: u, PermissionsBoundary: 'arn:aws:iam::aws:policy/ReadOnlyAccess'}\n",
+    )
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert info.value.where == f"{path}: line 2: resource U, property PermissionsBoundary"
+    assert info.value.found.startswith("the backend does not implement it")
+
+
+def test_verification_names_resource_and_property(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  B: {Type: AWS::S3::Bucket, Properties: {BucketName: enjoin-test-b}}\n"
+        "  P:\n    Type: AWS::S3::BucketPolicy\n"
+        "    Properties:\n      Bucket: !Ref B\n"
+        "      PolicyDocument: {Version: '2012-10-17', Statement: [{Effect: Deny, Principal: '*',"
+        " Action: 's3:*', Resource: 'arn:aws:s3:::enjoin-test-b/*'}]}\n",
+    )
+    deployment = deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    open_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "arn:aws:s3:::enjoin-test-b/*",
+            }
+        ],
+    }
+    fresh.client("s3", CMS, REGION).put_bucket_policy(Bucket="enjoin-test-b", Policy=json.dumps(open_policy))
+    with pytest.raises(DeployError) as info:
+        verify_resource(fresh, deployment.stacks[0], "P")
+    assert info.value.where == f"{path}: line 3: resource P, property PolicyDocument"
+    assert '"Effect": "Deny"' in info.value.expected and '"Effect": "Allow"' in info.value.found
+
+
+def test_read_only_backend_never_deploys(tmp_path: Path) -> None:
+    class ReadOnly(MotoBackend):
+        name = "live"
+        can_deploy = False
+
+    with pytest.raises(DeployError) as info:
+        deploy(ReadOnly(), config_for(tmp_path))
+    assert info.value.where == "backend live"
+
+
+def test_missing_scp_file(fresh: MotoBackend, tmp_path: Path) -> None:
+    scp = ScpAttachment(tmp_path / "none.json", (CMS,), where="enjoin.yaml:30: organization.scps[0]")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, scps=(scp,)))
+    assert info.value.where == f"enjoin.yaml:30: organization.scps[0]: {tmp_path / 'none.json'}"
+    assert info.value.found == "no such file"
+
+
+# --- the same code over HTTP (what the container backend uses) ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_server() -> Iterator[str]:
+    """A moto server in a subprocess, as the container backend would run one."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, MOTO_IAM_LOAD_MANAGED_POLICIES="true")
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/config", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _comparable(snapshot: Any) -> str:
+    """The snapshot's JSON with what moto generates at random (key ids, unique ids) named stably."""
+    text = str(snapshot.to_json())
+    for key in snapshot.keys:
+        text = text.replace(key.key_id, "key-" + key.aliases[0].rsplit("/", 1)[-1])
+    for principal in (*snapshot.roles, *snapshot.users):
+        unique = getattr(principal, "role_id", None) or getattr(principal, "user_id", "")
+        text = text.replace(unique, "id-" + principal.name)
+    return text
+
+
+def test_same_state_over_http(moto: MotoBackend, moto_server: str) -> None:
+    from enjoin.inventory import inventory
+
+    config = load(ROOT / "enjoin.yaml")
+    accounts = tuple(config.accounts.values())
+    moto.reset()
+    in_process = inventory(moto, accounts, REGION, deploy(moto, config).organization)
+    remote = MotoBackend(endpoint_url=moto_server)
+    remote.start()
+    over_http = inventory(remote, accounts, REGION, deploy(remote, config).organization)
+    assert {(b.account, b.name) for b in over_http.buckets} == {
+        (b.account, b.name) for b in in_process.buckets
+    }
+    assert _comparable(over_http) == _comparable(in_process)
+    remote.reset()
+    assert remote.client("s3", CMS, REGION).list_buckets()["Buckets"] == []
+    remote.stop()

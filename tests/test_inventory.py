@@ -1,0 +1,261 @@
+"""Inventory: what the reference deployment reads back, exactly; absent configuration; JSON round trip."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from enjoin.backends.moto import MotoBackend
+from enjoin.config import load
+from enjoin.deploy import Deployment, deploy
+from enjoin.errors import InventoryError
+from enjoin.inventory import document, inventory
+from enjoin.snapshot import Bucket, Snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+CMS, DHS = "111111111111", "222222222222"
+REGION = "us-east-1"
+
+
+@pytest.fixture(scope="module")
+def moto() -> Iterator[MotoBackend]:
+    backend = MotoBackend()
+    backend.start()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="module")
+def deployed(moto: MotoBackend) -> tuple[Deployment, Snapshot]:
+    moto.reset()
+    deployment = deploy(moto, load(ROOT / "enjoin.yaml"))
+    return deployment, inventory(moto, (CMS, DHS), REGION, deployment.organization)
+
+
+@pytest.fixture(scope="module")
+def snapshot(deployed: tuple[Deployment, Snapshot]) -> Snapshot:
+    return deployed[1]
+
+
+def test_roles(snapshot: Snapshot) -> None:
+    assert {(r.account, r.name) for r in snapshot.roles} == {
+        (CMS, "CmsKmsKeyAdministrator"),
+        (CMS, "CmsTmsisIngestPipeline"),
+        (CMS, "CmsDhsDisclosurePipeline"),
+        (CMS, "CmsMedicaidAnalyst"),
+        (CMS, "CmsClaimsAnalyst"),
+        (CMS, "CmsChipAnalyst"),
+        (CMS, "DhsDisclosureReader"),
+        (CMS, "IceLiaison"),
+        (DHS, "IceAnalyst"),
+        (DHS, "IceEnforcement"),
+    }
+    roles = {r.name: r for r in snapshot.roles}
+    reader = roles["DhsDisclosureReader"]
+    assert reader.arn == f"arn:aws:iam::{CMS}:role/DhsDisclosureReader"
+    assert [p.name for p in reader.inline_policies] == ["ReadDisclosureExtract"]
+    assert reader.managed_policy_arns == ()
+    assert reader.permissions_boundary_arn is None
+    assert reader.tags == {"Disclosure": "dkt-148", "Counterparty": "dhs-ice"}
+    assert reader.trust_policy["Statement"][0]["Condition"] == {
+        "StringEquals": {"sts:ExternalId": "cms-dhs-iaa-2025-0147-ice"},
+        "ArnLike": {
+            "aws:PrincipalArn": [
+                f"arn:aws:iam::{DHS}:role/IceAnalyst",
+                f"arn:aws:iam::{DHS}:role/IceEnforcement",
+            ]
+        },
+    }
+    assert reader.role_id.startswith("AROA")
+    ingest = roles["CmsTmsisIngestPipeline"]
+    assert ingest.permissions_boundary_arn == f"arn:aws:iam::{CMS}:policy/CmsWorkloadBoundary"
+    assert ingest.managed_policy_arns == (
+        f"arn:aws:iam::{CMS}:policy/CmsDataLakeIngest",
+        "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole",
+    )
+    assert roles["IceAnalyst"].managed_policy_arns == (
+        f"arn:aws:iam::{DHS}:policy/IceCaseFilesAccess",
+        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+    )
+    assert [s["Sid"] for s in roles["IceAnalyst"].inline_policies[0].document["Statement"]] == [
+        "AssumeCmsDisclosureReader",
+        "DecryptSharedPartnerData",
+    ]
+
+
+def test_users_and_groups(snapshot: Snapshot) -> None:
+    group_arn = f"arn:aws:iam::{CMS}:group/CmsProgramIntegrity"
+    assert {(u.name, u.group_arns, tuple(sorted(u.tags.items()))) for u in snapshot.users} == {
+        ("pi-analyst-mrivera", (group_arn,), (("Division", "program-integrity"),)),
+        ("pi-analyst-tnguyen", (group_arn,), (("Division", "program-integrity"),)),
+    }
+    users = {u.name: u for u in snapshot.users}
+    assert [p.name for p in users["pi-analyst-mrivera"].inline_policies] == ["ManageOwnCredentials"]
+    assert users["pi-analyst-tnguyen"].inline_policies == ()
+    assert len(snapshot.groups) == 1
+    group = snapshot.groups[0]
+    assert (group.arn, group.account, group.managed_policy_arns) == (
+        group_arn,
+        CMS,
+        (f"arn:aws:iam::{CMS}:policy/CmsTmsisAnalystRead",),
+    )
+    assert [p.name for p in group.inline_policies] == ["DecryptDataLakeThroughS3"]
+
+
+def test_managed_policies(snapshot: Snapshot) -> None:
+    assert {(p.arn, p.name) for p in snapshot.policies} == {
+        (f"arn:aws:iam::{CMS}:policy/CmsWorkloadBoundary", "CmsWorkloadBoundary"),
+        (f"arn:aws:iam::{CMS}:policy/CmsTmsisAnalystRead", "CmsTmsisAnalystRead"),
+        (f"arn:aws:iam::{CMS}:policy/CmsChipAnalystRead", "CmsChipAnalystRead"),
+        (f"arn:aws:iam::{CMS}:policy/CmsDataLakeIngest", "CmsDataLakeIngest"),
+        (f"arn:aws:iam::{DHS}:policy/IceCaseFilesAccess", "IceCaseFilesAccess"),
+        # AWS-managed: only those attached to a principal of the accounts
+        ("arn:aws:iam::aws:policy/ReadOnlyAccess", "ReadOnlyAccess"),
+        ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "AmazonS3ReadOnlyAccess"),
+        ("arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole", "AWSGlueServiceRole"),
+        ("arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "AWSLambdaBasicExecutionRole"),
+    }
+    policies = {p.name: p for p in snapshot.policies}
+    assert [s["Sid"] for s in policies["CmsWorkloadBoundary"].document["Statement"]] == [
+        "DataLakeWorkloads",
+        "NoIdentityChanges",
+    ]
+    s3_read = policies["AmazonS3ReadOnlyAccess"].document["Statement"][0]
+    assert (s3_read["Effect"], s3_read["Resource"]) == ("Allow", "*")
+
+
+def test_buckets(deployed: tuple[Deployment, Snapshot]) -> None:
+    deployment, snapshot = deployed
+    keys = deployment.outputs["cms-keys"]
+    assert {
+        (b.account, b.name, b.region, b.sse_algorithm, b.kms_key_id, b.bucket_key_enabled)
+        for b in snapshot.buckets
+    } == {
+        (CMS, "cms-tmsis-eligibility", REGION, "aws:kms", keys["EligibilityKeyArn"], True),
+        (CMS, "cms-tmsis-claims", REGION, "aws:kms", keys["ClaimsKeyArn"], True),
+        (CMS, "cms-chip-enrollment", REGION, "AES256", None, False),
+        (CMS, "cms-dhs-disclosure-extract", REGION, "aws:kms", keys["ExtractKeyArn"], True),
+        (DHS, "dhs-ice-case-files", REGION, "AES256", None, False),
+    }
+    buckets = {b.name: b for b in snapshot.buckets}
+    sids = {
+        name: [s["Sid"] for s in b.policy["Statement"]] if b.policy else None for name, b in buckets.items()
+    }
+    assert sids == {
+        "cms-tmsis-eligibility": ["DenyInsecureTransport", "DenyUploadsWithoutKms"],
+        "cms-tmsis-claims": ["DenyInsecureTransport", "DenyUploadsWithoutKms"],
+        "cms-chip-enrollment": ["DenyInsecureTransport"],
+        "cms-dhs-disclosure-extract": [
+            "DenyInsecureTransport",
+            "DenyUploadsWithoutKms",
+            "ReadOnlyByDisclosureRoles",
+        ],
+        "dhs-ice-case-files": None,  # no bucket policy: NoSuchBucketPolicy reads as none
+    }
+    all_blocked = {
+        "BlockPublicAcls": True,
+        "IgnorePublicAcls": True,
+        "BlockPublicPolicy": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert {b.name: (b.public_access_block, b.ownership) for b in snapshot.buckets} == {
+        name: (all_blocked, "BucketOwnerEnforced") for name in buckets
+    }
+    assert buckets["cms-dhs-disclosure-extract"].arn == "arn:aws:s3:::cms-dhs-disclosure-extract"
+    assert buckets["cms-dhs-disclosure-extract"].tags == {
+        "DataClassification": "PII",
+        "Program": "medicaid",
+        "Disclosure": "dkt-148",
+        "Stage": "prod",
+    }
+
+
+def test_keys(deployed: tuple[Deployment, Snapshot]) -> None:
+    deployment, snapshot = deployed
+    keys = deployment.outputs["cms-keys"]
+    alias = f"arn:aws:kms:{REGION}:{CMS}:alias/"
+    assert {(k.arn, k.account, k.region, k.aliases) for k in snapshot.keys} == {
+        (keys["EligibilityKeyArn"], CMS, REGION, (alias + "cms-tmsis-eligibility",)),
+        (keys["ClaimsKeyArn"], CMS, REGION, (alias + "cms-tmsis-claims",)),
+        (keys["ExtractKeyArn"], CMS, REGION, (alias + "cms-dhs-disclosure-extract",)),
+    }
+    by_arn = {k.arn: k for k in snapshot.keys}
+    assert [s["Sid"] for s in by_arn[keys["ClaimsKeyArn"]].policy["Statement"]] == [
+        "EnableIamPolicies",
+        "AllowKeyAdministration",
+        "AllowUseByIngest",
+        "AllowDecryptByAnalysts",
+    ]
+    assert by_arn[keys["ExtractKeyArn"]].tags == {"DataClassification": "PII", "Stage": "prod"}
+
+
+def test_organization_is_the_deployments(deployed: tuple[Deployment, Snapshot]) -> None:
+    deployment, snapshot = deployed
+    assert snapshot.organization == deployment.organization
+    assert snapshot.accounts == (CMS, DHS)
+
+
+def test_snapshot_json_round_trip(snapshot: Snapshot, tmp_path: Path) -> None:
+    assert Snapshot.from_json(snapshot.to_json()) == snapshot
+    snapshot.save(tmp_path / "snapshot.json")
+    assert Snapshot.load(tmp_path / "snapshot.json") == snapshot
+
+
+def test_absent_configuration_reads_as_none(moto: MotoBackend) -> None:
+    moto.reset()
+    moto.client("s3", DHS, REGION).create_bucket(Bucket="bare-bucket")
+    snapshot = inventory(moto, (DHS,), REGION)
+    # moto 5.2 applies no default encryption to a bucket created through the API
+    assert snapshot.buckets == (
+        Bucket(arn="arn:aws:s3:::bare-bucket", name="bare-bucket", account=DHS, region=REGION),
+    )
+    assert (snapshot.roles, snapshot.users, snapshot.groups, snapshot.keys) == ((), (), (), ())
+
+
+def test_buckets_belong_to_the_listing_account(moto: MotoBackend) -> None:
+    moto.reset()
+    moto.client("s3", CMS, REGION).create_bucket(Bucket="cms-only")
+    moto.client("s3", DHS, REGION).create_bucket(Bucket="dhs-only")
+    snapshot = inventory(moto, (CMS, DHS), REGION)
+    assert {(b.account, b.name) for b in snapshot.buckets} == {(CMS, "cms-only"), (DHS, "dhs-only")}
+
+
+def test_organization_read_from_aws_organizations(moto: MotoBackend) -> None:
+    moto.reset()
+    org = moto.client("organizations", CMS, REGION).create_organization(FeatureSet="ALL")["Organization"]
+    snapshot = inventory(moto, (CMS, DHS), REGION)
+    full = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    assert snapshot.organization.org_id == org["Id"]
+    assert snapshot.organization.scps == {CMS: ((full,), (full,))}  # DHS is in no organisation here
+    assert set(snapshot.organization.paths) == {CMS}
+    assert snapshot.organization.paths[CMS].startswith(f"{org['Id']}/r-")
+
+
+def test_repr_documents_are_errors() -> None:
+    with pytest.raises(InventoryError) as info:
+        document(
+            "{'Version': '2012-10-17', 'Statement': []}", "arn:aws:iam::111111111111:role/R: inline policy P"
+        )
+    assert info.value.where == "arn:aws:iam::111111111111:role/R: inline policy P"
+    assert info.value.expected == "a policy document in JSON"
+    assert document("%7B%22Version%22%3A%222012-10-17%22%7D", "x") == {"Version": "2012-10-17"}
+
+
+def test_undeployable_state_is_an_inventory_error(moto: MotoBackend) -> None:
+    """A stack moto created without enjoin's fixups holds repr policies: inventory refuses it."""
+    moto.reset()
+    cfn = moto.client("cloudformation", CMS, REGION)
+    cfn.create_stack(
+        StackName="raw",
+        TemplateBody=(
+            '{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "r",'
+            ' "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": []},'
+            ' "Policies": [{"PolicyName": "p",'
+            ' "PolicyDocument": {"Version": "2012-10-17", "Statement": []}}]}}}}'
+        ),
+    )
+    with pytest.raises(InventoryError) as info:
+        inventory(moto, (CMS,), REGION)
+    assert info.value.where == f"account {CMS}: iam get_account_authorization_details"
