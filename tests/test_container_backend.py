@@ -33,9 +33,7 @@ from enjoin.backends.container import (
 )
 from enjoin.config import load
 from enjoin.config_model import Config
-from enjoin.deploy import deploy
 from enjoin.errors import BackendError
-from enjoin.inventory import inventory
 from enjoin.pipeline import judge_snapshot, snapshot_of
 from enjoin.snapshot import Snapshot
 
@@ -114,11 +112,8 @@ def deployed(server: ContainerBackend) -> Callable[[Path], Deployed]:
         if config_path not in cache:
             config = load(config_path)
             in_process = snapshot_of(config, "moto")  # what run_pipeline(config_path, "moto") judges
-            # snapshot_of for the container, on the module's running server instead of a new one.
-            server.reset()
-            deployment = deploy(server, config)
-            accounts = tuple(config.accounts.values())
-            container = inventory(server, accounts, config.region, deployment.organization)
+            server.reset()  # one container for every configuration, emptied between them
+            container = snapshot_of(config, server)
             cache[config_path] = Deployed(config, in_process, container)
         return cache[config_path]
 

@@ -348,6 +348,46 @@ def test_verification_names_resource_and_property(fresh: MotoBackend, tmp_path: 
     assert '"Effect": "Deny"' in info.value.expected and '"Effect": "Allow"' in info.value.found
 
 
+def test_failed_stack_names_template_resource_and_reason(tmp_path: Path) -> None:
+    """What a real CloudFormation (or a later moto) reports asynchronously: ROLLBACK after a failure."""
+    from enjoin.deploy import _wait
+    from enjoin.templates import load_template
+
+    path = template_file(tmp_path, "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n")
+
+    class RolledBack:
+        def __init__(self) -> None:
+            self.polls = 0
+
+        def describe_stacks(self, StackName: str) -> dict[str, Any]:  # boto3's spelling
+            self.polls += 1
+            status = "CREATE_IN_PROGRESS" if self.polls == 1 else "ROLLBACK_COMPLETE"
+            return {"Stacks": [{"StackName": StackName, "StackStatus": status}]}
+
+        def describe_stack_events(self, StackName: str) -> dict[str, Any]:
+            return {
+                "StackEvents": [  # newest first, as CloudFormation lists them
+                    {"LogicalResourceId": StackName, "ResourceStatus": "ROLLBACK_COMPLETE"},
+                    {"LogicalResourceId": "Data", "ResourceStatus": "DELETE_COMPLETE"},
+                    {
+                        "LogicalResourceId": "Data",
+                        "ResourceStatus": "CREATE_FAILED",
+                        "ResourceStatusReason": "bucket name already exists",
+                    },
+                ]
+            }
+
+    cfn = RolledBack()
+    with pytest.raises(DeployError) as info:
+        _wait(cfn, "t", load_template(path))
+    assert (info.value.where, info.value.expected, info.value.found) == (
+        f"{path}: line 2: resource Data",
+        "stack t CREATE_COMPLETE",
+        "ROLLBACK_COMPLETE: bucket name already exists",
+    )
+    assert cfn.polls == 2
+
+
 def test_read_only_backend_never_deploys(tmp_path: Path) -> None:
     class ReadOnly(MotoBackend):
         name = "live"
@@ -410,7 +450,11 @@ def _comparable(snapshot: Any) -> str:
     for principal in (*snapshot.roles, *snapshot.users):
         unique = getattr(principal, "role_id", None) or getattr(principal, "user_id", "")
         text = text.replace(unique, "id-" + principal.name)
-    return text
+    data = json.loads(text)
+    for name, value in data.items():  # order follows the random ids; compare as sets
+        if isinstance(value, list):
+            data[name] = sorted(value, key=lambda item: json.dumps(item, sort_keys=True))
+    return json.dumps(data, sort_keys=True, indent=1)
 
 
 def test_same_state_over_http(moto: MotoBackend, moto_server: str) -> None:
@@ -429,4 +473,37 @@ def test_same_state_over_http(moto: MotoBackend, moto_server: str) -> None:
     assert _comparable(over_http) == _comparable(in_process)
     remote.reset()
     assert remote.client("s3", CMS, REGION).list_buckets()["Buckets"] == []
+    assert len(moto.client("s3", CMS, REGION).list_buckets()["Buckets"]) == 4  # two separate places
     remote.stop()
+
+
+def test_backend_environment_and_accounts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from enjoin.errors import BackendError
+
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "999999999999")  # would override every request's account
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA-NOT-FOR-MOTO")
+    backend = MotoBackend()
+    with pytest.raises(BackendError):
+        backend.client("s3", CMS, REGION)  # not started
+    backend.start()
+    try:
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "testing"
+        assert os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] == "true"
+        assert "MOTO_ACCOUNT_ID" not in os.environ
+        # accounts no other test uses: another in-process backend of this module may hold state
+        one, two = "333333333333", "444444444444"
+        assert backend.client("s3", two, REGION) is backend.client("s3", two, REGION)  # cached
+        backend.client("s3", two, REGION).create_bucket(Bucket="account-two-bucket")
+        assert backend.client("s3", one, REGION).list_buckets()["Buckets"] == []
+        assert [b["Name"] for b in backend.client("s3", two, REGION).list_buckets()["Buckets"]] == [
+            "account-two-bucket"
+        ]
+        assert backend.client("sts", two, REGION).get_caller_identity()["Account"] == two
+        with pytest.raises(BackendError):
+            backend.client("s3", "dhs", REGION)
+    finally:
+        backend.stop()
+    assert os.environ["MOTO_ACCOUNT_ID"] == "999999999999"
+    assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIA-NOT-FOR-MOTO"

@@ -2,11 +2,13 @@
 
 Each variant under infra/variants/ extends the root enjoin.yaml and changes one thing (see the first
 line of its enjoin.yaml and the lines marked VARIANT in its templates). Semantics (ORDER.md and the
-case file): for Medicaid data of plaintiff states, a reached holding breaks DKT148-FIELDS when it holds
-a field outside the six (ssn, sex, race_ethnicity, medical, eligibility... are forbidden),
-DKT148-MEDICAL when it holds ``medical`` or ``eligibility``, DKT148-POPULATIONS when it may hold a
-protected population (``all`` does). The case scopes those three clauses to Medicaid
-(``programs: [medicaid]``); data of another CMS program (CHIP) breaks DKT148-PROGRAMS, and only it.
+case file): under Dkt. 98 (2025-08-12 to 2026-01-05) any plaintiff-state Medicaid data reaching DHS
+breaks DKT98-NO-SHARING. Under Dkt. 148, for Medicaid data of plaintiff states, a reached holding
+breaks DKT148-FIELDS when it holds a field outside the six (ssn, sex, race_ethnicity, medical,
+eligibility... are forbidden), DKT148-MEDICAL when it holds ``medical`` or ``eligibility``,
+DKT148-POPULATIONS when it may hold a protected population (``all`` does). The case scopes those
+three clauses to Medicaid (``programs: [medicaid]``); data of another CMS program (CHIP) breaks
+DKT148-PROGRAMS, and only it.
 
 What the reference holds: eligibility (ssn, sex, race, eligibility...; all populations; Medicaid),
 claims (medical; all populations; Medicaid), CHIP enrollment (CHIP, SSE-S3), the extract (the six
@@ -17,8 +19,8 @@ kms:Decrypt on their keys too; CHIP does not.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 import yaml
@@ -40,8 +42,7 @@ MEDICAID_PII = frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS
 PROGRAMS = frozenset({"DKT148-PROGRAMS"})
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(NamedTuple):  # not a dataclass: tests/test_meta.py loads this file without sys.modules
     clauses: frozenset[str]  # the clause ids whose verdict is VIOLATION
     buckets: frozenset[str]  # the stores the findings reach
     hop: str  # a principal that must appear on a finding's path (findings give the shortest witness)
@@ -49,7 +50,7 @@ class Expected:
     reason: str
 
 
-EXPECTED: dict[str, Expected] = {
+CASES: dict[str, Expected] = {
     "direct-grant": Expected(
         MEDICAID_PII,
         frozenset({ELIGIBILITY}),
@@ -141,7 +142,16 @@ EXPECTED: dict[str, Expected] = {
         "ReadExtract",
         "the extract is declared as CHIP data: PROGRAMS only (the Medicaid clauses do not speak to CHIP)",
     ),
+    "extract-shared-under-dkt98": Expected(
+        frozenset({"DKT98-NO-SHARING"}),
+        frozenset({EXTRACT}),
+        CMS_ROLE + "IceLiaison",
+        "ReadExtract",
+        "the reference judged on 2025-12-01: under Dkt. 98 no plaintiff-state Medicaid data may reach DHS",
+    ),
 }
+# The expected VIOLATION clause sets alone (tests/test_meta.py reads this name).
+EXPECTED: dict[str, frozenset[str]] = {name: case.clauses for name, case in CASES.items()}
 LOOKALIKES = {
     "lookalike-explicit-deny": "an explicit Deny with NotResource keeps cms-*/* to the extract",
     "lookalike-boundary": "the permissions boundary allows only the extract",
@@ -164,7 +174,7 @@ def indeterminate(result: PipelineResult) -> set[str]:
 
 def test_every_variant_directory_is_expected() -> None:
     on_disk = {p.name for p in VARIANTS.iterdir() if p.is_dir()}
-    assert on_disk == set(EXPECTED) | set(LOOKALIKES)
+    assert on_disk == set(CASES) | set(LOOKALIKES)
     for name in on_disk:
         config = yaml.safe_load((VARIANTS / name / "enjoin.yaml").read_text())
         assert config["extends"] == "../../../enjoin.yaml", name
@@ -174,9 +184,9 @@ def test_every_variant_directory_is_expected() -> None:
                 assert "VARIANT" in local.read_text(), (name, template["path"])
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_violating_variant(name: str) -> None:
-    expected = EXPECTED[name]
+    expected = CASES[name]
     result = run(name)
     assert result.judgment.verdict is Verdict.VIOLATION
     assert violations(result) == expected.clauses, expected.reason

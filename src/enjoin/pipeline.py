@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enjoin.backends import get_backend
+from enjoin.backends import Backend, get_backend
 from enjoin.case import Case, load_case
 from enjoin.config import load
 from enjoin.config_model import Config
@@ -53,15 +53,21 @@ def check_holdings(config: Config, snapshot: Snapshot) -> None:
             )
 
 
-def snapshot_of(config: Config, backend_name: str = "moto", *, image: str | None = None) -> Snapshot:
-    """Deploy the config's templates into the backend and read the accounts back."""
-    backend = get_backend(backend_name, image=image or config.image)
-    backend.start()
-    try:
+def snapshot_of(config: Config, backend: str | Backend = "moto", *, image: str | None = None) -> Snapshot:
+    """Deploy the config's templates into the backend and read the accounts back.
+
+    ``backend`` is a backend name (started and stopped here) or a Backend the caller already started
+    and will stop (a container shared by many deployments; the caller resets it between them).
+    """
+    if not isinstance(backend, str):
         deployment = deploy(backend, config)
         return inventory(backend, tuple(config.accounts.values()), config.region, deployment.organization)
+    started = get_backend(backend, image=image or config.image)
+    started.start()
+    try:
+        return snapshot_of(config, started)
     finally:
-        backend.stop()
+        started.stop()
 
 
 def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = None) -> PipelineResult:
@@ -73,7 +79,7 @@ def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = N
     return PipelineResult(config, case, snapshot, reach, judgment)
 
 
-def run_pipeline(config_path: Path | str, backend: str = "moto", *, image: str | None = None,
+def run_pipeline(config_path: Path | str, backend: str | Backend = "moto", *, image: str | None = None,
                  as_of: dt.date | None = None) -> PipelineResult:
     """Load the config, deploy, read back, compute reach and judge."""
     config = load(config_path)

@@ -25,7 +25,13 @@ ACCOUNTS = (A, B)
 USERS = ("alice", "bob", "carol")
 ROLES = ("Analyst", "Etl")
 BUCKETS = ("data-bucket", "logs.bucket")
-KEYS = ("reports/q1.csv", "home/alice/notes.txt", "home/bob/notes.txt", "public/index.html")
+KEYS = (
+    "reports/q1.csv",
+    "home/alice/notes.txt",
+    "home/bob/notes.txt",
+    "home/carol/notes.txt",
+    "public/index.html",
+)
 ODD_KEY = "a+b/(x).txt"  # regex metacharacters in an object key: only in one bucket
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 TEAMS = ("data", "ops")
@@ -418,9 +424,9 @@ def _statement(
 
 def _version(rng: random.Random) -> dict[str, str]:
     r = rng.random()
-    if r < 0.04:
+    if r < 0.08:
         return {"Version": "2008-10-17"}
-    if r < 0.05:
+    if r < 0.10:
         return {}
     return {"Version": "2012-10-17"}
 
@@ -475,7 +481,7 @@ def resource_policy(
     sts: list[Doc] = []
     for _ in range(rng.randint(1, 3)):
         effect = "Deny" if rng.random() < 0.2 else "Allow"
-        if effect == "Deny" and is_user and rng.random() < 0.2:
+        if effect == "Deny" and is_user and rng.random() < 0.4:
             listed = sc_principal if rng.random() < 0.6 else f"arn:aws:iam::{acct}:user/someone-else"
             np_ = {"AWS": [listed, f"arn:aws:iam::{acct}:root"]}
             st = _statement(rng, effect, t, action, user, not_principal=np_, resource=not trust)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -187,8 +188,16 @@ class CliRun:
     stderr: str
 
 
+def enjoin_command() -> list[str]:
+    """The installed ``enjoin`` console script, or the same entry point through this interpreter."""
+    script = shutil.which("enjoin")
+    if script is not None:
+        return [script]
+    return [sys.executable, "-c", "import sys; from enjoin.cli import main; sys.exit(main())"]
+
+
 def run_cli(path: Path, any_context: bool) -> CliRun:
-    argv = [sys.executable, "-m", "enjoin.cli", "decide", str(path)]
+    argv = [*enjoin_command(), "decide", str(path)]
     if any_context:
         argv.append("--any-context")
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)

@@ -417,6 +417,32 @@ def test_trust_policy_same_and_cross_account() -> None:
         ).decision
         is Decision.ALLOW
     )
+    # The user's permissions boundary must allow sts:AssumeRole even when the trust policy names it.
+    no_sts = compile_policy(doc(allow("s3:*")), label="S3Boundary", kind=PolicyKind.BOUNDARY)
+    capped = ask(
+        action="sts:AssumeRole",
+        resource=TARGET,
+        resource_policy=trust({"AWS": USER}),
+        permissions_boundary=no_sts,
+    )
+    assert capped.decision is Decision.IMPLICIT_DENY
+    # Whether a session policy caps a direct trust grant is undocumented: the engine does not guess.
+    session_s3 = compile_policy(doc(allow("s3:*")), label="S3Session", kind=PolicyKind.SESSION)
+    by_session = trust({"AWS": SESSION})
+    assert (
+        ask(SESSION, action="sts:AssumeRole", resource=TARGET, resource_policy=by_session).decision
+        is Decision.ALLOW
+    )
+    assert (
+        ask(
+            SESSION,
+            action="sts:AssumeRole",
+            resource=TARGET,
+            resource_policy=by_session,
+            session_policy=session_s3,
+        ).decision
+        is Decision.INDETERMINATE
+    )
     # Service principals never match an IAM principal.
     service = trust({"Service": "ec2.amazonaws.com"})
     assert ask(
@@ -562,6 +588,7 @@ maybe = st.one_of(st.none(), truths)
     st.booleans(),
     st.booleans(),
     st.booleans(),
+    st.booleans(),
     truths,
     truths,
     truths,
@@ -577,6 +604,7 @@ def test_combine_truth_equals_combine(
     same: bool,
     mandatory: bool,
     rcp_applies: bool,
+    trust: bool,
     deny: int,
     rcp_deny: int,
     ident: int,
@@ -590,6 +618,7 @@ def test_combine_truth_equals_combine(
 ) -> None:
     layers: Layers[int] = Layers(same, mandatory, rcp_applies, deny, rcp_deny if rcps else 0, ident, None, [])
     layers.scp_levels, layers.rcp_levels = scps, rcps
+    layers.trust = trust
     layers.boundary, layers.session = boundary, session
     layers.rp_direct, layers.rp_role, layers.rp_account = direct, role, account
     assert combine_truth(layers) == combine(layers, TRUTH, 2, 0, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -286,3 +287,132 @@ def test_possible_agrees_with_brute_force(
     assert found.decision is not Decision.INDETERMINATE
     if Decision.ALLOW in concrete:
         assert found.decision is Decision.ALLOW
+
+
+# --- The engine's own solver and z3 agree on random formulas -------------------------------------
+
+from enjoin.engine import regions, solver  # noqa: E402
+from enjoin.engine.conditions import FOR_ALL, FOR_ANY, OPERATORS, PLAIN  # noqa: E402
+from enjoin.engine.symbolic import Atom, Expr, s_and, s_not, s_or  # noqa: E402
+from enjoin.engine.wildcard import Literal  # noqa: E402
+
+ATOM_SHAPES: list[tuple[str, str, list[str]]] = [
+    ("s3:prefix", "StringEquals", ["a", "a.b", ""]),
+    ("s3:prefix", "StringLike", ["a*", "*b", "a?b", "*.*"]),
+    ("s3:prefix", "StringNotLike", ["a*b*", "?"]),
+    ("s3:prefix", "StringEqualsIgnoreCase", ["AB", "k"]),
+    ("s3:prefix", "Null", ["true", "false"]),
+    ("aws:SourceArn", "ArnLike", ["arn:aws:sns:*:1:t-?", "arn:aws:*:*:*:*"]),
+    ("aws:SourceArn", "ArnNotEquals", ["arn:aws:sns:us-east-1:1:t-1"]),
+    ("aws:SecureTransport", "Bool", ["true", "false"]),
+    ("aws:MultiFactorAuthAge", "NumericLessThan", ["10", "1.5"]),
+    ("aws:MultiFactorAuthAge", "NumericGreaterThanEquals", ["1.25", "3"]),
+    ("aws:MultiFactorAuthAge", "NumericNotEquals", ["3"]),
+    ("aws:CurrentTime", "DateGreaterThan", ["2024-01-01T00:00:00Z", "2030-01-01"]),
+    ("aws:EpochTime", "DateLessThanEquals", ["1893456000", "1704067200"]),
+    ("aws:SourceIp", "IpAddress", ["10.0.0.0/8", "10.20.0.0/16", "2001:db8::/32"]),
+    ("aws:SourceIp", "NotIpAddress", ["10.20.30.0/24", "0.0.0.0/1"]),
+    ("aws:TagKeys", "ForAllValues:StringLike", ["a*", "b"]),
+    ("aws:TagKeys", "ForAnyValue:StringEquals", ["a", "c"]),
+    ("aws:TagKeys", "ForAnyValue:StringNotEquals", ["a"]),
+    ("aws:TagKeys", "Null", ["false"]),
+]
+
+
+@st.composite
+def atoms(draw: st.DrawFn) -> Atom:
+    key, operator, pool = draw(st.sampled_from(ATOM_SHAPES))
+    if_exists = operator not in ("Null",) and "ForA" not in operator and draw(st.booleans())
+    base = operator.split(":")[-1]
+    qualifier = (
+        FOR_ALL if operator.startswith("ForAll") else FOR_ANY if operator.startswith("ForAny") else PLAIN
+    )
+    spec = OPERATORS[base]
+    values = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
+    return Atom(
+        key=key.lower(),
+        key_name=key,
+        operator=operator + ("IfExists" if if_exists else ""),
+        family=spec.family,
+        compare=spec.compare,
+        negated=spec.negated,
+        qualifier=qualifier,
+        if_exists=if_exists,
+        values=tuple((v,) for v in values) if spec.family != "null" else (),
+        null_wants=frozenset(v == "true" for v in values) if spec.family == "null" else frozenset(),
+    )
+
+
+formulas: st.SearchStrategy[Expr] = st.recursive(
+    atoms(),
+    lambda children: st.one_of(
+        st.lists(children, min_size=2, max_size=3).map(lambda xs: s_and(*xs)),
+        st.lists(children, min_size=2, max_size=3).map(lambda xs: s_or(*xs)),
+        children.map(s_not),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(formulas, formulas)
+def test_own_solver_agrees_with_z3(allow: Expr, deny: Expr) -> None:
+    final = s_and(s_not(deny), allow)
+    ours = regions.solve(final, allow)
+    theirs = solver.solve(final, allow)
+    assert ours is not None, "every atom here is within the own solver's reach"
+    assert (ours.status, ours.note if ours.status == "deny" else "") == (
+        theirs.status,
+        theirs.note if theirs.status == "deny" else "",
+    )
+    _ = Literal  # the resolved values of these atoms are plain text
+
+
+def test_z3_fallback_witnesses_are_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the own solver out of the way, z3 answers the same and its witnesses are confirmed too."""
+    import enjoin.engine.possible as possible_module
+
+    requests = [
+        request(
+            allow_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+            deny_if({"NotIpAddress": {"aws:SourceIp": ["10.20.0.0/16"]}}),
+        ),
+        request(allow_if({"StringLike": {"s3:prefix": "a.b*"}, "StringNotEquals": {"s3:prefix": "a.b"}})),
+        request(
+            allow_if(
+                {
+                    "ForAnyValue:StringLike": {"aws:TagKeys": "team-*"},
+                    "NumericLessThan": {"aws:MultiFactorAuthAge": "1.5"},
+                }
+            )
+        ),
+        request(
+            allow_if(
+                {
+                    "DateGreaterThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+                    "DateLessThan": {"aws:EpochTime": "1861920000"},
+                }
+            )
+        ),
+        request(
+            allow_if({"Bool": {"aws:SecureTransport": "true"}}),
+            deny_if({"Bool": {"aws:SecureTransport": "true"}}),
+        ),
+    ]
+    own = [possible(r).decision for r in requests]
+    monkeypatch.setattr(possible_module, "solve_exactly", lambda final, allow_part: None)
+    with_z3 = [possible(r) for r in requests]
+    assert (
+        [p.decision for p in with_z3]
+        == own
+        == [
+            Decision.ALLOW,
+            Decision.ALLOW,
+            Decision.ALLOW,
+            Decision.IMPLICIT_DENY,
+            Decision.EXPLICIT_DENY,
+        ]
+    )
+    for found, req in zip(with_z3, requests, strict=True):
+        if found.decision is Decision.ALLOW:
+            confirmed(found, req)

@@ -22,6 +22,7 @@ moto never judges access here: it only stores state (``MOTO_IAM`` enforcement st
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import warnings
 from typing import Any
@@ -77,11 +78,12 @@ class MotoBackend:
         from moto import mock_aws  # imported late: importing moto is slow and only this path needs it
 
         self._saved_env = {name: os.environ.get(name) for name in (*_FAKE_ENV, *_CLEARED_ENV)}
+        self._mock = mock_aws()
+        self._mock.start()
+        # After moto's own start, which sets credentials of its own for the duration.
         for name in _CLEARED_ENV:
             os.environ.pop(name, None)
         os.environ.update(_FAKE_ENV)
-        self._mock = mock_aws()
-        self._mock.start()
         self._session = _fake_session()
 
     def stop(self) -> None:
@@ -146,6 +148,8 @@ class MotoBackend:
                 request.headers[ACCOUNT_HEADER] = account
 
             made.meta.events.register("before-sign.*.*", add_account)
+            if self.endpoint_url is not None:
+                _bypass_in_process_mock(made)
             self._clients[key] = made
             return made
 
@@ -154,3 +158,15 @@ def _fake_session() -> Any:
     return boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing"
     )
+
+
+def _bypass_in_process_mock(client: Any) -> None:
+    """Let a server backend's requests reach the server even while an in-process mock runs.
+
+    moto's in-process stub sits among botocore's built-in handlers of every session made after moto
+    is imported, and while a ``mock_aws()`` is active it answers requests to any endpoint itself.
+    """
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    if stubber is not None:
+        client.meta.events.unregister("before-send", stubber)

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from enjoin.engine.arn import Caller, parse_caller
-from enjoin.engine.context import EvalContext, account_of_resource
+from enjoin.engine.context import EvalContext
 from enjoin.engine.layers import (
     PRINCIPAL_UNKNOWN,
     RCP_SERVICES,
@@ -46,7 +46,10 @@ def _scan(
     for number, policy in enumerate(policies):
         if type(policy) is not Policy:
             policy = as_policy(policy, kind, f"{label} #{number}")
-        for statement in policy.statements_for(action_lower):
+        statements = policy._by_action.get(action_lower)
+        if statements is None:
+            statements = policy.statements_for(action_lower)
+        for statement in statements:
             truth = statement.applies(resource, lookup)
             if truth == FALSE:
                 continue
@@ -68,12 +71,20 @@ def _scan(
 def decide(request: Request) -> Result:
     """Answer the concrete question: is this request, with this context, allowed?"""
     caller = parse_caller(request.principal, request.principal_id)
-    if isinstance(caller, str):
+    if type(caller) is str:
         return Result(Decision.INDETERMINATE, (f"Cannot decide: {caller}.",), unsupported=(caller,))
+    assert isinstance(caller, Caller)
     action_lower = request.action.lower()
-    ctx = EvalContext(request, caller, action_lower, account_of_resource(request, caller))
-    lookup = ctx.lookup
     resource = request.resource
+    resource_account = request.resource_account
+    if not resource_account:
+        parts = resource.split(":", 5)
+        if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() and parts[0] == "arn":
+            resource_account = parts[4]
+        else:
+            resource_account = caller.account
+    ctx = EvalContext(request, caller, action_lower, resource_account)
+    lookup = ctx.lookup
     unknown: list[Statement] = []
     deny_refs: list[StatementRef] = []
     identity, identity_ref, deny = _scan(
@@ -87,16 +98,20 @@ def decide(request: Request) -> Result:
         unknown,
     )
     layers: Layers[int] = Layers(
-        caller.account == ctx.resource_account,
+        caller.account == resource_account,
         needs_resource_policy(action_lower),
-        action_lower.split(":", 1)[0] in RCP_SERVICES,
+        action_lower.partition(":")[0] in RCP_SERVICES,
         FALSE,
         FALSE,
         identity,
-        identity_ref=identity_ref,
-        deny_refs=deny_refs,
+        identity_ref,
+        deny_refs,
     )
+    if action_lower.startswith("sts:"):
+        layers.trust = is_trust_action(action_lower)
+    reasons: list[str] = []
     if request.scps:
+        levels, refs = [], []
         for number, level in enumerate(request.scps):
             allow, ref, level_deny = _scan(
                 level,
@@ -108,11 +123,13 @@ def decide(request: Request) -> Result:
                 deny_refs,
                 unknown,
             )
-            layers.scp_levels.append(allow)
-            layers.scp_refs.append(ref)
+            levels.append(allow)
+            refs.append(ref)
             deny = max(deny, level_deny)
+        layers.scp_levels, layers.scp_refs = levels, refs
     if request.rcps:
         rcp_deny = FALSE
+        levels, refs = [], []
         for number, level in enumerate(request.rcps):
             allow, ref, level_deny = _scan(
                 level,
@@ -124,10 +141,10 @@ def decide(request: Request) -> Result:
                 deny_refs,
                 unknown,
             )
-            layers.rcp_levels.append(allow)
-            layers.rcp_refs.append(ref)
+            levels.append(allow)
+            refs.append(ref)
             rcp_deny = max(rcp_deny, level_deny)
-        layers.rcp_deny = rcp_deny
+        layers.rcp_levels, layers.rcp_refs, layers.rcp_deny = levels, refs, rcp_deny
     has_boundary = request.permissions_boundary is not None
     if has_boundary:
         allow, layers.boundary_ref, level_deny = _scan(
@@ -158,23 +175,34 @@ def decide(request: Request) -> Result:
             deny = max(deny, level_deny)
         else:
             layers.session = UNKNOWN
-            layers.unknown.append(SESSION_POLICY_FOR_USER)
+            reasons.append(SESSION_POLICY_FOR_USER)
+    principal_unknown: set[Statement] = set()
     if request.resource_policy is not None:
         policy = as_policy(request.resource_policy, PolicyKind.RESOURCE, "resource policy")
         if policy.kind is not PolicyKind.RESOURCE:
             layers.rp_direct = UNKNOWN
-            layers.unknown.append(wrong_kind(policy))
+            reasons.append(wrong_kind(policy))
         else:
             rp_deny = _scan_resource_policy(
-                policy, caller, has_boundary, action_lower, resource, lookup, layers, unknown
+                policy,
+                caller,
+                has_boundary,
+                action_lower,
+                resource,
+                lookup,
+                layers,
+                unknown,
+                principal_unknown,
             )
             deny = max(deny, rp_deny)
     layers.deny = deny
-    for statement in unknown:
-        extra = layers.principal_unknown.get(statement)
-        layers.unknown.append(
-            f"{statement.ref}: {extra}" if extra else statement.unknown_reason(resource, lookup)
-        )
+    if unknown or reasons:
+        for statement in unknown:
+            if statement in principal_unknown:
+                reasons.append(f"{statement.ref}: {PRINCIPAL_UNKNOWN}")
+            else:
+                reasons.append(statement.unknown_reason(resource, lookup))
+        layers.unknown = reasons
     final, allow_part = combine_truth(layers)
     return explain(request, layers, final, allow_part)
 
@@ -188,6 +216,7 @@ def _scan_resource_policy(
     lookup: Callable[[str], object],
     layers: Layers[int],
     unknown: list[Statement],
+    principal_unknown: set[Statement],
 ) -> int:
     """The concrete scan of the resource policy; returns its deny value."""
     direct = role = account = deny = FALSE
@@ -220,7 +249,7 @@ def _scan_resource_policy(
         if outcome == UNKNOWN:
             unknown.append(statement)
             if truth != UNKNOWN:
-                layers.principal_unknown[statement] = PRINCIPAL_UNKNOWN
+                principal_unknown.add(statement)
     layers.rp_direct, layers.rp_role, layers.rp_account = direct, role, account
     return deny
 
@@ -284,9 +313,20 @@ def _allowed_by(layers: Layers[int]) -> tuple[StatementRef, ...]:
     return tuple(dict.fromkeys(r for r in refs if r is not None))
 
 
+_LABELS: dict[tuple[Any, ...], str] = {}
+
+
 def _label(policies: Iterable[Any]) -> str:
-    labels = [p.label if isinstance(p, Policy) else "(document)" for p in policies]
-    return ", ".join(labels) if labels else "(none)"
+    """The labels of some policies, for an explanation (memoised: the same sets recur)."""
+    key = tuple(policies)
+    found = _LABELS.get(key)
+    if found is None:
+        labels = [p.label if isinstance(p, Policy) else "(document)" for p in key]
+        found = ", ".join(labels) if labels else "(none)"
+        if len(_LABELS) > 4096:
+            _LABELS.clear()
+        _LABELS[key] = found
+    return found
 
 
 def _why_not(request: Request, layers: Layers[int]) -> list[str]:

@@ -28,7 +28,7 @@ The rules, for a principal in account A asking for a resource in account B:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -91,36 +91,30 @@ TRUTH: Algebra[int] = Algebra(_t_and, _t_or, _t_not)
 class Layers(Generic[V]):
     """The value of each layer for one request, plus what explains it.
 
-    A plain class with slots rather than a dataclass: one is built per decision, on the hot path.
+    Optional layers and explanation material default to class attributes, so that building one per
+    decision (on the hot path) sets only what the request has.
     """
 
-    __slots__ = (
-        "boundary",
-        "boundary_ref",
-        "deny",
-        "deny_refs",
-        "identity",
-        "identity_ref",
-        "mandatory",
-        "principal_unknown",
-        "rcp_applies",
-        "rcp_deny",
-        "rcp_levels",
-        "rcp_refs",
-        "rp_account",
-        "rp_account_ref",
-        "rp_direct",
-        "rp_direct_ref",
-        "rp_role",
-        "rp_role_ref",
-        "same_account",
-        "scp_levels",
-        "scp_refs",
-        "session",
-        "session_ref",
-        "trust",
-        "unknown",
-    )
+    # Optional layers: None when the request has no such policy.
+    boundary: V | None = None
+    session: V | None = None
+    rp_direct: V | None = None
+    rp_role: V | None = None
+    rp_account: V | None = None
+    # One value per organization level, root first (empty: no organization policies).
+    scp_levels: Sequence[V] = ()
+    rcp_levels: Sequence[V] = ()
+    # A role trust policy: even a grant naming the caller is capped by its permissions boundary.
+    trust = False
+    # Explanation material (concrete evaluation only).
+    scp_refs: Sequence[StatementRef | None] = ()
+    rcp_refs: Sequence[StatementRef | None] = ()
+    boundary_ref: StatementRef | None = None
+    session_ref: StatementRef | None = None
+    rp_direct_ref: StatementRef | None = None
+    rp_role_ref: StatementRef | None = None
+    rp_account_ref: StatementRef | None = None
+    unknown: Sequence[str] = ()
 
     def __init__(
         self,
@@ -135,31 +129,12 @@ class Layers(Generic[V]):
     ) -> None:
         self.same_account = same_account
         self.mandatory = mandatory  # the resource policy must itself allow (KMS, trust policies)
-        # A role trust policy: even a grant naming the caller is capped by its permissions boundary.
-        self.trust = False
         self.rcp_applies = rcp_applies  # the action's service is one RCPs are documented to cover
         self.deny = deny  # an explicit deny outside the RCPs
         self.rcp_deny = rcp_deny  # an explicit deny in the RCPs
         self.identity = identity
         self.identity_ref = identity_ref
         self.deny_refs = deny_refs
-        self.scp_levels: list[V] = []
-        self.rcp_levels: list[V] = []
-        self.scp_refs: list[StatementRef | None] = []
-        self.rcp_refs: list[StatementRef | None] = []
-        self.boundary: V | None = None
-        self.session: V | None = None
-        self.rp_direct: V | None = None
-        self.rp_role: V | None = None
-        self.rp_account: V | None = None
-        self.boundary_ref: StatementRef | None = None
-        self.session_ref: StatementRef | None = None
-        self.rp_direct_ref: StatementRef | None = None
-        self.rp_role_ref: StatementRef | None = None
-        self.rp_account_ref: StatementRef | None = None
-        self.unknown: list[str] = []
-        # Statements whose outcome is unknown because of their principal, with the reason.
-        self.principal_unknown: dict[Statement, str] = {}
 
 
 def combine(layers: Layers[V], alg: Algebra[V], true: V, false: V, unknown: V) -> tuple[V, V]:

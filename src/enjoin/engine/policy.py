@@ -411,7 +411,9 @@ def _compile_principal(
     if kind in (PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP):
         if has_principal or has_not:
             found = "Principal" if has_principal else "NotPrincipal"
-            raise PolicyError(where, f"no Principal or NotPrincipal (not allowed in {kind.value} policies)", found)
+            raise PolicyError(
+                where, f"no Principal or NotPrincipal (not allowed in {kind.value} policies)", found
+            )
         return None, False
     if kind is PolicyKind.RCP:
         if has_not:

@@ -21,6 +21,7 @@ from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.evaluate import decide
 from enjoin.engine.layers import combine
 from enjoin.engine.model import ContextValue, Decision, Possibility, Request
+from enjoin.engine.regions import solve as solve_exactly
 from enjoin.engine.solver import Outcome, solve
 from enjoin.engine.symbolic import SYMBOLIC, Expr, FreeContext, atoms_of, build_layers
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
@@ -37,6 +38,8 @@ def possible(request: Request) -> Possibility:
     layers = build_layers(request, free)
     final, allow_part = combine(layers, SYMBOLIC, TRUE, FALSE, UNKNOWN)
     outcome = _fast(final, allow_part)
+    if outcome is None:
+        outcome = solve_exactly(final, allow_part)
     if outcome is None:
         outcome = solve(final, allow_part)
     return _answer(request, outcome, final, free.reasons)

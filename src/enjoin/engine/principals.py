@@ -15,8 +15,9 @@ it covers the exact session ARN.
 ``NotPrincipal`` exempts the principals it lists. A caller (the user, or the exact role session) that
 is not listed is not exempt. AWS may also check a role session's account and role ("AWS might validate
 the account first, then the role, and then the assumed-role user"), so a caller listed without its
-account (and, for a session, its role) is only possibly exempt: UNKNOWN. A ``Deny`` with ``NotPrincipal`` always applies to a
-principal that has a permissions boundary (IAM User Guide, "Permissions boundaries for IAM entities").
+account (and, for a session, its role) is only possibly exempt: UNKNOWN. A ``Deny`` with
+``NotPrincipal`` always applies to a principal that has a permissions boundary (IAM User Guide,
+"Permissions boundaries for IAM entities").
 """
 
 from __future__ import annotations

@@ -42,40 +42,12 @@ import z3  # type: ignore[import-untyped]  # z3-solver ships no type information
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import FOR_ALL, FOR_ANY, PLAIN
+from enjoin.engine.keyplan import KeyPlan, alias, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
 from enjoin.engine.truth import FALSE, TRUE
 from enjoin.engine.wildcard import COLON, LIT, ONE, STAR, Token, arn_tokens, glob_tokens
 
-# Keys AWS documents as single-valued although a policy may apply a set operator to them.
-SINGLE_VALUED = frozenset(
-    {
-        "aws:sourceip",
-        "aws:securetransport",
-        "aws:currenttime",
-        "aws:epochtime",
-        "aws:multifactorauthpresent",
-        "aws:multifactorauthage",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:vpcsourceip",
-        "aws:requestedregion",
-        "aws:useragent",
-        "aws:referer",
-        "aws:sourcearn",
-        "aws:sourceaccount",
-        "aws:sourceorgid",
-        "aws:tokenissuetime",
-        "aws:viaawsservice",
-        "aws:sourceidentity",
-        "s3:prefix",
-        "sts:externalid",
-        "sts:rolesessionname",
-        "kms:viaservice",
-    }
-)
-_TIME_KEYS = ("aws:currenttime", "aws:epochtime")
-STRING_FAMILIES = frozenset({"string", "like", "ignorecase", "bool", "binary", "arn"})
 TIMEOUT_MS = 20_000
 
 
@@ -92,17 +64,17 @@ class Outcome:
 class _Key:
     """The z3 model of one free key."""
 
-    def __init__(self, index: int, name: str, kind: str, multi: bool, size: int, scale: int) -> None:
-        self.name = name
-        self.kind = kind  # string, numeric, date, ip, presence
-        self.multi = multi
-        self.scale = scale  # numbers: value = n / scale
-        count = size if multi else 1
+    def __init__(self, index: int, key_plan: KeyPlan) -> None:
+        self.name = key_plan.name
+        self.kind = key_plan.kind  # string, numeric, date, ip, presence
+        self.multi = key_plan.multi
+        self.scale = key_plan.scale  # numbers: value = n / scale
+        count = key_plan.set_atoms + 1 if self.multi else 1
         tag = f"k{index}"
         self.active = [z3.Bool(f"{tag}_a{i}") for i in range(count)]
-        self.present = z3.Or(*self.active) if multi else self.active[0]
+        self.present = z3.Or(*self.active) if self.multi else self.active[0]
         self.values: list[Any] = [self._variable(f"{tag}_v{i}") for i in range(count)]
-        self.is6: list[Any] = [z3.Bool(f"{tag}_6_{i}") for i in range(count)] if kind == "ip" else []
+        self.is6: list[Any] = [z3.Bool(f"{tag}_6_{i}") for i in range(count)] if self.kind == "ip" else []
 
     def _variable(self, name: str) -> Any:
         if self.kind == "string":
@@ -149,9 +121,9 @@ _NOT_COLON = z3.Intersect(_ANY, z3.Complement(z3.Re(z3.StringVal(":"))))
 
 def _regex(tokens: Sequence[Token]) -> Any:
     parts: list[Any] = []
-    for kind, text, bounded in tokens:
+    for kind, literal, bounded in tokens:
         if kind in (LIT, COLON):
-            parts.append(z3.Re(_lit(text)))
+            parts.append(z3.Re(_lit(literal)))
         elif kind == STAR:
             parts.append(z3.Star(_NOT_COLON if bounded else _ANY))
         elif kind == ONE:
@@ -166,35 +138,31 @@ def _char_class(chars: Sequence[str]) -> Any:
     return options[0] if len(options) == 1 else z3.Union(*options)
 
 
-def _text(piece: Sequence[Any]) -> str:
-    return "".join(p if isinstance(p, str) else p.text for p in piece)
-
-
 def _string_positive(atom: Atom, value: Any) -> Any:
     options: list[Any] = []
     for piece in atom.values:
         family = atom.family
         if family in ("string", "binary"):
-            options.append(value == _lit(_text(piece)))
+            options.append(value == _lit(text(piece)))
         elif family == "like":
             options.append(z3.InRe(value, _regex(glob_tokens(piece))))
         elif family == "arn":
             tokens = arn_tokens(piece)
             if tokens is None:
-                raise _Unsupported(f"{_text(piece)!r} is not an ARN")
+                raise _Unsupported(f"{text(piece)!r} is not an ARN")
             options.append(z3.InRe(value, _regex(tokens)))
         elif family == "ignorecase":
-            text = _text(piece)
-            if not text:
+            word = text(piece)
+            if not word:
                 options.append(value == z3.StringVal(""))
             else:
-                classes = [_char_class(tuple(vals.case_variants(c))) for c in text]
+                classes = [_char_class(tuple(vals.case_variants(c))) for c in word]
                 options.append(z3.InRe(value, classes[0] if len(classes) == 1 else z3.Concat(*classes)))
         elif family == "bool":
-            text = _text(piece).lower()
-            if not text.isascii():
+            word = text(piece).lower()
+            if not word.isascii():
                 continue
-            classes = [_char_class((c, c.upper()) if c.isalpha() else (c,)) for c in text]
+            classes = [_char_class((c, c.upper()) if c.isalpha() else (c,)) for c in word]
             if not classes:
                 options.append(value == z3.StringVal(""))
             else:
@@ -215,50 +183,12 @@ class _Unsupported(Exception):
     """An atom the solver cannot model: it is UNKNOWN."""
 
 
-def _decimals(number: Fraction) -> int:
-    digits = 0
-    while (number * 10**digits).denominator != 1:
-        digits += 1
-    return digits
-
-
 class Encoder:
     """Translates formulas to z3 over typed key models."""
 
     def __init__(self, atoms: Sequence[Atom]) -> None:
-        self.keys: dict[str, _Key] = {}
-        self.unsupported: dict[str, str] = {}
-        by_key: dict[str, list[Atom]] = {}
-        for atom in atoms:
-            by_key.setdefault(_alias(atom.key), []).append(atom)
-        for key, key_atoms in by_key.items():
-            self._model(key, key_atoms)
-
-    def _model(self, key: str, atoms: list[Atom]) -> None:
-        families = {a.family for a in atoms if a.family != "null"}
-        kinds = {"string" if f in STRING_FAMILIES else f for f in families}
-        name = atoms[0].key_name
-        if len(kinds) > 1:
-            self.unsupported[key] = f"{name} is compared as {' and as '.join(sorted(kinds))}"
-            return
-        kind = kinds.pop() if kinds else "presence"
-        set_atoms = [a for a in atoms if a.qualifier != PLAIN]
-        multi = bool(set_atoms) and key not in SINGLE_VALUED
-        if multi and any(a.qualifier == PLAIN and a.family != "null" for a in atoms):
-            self.unsupported[key] = f"{name} is compared both with and without ForAllValues/ForAnyValue"
-            return
-        scale = 1
-        if kind == "numeric":
-            digits = 0
-            for atom in atoms:
-                for piece in atom.values:
-                    number = vals.parse_number(_text(piece))
-                    if number is None:
-                        self.unsupported[key] = f"{_text(piece)!r} is not a number"
-                        return
-                    digits = max(digits, _decimals(number))
-            scale = 10 ** (digits + 1)
-        self.keys[key] = _Key(len(self.keys), name, kind, multi, len(set_atoms) + 1, scale)
+        plans, self.unsupported = plan(atoms)
+        self.keys: dict[str, _Key] = {key: _Key(i, p) for i, (key, p) in enumerate(plans.items())}
 
     def domain(self) -> list[Any]:
         """Constraints on every modelled key."""
@@ -269,7 +199,7 @@ class Encoder:
 
     def atom(self, atom: Atom) -> Any | None:
         """The atom as a z3 Bool, or None when it cannot be modelled (UNKNOWN)."""
-        model = self.keys.get(_alias(atom.key))
+        model = self.keys.get(alias(atom.key))
         if model is None:
             return None
         try:
@@ -306,7 +236,7 @@ class Encoder:
             assert compare is not None
             options = []
             for piece in atom.values:
-                number = vals.parse_number(_text(piece))
+                number = vals.parse_number(text(piece))
                 assert number is not None
                 options.append(compare(value, int(number * model.scale)))
             return z3.Or(*options)
@@ -314,17 +244,17 @@ class Encoder:
             assert compare is not None
             options = []
             for piece in atom.values:
-                date = vals.parse_date(_text(piece))
+                date = vals.parse_date(text(piece))
                 if date is None:
-                    raise _Unsupported(f"{_text(piece)!r} is not a date")
+                    raise _Unsupported(f"{text(piece)!r} is not a date")
                 options.append(compare(value, date))
             return z3.Or(*options)
         if model.kind == "ip":
             options = []
             for piece in atom.values:
-                network = vals.parse_network(_text(piece))
+                network = vals.parse_network(text(piece))
                 if network is None:
-                    raise _Unsupported(f"{_text(piece)!r} is not a CIDR block")
+                    raise _Unsupported(f"{text(piece)!r} is not a CIDR block")
                 version, net, prefix = network
                 shift = vals.ip_bits(version) - prefix
                 same_version = model.is6[i] if version == 6 else z3.Not(model.is6[i])
@@ -355,18 +285,18 @@ class Encoder:
         out: dict[str, ContextValue] = {}
         for key, spec in self.keys.items():
             present = [z3.is_true(model.eval(a, model_completion=True)) for a in spec.active]
-            texts = [self._value_text(model, spec, i, key) for i, on in enumerate(present) if on]
+            texts = [self._valuetext(model, spec, i, key) for i, on in enumerate(present) if on]
             if not texts:
                 continue
             if key == "aws:currenttime" and spec.kind == "date":
                 # One instant under both names.
                 out["aws:CurrentTime"] = texts[0]
-                out["aws:EpochTime"] = self._value_text(model, spec, present.index(True), "aws:epochtime")
+                out["aws:EpochTime"] = self._valuetext(model, spec, present.index(True), "aws:epochtime")
                 continue
             out[spec.name] = tuple(dict.fromkeys(texts)) if spec.multi else texts[0]
         return out
 
-    def _value_text(self, model: Any, spec: _Key, i: int, key: str) -> str:
+    def _valuetext(self, model: Any, spec: _Key, i: int, key: str) -> str:
         if spec.kind == "presence":
             return "true"  # a key only tested for presence: any value will do
         value: Any = model.eval(spec.values[i], model_completion=True)
@@ -385,11 +315,6 @@ class Encoder:
             six = z3.is_true(model.eval(spec.is6[i], model_completion=True))
             return vals.format_ip(6 if six else 4, value.as_long())
         raise AssertionError(spec.kind)
-
-
-def _alias(key: str) -> str:
-    """aws:EpochTime and aws:CurrentTime are one instant."""
-    return "aws:currenttime" if key in _TIME_KEYS else key
 
 
 def _readable(encoder: Encoder, lower: bool) -> list[Any]:
