@@ -21,14 +21,7 @@ policies exist only when the backend loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=
 written: role trust policies, PermissionsBoundary, Tags, Description and MaxSessionDuration on roles,
 managed policies and their Roles/Users attachments, bucket encryption and tags, key rotation, aliases.
 
-Organisation policies: the config's ``organization.scps`` (and ``rcps``) are files, not stacks.
-moto's Organizations cannot create accounts with chosen ids, so deploy builds the
-:class:`~enjoin.snapshot.Organization` from the config: each target account gets two levels, the
-root (FullAWSAccess, AWS's default there, or RCPFullAWSAccess for RCPs) and the account itself
-with exactly the policies the config attaches to it. An SCP must allow at every level, so a config
-that attaches only Deny statements to an account allows nothing there, as AWS would: attach
-FullAWSAccess explicitly where it is attached in the organisation. Accounts no file targets get no
-levels (no organisation policy limits them).
+Organisation policies come from the config, not from stacks: see :mod:`enjoin.deploy_organization`.
 
 The live backend never deploys: ``can_deploy`` False is a DeployError.
 """
@@ -49,25 +42,16 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
-from enjoin.config_model import Config, ScpAttachment, Template
+from enjoin.config_model import Config, Template
 from enjoin.deploy_fixups import apply_resource
+from enjoin.deploy_organization import organization_from_config
 from enjoin.deploy_types import RESOURCE_ATTRIBUTES, SUPPORTED, attribute, own_physical_id, partition_of
 from enjoin.deploy_verify import verify_outputs, verify_resource
 from enjoin.errors import DeployError
-from enjoin.snapshot import Document, Organization
+from enjoin.snapshot import Organization
 from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
 
 _WAIT_SECONDS = 600.0
-_FULL_AWS_ACCESS: Document = {
-    "Version": "2012-10-17",
-    "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
-_RCP_FULL_AWS_ACCESS: Document = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
-    ],
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,43 +133,6 @@ def deploy(backend: Backend, config: Config) -> Deployment:
         templates=tuple(t for _, t in loaded),
         organization=organization,
     )
-
-
-def organization_from_config(config: Config) -> Organization:
-    """The organisation policies the config attaches, as levels per account (see the module docstring)."""
-    return Organization(
-        scps=_levels(config.scps, _FULL_AWS_ACCESS, config),
-        rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config),
-    )
-
-
-def _levels(
-    attachments: tuple[ScpAttachment, ...], root: Document, config: Config
-) -> dict[str, tuple[tuple[Document, ...], ...]]:
-    attached: dict[str, list[Document]] = {}
-    for attachment in attachments:
-        document = _policy_file(attachment, config)
-        for account in attachment.targets:
-            attached.setdefault(account, []).append(document)
-    return {account: ((root,), tuple(docs)) for account, docs in attached.items()}
-
-
-def _policy_file(attachment: ScpAttachment, config: Config) -> Document:
-    written = attachment.where or (
-        f"{config.path}: line {attachment.line}" if attachment.line else str(config.path)
-    )
-    where = f"{written}: {attachment.path}"
-    try:
-        document = json.loads(attachment.path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeployError(where, "an organisation policy file (JSON)", "no such file") from None
-    except json.JSONDecodeError as exc:
-        raise DeployError(
-            f"{attachment.path}: line {exc.lineno}", "a policy document in JSON", exc.msg
-        ) from None
-    if not isinstance(document, dict) or "Statement" not in document:
-        raise DeployError(str(attachment.path), "a policy document with a Statement", repr(document)[:200])
-    return document
 
 
 def _check_supported(template: CfnTemplate) -> None:
@@ -329,7 +276,7 @@ def _deploy_one(
         "AWS::URLSuffix": "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com",
     }
     resources = template.resources
-    base = Scope(template, parameters, pseudo, {}, lambda r, a: _no_attr(r, a), imports)
+    base = Scope(template, parameters, pseudo, {}, _no_attr, imports)
     conditions = evaluate_conditions(template, base)
     present = {lid: res for lid, res in resources.items() if conditions.get(res.get("Condition", ""), True)}
     refs: dict[str, Any] = {}

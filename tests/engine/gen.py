@@ -1,4 +1,5 @@
-"""Seeded generators of authorization scenarios, shared by the differential test and the benchmark.
+"""Seeded generators of authorization scenarios for the differential test (the benchmark reuses its
+principalmapper import).
 
 A :class:`Scenario` is plain data (policy documents as dicts, the context as a dict) and says
 nothing about either evaluator; :func:`to_request` turns it into an enjoin ``Request`` and
@@ -37,7 +38,6 @@ KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
 TEAMS = ("data", "ops")
 # IAM names are unique in an account whatever their path, so each name has one path everywhere.
 PATHS = {"alice": "/", "bob": "/eng/", "carol": "/", "Analyst": "/", "Etl": "/eng/"}
-ORG = "o-a1b2c3d4e5"
 
 Doc = dict[str, Any]
 

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from enjoin.engine import Decision, Possibility, PolicyKind, Request, compile_policy, decide, possible
+from enjoin.engine import Decision, PolicyKind, Possibility, Request, compile_policy, decide, possible
 from enjoin.engine.model import ContextValue
 
 A = "111111111111"
@@ -370,7 +371,8 @@ def test_own_solver_agrees_with_z3(allow: Expr, deny: Expr) -> None:
 
 def test_z3_fallback_witnesses_are_confirmed(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the own solver out of the way, z3 answers the same and its witnesses are confirmed too."""
-    import enjoin.engine.possible as possible_module
+    # The package exports the function possible(), which hides the module of the same name.
+    possible_module = importlib.import_module("enjoin.engine.possible")
 
     requests = [
         request(

@@ -46,11 +46,8 @@ def _scan(
     for number, policy in enumerate(policies):
         if type(policy) is not Policy:
             policy = as_policy(policy, kind, f"{label} #{number}")
-        statements = policy._by_action.get(action_lower)
-        if statements is None:
-            statements = policy.statements_for(action_lower)
-        for statement in statements:
-            truth = statement.applies(resource, lookup)
+        for statement in policy.matching(action_lower, resource):
+            truth = statement.check(resource, lookup) if statement.dynamic else TRUE
             if truth == FALSE:
                 continue
             if truth == UNKNOWN:
@@ -220,8 +217,8 @@ def _scan_resource_policy(
 ) -> int:
     """The concrete scan of the resource policy; returns its deny value."""
     direct = role = account = deny = FALSE
-    for statement in policy.statements_for(action_lower):
-        truth = statement.applies(resource, lookup)
+    for statement in policy.matching(action_lower, resource):
+        truth = statement.check(resource, lookup) if statement.dynamic else TRUE
         if truth == FALSE:
             continue
         named, (by_direct, by_role, by_account) = principal_strengths(statement, caller, has_boundary)

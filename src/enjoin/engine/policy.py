@@ -79,6 +79,7 @@ class Statement:
         "actions",
         "allow",
         "conditions",
+        "dynamic",
         "effect",
         "index",
         "principal",
@@ -124,6 +125,34 @@ class Statement:
         self.principal = principal
         self.principal_negated = principal_negated
         self.conditions = conditions
+        # Whether the outcome depends on the request beyond its action and resource.
+        self.dynamic = bool(conditions) or (resource_templates is not None and self.resources is None)
+
+    def static_resource_ok(self, resource: str) -> bool:
+        """Whether Resource/NotResource can cover the resource: exact for resources without policy
+        variables, True (decided per request by :meth:`check`) for the others."""
+        resources = self.resources
+        if resources is None:
+            return True
+        return resources.match(resource) != self.resource_negated
+
+    def check(self, resource: str, lookup: Lookup) -> Truth:
+        """:meth:`applies` for a statement already known to match the action and (static) resource."""
+        if self.resources is None and self.resource_templates is not None:
+            return self.applies(resource, lookup)
+        try:
+            result = TRUE
+            for condition in self.conditions:
+                truth = condition.evaluate(lookup)
+                if truth == FALSE:
+                    return FALSE
+                if truth == UNKNOWN:
+                    result = UNKNOWN
+            return result
+        except Unresolvable:
+            return FALSE
+        except UnknownVariable:
+            return UNKNOWN
 
     def names_action(self, action_lower: str) -> bool:
         """Whether Action/NotAction covers the (lower-cased) action."""
@@ -177,6 +206,7 @@ class Policy:
 
     __slots__ = (
         "_by_action",
+        "_by_request",
         "_by_service",
         "_exact",
         "_hash",
@@ -205,6 +235,7 @@ class Policy:
         self.version = version
         self.statements = statements
         self._by_action: dict[str, tuple[Statement, ...]] = {}
+        self._by_request: dict[str, dict[str, tuple[Statement, ...]]] = {}
         # An index of the action patterns, so that a new action is matched against few of them:
         # exact actions in a dict, wildcard patterns by their service prefix.
         self._exact: dict[str, list[int]] = {}
@@ -240,6 +271,22 @@ class Policy:
             if len(self._by_action) > 8192:
                 self._by_action.clear()
             found = self._by_action[action_lower] = self._find(action_lower)
+        return found
+
+    def matching(self, action_lower: str, resource: str) -> tuple[Statement, ...]:
+        """The statements that name the action and whose static Resource covers the resource
+        (memoised per action and resource: the same pairs recur across principals)."""
+        per_action = self._by_request.get(action_lower)
+        if per_action is None:
+            if len(self._by_request) > 1024:
+                self._by_request.clear()
+            per_action = self._by_request[action_lower] = {}
+        found = per_action.get(resource)
+        if found is None:
+            if len(per_action) > 4096:
+                per_action.clear()
+            found = tuple(s for s in self.statements_for(action_lower) if s.static_resource_ok(resource))
+            per_action[resource] = found
         return found
 
     def _find(self, action_lower: str) -> tuple[Statement, ...]:

@@ -1,0 +1,67 @@
+"""The organisation policies (SCPs, RCPs) of a deployment, built from the config.
+
+The config's ``organization.scps`` (and ``rcps``) are files, not stacks.
+moto's Organizations cannot create accounts with chosen ids, so deploy builds the
+:class:`~enjoin.snapshot.Organization` from the config: each target account gets two levels, the
+root (FullAWSAccess, AWS's default there, or RCPFullAWSAccess for RCPs) and the account itself
+with exactly the policies the config attaches to it. An SCP must allow at every level, so a config
+that attaches only Deny statements to an account allows nothing there, as AWS would: attach
+FullAWSAccess explicitly where it is attached in the organisation. Accounts no file targets get no
+levels (no organisation policy limits them).
+"""
+
+from __future__ import annotations
+
+import json
+
+from enjoin.config_model import Config, ScpAttachment
+from enjoin.errors import DeployError
+from enjoin.snapshot import Document, Organization
+
+_FULL_AWS_ACCESS: Document = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+_RCP_FULL_AWS_ACCESS: Document = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "RCPFullAWSAccess", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}
+    ],
+}
+
+
+def organization_from_config(config: Config) -> Organization:
+    """The organisation policies the config attaches, as levels per account (see the module docstring)."""
+    return Organization(
+        scps=_levels(config.scps, _FULL_AWS_ACCESS, config),
+        rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config),
+    )
+
+
+def _levels(
+    attachments: tuple[ScpAttachment, ...], root: Document, config: Config
+) -> dict[str, tuple[tuple[Document, ...], ...]]:
+    attached: dict[str, list[Document]] = {}
+    for attachment in attachments:
+        document = _policy_file(attachment, config)
+        for account in attachment.targets:
+            attached.setdefault(account, []).append(document)
+    return {account: ((root,), tuple(docs)) for account, docs in attached.items()}
+
+
+def _policy_file(attachment: ScpAttachment, config: Config) -> Document:
+    written = attachment.where or (
+        f"{config.path}: line {attachment.line}" if attachment.line else str(config.path)
+    )
+    where = f"{written}: {attachment.path}"
+    try:
+        document = json.loads(attachment.path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeployError(where, "an organisation policy file (JSON)", "no such file") from None
+    except json.JSONDecodeError as exc:
+        raise DeployError(
+            f"{attachment.path}: line {exc.lineno}", "a policy document in JSON", exc.msg
+        ) from None
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise DeployError(str(attachment.path), "a policy document with a Statement", repr(document)[:200])
+    return document
