@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from enjoin.case import Case, Clause, ClauseTest, FieldStatus, Order
 from enjoin.config_model import Holding, RecordedDecision
 from enjoin.engine import StatementRef
-from enjoin.reach import ASSUME_ACTION, DECRYPT_ACTION, READ_ACTION, Access, Hop, Reach, Undecided
+from enjoin.reach import Access, Hop, Reach, Undecided
 
 
 class Verdict(enum.Enum):
@@ -95,24 +95,32 @@ def _populations(holding: Holding, case: Case) -> set[str]:
     return pops
 
 
-def breach(clause: Clause, holding: Holding, case: Case,
-           decisions: Sequence[RecordedDecision]) -> tuple[Verdict, str] | None:
+def breach(
+    clause: Clause, holding: Holding, case: Case, decisions: Sequence[RecordedDecision]
+) -> tuple[Verdict, str] | None:
     """What in the holding's declared content the clause forbids: (VIOLATION|INDETERMINATE, why) or None."""
     if not in_scope(clause, holding, case):
         return None
     test = clause.test
     if test is ClauseTest.NO_SHARING:
-        return Verdict.VIOLATION, f"it holds {holding.program} data of plaintiff states, none of which may be shared"
+        return (
+            Verdict.VIOLATION,
+            f"it holds {holding.program} data of plaintiff states, none of which may be shared",
+        )
     if test is ClauseTest.FIELDS:
         status = {f: case.field_status(f, decisions, clause_id=clause.id) for f in holding.fields}
         forbidden = sorted(f for f, s in status.items() if s is FieldStatus.FORBIDDEN)
         if forbidden:
-            return Verdict.VIOLATION, f"it carries {', '.join(forbidden)}, outside the fields the order allows"
+            return (
+                Verdict.VIOLATION,
+                f"it carries {', '.join(forbidden)}, outside the fields the order allows",
+            )
         undecided = sorted(f for f, s in status.items() if s is FieldStatus.UNDECIDED)
         if undecided:
             return Verdict.INDETERMINATE, (
                 f"it carries {', '.join(undecided)}, which the order leaves undecided; record the agency's "
-                f"answer under `decisions:` in enjoin.yaml (share: allowed|forbidden, with its basis)")
+                f"answer under `decisions:` in enjoin.yaml (share: allowed|forbidden, with its basis)"
+            )
         return None
     if test is ClauseTest.MEDICAL:
         medical = sorted(set(holding.fields) & set(clause.fields_medical))
@@ -132,71 +140,113 @@ def breach(clause: Clause, holding: Holding, case: Case,
 def _describe(access: Access) -> str:
     steps: list[str] = []
     for hop in access.hops:
-        by = ", ".join(str(s) for s in hop.statements) or "no statement recorded"
-        needs = f" with context {dict(hop.context)}" if hop.context else ""
-        if hop.action == ASSUME_ACTION:
-            steps.append(f"{hop.principal} assumes {hop.resource} (allowed by {by}{needs})")
-        elif hop.action == READ_ACTION:
-            steps.append(f"{hop.principal} may {READ_ACTION} {hop.resource} (allowed by {by}{needs})")
-        elif hop.action == DECRYPT_ACTION:
-            steps.append(f"and {DECRYPT_ACTION} its key {hop.resource} (allowed by {by})")
-    return "; ".join(steps)
+        by = ", ".join(str(s) for s in hop.statements) or "no statement needed"
+        needs = f"; with context {dict(hop.context)}" if hop.context else ""
+        note = f"; {hop.note}" if hop.note else ""
+        steps.append(f"{hop.principal} {hop.action} {hop.resource} (allowed by {by}{needs}{note})")
+    return "; then ".join(steps)
 
 
 def _violation(clause: Clause, access: Access, verdict: Verdict, why: str) -> Finding:
     read = access.read
     return Finding(
-        clause=clause.id, verdict=verdict, party=access.party, principal=read.principal,
-        action=READ_ACTION, resource=read.resource, holding=access.holding.resource, path=access.path,
-        message=(f"{clause.id}: {access.party} reaches {access.holding.resource} from {access.start}: "
-                 f"{_describe(access)}. The holding breaks {clause.id} because {why}. "
-                 f"{access.paths_found} path(s) found; this is a shortest."),
-        statements=tuple(s for h in access.hops for s in h.statements), hops=access.hops,
+        clause=clause.id,
+        verdict=verdict,
+        party=access.party,
+        principal=read.principal,
+        action=read.action,
+        resource=read.resource,
+        holding=access.holding.resource,
+        path=access.path,
+        message=(
+            f"{clause.id}: {access.party} reaches {access.holding.resource} from {access.start}: "
+            f"{_describe(access)}. The holding breaks {clause.id} because {why}. "
+            f"{access.paths_found} path(s) found; this is a shortest."
+        ),
+        statements=tuple(s for h in access.hops for s in h.statements),
+        hops=access.hops,
         paths_found=access.paths_found,
     )
 
 
 def _undecided(clause: Clause, item: Undecided, holding: Holding, why: str) -> Finding:
-    path = tuple(x for h in item.via for x in (h.principal, h.action)) + (item.principal, item.action)
+    path = (*(x for h in item.via for x in (h.principal, h.action)), item.principal, item.action)
     return Finding(
-        clause=clause.id, verdict=Verdict.INDETERMINATE, party=item.party, principal=item.principal,
-        action=item.action, resource=item.resource, holding=holding.resource, path=path,
-        message=(f"{clause.id}: could not decide whether {item.party} reaches {holding.resource}: "
-                 f"{item.principal} {item.action} {item.resource}: {'; '.join(item.reasons)}. "
-                 f"If reached, it would break {clause.id} because {why}."),
+        clause=clause.id,
+        verdict=Verdict.INDETERMINATE,
+        party=item.party,
+        principal=item.principal,
+        action=item.action,
+        resource=item.resource,
+        holding=holding.resource,
+        path=path,
+        message=(
+            f"{clause.id}: could not decide whether {item.party} reaches {holding.resource}: "
+            f"{item.principal} {item.action} {item.resource}: {'; '.join(item.reasons)}. "
+            f"If reached, it would break {clause.id} because {why}."
+        ),
         hops=item.via,
     )
 
 
-def judge_clause(clause: Clause, case: Case, holdings: Sequence[Holding], reach: Reach,
-                 decisions: Sequence[RecordedDecision]) -> ClauseVerdict:
+def judge_clause(
+    clause: Clause,
+    case: Case,
+    holdings: Sequence[Holding],
+    reach: Reach,
+    decisions: Sequence[RecordedDecision],
+) -> ClauseVerdict:
     """The verdict of one clause in force."""
     title = clause.title
     scoped = [h for h in holdings if in_scope(clause, h, case)]
     if not scoped:
-        return ClauseVerdict(clause.id, title, clause.order, Verdict.NOT_APPLICABLE, (),
-                             "no declared holding falls within the clause's scope")
+        return ClauseVerdict(
+            clause.id,
+            title,
+            clause.order,
+            Verdict.NOT_APPLICABLE,
+            (),
+            "no declared holding falls within the clause's scope",
+        )
     findings: list[Finding] = []
     for access in reach.accesses:
-        found = breach(clause, access.holding, case, decisions)
+        # A grant of some columns reaches only their fields: judge what is reached.
+        reached = access.holding if access.fields is None else replace(access.holding, fields=access.fields)
+        found = breach(clause, reached, case, decisions)
         if found is not None:
             findings.append(_violation(clause, access, *found))
     for item in reach.undecided:
-        for holding in ([item.holding] if item.holding is not None else holdings):
+        for holding in [item.holding] if item.holding is not None else holdings:
             found = breach(clause, holding, case, decisions)
             if found is not None:
                 findings.append(_undecided(clause, item, holding, found[1]))
     for holding in reach.holdings_without_store:
         found = breach(clause, holding, case, decisions)
         if found is not None:
-            findings.append(Finding(
-                clause.id, Verdict.INDETERMINATE, "*", "*", "*", holding.resource, holding.resource, (),
-                f"{clause.id}: enjoin cannot yet decide reach to {holding.resource} (only S3 holdings are "
-                f"read by reach); if reached, it would break {clause.id} because {found[1]}."))
+            findings.append(
+                Finding(
+                    clause.id,
+                    Verdict.INDETERMINATE,
+                    "*",
+                    "*",
+                    "*",
+                    holding.resource,
+                    holding.resource,
+                    (),
+                    f"{clause.id}: enjoin cannot yet decide reach to {holding.resource} "
+                    f"(reach reads S3 objects and Glue tables only); if reached, it would break {clause.id} because {found[1]}.",
+                )
+            )
     seen: dict[tuple[str, ...], Finding] = {}
     for finding in findings:
-        key = (finding.verdict.value, finding.party, finding.principal, finding.action, finding.resource,
-               finding.holding)
+        key = (
+            finding.verdict.value,
+            finding.party,
+            finding.principal,
+            finding.action,
+            finding.resource,
+            finding.holding,
+        )
         seen.setdefault(key, finding)
     unique = tuple(seen.values())
     if any(f.verdict is Verdict.VIOLATION for f in unique):
@@ -205,20 +255,35 @@ def judge_clause(clause: Clause, case: Case, holdings: Sequence[Holding], reach:
         verdict, reason = Verdict.INDETERMINATE, "something that could break the clause was not decided"
     else:
         verdict = Verdict.COMPLIANT
-        reason = f"no party reaches forbidden content in the {len(scoped)} holding(s) within the clause's scope"
+        reason = (
+            f"no party reaches forbidden content in the {len(scoped)} holding(s) within the clause's scope"
+        )
     return ClauseVerdict(clause.id, title, clause.order, verdict, unique, reason)
 
 
-def judge(case: Case, holdings: Sequence[Holding], reach: Reach, decisions: Sequence[RecordedDecision],
-          as_of: dt.date) -> Judgment:
-    """Every clause of the case on ``as_of``: those of the order in force judged, the others NOT_APPLICABLE."""
+def judge(
+    case: Case,
+    holdings: Sequence[Holding],
+    reach: Reach,
+    decisions: Sequence[RecordedDecision],
+    as_of: dt.date,
+) -> Judgment:
+    """Every clause of the case on ``as_of``: the order in force judged, the others NOT_APPLICABLE."""
     order = case.in_force(as_of)
     verdicts: list[ClauseVerdict] = []
     for clause in sorted(case.clauses, key=lambda c: c.id):
         if order is None or clause.id not in order.clause_ids:
             in_force = f"the order in force is {order.id}" if order else "no order of the case is in force"
-            verdicts.append(ClauseVerdict(clause.id, clause.title, clause.order, Verdict.NOT_APPLICABLE, (),
-                                          f"not in force on {as_of.isoformat()} ({in_force})"))
+            verdicts.append(
+                ClauseVerdict(
+                    clause.id,
+                    clause.title,
+                    clause.order,
+                    Verdict.NOT_APPLICABLE,
+                    (),
+                    f"not in force on {as_of.isoformat()} ({in_force})",
+                )
+            )
         else:
             verdicts.append(judge_clause(clause, case, holdings, reach, decisions))
     overall = max((v.verdict for v in verdicts), key=_RANK.__getitem__, default=Verdict.NOT_APPLICABLE)

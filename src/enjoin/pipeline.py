@@ -19,7 +19,7 @@ from enjoin.deploy import deploy
 from enjoin.errors import ConfigError
 from enjoin.inventory import inventory
 from enjoin.judgment import Judgment, judge
-from enjoin.reach import Reach, buckets_for, compute_reach, is_s3_holding
+from enjoin.reach import Reach, buckets_for, compute_reach, is_s3_holding, is_table_holding, tables_for
 from enjoin.report import to_report
 from enjoin.snapshot import Snapshot
 
@@ -44,6 +44,13 @@ class PipelineResult:
 def check_holdings(config: Config, snapshot: Snapshot) -> None:
     """Every S3 holding must match a deployed bucket: a typo must not read as 'nothing reaches it'."""
     for index, holding in enumerate(config.holdings):
+        if is_table_holding(holding) and not tables_for(holding, snapshot.tables):
+            names = ", ".join(sorted(t.arn for t in snapshot.tables)) or "none"
+            raise ConfigError(
+                f"{holding.where or f'{config.path}: holdings[{index}]'}.resource",
+                f"an ARN pattern matching a deployed Glue table (tables: {names})",
+                repr(holding.resource),
+            )
         if is_s3_holding(holding) and not buckets_for(holding, snapshot.buckets):
             names = ", ".join(sorted(b.name for b in snapshot.buckets)) or "none"
             raise ConfigError(
@@ -79,8 +86,13 @@ def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = N
     return PipelineResult(config, case, snapshot, reach, judgment)
 
 
-def run_pipeline(config_path: Path | str, backend: str | Backend = "moto", *, image: str | None = None,
-                 as_of: dt.date | None = None) -> PipelineResult:
+def run_pipeline(
+    config_path: Path | str,
+    backend: str | Backend = "moto",
+    *,
+    image: str | None = None,
+    as_of: dt.date | None = None,
+) -> PipelineResult:
     """Load the config, deploy, read back, compute reach and judge."""
     config = load(config_path)
     load_case(config.case, where=f"{config.path}: case")  # an unknown case fails before any deployment

@@ -9,6 +9,7 @@ is shown as its one-line error, not as a stack trace. This is the only module of
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -54,16 +55,29 @@ class EnjoinSession:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("enjoin", "enjoin: hold deployed permissions to a court order")
-    group.addoption("--enjoin-config", metavar="PATH", default=None,
-                    help="the deployment's enjoin.yaml (default: enjoin.yaml at the repository root)")
-    group.addoption("--enjoin-report", metavar="PATH", default=None,
-                    help="write the JSON verdict report there")
-    group.addoption("--enjoin-backend", metavar="NAME", default="moto",
-                    help="where the deployment runs: moto (in process, default), container (a moto server "
-                         "started by testcontainers), live (not available yet)")
-    group.addoption("--enjoin-image", metavar="IMAGE", default=None,
-                    help="the emulator image for --enjoin-backend container (default: enjoin.yaml's image:, "
-                         "else the locally built enjoin/moto-server image)")
+    group.addoption(
+        "--enjoin-config",
+        metavar="PATH",
+        default=None,
+        help="the deployment's enjoin.yaml (default: enjoin.yaml at the repository root)",
+    )
+    group.addoption(
+        "--enjoin-report", metavar="PATH", default=None, help="write the JSON verdict report there"
+    )
+    group.addoption(
+        "--enjoin-backend",
+        metavar="NAME",
+        default="moto",
+        help="where the deployment runs: moto (in process, default), container (a moto server "
+        "started by testcontainers), live (not available yet)",
+    )
+    group.addoption(
+        "--enjoin-image",
+        metavar="IMAGE",
+        default=None,
+        help="the emulator image for --enjoin-backend container (default: enjoin.yaml's image:, "
+        "else the locally built enjoin/moto-server image)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -90,7 +104,9 @@ def _register_clause_marks(config: pytest.Config) -> None:
         except CaseError:  # a broken shipped case is reported by the tests that load it
             continue
         for clause in case.clauses:
-            config.addinivalue_line("markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}")
+            config.addinivalue_line(
+                "markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}"
+            )
         for order in case.orders:
             config.addinivalue_line("markers", f"{order.id}: scenarios about {order.docket} of {name}")
 
@@ -116,10 +132,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     if state.report_path is not None and not state.built and state._error is None:
         # A report was asked for although no scenario ran: build it now, the report is the contract.
-        try:
+        with contextlib.suppress(EnjoinError):  # kept in state._error and shown in the summary
             state.result()
-        except EnjoinError:
-            pass
     if state._error is not None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
         return
@@ -132,13 +146,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     result = state.result()
     assert isinstance(result, PipelineResult)
     if state.report_path is not None:
-        state.report_path.write_text(json.dumps(to_report(result.judgment), indent=2) + "\n", encoding="utf-8")
+        state.report_path.write_text(
+            json.dumps(to_report(result.judgment), indent=2) + "\n", encoding="utf-8"
+        )
     if result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
-                            config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     state: EnjoinSession | None = config.stash.get(_KEY, None)
     if state is None:
         return
@@ -155,7 +172,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     result = state.result()
     assert isinstance(result, PipelineResult)
     bad = result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE)
-    terminalreporter.write_sep("=", f"enjoin verdict: {result.judgment.verdict.value}", red=bad, green=not bad)
+    terminalreporter.write_sep(
+        "=", f"enjoin verdict: {result.judgment.verdict.value}", red=bad, green=not bad
+    )
     terminalreporter.write_line(summary(result.judgment))
     if state.report_path is not None:
         terminalreporter.write_line(f"report written to {state.report_path}")

@@ -28,9 +28,15 @@ def _finding(f: Finding) -> dict[str, Any]:
             {"policy": s.policy, "sid": s.sid, "index": s.index, "effect": s.effect} for s in f.statements
         ],
         "hops": [
-            {"principal": h.principal, "action": h.action, "resource": h.resource,
-             "statements": [str(s) for s in h.statements],
-             "context": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())}}
+            {
+                "principal": h.principal,
+                "action": h.action,
+                "resource": h.resource,
+                "statements": [str(s) for s in h.statements],
+                "context": {
+                    k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())
+                },
+            }
             for h in f.hops
         ],
         "paths_found": f.paths_found,
@@ -46,8 +52,13 @@ def _clause(judgment: Judgment, c: ClauseVerdict) -> dict[str, Any]:
         "order": c.order,
         "reason": c.reason,
         "citations": [
-            {"docket": x.docket, "pinpoint": x.pinpoint, "quote": x.quote, "verified": x.verified,
-             "source": x.source}
+            {
+                "docket": x.docket,
+                "pinpoint": x.pinpoint,
+                "quote": x.quote,
+                "verified": x.verified,
+                "source": x.source,
+            }
             for x in clause.citations
         ],
         "findings": [_finding(f) for f in c.findings],
@@ -72,8 +83,10 @@ def write_report(judgment: Judgment, path: Path) -> None:
 def summary(judgment: Judgment) -> str:
     """A few lines for a terminal: the order, each clause's verdict, and the first line of each finding."""
     order = judgment.order.id if judgment.order else "none"
-    lines = [f"enjoin: case {judgment.case.name}, order in force on {judgment.as_of.isoformat()}: {order}; "
-             f"verdict {judgment.verdict.value}"]
+    lines = [
+        f"enjoin: case {judgment.case.name}, order in force on {judgment.as_of.isoformat()}: {order}; "
+        f"verdict {judgment.verdict.value}"
+    ]
     for c in sorted(judgment.clauses, key=lambda c: c.id):
         lines.append(f"  {c.id:<22} {c.verdict.value:<15} {c.reason}")
         for f in c.findings:

@@ -90,6 +90,9 @@ class Bucket:
     public_access_block: dict[str, bool] | None = None
     ownership: str | None = None  # ObjectOwnership, e.g. "BucketOwnerEnforced"
     tags: dict[str, str] = field(default_factory=dict)
+    versioning: str | None = None  # "Enabled" | "Suspended" | None
+    replication_role: str | None = None
+    replication_rules: tuple[ReplicationRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,77 @@ class Key:
     policy: Document
     aliases: tuple[str, ...] = ()  # alias ARNs: arn:aws:kms:region:account:alias/name
     tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicationRule:
+    """One S3 replication rule, as the template wrote it (moto loses the prefix and the KMS setting)."""
+
+    rule_id: str
+    enabled: bool
+    prefix: str  # "" for the whole bucket (Filter.Prefix or the legacy Prefix)
+    destination_bucket: str  # the destination bucket's ARN
+    destination_account: str | None = None  # Destination.Account, when given
+    replica_kms_key_id: str | None = None  # EncryptionConfiguration.ReplicaKmsKeyID
+    sse_kms_objects: bool = False  # SourceSelectionCriteria.SseKmsEncryptedObjects enabled
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPoint:
+    """An S3 access point: reads through it need its policy AND the bucket's policy delegating to it."""
+
+    arn: str  # arn:aws:s3:region:account:accesspoint/name
+    name: str
+    account: str
+    region: str
+    bucket: str  # bucket name
+    policy: Document | None = None
+    network_origin: str = "Internet"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityProvider:
+    """A SAML or OIDC identity provider of an account."""
+
+    arn: str
+    account: str
+    kind: str  # "saml" | "oidc"
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A Lambda function and the role it runs as."""
+
+    arn: str
+    name: str
+    account: str
+    region: str
+    role_arn: str
+    policy: Document | None = None  # its resource-based policy
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A Glue Data Catalog table (columns include partition keys) and its storage location."""
+
+    arn: str  # arn:aws:glue:region:account:table/database/name
+    database: str
+    name: str
+    account: str
+    region: str
+    columns: tuple[str, ...]
+    location: str | None = None  # s3://bucket/prefix
+
+
+@dataclass(frozen=True, slots=True)
+class LakeFormationGrant:
+    """A Lake Formation permission on a table (or all its columns) to a principal."""
+
+    principal: str  # an IAM principal ARN, an account id, or "IAM_ALLOWED_PRINCIPALS"
+    table: str  # the table ARN
+    permissions: tuple[str, ...]  # "SELECT", "ALL", "DESCRIBE"...
+    columns: tuple[str, ...] | None = None  # None: every column
+    excluded_columns: tuple[str, ...] = ()  # with columns None: every column but these
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +203,11 @@ class Snapshot:
     buckets: tuple[Bucket, ...] = ()
     keys: tuple[Key, ...] = ()
     organization: Organization = field(default_factory=Organization)
+    access_points: tuple[AccessPoint, ...] = ()
+    identity_providers: tuple[IdentityProvider, ...] = ()
+    functions: tuple[Function, ...] = ()
+    tables: tuple[Table, ...] = ()
+    lake_formation_grants: tuple[LakeFormationGrant, ...] = ()
 
     def to_json(self) -> str:
         """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
@@ -163,6 +242,12 @@ _NESTED: dict[str, type] = {
     "buckets": Bucket,
     "keys": Key,
     "inline_policies": NamedPolicy,
+    "replication_rules": ReplicationRule,
+    "access_points": AccessPoint,
+    "identity_providers": IdentityProvider,
+    "functions": Function,
+    "tables": Table,
+    "lake_formation_grants": LakeFormationGrant,
 }
 
 

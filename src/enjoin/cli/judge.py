@@ -16,7 +16,9 @@ def run(argv: list[str]) -> int:
     parser.add_argument("--config", default="enjoin.yaml", help="the deployment's enjoin.yaml")
     parser.add_argument("--backend", default="moto", help="moto (default), container or live")
     parser.add_argument("--image", default=None, help="emulator image for the container backend")
-    parser.add_argument("--as-of", default=None, help="judge on this date (YYYY-MM-DD) instead of the config's")
+    parser.add_argument(
+        "--as-of", default=None, help="judge on this date (YYYY-MM-DD) instead of the config's"
+    )
     parser.add_argument("--report", default=None, help="write the JSON verdict report to this path")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of the summary")
     args = parser.parse_args(argv)

@@ -33,21 +33,45 @@ def _scan(
     policies: Sequence[Any],
     kind: PolicyKind,
     label: str,
-    action_lower: str,
+    key: str,
     resource: str,
     lookup: Callable[[str], object],
     deny_refs: list[StatementRef],
     unknown: list[Statement],
 ) -> tuple[int, StatementRef | None, int]:
-    """The concrete scan of one layer: ``(allow, first allowing statement, deny)``."""
+    """The concrete scan of one layer: ``(allow, first allowing statement, deny)``.
+
+    ``key`` is ``action_lower + "\\x00" + resource``. Each policy tests it with one regex call (see
+    :class:`~enjoin.engine.policy.Policy`); only when a Deny or a conditional statement may apply are
+    the statements looked at one by one.
+    """
     allow = FALSE
     deny = FALSE
     ref = None
     for number, policy in enumerate(policies):
         if type(policy) is not Policy:
             policy = as_policy(policy, kind, f"{label} #{number}")
-        for statement in policy.matching(action_lower, resource):
-            truth = statement.check(resource, lookup) if statement.dynamic else TRUE
+        found = policy.first_key(key) if policy.first_key is not None else None
+        if found is None:
+            continue
+        group = found.lastgroup or ""
+        position = policy.group_position[group]
+        checked = policy.checked
+        if position >= len(checked):
+            # The first statement that covers the request is an unconditional Allow: no Deny and no
+            # conditional statement does.
+            allow = TRUE
+            if ref is None:
+                ref = policy.group_statement[group].ref
+            continue
+        for statement in checked[position:]:
+            if not statement.covers(key):
+                continue
+            if not statement.dynamic:
+                deny = TRUE
+                deny_refs.append(statement.ref)
+                continue
+            truth = statement.check(resource, lookup)
             if truth == FALSE:
                 continue
             if truth == UNKNOWN:
@@ -55,13 +79,19 @@ def _scan(
             if statement.allow:
                 if truth > allow:
                     allow = truth
-                    if truth == TRUE:
+                    if truth == TRUE and ref is None:
                         ref = statement.ref
             else:
                 if truth > deny:
                     deny = truth
                 if truth == TRUE:
                     deny_refs.append(statement.ref)
+        if policy.allow_key is not None:
+            found = policy.allow_key(key)
+            if found is not None:
+                allow = TRUE
+                if ref is None:
+                    ref = policy.group_statement[found.lastgroup or ""].ref
     return allow, ref, deny
 
 
@@ -84,11 +114,12 @@ def decide(request: Request) -> Result:
     lookup = ctx.lookup
     unknown: list[Statement] = []
     deny_refs: list[StatementRef] = []
+    key = action_lower + "\x00" + resource
     identity, identity_ref, deny = _scan(
         request.identity_policies,
         PolicyKind.IDENTITY,
         "identity policy",
-        action_lower,
+        key,
         resource,
         lookup,
         deny_refs,
@@ -114,7 +145,7 @@ def decide(request: Request) -> Result:
                 level,
                 PolicyKind.SCP,
                 f"SCP level {number}",
-                action_lower,
+                key,
                 resource,
                 lookup,
                 deny_refs,
@@ -132,7 +163,7 @@ def decide(request: Request) -> Result:
                 level,
                 PolicyKind.RCP,
                 f"RCP level {number}",
-                action_lower,
+                key,
                 resource,
                 lookup,
                 deny_refs,
@@ -148,7 +179,7 @@ def decide(request: Request) -> Result:
             (request.permissions_boundary,),
             PolicyKind.BOUNDARY,
             "permissions boundary",
-            action_lower,
+            key,
             resource,
             lookup,
             deny_refs,
@@ -162,7 +193,7 @@ def decide(request: Request) -> Result:
                 (request.session_policy,),
                 PolicyKind.SESSION,
                 "session policy",
-                action_lower,
+                key,
                 resource,
                 lookup,
                 deny_refs,
@@ -184,7 +215,7 @@ def decide(request: Request) -> Result:
                 policy,
                 caller,
                 has_boundary,
-                action_lower,
+                key,
                 resource,
                 lookup,
                 layers,
@@ -208,7 +239,7 @@ def _scan_resource_policy(
     policy: Policy,
     caller: Caller,
     has_boundary: bool,
-    action_lower: str,
+    key: str,
     resource: str,
     lookup: Callable[[str], object],
     layers: Layers[int],
@@ -217,7 +248,11 @@ def _scan_resource_policy(
 ) -> int:
     """The concrete scan of the resource policy; returns its deny value."""
     direct = role = account = deny = FALSE
-    for statement in policy.matching(action_lower, resource):
+    if policy.first_key is None or policy.first_key(key) is None:
+        return FALSE
+    for statement in policy.statements:
+        if not statement.covers(key):
+            continue
         truth = statement.check(resource, lookup) if statement.dynamic else TRUE
         if truth == FALSE:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import PLAIN
@@ -75,7 +76,7 @@ def text(piece: Sequence[object]) -> str:
     return "".join(p if isinstance(p, str) else getattr(p, "text", "") for p in piece)
 
 
-def decimals(number: vals.Fraction) -> int:
+def decimals(number: Fraction) -> int:
     """How many decimals a (finite decimal) number has."""
     digits = 0
     while (number * 10**digits).denominator != 1:

@@ -14,8 +14,10 @@ path never matches an action pattern twice.
 from __future__ import annotations
 
 import enum
+import functools
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from enjoin.engine.arn import split_arn
@@ -32,7 +34,7 @@ from enjoin.engine.variables import (
     parse_template,
     resolve,
 )
-from enjoin.engine.wildcard import GlobSet, Literal, Matcher, compile_glob
+from enjoin.engine.wildcard import GlobSet, Literal, Matcher, compile_glob, key_regex_source
 from enjoin.errors import PolicyError
 
 VERSION_2012 = "2012-10-17"
@@ -74,6 +76,7 @@ class Statement:
     """One compiled statement."""
 
     __slots__ = (
+        "_key_matcher",
         "action_negated",
         "action_patterns",
         "actions",
@@ -127,6 +130,23 @@ class Statement:
         self.conditions = conditions
         # Whether the outcome depends on the request beyond its action and resource.
         self.dynamic = bool(conditions) or (resource_templates is not None and self.resources is None)
+        self._key_matcher: Callable[[str], re.Match[str] | None] | None = None
+
+    def key_source(self) -> str:
+        """Regex source over ``action_lower + "\\x00" + resource`` for this statement's Action and
+        static Resource (a Resource with policy variables is checked per request by :meth:`check`)."""
+        resources = None
+        if self.resource_templates is not None and self.resources is not None:
+            resources = [tuple(p for p in t if isinstance(p, str | Literal)) for t in self.resource_templates]
+        return key_regex_source(self.action_patterns, self.action_negated, resources, self.resource_negated)
+
+    def covers(self, key: str) -> bool:
+        """Whether Action/NotAction and the static part of Resource/NotResource cover the request key
+        ``action_lower + "\\x00" + resource``."""
+        matcher = self._key_matcher
+        if matcher is None:
+            matcher = self._key_matcher = _key_matcher(self.key_source())
+        return matcher(key) is not None
 
     def static_resource_ok(self, resource: str) -> bool:
         """Whether Resource/NotResource can cover the resource: exact for resources without policy
@@ -206,17 +226,23 @@ class Policy:
 
     __slots__ = (
         "_by_action",
-        "_by_request",
         "_by_service",
         "_exact",
         "_hash",
         "_key",
         "_negated",
         "_wild_service",
+        "allow_key",
+        "checked",
         "document",
+        "dynamic",
+        "first_key",
+        "group_position",
+        "group_statement",
         "kind",
         "label",
         "statements",
+        "static_denies",
         "version",
     )
 
@@ -235,7 +261,21 @@ class Policy:
         self.version = version
         self.statements = statements
         self._by_action: dict[str, tuple[Statement, ...]] = {}
-        self._by_request: dict[str, dict[str, tuple[Statement, ...]]] = {}
+        # The decision hot path tests all statements of the policy against a request in one regex call
+        # over the key action_lower + "\x00" + resource. Its alternatives are ordered static Denies,
+        # then conditional statements, then static Allows, so the group that matches tells whether a
+        # closer look is needed: when it is a static Allow, no Deny and no conditional statement
+        # applies, and that Allow is the first that does.
+        self.static_denies = tuple(s for s in statements if not s.dynamic and not s.allow)
+        self.dynamic = tuple(s for s in statements if s.dynamic)
+        static_allows = tuple(s for s in statements if not s.dynamic and s.allow)
+        # The statements to look at one by one, in the order of the regex's alternatives.
+        self.checked = (*self.static_denies, *self.dynamic)
+        ordered = (*self.checked, *static_allows)
+        self.group_position = {f"s{s.index}": position for position, s in enumerate(ordered)}
+        self.group_statement = {f"s{s.index}": s for s in statements}
+        self.first_key = _combined(ordered)
+        self.allow_key = _combined(static_allows)
         # An index of the action patterns, so that a new action is matched against few of them:
         # exact actions in a dict, wildcard patterns by their service prefix.
         self._exact: dict[str, list[int]] = {}
@@ -273,22 +313,6 @@ class Policy:
             found = self._by_action[action_lower] = self._find(action_lower)
         return found
 
-    def matching(self, action_lower: str, resource: str) -> tuple[Statement, ...]:
-        """The statements that name the action and whose static Resource covers the resource
-        (memoised per action and resource: the same pairs recur across principals)."""
-        per_action = self._by_request.get(action_lower)
-        if per_action is None:
-            if len(self._by_request) > 1024:
-                self._by_request.clear()
-            per_action = self._by_request[action_lower] = {}
-        found = per_action.get(resource)
-        if found is None:
-            if len(per_action) > 4096:
-                per_action.clear()
-            found = tuple(s for s in self.statements_for(action_lower) if s.static_resource_ok(resource))
-            per_action[resource] = found
-        return found
-
     def _find(self, action_lower: str) -> tuple[Statement, ...]:
         positions = set(self._exact.get(action_lower, ()))
         service = action_lower.partition(":")[0]
@@ -303,6 +327,21 @@ class Policy:
                 positions.add(statement.index)
         statements = self.statements
         return tuple(statements[p] for p in sorted(positions))
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_matcher(source: str) -> Callable[[str], re.Match[str] | None]:
+    """A compiled statement key regex, shared by every statement with the same patterns."""
+    return re.compile(source, re.DOTALL).fullmatch
+
+
+def _combined(statements: Iterable[Statement]) -> Callable[[str], re.Match[str] | None] | None:
+    """One regex matching the request key when any of the statements covers it (None: no statement);
+    the name of the matching group ("s<index>") is the first such statement."""
+    sources = [f"(?P<s{s.index}>{s.key_source()})" for s in statements]
+    if not sources:
+        return None
+    return re.compile("|".join(sources), re.DOTALL).fullmatch
 
 
 def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:

@@ -69,6 +69,7 @@ def _ordered_regions(
     between: Callable[[Any, Any], Any],
     step: Any,
     fmt: Callable[[Any], str],
+    keep: Callable[[Any], bool] = lambda _: True,
 ) -> list[Region]:
     constants: set[Any] = set()
     parsed: list[list[Any]] = []
@@ -94,6 +95,8 @@ def _ordered_regions(
         candidates.append(ordered[-1] + step)
     regions: list[Region] = []
     for candidate in candidates:
+        if not keep(candidate):
+            continue  # a date outside the years 1-9999
         truths = tuple(
             any(COMPARE[atom.compare](candidate, c) for c in values) if atom.family != "null" else False
             for atom, values in zip(atoms, parsed, strict=True)
@@ -119,15 +122,10 @@ def _numeric_regions(atoms: Sequence[Atom]) -> list[Region]:
 
 
 def _date_regions(atoms: Sequence[Atom]) -> list[Region]:
-    def fmt(micros: int) -> str:
-        return vals.format_date(micros)
+    def in_range(micros: int) -> bool:
+        return vals.DATE_MIN <= micros <= vals.DATE_MAX
 
-    regions = _ordered_regions(atoms, vals.parse_date, _date_between, vals.MICROS, fmt)
-    return [
-        r
-        for r in regions
-        if vals.parse_date(r[0]) is not None and vals.DATE_MIN <= vals.parse_date(r[0]) <= vals.DATE_MAX
-    ]  # type: ignore[operator]
+    return _ordered_regions(atoms, vals.parse_date, _date_between, vals.MICROS, vals.format_date, in_range)
 
 
 def _ip_regions(atoms: Sequence[Atom]) -> list[Region]:
@@ -250,7 +248,10 @@ def _string_regions(atoms: Sequence[Atom]) -> list[Region]:
                 elif predicate == _NOT_COLON:
                     mentioned.add(":")
     fresh = next(c for c in "xaz0-_/" + "".join(map(chr, range(0x100, 0x200))) if c not in mentioned)
-    alphabet = [*sorted(mentioned, key=lambda c: (not (c.isascii() and c.isprintable()), c)), fresh]
+    alphabet = [
+        *sorted(mentioned, key=lambda c: (not (c.isascii() and c.isprintable()), c.isupper(), c)),
+        fresh,
+    ]
     start = tuple(_closure(p, {0}) for p in programs)
     found: dict[tuple[bool, ...], str] = {}
     seen = {start}

@@ -1,0 +1,435 @@
+"""The ways a principal reads a holding's data, each step decided by the engine.
+
+- S3 objects of the holding's bucket: ``s3:GetObject`` (identity, bucket policy, SCPs, RCPs) and, for
+  SSE-KMS default encryption, ``kms:Decrypt`` on the bucket's key as S3 calls it (``kms:ViaService`` and
+  the ``aws:s3:arn`` encryption context fixed).
+- Through an S3 access point of the bucket: the access point's policy must allow the request on the
+  access point ARN, and the bucket's policy must allow it too (a bucket policy that delegates to access
+  points, ``s3:DataAccessPointAccount``, does); identity policies are consulted on the access point ARN.
+- Replicas: an enabled replication rule whose prefix overlaps the holding copies it into the destination
+  bucket (when versioning is on, the replication role may read the source and write the destination, and
+  SSE-KMS objects are selected where the source is SSE-KMS); reading the replica reaches the holding.
+  A destination in a party account is the party's own.
+- Glue tables under Lake Formation: a grant of SELECT (or ALL) to the principal, its account, or
+  IAM_ALLOWED_PRINCIPALS reaches the fields of the granted columns, provided the IAM side allows
+  ``lakeformation:GetDataAccess``, ``glue:GetTable`` and ``athena:StartQueryExecution``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from enjoin.config_model import Holding
+from enjoin.engine import Policy, PolicyKind, compile_policy
+from enjoin.reach_edges import answer
+from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
+from enjoin.snapshot import Bucket, Key, ReplicationRule, Table
+
+Found = tuple[tuple[Hop, ...], tuple[str, ...] | None]  # the hops of the read, the fields reached (None: all)
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    """Where a holding's objects can be read: the bucket itself or a replica of it."""
+
+    bucket: Bucket | None  # None: a destination outside the snapshot, owned by a party account
+    bucket_arn: str
+    key_patterns: tuple[str, ...]  # object ARN patterns within the store holding the data
+    note: str = ""
+    replica_key: str | None = None  # the replica's KMS key, when the rule sets one
+
+
+def is_s3_holding(holding: Holding) -> bool:
+    return holding.resource.startswith("arn:aws:s3:::")
+
+
+def is_table_holding(holding: Holding) -> bool:
+    return holding.resource.startswith("arn:aws:glue:") and ":table/" in holding.resource
+
+
+def buckets_for(holding: Holding, buckets: Sequence[Bucket]) -> list[Bucket]:
+    name = holding.resource.split(":::", 1)[-1].split("/", 1)[0]
+    return [b for b in buckets if wildcard(name).fullmatch(b.name)]
+
+
+def tables_for(holding: Holding, tables: Sequence[Table]) -> list[Table]:
+    return [t for t in tables if wildcard(holding.resource).fullmatch(t.arn)]
+
+
+def _object_pattern(holding: Holding, bucket_arn: str) -> str:
+    rest = holding.resource.split(":::", 1)[-1]
+    key = rest.split("/", 1)[1] if "/" in rest else "*"
+    return f"{bucket_arn}/{key}"
+
+
+def _policy_patterns(policies: Iterable[Policy | None]) -> list[str]:
+    out: list[str] = []
+    for policy in policies:
+        if policy is None or not isinstance(policy.document, Mapping):
+            continue
+        statements = policy.document.get("Statement", [])
+        for stmt in [statements] if isinstance(statements, Mapping) else statements:
+            if not isinstance(stmt, Mapping):
+                continue
+            for key in ("Resource", "NotResource"):
+                values = stmt.get(key, [])
+                for value in [values] if isinstance(values, str) else values:
+                    if isinstance(value, str) and "/" in value:
+                        out.append(value)
+    return out
+
+
+def probes(store_patterns: Sequence[str], bucket_arn: str, policies: Iterable[Policy | None]) -> list[str]:
+    """Object ARNs of the store inside the holding to ask about.
+
+    The holding covers every object its pattern matches; a policy may allow only some of them. The
+    probes are the holding's patterns and every object pattern of the policies that bear on the read,
+    each instantiated (``*`` -> ``enjoin-probe``, ``?`` -> ``x``) and kept when inside the holding.
+    """
+    inside = [wildcard(p) for p in store_patterns]
+    objects = wildcard(f"{bucket_arn}/*")
+    out: list[str] = []
+    for cand in [*store_patterns, *_policy_patterns(policies)]:
+        cand = cand if cand.startswith(bucket_arn) else bucket_arn + "/" + cand.split("/", 1)[-1]
+        concrete = cand.replace("*", "enjoin-probe").replace("?", "x")
+        if objects.fullmatch(concrete) and any(r.fullmatch(concrete) for r in inside) and concrete not in out:
+            out.append(concrete)
+    return out
+
+
+def _overlaps(rule: ReplicationRule, patterns: Sequence[str], bucket_arn: str) -> bool:
+    """Could an object of the holding fall under the rule's prefix?"""
+    for pattern in patterns:
+        key = pattern[len(bucket_arn) + 1 :]
+        literal = key.split("*", 1)[0].split("?", 1)[0]
+        if literal.startswith(rule.prefix) or rule.prefix.startswith(literal):
+            return True
+    return False
+
+
+def resolve_key(ref: str | None, keys: Sequence[Key]) -> Key | None:
+    if ref is None:
+        return None
+    for key in keys:
+        if ref in (key.arn, key.key_id) or ref in key.aliases:
+            return key
+        if ref.startswith("alias/") and any(a.endswith(f":{ref}") for a in key.aliases):
+            return key
+    return None
+
+
+class Reader:
+    """Decides, with memo, whether one node can read one holding, and how."""
+
+    def __init__(self, graph: Graph, holdings: Sequence[Holding]) -> None:
+        self.graph = graph
+        self.holdings = holdings
+        self.memo: dict[tuple[str, int], tuple[Found | None, tuple[str, ...]]] = {}
+        self.stores: dict[int, tuple[list[Store], list[str]]] = {}
+        self.buckets = {b.arn: b for b in graph.snapshot.buckets}
+
+    def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
+        """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
+        key = (who.key, index)
+        if key not in self.memo:
+            holding = self.holdings[index]
+            if is_table_holding(holding):
+                self.memo[key] = self._read_table(who, holding)
+            else:
+                self.memo[key] = self._read_objects(who, index)
+        return self.memo[key]
+
+    # -- S3 ---------------------------------------------------------------------------------------
+
+    def _stores(self, index: int) -> tuple[list[Store], list[str]]:
+        if index in self.stores:
+            return self.stores[index]
+        holding = self.holdings[index]
+        stores: list[Store] = []
+        reasons: list[str] = []
+        queue = [
+            Store(b, b.arn, (_object_pattern(holding, b.arn),))
+            for b in buckets_for(holding, self.graph.snapshot.buckets)
+        ]
+        seen: set[str] = set()
+        while queue:
+            store = queue.pop(0)
+            if store.bucket_arn in seen:
+                continue
+            seen.add(store.bucket_arn)
+            stores.append(store)
+            if store.bucket is not None:
+                for replica, why in self._replicas(store):
+                    if replica is not None:
+                        queue.append(replica)
+                    reasons += why
+        self.stores[index] = (stores, reasons)
+        return stores, reasons
+
+    def _replicas(self, store: Store) -> Iterable[tuple[Store | None, list[str]]]:
+        source = store.bucket
+        assert source is not None
+        if source.versioning != "Enabled" or not source.replication_role:
+            return
+        role = self.graph.nodes.get(source.replication_role)
+        for rule in source.replication_rules:
+            if not rule.enabled or not _overlaps(rule, store.key_patterns, source.arn):
+                continue
+            if (source.sse_algorithm or "").startswith("aws:kms") and not rule.sse_kms_objects:
+                continue  # S3 replicates SSE-KMS objects only when the rule selects them
+            dest = self.buckets.get(rule.destination_bucket)
+            dest_account = rule.destination_account or (dest.account if dest else None)
+            keys = tuple(f"{rule.destination_bucket}/{p[len(source.arn) + 1 :]}" for p in store.key_patterns)
+            note = f"replica of {source.arn} (replication rule {rule.rule_id!r})"
+            if dest is None:
+                if dest_account in self.graph.party_accounts:
+                    yield Store(None, rule.destination_bucket, keys, note), []
+                else:
+                    yield None, [f"{note}: the destination {rule.destination_bucket} was not read back"]
+                continue
+            if dest.versioning != "Enabled":
+                continue
+            if role is None:
+                yield None, [f"{note}: the replication role {source.replication_role} was not read back"]
+                continue
+            ok, why = self._replication_allowed(role, source, dest, store.key_patterns[0], keys[0])
+            if ok:
+                yield Store(dest, dest.arn, keys, note, rule.replica_kms_key_id), []
+            elif why:
+                yield None, why
+
+    def _replication_allowed(
+        self, role: Node, source: Bucket, dest: Bucket, src_obj: str, dst_obj: str
+    ) -> tuple[bool, list[str]]:
+        graph = self.graph
+        steps = (
+            (source, "s3:GetObjectVersionForReplication", src_obj),
+            (dest, "s3:ReplicateObject", dst_obj),
+        )
+        for bucket, action, pattern in steps:
+            policy = graph.bucket_policy.get(bucket.arn)
+            if isinstance(policy, str):
+                return False, [policy]
+            obj = pattern.replace("*", "enjoin-probe").replace("?", "x")
+            hop = answer(graph, role, action, obj, bucket.account, policy)
+            if not isinstance(hop, Hop):
+                return False, list(hop or ())
+        return True, []
+
+    def _read_objects(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
+        stores, reasons = self._stores(index)
+        undecided = list(reasons)
+        for store in stores:
+            if store.bucket is None:  # a party's own bucket holds a replica
+                obj = store.key_patterns[0].replace("*", "enjoin-probe")
+                if who.account in self.graph.party_accounts:
+                    return (
+                        (Hop(who.arn, READ_ACTION, obj, (), {}, store.note + "; the party owns it"),),
+                        None,
+                    ), tuple(undecided)
+                continue
+            found = self._read_bucket(who, store, undecided)
+            if found is not None:
+                return (found, None), tuple(undecided)
+            for point in self.graph.snapshot.access_points:
+                if point.bucket == store.bucket.name and point.account == store.bucket.account:
+                    found = self._read_access_point(who, store, point, undecided)
+                    if found is not None:
+                        return (found, None), tuple(undecided)
+        return None, tuple(undecided)
+
+    def _read_bucket(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
+        bucket = store.bucket
+        assert bucket is not None
+        policy = self.graph.bucket_policy.get(bucket.arn)
+        if isinstance(policy, str):
+            undecided.append(policy)
+            return None
+        for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
+            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, note=store.note)
+            if isinstance(hop, Hop):
+                decrypt = self._decrypt(who, store, obj, undecided)
+                if decrypt is not None:
+                    return (hop, *decrypt)
+            elif hop:
+                undecided.extend(hop)
+        return None
+
+    def _read_access_point(
+        self, who: Node, store: Store, point: object, undecided: list[str]
+    ) -> tuple[Hop, ...] | None:
+        graph = self.graph
+        bucket = store.bucket
+        assert bucket is not None
+        arn = point.arn  # type: ignore[attr-defined]
+        ap_policy = graph.access_point_policy.get(arn)
+        bucket_policy = graph.bucket_policy.get(bucket.arn)
+        for policy in (ap_policy, bucket_policy):
+            if isinstance(policy, str):
+                undecided.append(policy)
+                return None
+        context = {
+            "s3:DataAccessPointArn": arn,
+            "s3:DataAccessPointAccount": point.account,  # type: ignore[attr-defined]
+            "s3:AccessPointNetworkOrigin": point.network_origin,
+        }  # type: ignore[attr-defined]
+        for obj in probes(store.key_patterns, bucket.arn, (bucket_policy, ap_policy, *who.identity)):
+            key = obj[len(bucket.arn) + 1 :]
+            via_point = f"{arn}/object/{key}"
+            hop = answer(
+                graph,
+                who,
+                READ_ACTION,
+                via_point,
+                bucket.account,
+                ap_policy,  # type: ignore[arg-type]
+                context,
+                note=f"through access point {arn}",
+            )
+            if not isinstance(hop, Hop):
+                undecided.extend(hop or ())
+                continue
+            # The bucket's side: its policy must allow the same request made through the access point.
+            delegate = _delegation_caller(graph, who)
+            check = answer(
+                graph,
+                delegate,
+                READ_ACTION,
+                obj,
+                bucket.account,
+                bucket_policy,  # type: ignore[arg-type]
+                context,
+                note="the bucket policy allows it through the access point",
+            )
+            if not isinstance(check, Hop):
+                undecided.extend(check or ())
+                continue
+            decrypt = self._decrypt(who, store, obj, undecided)
+            if decrypt is not None:
+                return (hop, check, *decrypt)
+        return None
+
+    def _decrypt(self, who: Node, store: Store, obj: str, undecided: list[str]) -> tuple[Hop, ...] | None:
+        bucket = store.bucket
+        assert bucket is not None
+        ref = store.replica_key or (
+            bucket.kms_key_id if (bucket.sse_algorithm or "").startswith("aws:kms") else None
+        )
+        if ref is None:
+            if not store.replica_key and (bucket.sse_algorithm or "").startswith("aws:kms"):
+                # The AWS managed key aws/s3 serves principals of the bucket's own account only.
+                return () if who.account == bucket.account else None
+            return ()
+        key = resolve_key(ref, self.graph.snapshot.keys)
+        if key is None:
+            undecided.append(f"the KMS key {ref} of {bucket.arn} was not read back")
+            return None
+        policy = self.graph.key_policy[key.arn]
+        if isinstance(policy, str):
+            undecided.append(policy)
+            return None
+        context = {
+            "kms:ViaService": f"s3.{bucket.region}.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": bucket.arn if bucket.bucket_key_enabled else obj,
+        }
+        hop = answer(self.graph, who, DECRYPT_ACTION, key.arn, key.account, policy, context)
+        if isinstance(hop, Hop):
+            return (hop,)
+        undecided.extend(hop or ())
+        return None
+
+    # -- Lake Formation -----------------------------------------------------------------------------
+
+    def _read_table(self, who: Node, holding: Holding) -> tuple[Found | None, tuple[str, ...]]:
+        undecided: list[str] = []
+        for table in tables_for(holding, self.graph.snapshot.tables):
+            columns = self._granted_columns(who, table)
+            if not columns:
+                continue
+            hops = self._table_iam(who, table, undecided)
+            if hops is None:
+                continue
+            fields = _fields_of(holding, columns, table)
+            note = f"Lake Formation grants SELECT on {', '.join(sorted(columns))}"
+            hops = (
+                *hops[:-1],
+                Hop(
+                    hops[-1].principal,
+                    hops[-1].action,
+                    table.arn,
+                    hops[-1].statements,
+                    hops[-1].context,
+                    note,
+                ),
+            )
+            return (hops, fields), tuple(undecided)
+        return None, tuple(undecided)
+
+    def _granted_columns(self, who: Node, table: Table) -> set[str]:
+        columns: set[str] = set()
+        for grant in self.graph.snapshot.lake_formation_grants:
+            if grant.table != table.arn or not ({"SELECT", "ALL"} & set(grant.permissions)):
+                continue
+            if grant.principal not in (who.arn, who.account, "IAM_ALLOWED_PRINCIPALS"):
+                continue
+            granted = set(table.columns) if grant.columns is None else set(grant.columns)
+            columns |= granted - set(grant.excluded_columns)
+        return columns
+
+    def _table_iam(self, who: Node, table: Table, undecided: list[str]) -> tuple[Hop, ...] | None:
+        graph = self.graph
+        # Across accounts the grant (shared through Lake Formation) is the resource side of the request.
+        grant: Policy | None = None
+        if who.account != table.account:
+            grant = compile_policy(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"AWS": who.account},
+                            "Action": ["glue:GetTable", "lakeformation:GetDataAccess"],
+                            "Resource": "*",
+                        }
+                    ],
+                },
+                label=f"the Lake Formation grant on {table.arn}",
+                kind=PolicyKind.RESOURCE,
+            )
+        workgroup = f"arn:aws:athena:{table.region}:{who.account}:workgroup/primary"
+        hops: list[Hop] = []
+        for action, resource, account, policy in (
+            ("athena:StartQueryExecution", workgroup, who.account, None),
+            ("glue:GetTable", table.arn, table.account, grant),
+            ("lakeformation:GetDataAccess", "*", table.account, grant),
+        ):
+            hop = answer(graph, who, action, resource, account, policy)
+            if not isinstance(hop, Hop):
+                undecided.extend(hop or ())
+                return None
+            hops.append(hop)
+        return tuple(hops)
+
+
+def _fields_of(holding: Holding, columns: set[str], table: Table) -> tuple[str, ...] | None:
+    if holding.columns is None or columns >= set(table.columns):
+        return None
+    fields: list[str] = []
+    for column in sorted(columns):
+        fields += holding.columns.get(column, ())
+    return tuple(dict.fromkeys(fields))
+
+
+def _delegation_caller(graph: Graph, who: Node) -> Node:
+    """``who`` for the bucket policy's side of an access-point request: its identity was already judged
+    on the access point ARN, so here only the bucket policy (and SCPs, RCPs) may refuse."""
+    from dataclasses import replace
+
+    from enjoin.reach_graph import ALLOW_ALL
+
+    allow = compile_policy(
+        ALLOW_ALL, label=f"the identity side already allowed on the access point for {who.arn}"
+    )
+    return replace(who, identity=(allow,), boundary=None)

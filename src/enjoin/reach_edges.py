@@ -1,0 +1,263 @@
+"""The ways one principal comes to act as another, each decided by the engine's existential question.
+
+- ``sts:AssumeRole``: the role's trust policy and the caller's permissions (ExternalId and other
+  conditions the caller controls are free; cross-account rules and SCPs apply).
+- ``sts:AssumeRoleWithSAML`` / ``AssumeRoleWithWebIdentity``: a role whose trust policy admits an
+  identity provider of the party belongs to the party (the provider asserts whatever it likes).
+- ``iam:UpdateAssumeRolePolicy`` on a role: the caller rewrites its trust to name itself, then assumes it.
+- ``iam:CreateAccessKey``, ``iam:CreateLoginProfile``, ``iam:UpdateLoginProfile`` on a user: the caller
+  gets the user's credentials.
+- ``iam:PutRolePolicy`` / ``AttachRolePolicy`` / ``PutUserPolicy`` / ``AttachUserPolicy``,
+  ``iam:CreatePolicyVersion`` on a managed policy the principal has, ``iam:PutGroupPolicy`` /
+  ``AttachGroupPolicy`` on its group: the principal, once the party also acts as it, has any identity
+  permission (its boundary and SCPs still bind); ``iam:AddUserToGroup`` adds a group's policies.
+- ``iam:PassRole`` to Lambda with ``lambda:CreateFunction`` and ``lambda:InvokeFunction``, or
+  ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role.
+  (Lambda only; other compute services that take a role are not covered yet.)
+
+IAM has no resource policies, so every IAM and Lambda rewrite above is a same-account edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+
+from enjoin.engine import Decision, Policy, PolicyKind, compile_policy, possible
+from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_model import ASSUME_ACTION, Hop
+from enjoin.snapshot import Function
+
+LAMBDA = "lambda.amazonaws.com"
+FEDERATED_ACTIONS = ("sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """The party, acting as the source, can act as ``target`` after ``hops``."""
+
+    target: Node
+    hops: tuple[Hop, ...]
+
+
+Outcome = Edge | tuple[str, ...] | None  # an edge, the reasons it could not be decided, or no edge
+
+
+def _statements(policy: Policy) -> list[Mapping[str, object]]:
+    doc = policy.document
+    stmts = doc.get("Statement", []) if isinstance(doc, Mapping) else []
+    return [s for s in ([stmts] if isinstance(stmts, Mapping) else stmts) if isinstance(s, Mapping)]
+
+
+def _listed(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+@lru_cache(maxsize=65536)
+def _may_allow(policy: Policy, action: str) -> bool:
+    """Could any Allow statement of the policy cover ``action``? (A filter before asking the engine.)"""
+    for stmt in _statements(policy):
+        if stmt.get("Effect") != "Allow":
+            continue
+        if "NotAction" in stmt:
+            return True
+        if any(wildcard(p.lower()).fullmatch(action.lower()) for p in _listed(stmt.get("Action"))):
+            return True
+    return False
+
+
+def may_allow(who: Node, action: str) -> bool:
+    return any(_may_allow(p, action) for p in who.identity)
+
+
+def answer(
+    graph: Graph,
+    who: Node,
+    action: str,
+    resource: str,
+    account: str,
+    policy: Policy | None,
+    context: Mapping[str, str] | None = None,
+    note: str = "",
+) -> Hop | tuple[str, ...] | None:
+    """A hop if some context allows the request, the reasons if undecided, None if never allowed."""
+    result = possible(graph.request(who, action, resource, account, policy, context))
+    if result.decision is Decision.ALLOW:
+        statements = tuple(result.result.allowed_by) if result.result else ()
+        return Hop(who.arn, action, resource, statements, {**(context or {}), **(result.witness or {})}, note)
+    if result.decision is Decision.INDETERMINATE:
+        return (f"{who.arn} {action} {resource}: " + " ".join(result.explanation),)
+    return None
+
+
+class TrustIndex:
+    """Which roles' trust policies could admit a principal: by ARN, by account, or any (wildcards)."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.by_name: dict[str, list[str]] = {}
+        self.anyone: list[str] = []
+        self.federated: dict[str, list[tuple[str, str]]] = {}  # provider ARN -> (role, action)
+        self.lambda_roles: set[str] = set()
+        for role_arn, trust in graph.trust.items():
+            if isinstance(trust, str):
+                self.anyone.append(role_arn)  # undecidable: let the engine path report it
+                continue
+            names: set[str] = set()
+            for stmt in _statements(trust):
+                if stmt.get("Effect") != "Allow":
+                    continue
+                principal = stmt.get("Principal")
+                if "NotPrincipal" in stmt or principal == "*":
+                    names.add("*")
+                    continue
+                if not isinstance(principal, Mapping):
+                    continue
+                for value in _listed(principal.get("AWS")):
+                    if "*" in value or "?" in value:
+                        names.add("*")
+                    elif value.isdigit():
+                        names.add(value)
+                    elif value.endswith(":root"):
+                        names.add(value.split(":")[4])
+                    else:
+                        names.add(value)
+                actions = [a.lower() for a in _listed(stmt.get("Action"))]
+                for provider in _listed(principal.get("Federated")):
+                    for fed in FEDERATED_ACTIONS:
+                        if any(wildcard(a).fullmatch(fed.lower()) for a in actions):
+                            self.federated.setdefault(provider, []).append((role_arn, fed))
+                if LAMBDA in _listed(principal.get("Service")) and any(
+                    wildcard(a).fullmatch("sts:assumerole") for a in actions
+                ):
+                    self.lambda_roles.add(role_arn)
+            if "*" in names:
+                self.anyone.append(role_arn)
+            for name in names - {"*"}:
+                self.by_name.setdefault(name, []).append(role_arn)
+
+    def candidates(self, who: Node) -> list[str]:
+        seen = dict.fromkeys(
+            [*self.by_name.get(who.arn, ()), *self.by_name.get(who.account, ()), *self.anyone]
+        )
+        return [arn for arn in seen if arn != who.arn]
+
+
+def assume(graph: Graph, who: Node, role: Node) -> Outcome:
+    trust = graph.trust[role.arn]
+    if isinstance(trust, str):
+        return (trust,)
+    hop = answer(graph, who, ASSUME_ACTION, role.arn, role.account, trust)
+    return Edge(role, (hop,)) if isinstance(hop, Hop) else hop
+
+
+def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
+    """iam:UpdateAssumeRolePolicy on a role of its own account, then assume it under the new trust."""
+    if who.account != role.account or not may_allow(who, "iam:UpdateAssumeRolePolicy"):
+        return None
+    update = answer(graph, who, "iam:UpdateAssumeRolePolicy", role.arn, role.account, None)
+    if not isinstance(update, Hop):
+        return update
+    new_trust = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"AWS": who.arn}, "Action": ASSUME_ACTION}],
+        },
+        label=f"the trust policy {who.arn} may write on {role.arn}",
+        kind=PolicyKind.RESOURCE,
+    )
+    hop = answer(graph, who, ASSUME_ACTION, role.arn, role.account, new_trust)
+    return Edge(role, (update, hop)) if isinstance(hop, Hop) else hop
+
+
+def take_credentials(graph: Graph, who: Node, user: Node) -> Outcome:
+    """New credentials for a user of its own account: an access key, or a console password."""
+    if who.account != user.account:
+        return None
+    undecided: list[str] = []
+    for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
+        if not may_allow(who, action):
+            continue
+        hop = answer(graph, who, action, user.arn, user.account, None)
+        if isinstance(hop, Hop):
+            return Edge(user, (hop,))
+        if hop:
+            undecided += hop
+    return tuple(undecided) or None
+
+
+def pass_role_to_lambda(graph: Graph, who: Node, role: Node) -> Outcome:
+    """Create a Lambda function that runs as ``role`` and invoke it."""
+    if who.account != role.account or not may_allow(who, "iam:PassRole"):
+        return None
+    function = f"arn:aws:lambda:{graph.region}:{who.account}:function:enjoin-probe"
+    hops: list[Hop] = []
+    for action, resource, context in (
+        ("iam:PassRole", role.arn, {"iam:PassedToService": LAMBDA}),
+        ("lambda:CreateFunction", function, None),
+        ("lambda:InvokeFunction", function, None),
+    ):
+        hop = answer(graph, who, action, resource, who.account, None, context)
+        if not isinstance(hop, Hop):
+            return hop
+        hops.append(hop)
+    return Edge(role, tuple(hops))
+
+
+def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
+    """Replace the code of a function that runs as ``role`` (its triggers then run the caller's code)."""
+    if who.account != function.account or not may_allow(who, "lambda:UpdateFunctionCode"):
+        return None
+    hop = answer(
+        graph,
+        who,
+        "lambda:UpdateFunctionCode",
+        function.arn,
+        function.account,
+        None,
+        note=f"the function runs as {role.arn}",
+    )
+    return Edge(role, (hop,)) if isinstance(hop, Hop) else hop
+
+
+_ROLE_REWRITES = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
+_USER_REWRITES = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
+_GROUP_REWRITES = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
+
+
+def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
+    """Ways ``who`` can give ``target`` (both acted as by the party) more identity permissions."""
+    if who.account != target.account or target.synthetic or "#" in target.key:
+        return
+    direct = _ROLE_REWRITES if target.kind == "role" else _USER_REWRITES
+    requests = [(a, target.arn) for a in direct]
+    requests += [("iam:CreatePolicyVersion", arn) for arn in target.managed_arns if ":aws:policy/" not in arn]
+    requests += [(a, g) for g in target.group_arns for a in _GROUP_REWRITES]
+    for action, resource in requests:
+        if not may_allow(who, action):
+            continue
+        hop = answer(graph, who, action, resource, target.account, None)
+        if isinstance(hop, Hop):
+            yield Edge(graph.empowered(target), (hop,))
+            return
+        if hop:
+            yield hop
+    if target.kind == "user" and may_allow(who, "iam:AddUserToGroup"):
+        for group in graph.snapshot.groups:
+            if group.account != target.account or group.arn in target.group_arns:
+                continue
+            hop = answer(
+                graph,
+                who,
+                "iam:AddUserToGroup",
+                group.arn,
+                group.account,
+                None,
+                note=f"adds {target.arn} to the group",
+            )
+            if isinstance(hop, Hop):
+                yield Edge(graph.joined(target, group.arn), (hop,))
+            elif hop:
+                yield hop
