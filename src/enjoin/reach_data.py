@@ -27,6 +27,13 @@ from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import Bucket, Key, ReplicationRule, Table
 
+# A request made to the bucket itself carries no access point keys: they are fixed as absent.
+_DIRECT: dict[str, str | None] = {
+    "s3:DataAccessPointArn": None,
+    "s3:DataAccessPointAccount": None,
+    "s3:AccessPointNetworkOrigin": None,
+}
+
 Found = tuple[tuple[Hop, ...], tuple[str, ...] | None]  # the hops of the read, the fields reached (None: all)
 
 
@@ -248,7 +255,7 @@ class Reader:
             undecided.append(policy)
             return None
         for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
-            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, note=store.note)
+            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, _DIRECT, note=store.note)
             if isinstance(hop, Hop):
                 decrypt = self._decrypt(who, store, obj, undecided)
                 if decrypt is not None:

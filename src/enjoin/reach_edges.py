@@ -87,7 +87,8 @@ def answer(
     result = possible(graph.request(who, action, resource, account, policy, context))
     if result.decision is Decision.ALLOW:
         statements = tuple(result.result.allowed_by) if result.result else ()
-        return Hop(who.arn, action, resource, statements, {**(context or {}), **(result.witness or {})}, note)
+        fixed = {k: v for k, v in (context or {}).items() if v is not None}
+        return Hop(who.arn, action, resource, statements, {**fixed, **(result.witness or {})}, note)
     if result.decision is Decision.INDETERMINATE:
         return (f"{who.arn} {action} {resource}: " + " ".join(result.explanation),)
     return None

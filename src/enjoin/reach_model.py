@@ -12,6 +12,8 @@ ASSUME_ACTION = "sts:AssumeRole"
 READ_ACTION = "s3:GetObject"
 DECRYPT_ACTION = "kms:Decrypt"
 # The actions that read a holding's data, by the kind of store.
+# Actions after which the party acts as their resource (a user whose credentials it now has).
+BECOME_ACTIONS = frozenset({"iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"})
 READ_ACTIONS = frozenset({READ_ACTION, "lakeformation:GetDataAccess"})
 
 
@@ -55,13 +57,17 @@ class Access:
     def path(self) -> tuple[str, ...]:
         """Principals and the actions that lead from one to the next, ending with the read action."""
         out: list[str] = [self.start]
+        acting = self.start  # who the party acts as: an assumed role from the assumption on
         for hop in self.hops:
+            if hop.principal != acting:
+                out.append(hop.principal)
+                acting = hop.principal
             if hop.action in READ_ACTIONS:
                 out.append(hop.action)
                 break
-            if hop.principal != out[-1]:
-                out.append(hop.principal)
             out += [hop.action, hop.resource]
+            if hop.action.startswith("sts:AssumeRole") or hop.action in BECOME_ACTIONS:
+                acting = hop.resource
         return tuple(out)
 
 

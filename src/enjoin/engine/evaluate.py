@@ -33,7 +33,7 @@ def _scan(
     policies: Sequence[Any],
     kind: PolicyKind,
     label: str,
-    key: str,
+    action_lower: str,
     resource: str,
     lookup: Callable[[str], object],
     deny_refs: list[StatementRef],
@@ -41,9 +41,8 @@ def _scan(
 ) -> tuple[int, StatementRef | None, int]:
     """The concrete scan of one layer: ``(allow, first allowing statement, deny)``.
 
-    ``key`` is ``action_lower + "\\x00" + resource``. Each policy tests it with one regex call (see
-    :class:`~enjoin.engine.policy.Policy`); only when a Deny or a conditional statement may apply are
-    the statements looked at one by one.
+    Each policy's generated scanner names the statements that cover the action and resource; only
+    those with conditions (or policy variables in Resource) are evaluated further.
     """
     allow = FALSE
     deny = FALSE
@@ -51,27 +50,13 @@ def _scan(
     for number, policy in enumerate(policies):
         if type(policy) is not Policy:
             policy = as_policy(policy, kind, f"{label} #{number}")
-        found = policy.first_key(key) if policy.first_key is not None else None
-        if found is None:
+        hits = policy.scan(action_lower, resource)
+        if not hits:
             continue
-        group = found.lastgroup or ""
-        position = policy.group_position[group]
-        checked = policy.checked
-        if position >= len(checked):
-            # The first statement that covers the request is an unconditional Allow: no Deny and no
-            # conditional statement does.
-            allow = TRUE
-            if ref is None:
-                ref = policy.group_statement[group].ref
-            continue
-        for statement in checked[position:]:
-            if not statement.covers(key):
-                continue
-            if not statement.dynamic:
-                deny = TRUE
-                deny_refs.append(statement.ref)
-                continue
-            truth = statement.check(resource, lookup)
+        statements = policy.statements
+        for index in hits:
+            statement = statements[index]
+            truth = statement.check(resource, lookup) if statement.dynamic else TRUE
             if truth == FALSE:
                 continue
             if truth == UNKNOWN:
@@ -79,19 +64,13 @@ def _scan(
             if statement.allow:
                 if truth > allow:
                     allow = truth
-                    if truth == TRUE and ref is None:
-                        ref = statement.ref
+                if truth == TRUE and ref is None:
+                    ref = statement.ref
             else:
                 if truth > deny:
                     deny = truth
                 if truth == TRUE:
                     deny_refs.append(statement.ref)
-        if policy.allow_key is not None:
-            found = policy.allow_key(key)
-            if found is not None:
-                allow = TRUE
-                if ref is None:
-                    ref = policy.group_statement[found.lastgroup or ""].ref
     return allow, ref, deny
 
 
@@ -114,12 +93,11 @@ def decide(request: Request) -> Result:
     lookup = ctx.lookup
     unknown: list[Statement] = []
     deny_refs: list[StatementRef] = []
-    key = action_lower + "\x00" + resource
     identity, identity_ref, deny = _scan(
         request.identity_policies,
         PolicyKind.IDENTITY,
         "identity policy",
-        key,
+        action_lower,
         resource,
         lookup,
         deny_refs,
@@ -145,7 +123,7 @@ def decide(request: Request) -> Result:
                 level,
                 PolicyKind.SCP,
                 f"SCP level {number}",
-                key,
+                action_lower,
                 resource,
                 lookup,
                 deny_refs,
@@ -163,7 +141,7 @@ def decide(request: Request) -> Result:
                 level,
                 PolicyKind.RCP,
                 f"RCP level {number}",
-                key,
+                action_lower,
                 resource,
                 lookup,
                 deny_refs,
@@ -179,7 +157,7 @@ def decide(request: Request) -> Result:
             (request.permissions_boundary,),
             PolicyKind.BOUNDARY,
             "permissions boundary",
-            key,
+            action_lower,
             resource,
             lookup,
             deny_refs,
@@ -193,7 +171,7 @@ def decide(request: Request) -> Result:
                 (request.session_policy,),
                 PolicyKind.SESSION,
                 "session policy",
-                key,
+                action_lower,
                 resource,
                 lookup,
                 deny_refs,
@@ -215,7 +193,7 @@ def decide(request: Request) -> Result:
                 policy,
                 caller,
                 has_boundary,
-                key,
+                action_lower,
                 resource,
                 lookup,
                 layers,
@@ -239,7 +217,7 @@ def _scan_resource_policy(
     policy: Policy,
     caller: Caller,
     has_boundary: bool,
-    key: str,
+    action_lower: str,
     resource: str,
     lookup: Callable[[str], object],
     layers: Layers[int],
@@ -248,11 +226,9 @@ def _scan_resource_policy(
 ) -> int:
     """The concrete scan of the resource policy; returns its deny value."""
     direct = role = account = deny = FALSE
-    if policy.first_key is None or policy.first_key(key) is None:
-        return FALSE
-    for statement in policy.statements:
-        if not statement.covers(key):
-            continue
+    statements = policy.statements
+    for index in policy.scan(action_lower, resource):
+        statement = statements[index]
         truth = statement.check(resource, lookup) if statement.dynamic else TRUE
         if truth == FALSE:
             continue

@@ -74,7 +74,8 @@ class Request:
         principal_id: the principal's unique id (aws:userid): ``AIDA...`` for a user,
             ``AROA...:session`` for a role session. None: unknown.
         context: request context keys (``aws:SourceIp``, ``s3:prefix``, ``sts:ExternalId``...).
-            Values are strings or tuples of strings (multivalued keys).
+            Values are strings or tuples of strings (multivalued keys); None fixes a key as absent
+            (for ``possible``: a key the request cannot carry, e.g. access point keys on a direct request).
     """
 
     principal: str

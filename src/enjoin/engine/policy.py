@@ -14,13 +14,12 @@ path never matches an action pattern twice.
 from __future__ import annotations
 
 import enum
-import functools
 import json
-import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from enjoin.engine.arn import split_arn
+from enjoin.engine.codegen import build_scanner
 from enjoin.engine.conditions import Condition, Lookup, scalar_text
 from enjoin.engine.model import StatementRef
 from enjoin.engine.principals import PrincipalFormError, PrincipalSpec
@@ -34,7 +33,7 @@ from enjoin.engine.variables import (
     parse_template,
     resolve,
 )
-from enjoin.engine.wildcard import GlobSet, Literal, Matcher, compile_glob, key_regex_source
+from enjoin.engine.wildcard import GlobSet, Literal, Matcher, compile_glob
 from enjoin.errors import PolicyError
 
 VERSION_2012 = "2012-10-17"
@@ -76,7 +75,6 @@ class Statement:
     """One compiled statement."""
 
     __slots__ = (
-        "_key_matcher",
         "action_negated",
         "action_patterns",
         "actions",
@@ -130,23 +128,16 @@ class Statement:
         self.conditions = conditions
         # Whether the outcome depends on the request beyond its action and resource.
         self.dynamic = bool(conditions) or (resource_templates is not None and self.resources is None)
-        self._key_matcher: Callable[[str], re.Match[str] | None] | None = None
 
-    def key_source(self) -> str:
-        """Regex source over ``action_lower + "\\x00" + resource`` for this statement's Action and
-        static Resource (a Resource with policy variables is checked per request by :meth:`check`)."""
+    def scan_spec(self) -> tuple[tuple[str, ...], bool, tuple[tuple[str | Literal, ...], ...] | None, bool]:
+        """What :func:`~enjoin.engine.codegen.build_scanner` needs: the action patterns, NotAction?,
+        the static resource patterns (None: any resource, or decided per request), NotResource?"""
         resources = None
         if self.resource_templates is not None and self.resources is not None:
-            resources = [tuple(p for p in t if isinstance(p, str | Literal)) for t in self.resource_templates]
-        return key_regex_source(self.action_patterns, self.action_negated, resources, self.resource_negated)
-
-    def covers(self, key: str) -> bool:
-        """Whether Action/NotAction and the static part of Resource/NotResource cover the request key
-        ``action_lower + "\\x00" + resource``."""
-        matcher = self._key_matcher
-        if matcher is None:
-            matcher = self._key_matcher = _key_matcher(self.key_source())
-        return matcher(key) is not None
+            resources = tuple(
+                tuple(p for p in t if isinstance(p, str | Literal)) for t in self.resource_templates
+            )
+        return self.action_patterns, self.action_negated, resources, self.resource_negated
 
     def static_resource_ok(self, resource: str) -> bool:
         """Whether Resource/NotResource can cover the resource: exact for resources without policy
@@ -232,17 +223,11 @@ class Policy:
         "_key",
         "_negated",
         "_wild_service",
-        "allow_key",
-        "checked",
         "document",
-        "dynamic",
-        "first_key",
-        "group_position",
-        "group_statement",
         "kind",
         "label",
+        "scan",
         "statements",
-        "static_denies",
         "version",
     )
 
@@ -261,21 +246,9 @@ class Policy:
         self.version = version
         self.statements = statements
         self._by_action: dict[str, tuple[Statement, ...]] = {}
-        # The decision hot path tests all statements of the policy against a request in one regex call
-        # over the key action_lower + "\x00" + resource. Its alternatives are ordered static Denies,
-        # then conditional statements, then static Allows, so the group that matches tells whether a
-        # closer look is needed: when it is a static Allow, no Deny and no conditional statement
-        # applies, and that Allow is the first that does.
-        self.static_denies = tuple(s for s in statements if not s.dynamic and not s.allow)
-        self.dynamic = tuple(s for s in statements if s.dynamic)
-        static_allows = tuple(s for s in statements if not s.dynamic and s.allow)
-        # The statements to look at one by one, in the order of the regex's alternatives.
-        self.checked = (*self.static_denies, *self.dynamic)
-        ordered = (*self.checked, *static_allows)
-        self.group_position = {f"s{s.index}": position for position, s in enumerate(ordered)}
-        self.group_statement = {f"s{s.index}": s for s in statements}
-        self.first_key = _combined(ordered)
-        self.allow_key = _combined(static_allows)
+        # The decision hot path asks which statements name the action and cover the resource through
+        # one function generated for this policy (see enjoin.engine.codegen).
+        self.scan = build_scanner([s.scan_spec() for s in statements])
         # An index of the action patterns, so that a new action is matched against few of them:
         # exact actions in a dict, wildcard patterns by their service prefix.
         self._exact: dict[str, list[int]] = {}
@@ -327,21 +300,6 @@ class Policy:
                 positions.add(statement.index)
         statements = self.statements
         return tuple(statements[p] for p in sorted(positions))
-
-
-@functools.lru_cache(maxsize=65536)
-def _key_matcher(source: str) -> Callable[[str], re.Match[str] | None]:
-    """A compiled statement key regex, shared by every statement with the same patterns."""
-    return re.compile(source, re.DOTALL).fullmatch
-
-
-def _combined(statements: Iterable[Statement]) -> Callable[[str], re.Match[str] | None] | None:
-    """One regex matching the request key when any of the statements covers it (None: no statement);
-    the name of the matching group ("s<index>") is the first such statement."""
-    sources = [f"(?P<s{s.index}>{s.key_source()})" for s in statements]
-    if not sources:
-        return None
-    return re.compile("|".join(sources), re.DOTALL).fullmatch
 
 
 def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:

@@ -236,30 +236,3 @@ def compile_arn_pattern(pattern: Pattern) -> Matcher | None:
         return None
     regex = re.compile(source, re.DOTALL)
     return lambda value: regex.fullmatch(value) is not None
-
-
-# The separator of the request key "action\x00resource" that one regex per policy matches at once.
-KEY_SEPARATOR = "\x00"
-_NOT_SEP_RUN = "[^\x00]*"
-_NOT_SEP_ONE = "[^\x00]"
-
-
-def key_regex_source(
-    action_patterns: Sequence[Pattern],
-    action_negated: bool,
-    resource_patterns: Sequence[Pattern] | None,
-    resource_negated: bool,
-) -> str:
-    """Regex source matching ``action_lower + "\x00" + resource`` exactly when a statement's
-    Action/NotAction and Resource/NotResource cover them (``resource_patterns`` None: any resource).
-
-    Lets a policy test all its statements against a request in one regex call.
-    """
-    actions = "|".join(regex_source(p, star=_NOT_SEP_RUN, one=_NOT_SEP_ONE) for p in action_patterns)
-    action_part = f"(?!(?:{actions})\x00){_NOT_SEP_RUN}" if action_negated else f"(?:{actions})"
-    if resource_patterns is None:
-        resource_part = ".*"
-    else:
-        resources = "|".join(regex_source(p) for p in resource_patterns)
-        resource_part = f"(?!(?:{resources})\\Z).*" if resource_negated else f"(?:{resources})"
-    return f"{action_part}\x00{resource_part}"
