@@ -134,7 +134,9 @@ class _Search:
 
 
 def _starts(graph: Graph, index: TrustIndex, party: Party) -> list[tuple[Node, str, tuple[Hop, ...]]]:
-    starts = [(n, n.arn, ()) for n in graph.nodes.values() if _in_party(n, party)]
+    starts: list[tuple[Node, str, tuple[Hop, ...]]] = [
+        (n, n.arn, ()) for n in graph.nodes.values() if _in_party(n, party)
+    ]
     for provider, roles in sorted(index.federated.items()):
         if not any(wildcard(p).fullmatch(provider) for p in party.identity_providers):
             continue

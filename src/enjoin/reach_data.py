@@ -25,7 +25,7 @@ from enjoin.engine import Policy, PolicyKind, compile_policy
 from enjoin.reach_edges import answer
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
-from enjoin.snapshot import Bucket, Key, ReplicationRule, Table
+from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
 
 # A request made to the bucket itself carries no access point keys: they are fixed as absent.
 _DIRECT: dict[str, str | None] = {
@@ -265,23 +265,22 @@ class Reader:
         return None
 
     def _read_access_point(
-        self, who: Node, store: Store, point: object, undecided: list[str]
+        self, who: Node, store: Store, point: AccessPoint, undecided: list[str]
     ) -> tuple[Hop, ...] | None:
         graph = self.graph
         bucket = store.bucket
         assert bucket is not None
-        arn = point.arn  # type: ignore[attr-defined]
+        arn = point.arn
         ap_policy = graph.access_point_policy.get(arn)
         bucket_policy = graph.bucket_policy.get(bucket.arn)
-        for policy in (ap_policy, bucket_policy):
-            if isinstance(policy, str):
-                undecided.append(policy)
-                return None
+        if isinstance(ap_policy, str) or isinstance(bucket_policy, str):
+            undecided.extend(p for p in (ap_policy, bucket_policy) if isinstance(p, str))
+            return None
         context = {
             "s3:DataAccessPointArn": arn,
-            "s3:DataAccessPointAccount": point.account,  # type: ignore[attr-defined]
+            "s3:DataAccessPointAccount": point.account,
             "s3:AccessPointNetworkOrigin": point.network_origin,
-        }  # type: ignore[attr-defined]
+        }
         for obj in probes(store.key_patterns, bucket.arn, (bucket_policy, ap_policy, *who.identity)):
             key = obj[len(bucket.arn) + 1 :]
             via_point = f"{arn}/object/{key}"
@@ -291,7 +290,7 @@ class Reader:
                 READ_ACTION,
                 via_point,
                 bucket.account,
-                ap_policy,  # type: ignore[arg-type]
+                ap_policy,
                 context,
                 note=f"through access point {arn}",
             )
@@ -306,7 +305,7 @@ class Reader:
                 READ_ACTION,
                 obj,
                 bucket.account,
-                bucket_policy,  # type: ignore[arg-type]
+                bucket_policy,
                 context,
                 note="the bucket policy allows it through the access point",
             )

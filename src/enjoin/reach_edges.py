@@ -80,7 +80,7 @@ def answer(
     resource: str,
     account: str,
     policy: Policy | None,
-    context: Mapping[str, str] | None = None,
+    context: Mapping[str, str | None] | None = None,
     note: str = "",
 ) -> Hop | tuple[str, ...] | None:
     """A hop if some context allows the request, the reasons if undecided, None if never allowed."""

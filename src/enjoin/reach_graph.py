@@ -67,7 +67,7 @@ class Graph:
         resource: str,
         resource_account: str,
         resource_policy: Policy | None,
-        context: Mapping[str, ContextValue] | None = None,
+        context: Mapping[str, ContextValue | None] | None = None,
     ) -> Request:
         return Request(
             principal=who.arn,
@@ -178,10 +178,10 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
         identity += comp.managed_policies(user.managed_policy_arns, user.arn, problems)
         managed = list(user.managed_policy_arns)
         for garn in user.group_arns:
-            policies, group_problems = graph.group_policies.get(
+            group_policies, group_problems = graph.group_policies.get(
                 garn, ((), (f"group {garn} of {user.arn} was not read back",))
             )
-            identity += policies
+            identity += group_policies
             problems += group_problems
             if garn in graph.groups:
                 managed += graph.groups[garn].managed_policy_arns

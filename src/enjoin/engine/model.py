@@ -93,7 +93,7 @@ class Request:
     principal_org_id: str | None = None
     principal_org_paths: tuple[str, ...] = ()
     principal_id: str | None = None
-    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    context: Mapping[str, ContextValue | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

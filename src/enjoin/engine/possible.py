@@ -66,7 +66,8 @@ def _answer(request: Request, outcome: Outcome, final: Expr, reasons: list[str])
     what = f"{request.action} on {request.resource} by {request.principal}"
     free_keys = sorted({atom.key_name for atom in atoms_of(final)}) if not isinstance(final, int) else []
     if outcome.status == "allow":
-        witness: dict[str, ContextValue] = dict(request.context)
+        # A key fixed as absent (None) is simply left out: decide() reads a missing key as absent.
+        witness: dict[str, ContextValue] = {k: v for k, v in request.context.items() if v is not None}
         witness.update(outcome.witness or {})
         result = decide(dataclasses.replace(request, context=witness))
         if result.decision is not Decision.ALLOW:
