@@ -275,3 +275,27 @@ def test_a_whole_table_grant_reaches_every_field() -> None:
 def test_a_grant_without_the_iam_side_reaches_nothing() -> None:
     grant = LakeFormationGrant(LIAISON, TABLE.arn, ("SELECT",))
     assert _table_reach(grant, doc(allow(["glue:GetTable", "athena:StartQueryExecution"]))).accesses == ()
+
+
+def test_every_hop_of_every_path_is_confirmed_by_a_concrete_decision() -> None:
+    from enjoin.engine import Decision, decide
+
+    results = [
+        reach(role(LIAISON, doc(allow("iam:PutRolePolicy", LIAISON))), role(READER, READS)),
+        _replicating(
+            doc(
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": DHS},
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::shared/*",
+                }
+            )
+        ),
+        _table_reach(LakeFormationGrant(LIAISON, TABLE.arn, ("SELECT",), ("ssn_num",)), QUERY),
+    ]
+    hops = [h for r in results for a in r.accesses for h in a.hops if h.request is not None]
+    assert len(hops) >= 5
+    assert {(h.action, decide(h.request).decision) for h in hops} == {
+        (h.action, Decision.ALLOW) for h in hops
+    }

@@ -20,6 +20,7 @@ IAM has no resource policies, so every IAM and Lambda rewrite above is a same-ac
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -84,11 +85,14 @@ def answer(
     note: str = "",
 ) -> Hop | tuple[str, ...] | None:
     """A hop if some context allows the request, the reasons if undecided, None if never allowed."""
-    result = possible(graph.request(who, action, resource, account, policy, context))
+    request = graph.request(who, action, resource, account, policy, context)
+    result = possible(request)
     if result.decision is Decision.ALLOW:
         statements = tuple(result.result.allowed_by) if result.result else ()
         fixed = {k: v for k, v in (context or {}).items() if v is not None}
-        return Hop(who.arn, action, resource, statements, {**fixed, **(result.witness or {})}, note)
+        witness = {**fixed, **(result.witness or {})}
+        concrete = dataclasses.replace(request, context=witness)
+        return Hop(who.arn, action, resource, statements, witness, note, concrete)
     if result.decision is Decision.INDETERMINATE:
         return (f"{who.arn} {action} {resource}: " + " ".join(result.explanation),)
     return None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from enjoin.config_model import Holding
-from enjoin.engine import ContextValue, StatementRef
+from enjoin.engine import ContextValue, Request, StatementRef
 
 ASSUME_ACTION = "sts:AssumeRole"
 READ_ACTION = "s3:GetObject"
@@ -27,6 +27,8 @@ class Hop:
     statements: tuple[StatementRef, ...]  # the Allow statements the engine found granting it
     context: Mapping[str, ContextValue]  # the witness context under which it is allowed
     note: str = ""  # what the step means, where the action alone does not say (a replica, a grant...)
+    # The concrete request this hop stands for, its context the witness: decide(request) re-checks it.
+    request: Request | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
