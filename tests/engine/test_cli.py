@@ -116,18 +116,16 @@ def test_json_lines_with_malformed_cases(tmp_path: Path, capsys: pytest.CaptureF
     code, out, err = run(tmp_path, "\n".join(lines) + "\n", capsys=capsys)
     assert code == 1
     assert [o["name"] for o in out] == ["identity allows", "tls only"]
-    path = str(tmp_path / "cases.json")
+    at = f"enjoin decide: {tmp_path / 'cases.json'}: case"
     assert err == [
-        f"enjoin decide: {path}: case 'bad effect', #1, line 2: identity_policies[0]: Statement[0].Effect: "
+        f"{at} 'bad effect', #1, line 2: identity_policies[0]: Statement[0].Effect: "
         "expected 'Allow' or 'Deny'; found 'allow'",
-        f"enjoin decide: {path}: case #2, line 3: invalid JSON (Expecting property name enclosed in double quotes "
-        "at column 2)",
-        f"enjoin decide: {path}: case 'typo', #3, line 5: key 'contxt': expected one of action, context, "
+        f"{at} #2, line 3: invalid JSON (Expecting property name enclosed in double quotes at column 2)",
+        f"{at} 'typo', #3, line 5: key 'contxt': expected one of action, context, "
         "identity_policies, name, permissions_boundary, principal, principal_id, principal_org_id, "
-        "principal_org_paths, principal_tags, rcps, resource, resource_account, resource_policy, resource_tags, "
-        "scps, session_policy; found 'contxt'",
-        f"enjoin decide: {path}: case 'no action', #4, line 6: action: expected the key 'action' (required); "
-        "found nothing",
+        "principal_org_paths, principal_tags, rcps, resource, resource_account, resource_policy, "
+        "resource_tags, scps, session_policy; found 'contxt'",
+        f"{at} 'no action', #4, line 6: action: expected the key 'action' (required); found nothing",
     ]
 
 
@@ -170,11 +168,15 @@ def test_grammar_errors_name_the_statement_and_key(
 
 
 def test_any_context_adds_witness(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(tmp_path, json.dumps([TLS_ONLY, CAPPED]), "--any-context", capsys=capsys)
+    held_absent = {**TLS_ONLY, "name": "tls held absent", "context": {"aws:SecureTransport": None}}
+    code, out, err = run(
+        tmp_path, json.dumps([TLS_ONLY, CAPPED, held_absent]), "--any-context", capsys=capsys
+    )
     assert (code, err) == (0, [])
     assert [(o["name"], o["decision"], o["witness"]) for o in out] == [
         ("tls only", "ALLOW", {"aws:SecureTransport": "true"}),
         ("boundary caps identity allow", "IMPLICIT_DENY", None),
+        ("tls held absent", "IMPLICIT_DENY", None),
     ]
 
 

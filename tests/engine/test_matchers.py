@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -165,3 +166,65 @@ def test_partitions_and_regions_are_literal_components() -> None:
     assert _decide(
         ["dynamodb:*"], ["arn:aws-us-gov:dynamodb:us-gov-east-1:*:table/T"], "dynamodb:GetItem", resource
     ) is (Decision.IMPLICIT_DENY)
+
+
+# --- The generated per-policy scanner equals matching statement by statement ----------------------
+
+action_patterns = st.sampled_from(
+    ["*", "s3:*", "s3:get*", "s3:getobject", "s3:g?tobject", "sqs:*", "*:getobject", "s3:*tag*"]
+)
+resource_patterns = st.sampled_from(
+    [
+        "*",
+        "arn:aws:s3:::b/*",
+        "arn:aws:s3:::b.c/*",
+        "arn:aws:s3:::b?c/k",
+        "arn:aws:s3:::*/k",
+        "arn:aws:s3:::b/k",
+        "arn:aws:*:*:*:*",
+    ]
+)
+statements = st.fixed_dictionaries(
+    {
+        "effect": st.sampled_from(["Allow", "Deny"]),
+        "not_action": st.booleans(),
+        "actions": st.lists(action_patterns, min_size=1, max_size=3),
+        "resource": st.sampled_from(["Resource", "NotResource", None]),
+        "resources": st.lists(resource_patterns, min_size=1, max_size=3),
+    }
+)
+requests = st.tuples(
+    st.sampled_from(
+        ["s3:GetObject", "s3:PutObjectTagging", "sqs:SendMessage", "S3:GETOBJECT", "ec2:RunInstances"]
+    ),
+    st.sampled_from(
+        ["arn:aws:s3:::b/k", "arn:aws:s3:::b.c/x", "arn:aws:s3:::bxc/k", "arn:aws:sqs:us-east-1:1:q", "*"]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(statements, min_size=1, max_size=6), requests)
+def test_generated_scanner_equals_statement_by_statement(
+    raw: list[dict[str, Any]], request: tuple[str, str]
+) -> None:
+    docs = []
+    for item in raw:
+        statement: dict[str, Any] = {"Effect": item["effect"], "Principal": "*"}
+        statement["NotAction" if item["not_action"] else "Action"] = item["actions"]
+        if item["resource"] is not None:
+            statement[item["resource"]] = item["resources"]
+        docs.append(statement)
+    policy = compile_policy({"Version": "2012-10-17", "Statement": docs}, label="p", kind=PolicyKind.RESOURCE)
+    action, resource = request
+    expected = []
+    for index, item in enumerate(raw):
+        names = any(reference_glob(p, action.lower()) for p in item["actions"]) != item["not_action"]
+        covers = True
+        if item["resource"] is not None:
+            covers = any(reference_glob(p, resource) for p in item["resources"]) != (
+                item["resource"] == "NotResource"
+            )
+        if names and covers:
+            expected.append(index)
+    assert policy.scan(action.lower(), resource) == expected

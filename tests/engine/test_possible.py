@@ -418,3 +418,15 @@ def test_z3_fallback_witnesses_are_confirmed(monkeypatch: pytest.MonkeyPatch) ->
     for found, req in zip(with_z3, requests, strict=True):
         if found.decision is Decision.ALLOW:
             confirmed(found, req)
+
+
+def test_a_key_given_as_none_is_held_absent() -> None:
+    needs_vpce = allow_if({"StringEquals": {"aws:SourceVpce": "vpce-1"}})
+    assert possible(request(needs_vpce, context={"aws:SourceVpce": None})).decision is Decision.IMPLICIT_DENY
+    free = request(needs_vpce)
+    assert confirmed(possible(free), free) == {"aws:SourceVpce": "vpce-1"}
+    absent_ok = allow_if({"Null": {"aws:SourceVpce": "true"}})
+    held = request(absent_ok, context={"aws:SourceVpce": None})
+    found = possible(held)
+    assert found.decision is Decision.ALLOW and found.witness == {}
+    assert decide(held).decision is Decision.ALLOW

@@ -14,7 +14,8 @@ standard input. Each object is one case; only ``principal``, ``action`` and ``re
     rcps                  RCP levels likewise; they apply to resource_account
     resource_policy       the policy the action's service consults (bucket, key, trust policy...)
     resource_account      the account owning the resource (default: from the ARN, else the principal's)
-    context               request context keys: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]}
+    context               request context keys: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]};
+                          null means absent (with --any-context: held absent rather than free)
     principal_tags        {"team": "x"}: aws:PrincipalTag/...
     resource_tags         {"class": "phi"}: aws:ResourceTag/...
     principal_org_id      aws:PrincipalOrgID
@@ -140,13 +141,15 @@ def _string_map(case: Mapping[str, Any], key: str) -> dict[str, str]:
     return dict(value)
 
 
-def _context(case: Mapping[str, Any]) -> dict[str, ContextValue]:
+def _context(case: Mapping[str, Any]) -> dict[str, ContextValue | None]:
     value = case.get("context") or {}
     if not isinstance(value, Mapping):
         raise CaseError("context", "an object of context keys", repr(value))
-    out: dict[str, ContextValue] = {}
+    out: dict[str, ContextValue | None] = {}
     for key, item in value.items():
-        if isinstance(item, list):
+        if item is None:
+            out[key] = None  # absent, and held absent by --any-context
+        elif isinstance(item, list):
             texts = [scalar_text(i) for i in item]
             if any(t is None for t in texts):
                 raise CaseError(f"context.{key}", "a string, number, boolean, or a list of them", repr(item))

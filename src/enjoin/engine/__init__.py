@@ -5,8 +5,9 @@ Two questions (see ``evaluate.decide`` and ``possible.possible``):
 - ``decide(request) -> Result``: the concrete question, for one request context.
 - ``possible(request) -> Possibility``: the existential one: is there ANY request context (the keys
   the requester controls or that vary: source IP, TLS, MFA, time, request tags, ``s3:prefix``,
-  ``sts:ExternalId``...) under which it is allowed? Answered exactly with the z3 SMT solver, and every
-  ALLOW comes with a witness context that ``decide`` confirms.
+  ``sts:ExternalId``...) under which it is allowed? Answered exactly (the engine's own solver over
+  per-key regions and string automata, the z3 SMT solver as fallback), and every ALLOW comes with a
+  witness context that ``decide`` confirms.
 
 AWS documentation implemented (the specification; wording and rules come from these pages):
 
@@ -24,7 +25,9 @@ AWS documentation implemented (the specification; wording and rules come from th
 - AWS KMS Developer Guide: "Key policies in AWS KMS" (the key policy must allow; the default
   statement naming the account root delegates to IAM policies).
 - IAM User Guide: "How IAM roles differ from resource-based policies" and "Role terms and concepts"
-  (a trust policy must allow sts:AssumeRole; naming the account root delegates to IAM policies).
+  (a trust policy must allow sts:AssumeRole; naming the account root delegates to IAM policies);
+  "Update a role trust policy" (the caller's permissions boundary must allow sts:AssumeRole even
+  when the trust policy names it).
 - Amazon S3 User Guide: "Bucket policies" / "Principals" (every principal form).
 
 Not implemented yet (the engine answers INDETERMINATE where one of these could change the answer,
@@ -43,12 +46,23 @@ or the caller must not pass the case):
 - A plain (non-set) operator on a key with several values: undocumented, UNKNOWN.
 - possible(): a free key compared by two different operator families (string and numeric, say),
   or a policy variable naming a free key: INDETERMINATE when it matters. Free keys are independent
-  of each other except ``aws:CurrentTime`` and ``aws:EpochTime``, which name the same instant.
+  of each other except ``aws:CurrentTime`` and ``aws:EpochTime``, which name the same instant, and
+  range over well-formed values of the type their operators compare (AWS sets them so).
 
 Interpretations the documentation leaves open (each deliberate and tested):
 
 - ``"Principal": "*"`` in a resource policy names the caller itself (its exact session).
-- A NotPrincipal listing only part of a role session's chain (account, role, session) gives UNKNOWN.
+- NotPrincipal: a caller (user or exact session) not listed is not exempt; one listed without its
+  account (and, for a session, its role) may still be denied ("AWS might validate the account
+  first"): UNKNOWN.
+- A role ARN as the principal is a session whose name is unknown unless ``principal_id`` is
+  ``AROA...:name``: a statement naming a specific session of that role is UNKNOWN; so is
+  ``aws:userid`` without ``principal_id``.
+- Whether a session policy caps a trust policy naming the caller directly is not documented: it can
+  only make the answer UNKNOWN. A session policy given for an IAM user is UNKNOWN too.
+- An explicit deny that may or may not apply, where nothing allows anyway, is INDETERMINATE ("denied
+  either way"): the decision value itself (explicit or implicit) is not known.
+- A ``context`` entry for a key the engine derives from the principal or resource is ignored.
 - ``ArnEquals``/``ArnLike`` values that are not six-component ARNs give UNKNOWN.
 - Numbers, dates and IP addresses in the request that cannot be read as such give UNKNOWN.
 - Tag keys in ``aws:PrincipalTag/``/``aws:ResourceTag/`` are matched case-insensitively, like key names.

@@ -24,7 +24,9 @@ class CallerKind(enum.Enum):
     ROLE_SESSION = "AssumedRole"
 
 
-@dataclass(frozen=True, slots=True)
+# Compared and hashed by identity (parse_caller memoises them): callers key per-caller caches on the
+# hot path, where hashing eight fields per lookup would cost more than the lookup saves.
+@dataclass(frozen=True, slots=True, eq=False)
 class Caller:
     """The requesting principal, parsed.
 
@@ -109,11 +111,3 @@ def parse_caller(principal: str, principal_id: str | None = None) -> Caller | st
     if service == "sts" and resource.startswith("federated-user/"):
         return "federated user sessions (sts:GetFederationToken) are not supported"
     return f"principal {principal!r} is not an IAM user, role or assumed-role session ARN"
-
-
-def resource_account(resource: str) -> str | None:
-    """The account field of a resource ARN, when it has one (S3 bucket ARNs do not)."""
-    parts = split_arn(resource)
-    if parts is None or not is_account_id(parts[4]):
-        return None
-    return parts[4]

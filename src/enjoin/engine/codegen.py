@@ -74,29 +74,61 @@ def _test(var: str, patterns: Sequence[Pattern], namespace: _Namespace) -> str:
     return " or ".join(tests)
 
 
+_EMPTY: list[int] = []
+_MEMO_LIMIT = 4096
+
+
 def build_scanner(
     statements: Sequence[tuple[Sequence[Pattern], bool, Sequence[Pattern] | None, bool]],
 ) -> Scanner:
     """Generate ``scan(action_lower, resource) -> [indices of the statements that cover it]``.
 
     Each statement is given as ``(action patterns (lower-cased), NotAction?, resource patterns or
-    None for any resource, NotResource?)``.
+    None for any resource, NotResource?)``. Which statements name an action is memoised as a bit
+    mask per action (actions recur far more than resources), so a request tests only the resources
+    of the statements that name its action. The returned list must not be modified.
     """
     namespace = _Namespace()
-    lines = ["def scan(a, r):", "    hits = []"]
+    memo: dict[str, int] = {}
+    mask_lines = ["def mask(a):", "    m = 0"]
+    scan_lines = [
+        "def scan(a, r):",
+        f"    m = {namespace.bind(memo)}.get(a)",
+        "    if m is None:",
+        "        m = mask(a)",
+        "    if not m:",
+        f"        return {namespace.bind(_EMPTY)}",
+        "    hits = []",
+    ]
     for index, (actions, not_action, resources, not_resource) in enumerate(statements):
+        bit = 1 << index
         action_test = _test("a", actions, namespace)
         if not_action:
             action_test = f"not ({action_test})"
-        resource_test = "True" if resources is None else _test("r", resources, namespace)
-        if not_resource and resources is not None:
-            resource_test = f"not ({resource_test})"
-        lines.append(f"    if ({action_test}) and ({resource_test}):")
-        lines.append(f"        hits.append({index})")
-    lines.append("    return hits")
-    scope: dict[str, Any] = dict(namespace.values)
-    exec(
-        compile("\n".join(lines), "<enjoin policy scanner>", "exec"), scope
-    )  # the source is generated above from bound names only
-    scanner: Scanner = scope["scan"]
+        mask_lines.append(f"    if {action_test}:")
+        mask_lines.append(f"        m |= {bit}")
+        if resources is None:
+            scan_lines.append(f"    if m & {bit}:")
+        else:
+            resource_test = _test("r", resources, namespace)
+            if not_resource:
+                resource_test = f"not ({resource_test})"
+            scan_lines.append(f"    if m & {bit} and ({resource_test}):")
+        scan_lines.append(f"        hits.append({index})")
+    memo_name = namespace.bind(memo)
+    mask_lines += [
+        f"    if len({memo_name}) > {_MEMO_LIMIT}:",
+        f"        {memo_name}.clear()",
+        f"    {memo_name}[a] = m",
+        "    return m",
+    ]
+    scan_lines.append("    return hits")
+    # The constants are the parameters of a factory, so the generated functions read them as closure
+    # cells (no dictionary lookup, even before the interpreter specialises the code).
+    names = list(namespace.values)
+    body = "\n".join("    " + line for line in mask_lines + scan_lines)
+    source = f"def factory({', '.join(names)}):\n{body}\n    return scan\n"
+    scope: dict[str, Any] = {}
+    exec(compile(source, "<enjoin policy scanner>", "exec"), scope)  # generated from bound names only
+    scanner: Scanner = scope["factory"](*namespace.values.values())
     return scanner

@@ -262,11 +262,6 @@ class Condition:
             else:
                 self._static = static
 
-    @property
-    def depends_on_variables(self) -> bool:
-        """Whether the values hold request-dependent policy variables."""
-        return self._static is None and self.unsupported is None and self.family != "null"
-
     def resolved_values(self, lookup: Lookup) -> tuple[Pieces, ...]:
         """The policy values with variables substituted (raises Unresolvable/UnknownVariable)."""
         return tuple(resolve(t, lookup, UNKNOWN_VALUE) for t in self.templates)
@@ -335,10 +330,6 @@ class Condition:
         if isinstance(match, str):
             return match
         return f"a value of {self.key} ({value!r}) cannot be read as {self.family} for {self.operator}"
-
-    def describe(self) -> str:
-        """``StringEquals aws:SourceVpce ["vpce-1"]``."""
-        return f"{self.operator} {self.key} {list(self.values)}"
 
 
 def _static_pieces(template: Template) -> Pieces:

@@ -24,6 +24,7 @@ from enjoin.engine.model import Request
 
 _PRINCIPAL_TAG = "aws:principaltag/"
 _RESOURCE_TAG = "aws:resourcetag/"
+_TAG_PREFIXES = (_PRINCIPAL_TAG, _RESOURCE_TAG)
 FIXED_KEYS = frozenset(
     {
         "aws:principalarn",
@@ -44,7 +45,7 @@ FIXED_KEYS = frozenset(
 
 def is_fixed_key(key_lower: str) -> bool:
     """Whether the engine derives this key from the principal or resource (callers cannot set it)."""
-    return key_lower in FIXED_KEYS or key_lower.startswith((_PRINCIPAL_TAG, _RESOURCE_TAG))
+    return key_lower in FIXED_KEYS or key_lower.startswith(_TAG_PREFIXES)
 
 
 def account_of_resource(request: Request, caller: Caller) -> str:
@@ -88,12 +89,17 @@ class EvalContext:
 
     def lookup(self, key_lower: str) -> object:
         """A key's value: a string, a tuple of strings, None (absent) or UNKNOWN_VALUE."""
-        derived = self.derived()
+        derived = self._derived
+        if derived is None:
+            derived = self.derived()
         if key_lower in derived:
             return derived[key_lower]
-        if key_lower.startswith((_PRINCIPAL_TAG, _RESOURCE_TAG)):
+        if key_lower.startswith(_TAG_PREFIXES):
             return None
-        return self.given().get(key_lower)
+        given = self._given
+        if given is None:
+            given = self.given()
+        return given.get(key_lower)
 
 
 def derive(request: Request, caller: Caller, action_lower: str, resource_account: str) -> dict[str, object]:

@@ -1,7 +1,9 @@
 """The concrete question: ``decide(request) -> Result``.
 
-The request's policies are scanned once, layer by layer (each statement that names the action is
-tested on its resource, principal and conditions, three-valued), the layers are combined by
+The request's policies are scanned once, layer by layer: each policy's generated scanner
+(:mod:`enjoin.engine.codegen`) names the statements that cover the action and resource, and only
+those with conditions (or policy variables in Resource) are evaluated further, three-valued; the
+resource policy's statements are also matched against the principal. The layers are combined by
 :func:`enjoin.engine.layers.combine_truth`, and the outcome is explained in sentences that name the
 policy and the statement (Sid or index) that allowed or denied, or the layer that failed to allow.
 """
@@ -12,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from enjoin.engine.arn import Caller, parse_caller
-from enjoin.engine.context import EvalContext
+from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.layers import (
     PRINCIPAL_UNKNOWN,
     RCP_SERVICES,
@@ -82,13 +84,7 @@ def decide(request: Request) -> Result:
     assert isinstance(caller, Caller)
     action_lower = request.action.lower()
     resource = request.resource
-    resource_account = request.resource_account
-    if not resource_account:
-        parts = resource.split(":", 5)
-        if len(parts) == 6 and len(parts[4]) == 12 and parts[4].isdigit() and parts[0] == "arn":
-            resource_account = parts[4]
-        else:
-            resource_account = caller.account
+    resource_account = account_of_resource(request, caller)
     ctx = EvalContext(request, caller, action_lower, resource_account)
     lookup = ctx.lookup
     unknown: list[Statement] = []

@@ -232,6 +232,3 @@ def wrong_kind(policy: Policy) -> str:
         f"resource_policy {policy.label} was compiled as a {policy.kind.value} policy; "
         "a resource policy must be compiled with kind RESOURCE"
     )
-
-
-__all__ = ["FALSE", "TRUE", "TRUTH", "UNKNOWN", "Algebra", "Layers", "combine", "needs_resource_policy"]

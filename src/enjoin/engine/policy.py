@@ -139,31 +139,26 @@ class Statement:
             )
         return self.action_patterns, self.action_negated, resources, self.resource_negated
 
-    def static_resource_ok(self, resource: str) -> bool:
-        """Whether Resource/NotResource can cover the resource: exact for resources without policy
-        variables, True (decided per request by :meth:`check`) for the others."""
-        resources = self.resources
-        if resources is None:
-            return True
-        return resources.match(resource) != self.resource_negated
-
     def check(self, resource: str, lookup: Lookup) -> Truth:
-        """:meth:`applies` for a statement already known to match the action and (static) resource."""
+        """:meth:`applies` for a statement whose action and static resource are known to match."""
         if self.resources is None and self.resource_templates is not None:
-            return self.applies(resource, lookup)
+            return self.applies(resource, lookup)  # Resource holds policy variables
         try:
-            result = TRUE
-            for condition in self.conditions:
-                truth = condition.evaluate(lookup)
-                if truth == FALSE:
-                    return FALSE
-                if truth == UNKNOWN:
-                    result = UNKNOWN
-            return result
+            return self._conditions(lookup)
         except Unresolvable:
             return FALSE
         except UnknownVariable:
             return UNKNOWN
+
+    def _conditions(self, lookup: Lookup) -> Truth:
+        result = TRUE
+        for condition in self.conditions:
+            truth = condition.evaluate(lookup)
+            if truth == FALSE:
+                return FALSE
+            if truth == UNKNOWN:
+                result = UNKNOWN
+        return result
 
     def names_action(self, action_lower: str) -> bool:
         """Whether Action/NotAction covers the (lower-cased) action."""
@@ -185,14 +180,7 @@ class Statement:
         try:
             if not self.resource_matches(resource, lookup):
                 return FALSE
-            result = TRUE
-            for condition in self.conditions:
-                truth = condition.evaluate(lookup)
-                if truth == FALSE:
-                    return FALSE
-                if truth == UNKNOWN:
-                    result = UNKNOWN
-            return result
+            return self._conditions(lookup)
         except Unresolvable:
             return FALSE
         except UnknownVariable:

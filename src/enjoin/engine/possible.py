@@ -4,8 +4,10 @@ Is there ANY request context under which the request is allowed? Keys derived fr
 and the resource (see :mod:`enjoin.engine.context`) and keys present in ``request.context`` are held
 fixed; every other key is free, including being absent. The request's policies are evaluated
 symbolically (:mod:`enjoin.engine.symbolic`): when no statement that matters tests a free key the
-formula folds to a constant and the answer needs no solver (the fast path); otherwise z3 decides it
-exactly (:mod:`enjoin.engine.solver`), and its answers are cached by formula.
+formula folds to a constant and the answer needs no solver (the fast path); otherwise the engine's
+own exact solver decides it (:mod:`enjoin.engine.regions`: per-key regions, automata for strings),
+and z3 (:mod:`enjoin.engine.solver`) when that one declines (too many states or combinations). Both
+cache their answers by formula, and tests hold them to the same answers.
 
 An ALLOW is never returned on the solver's word alone: the witness context is evaluated with
 :func:`~enjoin.engine.evaluate.decide`, and unless that concrete evaluation gives ALLOW the answer

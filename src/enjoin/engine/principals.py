@@ -57,10 +57,11 @@ NO_MATCH = PrincipalMatch(FALSE, FALSE, FALSE)
 class PrincipalSpec:
     """A compiled Principal/NotPrincipal element."""
 
-    __slots__ = ("accounts", "canonical", "roles", "sessions", "unique_ids", "users", "wildcard")
+    __slots__ = ("_matches", "accounts", "canonical", "roles", "sessions", "unique_ids", "users", "wildcard")
 
     def __init__(self, element: object) -> None:
         self.wildcard = False
+        self._matches: dict[Caller, PrincipalMatch] = {}
         accounts: set[str] = set()
         users: set[str] = set()
         roles: set[tuple[str, str]] = set()
@@ -133,7 +134,15 @@ class PrincipalSpec:
             raise PrincipalFormError(f"AWS principal {item!r} (not an account, user, role or session ARN)")
 
     def match(self, caller: Caller) -> PrincipalMatch:
-        """How the caller matches this element (as a Principal)."""
+        """How the caller matches this element (as a Principal); memoised per caller."""
+        found = self._matches.get(caller)
+        if found is None:
+            if len(self._matches) > 4096:
+                self._matches.clear()
+            found = self._matches[caller] = self._match(caller)
+        return found
+
+    def _match(self, caller: Caller) -> PrincipalMatch:
         if self.wildcard:
             return PrincipalMatch(TRUE, FALSE, FALSE)
         direct = FALSE

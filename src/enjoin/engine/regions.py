@@ -33,7 +33,7 @@ from fractions import Fraction
 from typing import Any
 
 from enjoin.engine import values as vals
-from enjoin.engine.conditions import COMPARE, FOR_ALL, FOR_ANY, PLAIN
+from enjoin.engine.conditions import COMPARE, FOR_ALL, FOR_ANY
 from enjoin.engine.keyplan import KeyPlan, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.solver import Outcome
@@ -420,6 +420,3 @@ def _witness(keys: Sequence[KeyPlan], combination: Sequence[Way]) -> dict[str, C
             continue
         out[key_plan.name] = way.value
     return out
-
-
-__all__ = ["PLAIN", "Way", "solve"]

@@ -1,6 +1,9 @@
-"""The solver for the existential question: formulas over free keys, decided exactly with z3.
+"""The z3 encoding of the existential question: formulas over free keys, decided exactly.
 
-Each free key gets a model typed by the operators that compare it:
+It is the fallback of :mod:`enjoin.engine.regions` (the engine's own solver, which answers most
+questions faster) and the reference the tests hold that one to.
+
+Each free key gets a model typed by the operators that compare it (see :mod:`enjoin.engine.keyplan`):
 
 - strings (String, StringLike, IgnoreCase, Bool, Binary, ARN operators): a z3 string; wildcard
   patterns become z3 regular expressions (escaped literals, ``*`` and ``?`` translated; in ARN

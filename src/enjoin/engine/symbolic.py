@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from enjoin.engine.arn import Caller
-from enjoin.engine.conditions import FOR_ALL, FOR_ANY, PLAIN, UNKNOWN_VALUE, Condition
+from enjoin.engine.conditions import UNKNOWN_VALUE, Condition
 from enjoin.engine.context import EvalContext, is_fixed_key
 from enjoin.engine.layers import (
     PRINCIPAL_UNKNOWN,
@@ -303,18 +303,3 @@ def _resource_policy(
         else:
             denies[0] = s_or(denies[0], s_and(value, named))
     layers.rp_direct, layers.rp_role, layers.rp_account = direct, role, account
-
-
-__all__ = [
-    "FOR_ALL",
-    "FOR_ANY",
-    "PLAIN",
-    "SYMBOLIC",
-    "And",
-    "Atom",
-    "Expr",
-    "FreeContext",
-    "Not",
-    "Or",
-    "build_layers",
-]

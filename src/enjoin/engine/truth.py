@@ -18,13 +18,3 @@ UNKNOWN: Final = 1
 TRUE: Final = 2
 
 Truth = int
-
-
-def t_not(value: Truth) -> Truth:
-    """Kleene negation."""
-    return 2 - value
-
-
-def name(value: Truth) -> str:
-    """A readable name, for explanations and tests."""
-    return ("false", "unknown", "true")[value]

@@ -131,11 +131,6 @@ def format_ip(version: int, value: int) -> str:
     return str(ipaddress.IPv6Address(value))
 
 
-def bool_matches(value: str, policy_value: str) -> bool:
-    """``Bool``: the request value equals the policy value ignoring ASCII case."""
-    return value.isascii() and value.lower() == policy_value
-
-
 def _one(mapped: str, ch: str) -> str:
     return mapped if len(mapped) == 1 else ch
 

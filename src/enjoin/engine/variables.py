@@ -77,11 +77,6 @@ def has_variables(template: Template) -> bool:
     return any(isinstance(piece, Variable) for piece in template)
 
 
-def variables_of(template: Template) -> tuple[Variable, ...]:
-    """The request-dependent variables of a template."""
-    return tuple(piece for piece in template if isinstance(piece, Variable))
-
-
 # Looks a lower-cased key up: a string, a tuple of strings, None (absent), or UNKNOWN_VALUE.
 Lookup = Callable[[str], object]
 
