@@ -1,0 +1,108 @@
+"""The pipeline end to end, and the pytest plugin as a user meets it (pytest run in a subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from enjoin.errors import BackendError, ConfigError, DeployError
+from enjoin.judgment import Verdict
+from enjoin.pipeline import run_pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data" / "pipeline"
+
+
+def test_a_holding_that_matches_no_deployed_store_is_an_error_naming_file_line_and_stores() -> None:
+    with pytest.raises(ConfigError) as err:
+        run_pipeline(DATA / "holding-no-store.yaml")
+    message = str(err.value)
+    assert "holding-no-store.yaml:4" in message
+    assert "holdings[0].resource" in message
+    assert "'arn:aws:s3:::cms-tmsis-eligibilty/*'" in message
+    assert "cms-tmsis-eligibility" in message  # the buckets that do exist are listed
+
+
+def test_a_template_cloudformation_rejects_is_an_error_naming_the_template() -> None:
+    with pytest.raises(DeployError) as err:
+        run_pipeline(DATA / "template-rejected.yaml")
+    assert "broken-template.yaml" in str(err.value)
+
+
+def test_the_live_backend_says_it_is_not_available_yet() -> None:
+    with pytest.raises(BackendError) as err:
+        run_pipeline(ROOT / "enjoin.yaml", backend="live")
+    assert "not available yet" in str(err.value)
+
+
+def test_an_unknown_backend_lists_the_choices() -> None:
+    with pytest.raises(BackendError) as err:
+        run_pipeline(ROOT / "enjoin.yaml", backend="localstack")
+    assert "one of moto, container, live" in str(err.value)
+
+
+def test_the_reference_is_compliant_and_the_same_deployment_breaks_dkt98_in_2025() -> None:
+    result = run_pipeline(ROOT / "enjoin.yaml")
+    assert {c.id: c.verdict for c in result.judgment.clauses} == {
+        "DKT98-NO-SHARING": Verdict.NOT_APPLICABLE,
+        "DKT148-FIELDS": Verdict.COMPLIANT,
+        "DKT148-MEDICAL": Verdict.COMPLIANT,
+        "DKT148-POPULATIONS": Verdict.COMPLIANT,
+        "DKT148-PROGRAMS": Verdict.COMPLIANT,
+    }
+    import datetime as dt
+
+    earlier = result.judge_as_of(dt.date(2025, 9, 1))
+    assert earlier.order is not None and earlier.order.id == "dkt-98"
+    assert {c.id for c in earlier.clauses if c.verdict is Verdict.VIOLATION} == {"DKT98-NO-SHARING"}
+
+
+def _pytest(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_the_compliance_suite_fails_on_a_violation_and_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "verdict.json"
+    config = ROOT / "infra" / "variants" / "direct-grant" / "enjoin.yaml"
+    run = _pytest("--enjoin-config", str(config), "--enjoin-report", str(report), tmp=tmp_path)
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert "enjoin verdict: VIOLATION" in run.stdout
+    data = json.loads(report.read_text())
+    assert (data["case"], data["order"], data["as_of"], data["verdict"]) == (
+        "ca-v-hhs",
+        "dkt-148",
+        "2026-02-01",
+        "VIOLATION",
+    )
+    clauses = {c["id"]: c for c in data["clauses"]}
+    assert sorted(clauses) == [
+        "DKT148-FIELDS",
+        "DKT148-MEDICAL",
+        "DKT148-POPULATIONS",
+        "DKT148-PROGRAMS",
+        "DKT98-NO-SHARING",
+    ]
+    finding = clauses["DKT148-FIELDS"]["findings"][0]
+    assert set(finding) >= {"party", "principal", "action", "resource", "path", "message"}
+    assert finding["path"][-1] == "s3:GetObject"
+    assert finding["path"][0].startswith("arn:aws:iam::")
+    assert clauses["DKT98-NO-SHARING"]["verdict"] == "NOT_APPLICABLE"
+
+
+def test_a_mistake_in_the_config_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    run = _pytest("--enjoin-config", str(ROOT / "tests/data/config/bad/field.yaml"), tmp=tmp_path)
+    assert run.returncode == 1
+    assert "enjoin: the deployment could not be judged" in run.stdout
+    assert "field.yaml:" in run.stdout
+    assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
