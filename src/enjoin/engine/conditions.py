@@ -197,6 +197,7 @@ class Condition:
 
     __slots__ = (
         "_cache",
+        "_fast",
         "_static",
         "family",
         "if_exists",
@@ -226,6 +227,8 @@ class Condition:
         self.null_wants: frozenset[bool] = frozenset()
         self.templates: tuple[Template, ...] = ()
         self._static: Matcher | None = None
+        # The static matcher of a plain (unqualified) operator: the common case, tested first.
+        self._fast: Matcher | None = None
         self._cache: dict[tuple[Pieces, ...], Matcher | str] = {}
 
         base = operator_name
@@ -261,6 +264,8 @@ class Condition:
                 self.unsupported = static
             else:
                 self._static = static
+                if self.qualifier == PLAIN:
+                    self._fast = static
 
     def resolved_values(self, lookup: Lookup) -> tuple[Pieces, ...]:
         """The policy values with variables substituted (raises Unresolvable/UnknownVariable)."""
@@ -285,6 +290,10 @@ class Condition:
         if self.unsupported is not None:
             return UNKNOWN
         value = lookup(self.key_lower)
+        fast = self._fast
+        if fast is not None and value.__class__ is str:
+            result = fast(value)  # a str, checked above
+            return 2 - result if self.negated else result
         if value is UNKNOWN_VALUE:
             return UNKNOWN
         if value is None or value == ():

@@ -89,13 +89,11 @@ class EvalContext:
 
     def lookup(self, key_lower: str) -> object:
         """A key's value: a string, a tuple of strings, None (absent) or UNKNOWN_VALUE."""
-        derived = self._derived
-        if derived is None:
-            derived = self.derived()
-        if key_lower in derived:
-            return derived[key_lower]
-        if key_lower.startswith(_TAG_PREFIXES):
-            return None
+        if key_lower in FIXED_KEYS or key_lower.startswith(_TAG_PREFIXES):
+            derived = self._derived
+            if derived is None:
+                derived = self.derived()
+            return derived.get(key_lower)
         given = self._given
         if given is None:
             given = self.given()

@@ -58,9 +58,24 @@ def _scan(
         statements = policy.statements
         for index in hits:
             statement = statements[index]
-            truth = statement.check(resource, lookup) if statement.dynamic else TRUE
-            if truth == FALSE:
-                continue
+            if not statement.dynamic:
+                truth = TRUE
+            elif statement.plain:
+                truth = TRUE
+                for condition in statement.conditions:
+                    value = condition.evaluate(lookup)
+                    if value == FALSE:
+                        break
+                    if value == UNKNOWN:
+                        truth = UNKNOWN
+                else:
+                    value = truth
+                if value == FALSE:
+                    continue
+            else:
+                truth = statement.check(resource, lookup)
+                if truth == FALSE:
+                    continue
             if truth == UNKNOWN:
                 unknown.append(statement)
             if statement.allow:

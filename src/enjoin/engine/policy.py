@@ -83,6 +83,7 @@ class Statement:
         "dynamic",
         "effect",
         "index",
+        "plain",
         "principal",
         "principal_negated",
         "ref",
@@ -128,6 +129,11 @@ class Statement:
         self.conditions = conditions
         # Whether the outcome depends on the request beyond its action and resource.
         self.dynamic = bool(conditions) or (resource_templates is not None and self.resources is None)
+        # Only conditions without policy variables (and a static Resource): evaluating them cannot
+        # raise, so the hot path may loop over them directly.
+        self.plain = (resource_templates is None or self.resources is not None) and all(
+            not c.templates or not any(has_variables(t) for t in c.templates) for c in conditions
+        )
 
     def scan_spec(self) -> tuple[tuple[str, ...], bool, tuple[tuple[str | Literal, ...], ...] | None, bool]:
         """What :func:`~enjoin.engine.codegen.build_scanner` needs: the action patterns, NotAction?,
