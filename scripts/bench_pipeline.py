@@ -36,7 +36,13 @@ def main() -> None:
         try:
             deployment = deploy(backend, config)
             t1 = time.perf_counter()
-            snapshot = inventory(backend, tuple(config.accounts.values()), config.region, deployment.organization)
+            snapshot = inventory(
+                backend,
+                tuple(config.accounts.values()),
+                config.region,
+                deployment.organization,
+                deployment.declared(),
+            )
             t2 = time.perf_counter()
         finally:
             backend.stop()

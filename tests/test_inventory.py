@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,8 +13,15 @@ from enjoin.backends.moto import MotoBackend
 from enjoin.config import load
 from enjoin.deploy import Deployment, deploy
 from enjoin.errors import InventoryError
-from enjoin.inventory import document, inventory
-from enjoin.snapshot import Bucket, Snapshot
+from enjoin.inventory import Declared, document, inventory
+from enjoin.snapshot import (
+    AccessPoint,
+    Bucket,
+    IdentityProvider,
+    LakeFormationGrant,
+    ReplicationRule,
+    Snapshot,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CMS, DHS = "111111111111", "222222222222"
@@ -259,3 +268,198 @@ def test_undeployable_state_is_an_inventory_error(moto: MotoBackend) -> None:
     with pytest.raises(InventoryError) as info:
         inventory(moto, (CMS,), REGION)
     assert info.value.where == f"account {CMS}: iam get_account_authorization_details"
+
+
+# --- organisation-scale fields ------------------------------------------------------------------------
+
+
+def test_reference_versioning_and_no_organisation_scale_resources(snapshot: Snapshot) -> None:
+    assert {b.name: b.versioning for b in snapshot.buckets} == {
+        "cms-tmsis-eligibility": "Enabled",
+        "cms-tmsis-claims": "Enabled",
+        "cms-chip-enrollment": "Enabled",
+        "cms-dhs-disclosure-extract": "Enabled",
+        "dhs-ice-case-files": None,
+    }
+    assert [(b.replication_role, b.replication_rules) for b in snapshot.buckets] == [(None, ())] * 5
+    assert (
+        snapshot.access_points,
+        snapshot.identity_providers,
+        snapshot.functions,
+        snapshot.tables,
+        snapshot.lake_formation_grants,
+    ) == ((), (), (), (), ())
+
+
+REPLICATION = """
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: replication
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allow, Principal: {Service: s3.amazonaws.com}, Action: sts:AssumeRole}]
+  Source:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: inv-source
+      VersioningConfiguration: {Status: Enabled}
+      ReplicationConfiguration:
+        Role: !GetAtt Role.Arn
+        Rules:
+          - Id: exports
+            Status: Enabled
+            Filter: {And: {Prefix: exports/, TagFilters: [{Key: share, Value: "yes"}]}}
+            SourceSelectionCriteria: {SseKmsEncryptedObjects: {Status: Enabled}}
+            Destination: {Bucket: arn:aws:s3:::inv-replica, Account: "222222222222"}
+  Replica:
+    Type: AWS::S3::Bucket
+    Properties: {BucketName: inv-replica, VersioningConfiguration: {Status: Suspended}}
+"""
+
+
+def test_inventory_of_a_deployment_takes_the_declared_replication(moto: MotoBackend, tmp_path: Path) -> None:
+    """moto reads a rule back without its prefix and KMS-object setting; a deployment declares them."""
+    from enjoin.config_model import Config, Template
+
+    moto.reset()
+    path = tmp_path / "replication.yaml"
+    path.write_text(REPLICATION, encoding="utf-8")
+    config = Config(
+        path=tmp_path / "enjoin.yaml", case="ca-v-hhs", as_of=dt.date(2026, 2, 1), region=REGION,
+        accounts={"cms": CMS}, templates=(Template(path, CMS),), scps=(), rcps=(), parties=(), holdings=(),
+    )  # fmt: skip
+    deployment = deploy(moto, config)
+    declared = deployment.declared()
+    read_back = inventory(moto, (CMS,), REGION, deployment.organization)
+    taken = inventory(moto, (CMS,), REGION, deployment.organization, declared)
+    role = f"arn:aws:iam::{CMS}:role/replication"
+    as_written = ReplicationRule("exports", True, "exports/", "arn:aws:s3:::inv-replica", DHS, None, True)
+    assert {b.name: (b.versioning, b.replication_role, b.replication_rules) for b in taken.buckets} == {
+        "inv-source": ("Enabled", role, (as_written,)),
+        "inv-replica": ("Suspended", None, ()),
+    }
+    lossy = next(b for b in read_back.buckets if b.name == "inv-source").replication_rules
+    assert lossy == (ReplicationRule("exports", True, "", "arn:aws:s3:::inv-replica", DHS, None, False),)
+    assert Declared() == Declared(replication={})  # over a live account: nothing declared
+
+
+def test_lake_formation_grants_as_the_snapshot_holds_them(moto: MotoBackend) -> None:
+    moto.reset()
+    glue, lf = moto.client("glue", CMS, REGION), moto.client("lakeformation", CMS, REGION)
+    glue.create_database(DatabaseInput={"Name": "taf"})
+    for name in ("de", "claims"):
+        glue.create_table(
+            DatabaseName="taf",
+            TableInput={
+                "Name": name,
+                "StorageDescriptor": {
+                    "Columns": [{"Name": "id", "Type": "string"}, {"Name": "ssn", "Type": "string"}],
+                    "Location": f"s3://data/{name}/",
+                },
+                "PartitionKeys": [{"Name": "state", "Type": "string"}],
+            },
+        )  # fmt: skip
+    glue.create_table(
+        DatabaseName="taf",
+        TableInput={"Name": "shared", "TargetTable": {"CatalogId": DHS, "DatabaseName": "x", "Name": "y"}},
+    )
+    table = {"CatalogId": CMS, "DatabaseName": "taf"}
+    role = f"arn:aws:iam::{CMS}:role/analyst"
+    all_but_ssn = {"ColumnWildcard": {"ExcludedColumnNames": ["ssn"]}}
+    location = {"CatalogId": CMS, "ResourceArn": "arn:aws:s3:::data"}
+    grants = [
+        (DHS, {"TableWithColumns": {**table, "Name": "de", "ColumnNames": ["id"]}}, ["SELECT"]),
+        (role, {"TableWithColumns": {**table, "Name": "de", **all_but_ssn}}, ["SELECT"]),
+        ("IAM_ALLOWED_PRINCIPALS", {"Table": {**table, "Name": "claims"}}, ["ALL"]),
+        (role, {"Table": {**table, "TableWildcard": {}}}, ["DESCRIBE"]),
+        (role, {"Database": {"CatalogId": CMS, "Name": "taf"}}, ["CREATE_TABLE"]),
+        (role, {"DataLocation": location}, ["DATA_LOCATION_ACCESS"]),
+    ]
+    for principal, resource, permissions in grants:
+        lf.grant_permissions(
+            Principal={"DataLakePrincipalIdentifier": principal}, Resource=resource, Permissions=permissions
+        )
+    snap = inventory(moto, (CMS,), REGION)
+    arn = f"arn:aws:glue:{REGION}:{CMS}:table/taf/"
+    assert [(t.arn, t.columns, t.location) for t in snap.tables] == [  # the resource link is not a table here
+        (arn + "claims", ("id", "ssn", "state"), "s3://data/claims/"),
+        (arn + "de", ("id", "ssn", "state"), "s3://data/de/"),
+    ]
+    assert set(snap.lake_formation_grants) == {
+        LakeFormationGrant(DHS, arn + "de", ("SELECT",), ("id",)),
+        LakeFormationGrant(role, arn + "de", ("SELECT",), None, ("ssn",)),
+        LakeFormationGrant("IAM_ALLOWED_PRINCIPALS", arn + "claims", ("ALL",)),
+        LakeFormationGrant(role, arn + "claims", ("DESCRIBE",)),  # every table of the database, one by one
+        LakeFormationGrant(role, arn + "de", ("DESCRIBE",)),
+    }
+    lf.grant_permissions(
+        Principal={"DataLakePrincipalIdentifier": DHS},
+        Resource={"LFTagPolicy": {"CatalogId": CMS, "ResourceType": "TABLE", "Expression": [
+            {"TagKey": "classification", "TagValues": ["public"]}]}},
+        Permissions=["SELECT"],
+    )  # fmt: skip
+    with pytest.raises(InventoryError) as info:
+        inventory(moto, (CMS,), REGION)
+    assert info.value.where == f"account {CMS}: lakeformation in {REGION}: grant to {DHS}"
+    assert info.value.found.startswith("a grant through LFTagPolicy")
+
+
+def test_access_points_functions_and_identity_providers(moto: MotoBackend) -> None:
+    import io
+    import zipfile
+
+    moto.reset()
+    s3, s3control = moto.client("s3", CMS, REGION), moto.client("s3control", CMS, REGION)
+    s3.create_bucket(Bucket="ap-bucket")
+    s3control.create_access_point(AccountId=CMS, Name="open", Bucket="ap-bucket")
+    grant = {
+        "Effect": "Allow",
+        "Principal": {"AWS": DHS},
+        "Action": "s3:GetObject",
+        "Resource": f"arn:aws:s3:{REGION}:{CMS}:accesspoint/open/object/*",
+    }
+    policy = {"Version": "2012-10-17", "Statement": [grant]}
+    s3control.put_access_point_policy(AccountId=CMS, Name="open", Policy=json.dumps(policy))
+    s3control.create_access_point(
+        AccountId=CMS, Name="closed", Bucket="ap-bucket", VpcConfiguration={"VpcId": "v"}
+    )
+    iam = moto.client("iam", CMS, REGION)
+    lambda_may_assume = {
+        "Effect": "Allow",
+        "Principal": {"Service": "lambda.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+    }
+    trust = {"Version": "2012-10-17", "Statement": [lambda_may_assume]}
+    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.create_saml_provider(Name="idp", SAMLMetadataDocument="<x/>" + " " * 1000)
+    iam.create_open_id_connect_provider(Url="https://oidc.example", ThumbprintList=["a" * 40])
+    lam = moto.client("lambda", CMS, REGION)
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return 1\n")
+    for name in ("plain", "shared"):
+        lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler="index.handler",
+                            Code={"ZipFile": code.getvalue()})  # fmt: skip
+    lam.add_permission(
+        FunctionName="shared", StatementId="partner", Action="lambda:InvokeFunction", Principal=DHS
+    )
+    snap = inventory(moto, (CMS,), REGION)
+    assert snap.access_points == (
+        AccessPoint(
+            f"arn:aws:s3:{REGION}:{CMS}:accesspoint/closed", "closed", CMS, REGION, "ap-bucket", None, "VPC"
+        ),
+        AccessPoint(f"arn:aws:s3:{REGION}:{CMS}:accesspoint/open", "open", CMS, REGION, "ap-bucket", policy),
+    )
+    assert snap.identity_providers == (
+        IdentityProvider(f"arn:aws:iam::{CMS}:oidc-provider/oidc.example", CMS, "oidc"),
+        IdentityProvider(f"arn:aws:iam::{CMS}:saml-provider/idp", CMS, "saml"),
+    )
+    functions = {f.name: f for f in snap.functions}
+    assert [(f.arn, f.role_arn, f.policy) for f in snap.functions if f.name == "plain"] == [
+        (f"arn:aws:lambda:{REGION}:{CMS}:function:plain", role, None)
+    ]
+    (statement,) = functions["shared"].policy["Statement"]  # type: ignore[index]
+    assert (statement["Sid"], statement["Principal"]) == ("partner", {"AWS": f"arn:aws:iam::{DHS}:root"})
+    assert Snapshot.from_json(snap.to_json()) == snap

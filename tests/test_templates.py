@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from enjoin.errors import DeployError
-from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
+from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve, substitute
 
 REFERENCE = Path(__file__).resolve().parents[1] / "infra" / "reference"
 
@@ -220,3 +220,98 @@ def test_condition_cycle_is_an_error() -> None:
     with pytest.raises(DeployError) as info:
         scope_for({"Conditions": {"A": {"Condition": "B"}, "B": {"Condition": "A"}}})
     assert info.value.where == "t.yaml: Conditions"
+
+
+def test_substitute_replaces_only_the_given_resources() -> None:
+    refs = {"Point": "org-point", "Provider": "arn:aws:iam::111111111111:saml-provider/p"}
+
+    def attribute(resource: str, name: str) -> str:
+        if (resource, name) == ("Point", "Arn"):
+            return "arn:aws:s3:us-east-1:111111111111:accesspoint/org-point"
+        raise KeyError(name)
+
+    value = {
+        "ref": {"Ref": "Point"},
+        "other": {"Ref": "Bucket"},
+        "getatt": {"Fn::GetAtt": ["Point", "Arn"]},
+        "getatt_dotted": {"Fn::GetAtt": "Point.Arn"},
+        "unknown_attribute": {"Fn::GetAtt": ["Point", "Alias"]},
+        "sub": {"Fn::Sub": "${Point}/${Point.Arn}/${Point.Alias}/${Bucket}/${!Point}"},
+        "sub_vars": {"Fn::Sub": ["${Point}-${X}", {"Point": "shadowed", "X": {"Ref": "Provider"}}]},
+        "nested": [{"Principal": {"Federated": {"Ref": "Provider"}}}],
+    }
+    assert substitute(value, refs, attribute) == {
+        "ref": "org-point",
+        "other": {"Ref": "Bucket"},
+        "getatt": "arn:aws:s3:us-east-1:111111111111:accesspoint/org-point",
+        "getatt_dotted": "arn:aws:s3:us-east-1:111111111111:accesspoint/org-point",
+        "unknown_attribute": {"Fn::GetAtt": ["Point", "Alias"]},
+        "sub": {
+            "Fn::Sub": "org-point/arn:aws:s3:us-east-1:111111111111:accesspoint/org-point"
+            "/${Point.Alias}/${Bucket}/${!Point}"
+        },
+        "sub_vars": {"Fn::Sub": ["${Point}-${X}", {"Point": "shadowed", "X": refs["Provider"]}]},
+        "nested": [{"Principal": {"Federated": refs["Provider"]}}],
+    }
+
+
+def test_every_infra_template_is_one_enjoin_deploys() -> None:
+    """Every template of infra/ loads, and only uses types and properties deploy applies and verifies."""
+    from enjoin.deploy import _check_supported
+
+    templates = sorted((REFERENCE.parent).glob("**/*.yaml"))
+    names = {p.relative_to(REFERENCE.parent).as_posix() for p in templates}
+    assert {"reference/cms-analytics.yaml", "reference/cms-disclosure-pipeline.yaml"} <= names
+    types: set[str] = set()
+    for path in templates:
+        if path.name == "enjoin.yaml":
+            continue
+        template = load_template(path)
+        _check_supported(template)
+        types |= {r["Type"] for r in template.resources.values()}
+    from enjoin.deploy_types import SUPPORTED
+
+    assert types == set(SUPPORTED)  # the platform and its variants exercise every type deploy supports
+
+
+def test_physical_ids_and_attributes_of_the_types_moto_skips() -> None:
+    from enjoin.deploy_types import attribute, name_in, physical_id_of
+
+    cms, region = "111111111111", "us-east-1"
+    assert name_in({"DatabaseInput": {"Name": "taf"}}, "DatabaseInput.Name") == "taf"
+    assert name_in({"DatabaseInput": {}}, "DatabaseInput.Name") is None
+    assert name_in({"Name": "x"}, None) is None
+    ids = {
+        rtype: physical_id_of(rtype, "Logical", "stack", name, props, cms, region)
+        for rtype, name, props in (
+            ("AWS::IAM::SAMLProvider", "DHS-PIV", {}),
+            ("AWS::IAM::OIDCProvider", None, {"Url": "https://token.actions.githubusercontent.com"}),
+            ("AWS::S3::AccessPoint", None, {}),
+            ("AWS::Glue::Table", "people", {}),
+            ("AWS::LakeFormation::PrincipalPermissions", None, {}),
+        )
+    }
+    assert ids == {
+        "AWS::IAM::SAMLProvider": "arn:aws:iam::111111111111:saml-provider/DHS-PIV",
+        "AWS::IAM::OIDCProvider": f"arn:aws:iam::{cms}:oidc-provider/token.actions.githubusercontent.com",
+        "AWS::S3::AccessPoint": "stack-logical",
+        "AWS::Glue::Table": "people",
+        "AWS::LakeFormation::PrincipalPermissions": "stack-Logical",
+    }
+    point = "arn:aws:s3:us-east-1:111111111111:accesspoint/p"
+    assert attribute("AWS::S3::AccessPoint", "p", {}, "Arn", cms, region) == point
+    assert (
+        attribute(
+            "AWS::S3::AccessPoint", "p", {"VpcConfiguration": {"VpcId": "v"}}, "NetworkOrigin", cms, region
+        )
+        == "VPC"
+    )
+    assert attribute("AWS::Lambda::Function", "f", {}, "Arn", cms, region) == (
+        "arn:aws:lambda:us-east-1:111111111111:function:f"
+    )
+    assert (
+        attribute("AWS::IAM::SAMLProvider", ids["AWS::IAM::SAMLProvider"], {}, "Arn", cms, region)
+        == (ids["AWS::IAM::SAMLProvider"])
+    )
+    with pytest.raises(KeyError):
+        attribute("AWS::S3::AccessPoint", "p", {}, "Alias", cms, region)  # random in AWS: not computed

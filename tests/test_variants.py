@@ -14,19 +14,35 @@ What the reference holds: eligibility (ssn, sex, race, eligibility...; all popul
 claims (medical; all populations; Medicaid), CHIP enrollment (CHIP, SSE-S3), the extract (the six
 fields; unlawfully_present; Medicaid). Eligibility and claims are SSE-KMS: reaching them needs
 kms:Decrypt on their keys too; CHIP does not.
+
+The variants of "Reach at organisation scale" reach through one edge each: an IAM rewrite (a role
+that may rewrite its own policies gets any permission the resource side allows: eligibility and
+claims, whose key policies delegate to IAM, and CHIP; a rewrite of another role's trust policy, or a
+user's group, password or access key, gets that principal's reads), iam:PassRole into Lambda or new
+code for a function (the function's role reads), SAML federation (a role trusting a provider the party
+declares belongs to the party), S3 replication (the replica counts as the source holding's data), an
+access point (granting only where the bucket policy delegates to access points), a Lake Formation
+column grant (reaching only the granted columns' fields: the TAF table, whose ``elgblty_grp_cd`` column
+would break DKT148-MEDICAL, is granted without it). Their deployed state is asserted field by field in
+:func:`test_variant_snapshot`, whatever reach makes of it.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
 
+from enjoin.backends.moto import MotoBackend
+from enjoin.config import load
 from enjoin.judgment import Verdict
-from enjoin.pipeline import PipelineResult, run_pipeline
+from enjoin.pipeline import PipelineResult, judge_snapshot, snapshot_of
+from enjoin.snapshot import AccessPoint, IdentityProvider, LakeFormationGrant, ReplicationRule, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ROOT / "infra" / "variants"
@@ -40,11 +56,14 @@ ELIGIBILITY, CLAIMS, CHIP, EXTRACT = (
 )
 MEDICAID_PII = frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"})
 PROGRAMS = frozenset({"DKT148-PROGRAMS"})
+CMS_USER = "arn:aws:iam::111111111111:user/"
+TAF_TABLE = "arn:aws:glue:us-east-1:111111111111:table/taf/demographic_eligibility"
+MATCH_TABLE = "arn:aws:glue:us-east-1:111111111111:table/dkt148/match_candidates"
 
 
 class Expected(NamedTuple):  # not a dataclass: tests/test_meta.py loads this file without sys.modules
     clauses: frozenset[str]  # the clause ids whose verdict is VIOLATION
-    buckets: frozenset[str]  # the stores the findings reach
+    buckets: frozenset[str]  # the stores of the holdings the findings reach: bucket names, table ARNs
     hop: str  # a principal that must appear on a finding's path (findings give the shortest witness)
     sid: str  # a statement (Sid) that must appear among a finding's statements
     reason: str
@@ -149,6 +168,107 @@ CASES: dict[str, Expected] = {
         "ReadExtract",
         "the reference judged on 2025-12-01: under Dkt. 98 no plaintiff-state Medicaid data may reach DHS",
     ),
+    # --- reach at organisation scale: one edge kind each ---------------------------------------------
+    "iam-put-role-policy": Expected(
+        MEDICAID_PII | PROGRAMS,
+        frozenset({ELIGIBILITY, CLAIMS, CHIP}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "MaintainOwnInlinePolicies",
+        "iam:PutRolePolicy on itself: any identity permission; key policies delegate to IAM, bucket policies "
+        "deny nothing DHS needs: eligibility, claims (the Medicaid clauses) and CHIP (PROGRAMS)",
+    ),
+    "iam-attach-role-policy": Expected(
+        PROGRAMS,
+        frozenset({CHIP}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "AttachChipVerificationPolicy",
+        "iam:AttachRolePolicy on itself, iam:PolicyARN fixed to CmsChipAnalystRead: that policy and no "
+        "other, so CHIP only (PROGRAMS), not every policy there is",
+    ),
+    "iam-create-policy-version": Expected(
+        MEDICAID_PII | PROGRAMS,
+        frozenset({ELIGIBILITY, CLAIMS, CHIP}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "MaintainDisclosurePolicyVersions",
+        "iam:CreatePolicyVersion on the managed policy attached to itself: a new default version says "
+        "anything",
+    ),
+    "iam-update-assume-role-policy": Expected(
+        MEDICAID_PII,
+        frozenset({CLAIMS}),
+        CMS_ROLE + "CmsClaimsAnalyst",
+        "ManageReconciliationTrust",
+        "iam:UpdateAssumeRolePolicy on CmsClaimsAnalyst: trust itself, assume it, read claims (the key "
+        "policy grants the analyst)",
+    ),
+    "iam-add-user-to-group": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY, CLAIMS}),
+        CMS_USER + "ice-detailee-jsmith",
+        "ManageLiaisonOfficeMembership",
+        "iam:AddUserToGroup on group/Cms*: the detailee joins Program Integrity, which reads eligibility "
+        "and claims",
+    ),
+    "iam-create-access-key": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY, CLAIMS}),
+        CMS_ROLE + "IceLiaison",
+        "RotateServiceUserKeys",
+        "iam:CreateAccessKey on user/*: IceLiaison acts as a Program Integrity analyst (eligibility, claims)",
+    ),
+    "iam-login-profile": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY, CLAIMS}),
+        CMS_USER + "pi-analyst-tnguyen",
+        "ResetAnalystPasswords",
+        "iam:CreateLoginProfile on pi-analyst-tnguyen: a console session as the analyst (eligibility and "
+        "claims)",
+    ),
+    "passrole-lambda-create": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY}),
+        CMS_ROLE + "CmsDhsDisclosurePipeline",
+        "PassPipelineRole",
+        "iam:PassRole of the pipeline role to a dhs-* function it creates and invokes: the role reads "
+        "eligibility",
+    ),
+    "passrole-lambda-update-code": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY}),
+        CMS_ROLE + "CmsDhsDisclosurePipeline",
+        "PatchExtractBuilder",
+        "lambda:UpdateFunctionCode and InvokeFunction on the builder, which runs as the pipeline role",
+    ),
+    "saml-federation": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY}),
+        CMS_ROLE + "IceFederatedEligibilityCheck",
+        "VerifyEligibility",
+        "the role trusts DHS-ICE-PIV, a provider the party declares: it belongs to DHS and reads eligibility",
+    ),
+    "replication-into-dhs-readable": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY}),
+        DHS_ROLE + "IceAnalyst",
+        "DecryptSharedPartnerData",
+        "taf/de/ replicas (SSE-KMS objects selected, re-encrypted with an ICE key) land in an ICE bucket: "
+        "the replicas are eligibility data",
+    ),
+    "access-point-delegated": Expected(
+        PROGRAMS,
+        frozenset({CHIP}),
+        DHS_ROLE + "IceAnalyst",
+        "DhsEligibilityVerification",
+        "the CHIP bucket delegates to its account's access points; one grants the DHS account: PROGRAMS",
+    ),
+    "lake-formation-column-grant": Expected(
+        frozenset({"DKT148-FIELDS", "DKT148-POPULATIONS"}),
+        frozenset({TAF_TABLE}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "QueryThroughLakeFormation",
+        "SELECT on msis_ident_num, ssn_num, birth_dt: ssn (FIELDS), all populations (POPULATIONS); not "
+        "MEDICAL, since elgblty_grp_cd (eligibility) is not granted",
+    ),
 }
 # The expected VIOLATION clause sets alone (tests/test_meta.py reads this name).
 EXPECTED: dict[str, frozenset[str]] = {name: case.clauses for name, case in CASES.items()}
@@ -157,11 +277,42 @@ LOOKALIKES = {
     "lookalike-boundary": "the permissions boundary allows only the extract",
     "lookalike-condition-dhs-cannot-meet": "aws:PrincipalAccount = CMS; DHS's CMS roles cannot decrypt",
     "lookalike-kms-closed": "the claims key policy gives DHS nothing: the objects stay unreadable",
+    "lookalike-passrole-blocked-by-condition": "iam:PassedToService is EC2 only: no function gets the role",
+    "lookalike-replication-into-closed-bucket": "the retention archive is as closed as its source",
+    "lookalike-replication-without-kms-objects": "the rule selects no SSE-KMS object, and all are SSE-KMS",
+    "lookalike-access-point-without-delegation": "the access point grants DHS; the bucket does not delegate",
+    "lookalike-lake-formation-six-fields": "a grant within the six fields of unlawfully present records",
+    "lookalike-lake-formation-without-iam": "a whole-table grant without lakeformation:GetDataAccess: none",
 }
 
+_SNAPSHOTS: dict[str, Snapshot] = {}
 
-def run(name: str) -> PipelineResult:
-    return run_pipeline(VARIANTS / name / "enjoin.yaml", backend="moto")
+
+@pytest.fixture(scope="module")
+def backend() -> Iterator[MotoBackend]:
+    """One in-process moto for every variant (reset before each deployment): starting moto is not free."""
+    started = MotoBackend()
+    started.start()
+    yield started
+    started.stop()
+
+
+def snapshot(name: str, backend: MotoBackend) -> Snapshot:
+    """The variant deployed and read back through the pipeline, once per session (tests share it)."""
+    if name not in _SNAPSHOTS:
+        backend.reset()
+        _SNAPSHOTS[name] = snapshot_of(load(VARIANTS / name / "enjoin.yaml"), backend)
+    return _SNAPSHOTS[name]
+
+
+def run(name: str, backend: MotoBackend) -> PipelineResult:
+    return judge_snapshot(load(VARIANTS / name / "enjoin.yaml"), snapshot(name, backend))
+
+
+def store(holding: str) -> str:
+    """The store of a holding: the bucket of an S3 holding, the ARN of a table."""
+    match = re.match(r"arn:aws:s3:::([^/]+)", holding)
+    return match.group(1) if match else holding
 
 
 def violations(result: PipelineResult) -> set[str]:
@@ -185,14 +336,15 @@ def test_every_variant_directory_is_expected() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_violating_variant(name: str) -> None:
+def test_violating_variant(name: str, backend: MotoBackend) -> None:
     expected = CASES[name]
-    result = run(name)
+    result = run(name, backend)
     assert result.judgment.verdict is Verdict.VIOLATION
     assert violations(result) == expected.clauses, expected.reason
     assert indeterminate(result) == set()
     findings = [f for c in result.judgment.clauses if c.verdict is Verdict.VIOLATION for f in c.findings]
-    reached = {m.group(1) for f in findings for m in [re.match(r"arn:aws:s3:::([^/]+)", f.resource)] if m}
+    # The holding, not the resource read: a replica's objects are the source holding's data.
+    reached = {store(f.holding) for f in findings}
     assert reached == expected.buckets
     assert all(f.path and f.statements and f.message for f in findings)
     assert any(expected.hop in f.path for f in findings), [f.path for f in findings]
@@ -200,9 +352,343 @@ def test_violating_variant(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LOOKALIKES))
-def test_lookalike_stays_compliant(name: str) -> None:
-    result = run(name)
+def test_lookalike_stays_compliant(name: str, backend: MotoBackend) -> None:
+    result = run(name, backend)
     assert result.judgment.verdict is Verdict.COMPLIANT, LOOKALIKES[name]
     assert violations(result) == set()
     assert indeterminate(result) == set()
     assert [f for c in result.judgment.clauses for f in c.findings] == []
+
+
+# --- the deployed state of the organisation-scale variants, field by field ----------------------------
+
+CMS, DHS = "111111111111", "222222222222"
+READER = CMS_ROLE + "DhsDisclosureReader"
+PIPELINE_ROLE = CMS_ROLE + "CmsDhsDisclosurePipeline"
+REPLICATION_ROLE = CMS_ROLE + "CmsTmsisReplication"
+EXTRACT_POLICY = "ReadDisclosureExtract"  # DhsDisclosureReader's and IceLiaison's own inline policy
+VERSIONED = {
+    ELIGIBILITY: "Enabled",
+    CLAIMS: "Enabled",
+    CHIP: "Enabled",
+    EXTRACT: "Enabled",
+    "dhs-ice-case-files": None,
+}
+SAML_PROVIDER = "arn:aws:iam::111111111111:saml-provider/DHS-ICE-PIV"
+GITHUB_PROVIDER = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+BUILDER = "arn:aws:lambda:us-east-1:111111111111:function:cms-dhs-extract-builder"
+IDENTITY_COLUMNS = (
+    "msis_ident_num",
+    "ssn_num",
+    "elgbl_1st_name",
+    "elgbl_line_1_adr_home",
+    "elgbl_phne_num_home",
+)
+STATUS_COLUMNS = ("birth_dt", "ctznshp_ind", "imgrtn_stus_cd")
+SIX_FIELD_COLUMNS = ("msis_ident_num", "elgbl_line_1_adr_home", "elgbl_phne_num_home", *STATUS_COLUMNS)
+# What infra/reference/cms-analytics.yaml catalogues and grants.
+ANALYTICS_TABLES = {
+    (
+        TAF_TABLE,
+        (*IDENTITY_COLUMNS, *STATUS_COLUMNS, "elgblty_grp_cd", "submtg_state_cd"),
+        "s3://cms-tmsis-eligibility/taf/de/",
+    ),
+    (
+        MATCH_TABLE,
+        (*IDENTITY_COLUMNS, *STATUS_COLUMNS, "submtg_state_cd"),
+        "s3://cms-tmsis-eligibility/dkt148/match-candidates/",
+    ),
+}
+ANALYTICS_GRANTS = {
+    LakeFormationGrant(PIPELINE_ROLE, MATCH_TABLE, ("SELECT",)),
+    LakeFormationGrant(PIPELINE_ROLE, TAF_TABLE, ("SELECT",)),
+    LakeFormationGrant(CMS_ROLE + "CmsMedicaidAnalyst", TAF_TABLE, ("SELECT", "DESCRIBE")),
+}
+ACCESS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-eligibility-verification"
+ACCESS_POINT = AccessPoint(
+    arn=ACCESS_POINT_ARN,
+    name="chip-eligibility-verification",
+    account=CMS,
+    region="us-east-1",
+    bucket=CHIP,
+    policy={
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DhsEligibilityVerification",
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                "Action": "s3:GetObject",
+                "Resource": f"{ACCESS_POINT_ARN}/object/*",
+            }
+        ],
+    },
+    network_origin="Internet",
+)
+BUILDER_POLICY = {
+    "Version": "2012-10-17",
+    "Id": "default",
+    "Statement": [
+        {
+            "Action": "lambda:InvokeFunction",
+            "Principal": {"Service": "events.amazonaws.com"},
+            "Effect": "Allow",
+            "Resource": BUILDER,
+            "Sid": "cms-disclosure-pipeline-NightlyInvocation",
+            "Condition": {
+                "ArnLike": {
+                    "AWS:SourceArn": "arn:aws:events:us-east-1:111111111111:rule/cms-dhs-extract-nightly"
+                },
+                "StringEquals": {"AWS:SourceAccount": CMS},
+            },
+        }
+    ],
+}
+
+
+def organisation_fields(snap: Snapshot) -> dict[str, Any]:
+    """The Snapshot fields organisation-scale reach reads; a KMS key (random id) is named by its alias."""
+    alias = {k.arn: k.aliases[0].rsplit("/", 1)[-1] for k in snap.keys if k.aliases}
+
+    def rule(r: ReplicationRule) -> tuple[Any, ...]:
+        key = alias.get(r.replica_kms_key_id or "", r.replica_kms_key_id)
+        return (
+            r.rule_id,
+            r.enabled,
+            r.prefix,
+            r.destination_bucket,
+            r.destination_account,
+            key,
+            r.sse_kms_objects,
+        )
+
+    return {
+        "access_points": {_comparable(p) for p in snap.access_points},
+        "identity_providers": set(snap.identity_providers),
+        "functions": {(f.arn, f.account, f.region, f.role_arn, json.dumps(f.policy)) for f in snap.functions},
+        "tables": {(t.arn, t.columns, t.location) for t in snap.tables},
+        "grants": set(snap.lake_formation_grants),
+        "versioning": {b.name: b.versioning for b in snap.buckets},
+        "replication": {
+            b.name: (b.replication_role, tuple(rule(r) for r in b.replication_rules))
+            for b in snap.buckets
+            if b.replication_rules or b.replication_role
+        },
+    }
+
+
+def _comparable(point: AccessPoint) -> tuple[Any, ...]:
+    policy = json.dumps(point.policy, sort_keys=True)
+    return (point.arn, point.name, point.account, point.region, point.bucket, policy, point.network_origin)
+
+
+def fields(**changes: Any) -> dict[str, Any]:
+    """The reference's organisation-scale fields (none but versioning), with the variant's changes."""
+    base: dict[str, Any] = {
+        "access_points": set(),
+        "identity_providers": set(),
+        "functions": set(),
+        "tables": set(),
+        "grants": set(),
+        "versioning": VERSIONED,
+        "replication": {},
+    }
+    return {**base, **changes}
+
+
+def lake(grant: LakeFormationGrant) -> dict[str, Any]:
+    versioning = {**VERSIONED, "cms-athena-query-results": None}
+    return fields(tables=ANALYTICS_TABLES, grants=ANALYTICS_GRANTS | {grant}, versioning=versioning)
+
+
+def replicated(rule: tuple[Any, ...], destination: str) -> dict[str, Any]:
+    return fields(
+        versioning={**VERSIONED, destination: "Enabled"},
+        replication={ELIGIBILITY: (REPLICATION_ROLE, (rule,))},
+    )
+
+
+Principals = dict[str, tuple[set[str], set[str]]]  # principal -> (inline policy names, managed policy ARNs)
+SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
+    "iam-put-role-policy": (fields(), {READER: ({EXTRACT_POLICY, "MaintainDisclosureAccess"}, set())}),
+    "iam-attach-role-policy": (fields(), {READER: ({EXTRACT_POLICY, "AttachVerificationPolicies"}, set())}),
+    "iam-create-policy-version": (
+        fields(),
+        {READER: ({EXTRACT_POLICY}, {"arn:aws:iam::111111111111:policy/CmsDhsDisclosureSupport"})},
+    ),
+    "iam-update-assume-role-policy": (
+        fields(),
+        {READER: ({EXTRACT_POLICY, "MaintainReconciliationHandOff"}, set())},
+    ),
+    "iam-add-user-to-group": (
+        fields(),
+        {CMS_USER + "ice-detailee-jsmith": ({"ManageLiaisonOfficeMembership"}, set())},
+    ),
+    "iam-create-access-key": (
+        fields(),
+        {CMS_ROLE + "IceLiaison": ({EXTRACT_POLICY, "RotateServiceUserKeys"}, set())},
+    ),
+    "iam-login-profile": (fields(), {READER: ({EXTRACT_POLICY, "ReferralDeskPasswordResets"}, set())}),
+    "passrole-lambda-create": (fields(), {READER: ({EXTRACT_POLICY, "RunMatchingFunctions"}, set())}),
+    "lookalike-passrole-blocked-by-condition": (
+        fields(),
+        {READER: ({EXTRACT_POLICY, "RunMatchingFunctions"}, set())},
+    ),
+    "passrole-lambda-update-code": (
+        fields(
+            identity_providers={IdentityProvider(GITHUB_PROVIDER, CMS, "oidc")},
+            functions={(BUILDER, CMS, "us-east-1", PIPELINE_ROLE, json.dumps(BUILDER_POLICY))},
+        ),
+        {
+            READER: ({EXTRACT_POLICY, "MaintainExtractBuilder"}, set()),
+            CMS_ROLE + "CmsDisclosurePipelineDeploy": ({"DeployExtractBuilder"}, set()),
+        },
+    ),
+    "saml-federation": (
+        fields(identity_providers={IdentityProvider(SAML_PROVIDER, CMS, "saml")}),
+        {CMS_ROLE + "IceFederatedEligibilityCheck": ({"VerifyEligibility"}, set())},
+    ),
+    "replication-into-dhs-readable": (
+        replicated(
+            (
+                "ice-data-sharing-pilot",
+                True,
+                "taf/de/",
+                "arn:aws:s3:::dhs-ice-tmsis-replica",
+                DHS,
+                "arn:aws:kms:us-east-1:222222222222:alias/ice-cms-replica",
+                True,
+            ),
+            "dhs-ice-tmsis-replica",
+        ),
+        {REPLICATION_ROLE: ({"ReplicateEligibility"}, set())},
+    ),
+    "lookalike-replication-without-kms-objects": (
+        replicated(
+            (
+                "ice-data-sharing-pilot",
+                True,
+                "taf/de/",
+                "arn:aws:s3:::dhs-ice-tmsis-replica",
+                DHS,
+                "arn:aws:kms:us-east-1:222222222222:alias/ice-cms-replica",
+                False,
+            ),
+            "dhs-ice-tmsis-replica",
+        ),
+        {REPLICATION_ROLE: ({"ReplicateEligibility"}, set())},
+    ),
+    "lookalike-replication-into-closed-bucket": (
+        replicated(
+            (
+                "retention-archive",
+                True,
+                "",
+                "arn:aws:s3:::cms-tmsis-eligibility-archive",
+                None,
+                "cms-tmsis-eligibility",
+                True,
+            ),
+            "cms-tmsis-eligibility-archive",
+        ),
+        {REPLICATION_ROLE: ({"ReplicateEligibility"}, set())},
+    ),
+    "access-point-delegated": (fields(access_points={_comparable(ACCESS_POINT)}), {}),
+    "lookalike-access-point-without-delegation": (fields(access_points={_comparable(ACCESS_POINT)}), {}),
+    "lake-formation-column-grant": (
+        lake(LakeFormationGrant(READER, TAF_TABLE, ("SELECT",), ("msis_ident_num", "ssn_num", "birth_dt"))),
+        {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
+    ),
+    "lookalike-lake-formation-six-fields": (
+        lake(LakeFormationGrant(READER, MATCH_TABLE, ("SELECT",), (*SIX_FIELD_COLUMNS, "submtg_state_cd"))),
+        {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
+    ),
+    "lookalike-lake-formation-without-iam": (
+        lake(LakeFormationGrant(READER, TAF_TABLE, ("SELECT",))),
+        {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
+    ),
+}
+ORIGINAL = frozenset(
+    {
+        *list(CASES)[: list(CASES).index("iam-put-role-policy")],
+        "lookalike-explicit-deny",
+        "lookalike-boundary",
+        "lookalike-condition-dhs-cannot-meet",
+        "lookalike-kms-closed",
+    }
+)
+
+
+def test_every_organisation_scale_variant_has_a_snapshot_expectation() -> None:
+    assert set(SNAPSHOTS) == (set(CASES) | set(LOOKALIKES)) - ORIGINAL
+
+
+@pytest.mark.parametrize("name", sorted(SNAPSHOTS))
+def test_variant_snapshot(name: str, backend: MotoBackend) -> None:
+    """What deploy and inventory make of the variant, exactly, whatever reach makes of it."""
+    expected, principals = SNAPSHOTS[name]
+    snap = snapshot(name, backend)
+    assert organisation_fields(snap) == expected
+    by_arn = {p.arn: p for p in (*snap.roles, *snap.users)}
+    found = {
+        arn: ({p.name for p in by_arn[arn].inline_policies}, set(by_arn[arn].managed_policy_arns))
+        for arn in principals
+    }
+    assert found == principals
+
+
+def statement(snap: Snapshot, principal: str, policy: str, sid: str) -> dict[str, Any]:
+    owner = next(p for p in (*snap.roles, *snap.users) if p.arn == principal)
+    document = next(p.document for p in owner.inline_policies if p.name == policy)
+    found: dict[str, Any] = next(s for s in document["Statement"] if s.get("Sid") == sid)
+    return found
+
+
+def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
+    """The one statement, trust policy, group or bucket policy a variant changes, as read back."""
+
+    def chip_sids(name: str) -> list[str]:
+        chip = next(b for b in snapshot(name, backend).buckets if b.name == CHIP)
+        assert chip.policy is not None
+        return [s["Sid"] for s in chip.policy["Statement"]]
+
+    assert chip_sids("access-point-delegated") == ["DenyInsecureTransport", "DelegateToAccessPoints"]
+    assert chip_sids("lookalike-access-point-without-delegation") == ["DenyInsecureTransport"]
+    passrole = {
+        name: statement(snapshot(name, backend), READER, "RunMatchingFunctions", "PassPipelineRole").get(
+            "Condition"
+        )
+        for name in ("passrole-lambda-create", "lookalike-passrole-blocked-by-condition")
+    }
+    assert passrole == {
+        "passrole-lambda-create": None,
+        "lookalike-passrole-blocked-by-condition": {
+            "StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}
+        },
+    }
+    attach = statement(
+        snapshot("iam-attach-role-policy", backend),
+        READER,
+        "AttachVerificationPolicies",
+        "AttachChipVerificationPolicy",
+    )
+    assert attach["Condition"] == {
+        "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::111111111111:policy/CmsChipAnalystRead"}
+    }
+    federated = next(
+        r for r in snapshot("saml-federation", backend).roles if r.name == "IceFederatedEligibilityCheck"
+    )
+    assert federated.trust_policy["Statement"][0]["Principal"] == {"Federated": SAML_PROVIDER}
+    detailees = snapshot("iam-add-user-to-group", backend)
+    detailee = next(u for u in detailees.users if u.name == "ice-detailee-jsmith")
+    assert detailee.group_arns == ("arn:aws:iam::111111111111:group/CmsIceLiaisonOffice",)
+    assert {g.name for g in detailees.groups} == {"CmsProgramIntegrity", "CmsIceLiaisonOffice"}
+    support = next(
+        p
+        for p in snapshot("iam-create-policy-version", backend).policies
+        if p.name == "CmsDhsDisclosureSupport"
+    )
+    assert [s["Sid"] for s in support.document["Statement"]] == [
+        "LocateExtract",
+        "MaintainDisclosurePolicyVersions",
+    ]

@@ -21,6 +21,17 @@ policies exist only when the backend loads them (MOTO_IAM_LOAD_MANAGED_POLICIES=
 written: role trust policies, PermissionsBoundary, Tags, Description and MaxSessionDuration on roles,
 managed policies and their Roles/Users attachments, bucket encryption and tags, key rotation, aliases.
 
+For the types of "Reach at organisation scale" (each module pins its own list): moto 5.2.1 creates
+none of AWS::IAM::SAMLProvider, AWS::IAM::OIDCProvider, AWS::S3::AccessPoint, AWS::Glue::Database,
+AWS::Glue::Table, the AWS::LakeFormation types and AWS::Athena::WorkGroup, and drops a bucket's
+ReplicationConfiguration; it creates an AWS::Lambda::Function but drops its Tags, and stores an
+AWS::Lambda::Permission malformed (so deploy withholds it from the stack). deploy creates each
+through the APIs (:mod:`enjoin.deploy_s3`, :mod:`enjoin.deploy_lake`, :mod:`enjoin.deploy_compute`),
+and hands moto a body in which references to them are already resolved (:mod:`enjoin.deploy_body`).
+A replication rule's prefix and KMS-object setting cannot be held by moto at all:
+:meth:`Deployment.declared` carries them as the templates declare them, and
+:func:`enjoin.inventory.inventory` takes them from there (``declared=``).
+
 Organisation policies come from the config, not from stacks: see :mod:`enjoin.deploy_organization`.
 
 The live backend never deploys: ``can_deploy`` False is a DeployError.
@@ -29,8 +40,6 @@ The live backend never deploys: ``can_deploy`` False is a DeployError.
 from __future__ import annotations
 
 import contextlib
-import copy
-import json
 import logging
 import time
 import warnings
@@ -43,12 +52,21 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
+from enjoin.deploy_body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
+from enjoin.deploy_compute import check_code
 from enjoin.deploy_fixups import apply_resource
+from enjoin.deploy_lake import check_grant
 from enjoin.deploy_organization import organization_from_config
-from enjoin.deploy_types import RESOURCE_ATTRIBUTES, SUPPORTED, attribute, own_physical_id, partition_of
+from enjoin.deploy_s3 import api_replication, declared_replication
+from enjoin.deploy_types import (
+    RESOURCE_ATTRIBUTES,
+    SUPPORTED,
+    attribute,
+)
 from enjoin.deploy_verify import verify_outputs, verify_resource
 from enjoin.errors import DeployError
-from enjoin.snapshot import Organization
+from enjoin.inventory import Declared
+from enjoin.snapshot import Organization, ReplicationRule
 from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
 
 _WAIT_SECONDS = 600.0
@@ -101,6 +119,24 @@ class Deployment:
     def outputs(self) -> dict[str, dict[str, str]]:
         """Stack name -> its outputs."""
         return {s.name: dict(s.outputs) for s in self.stacks}
+
+    def declared(self) -> Declared:
+        """What the templates declare where the backend cannot hold it, for the inventory.
+
+        A replication rule's prefix and KMS-object setting: moto reads a rule back without them
+        (:mod:`enjoin.deploy_s3`), so ``inventory(..., declared=deployment.declared())`` takes every
+        declared ReplicationConfiguration from here, keyed (account, bucket name).
+        """
+        replication: dict[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]] = {}
+        for stack in self.stacks:
+            for logical_id, rtype in stack.types.items():
+                props = stack.properties[logical_id]
+                if rtype == "AWS::S3::Bucket" and "ReplicationConfiguration" in props:
+                    where = stack.template.where(logical_id, "ReplicationConfiguration")
+                    replication[(stack.account, stack.resources[logical_id])] = declared_replication(
+                        props["ReplicationConfiguration"], where
+                    )
+        return Declared(replication=replication)
 
 
 def deploy(backend: Backend, config: Config) -> Deployment:
@@ -162,6 +198,15 @@ def _check_supported(template: CfnTemplate) -> None:
                 f"properties of {rtype} that enjoin verifies ({known})",
                 "a property enjoin cannot check was deployed as written",
             )
+        # Inside some properties too, only what enjoin can apply and verify.
+        if rtype == "AWS::Lambda::Function":
+            check_code(props, template.where(logical_id))
+        elif rtype in ("AWS::LakeFormation::Permissions", "AWS::LakeFormation::PrincipalPermissions"):
+            check_grant(rtype, props, template.where(logical_id))
+        elif rtype == "AWS::S3::Bucket" and "ReplicationConfiguration" in props:
+            api_replication(
+                props["ReplicationConfiguration"], template.where(logical_id, "ReplicationConfiguration")
+            )
 
 
 def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:
@@ -219,20 +264,6 @@ def _quiet() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _create_body(template: CfnTemplate) -> str:
-    body = copy.deepcopy(template.body)
-    for resource in body["Resources"].values():
-        if resource["Type"] == "AWS::KMS::Key" and isinstance(resource.get("Properties"), dict):
-            # moto 5.2 loses every Fn::GetAtt on a key created with Tags; deploy_fixups tags it after.
-            resource["Properties"].pop("Tags", None)
-        if resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and isinstance(
-            resource.get("Properties"), dict
-        ):
-            # moto would attach to groups it never creates, and fail; deploy_fixups attaches them after.
-            resource["Properties"].pop("Groups", None)
-    return json.dumps(body)
-
-
 def _deploy_one(
     backend: Backend, config: Config, entry: Template, template: CfnTemplate, name: str
 ) -> DeployedStack:
@@ -241,11 +272,14 @@ def _deploy_one(
     cfn = backend.client("cloudformation", account, region)
     given = [{"ParameterKey": k, "ParameterValue": str(entry.parameters[k])} for k in entry.parameters]
     where = str(template.path)
+    with _quiet():
+        imports = _exports(cfn)  # of the stacks before this one: a stack cannot import its own exports
+    known_refs, known_attr = precomputed(template, parameters, imports, name, account, region)
     try:
         with _quiet():
             cfn.create_stack(
                 StackName=name,
-                TemplateBody=_create_body(template),
+                TemplateBody=create_body(template, known_refs, known_attr),
                 Parameters=given,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
             )
@@ -265,18 +299,9 @@ def _deploy_one(
             for r in _stack_resources(cfn, name)
             if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
         }
-        imports = _exports(cfn)
-    stack_id = str(stack.get("StackId", name))
-    pseudo = {
-        "AWS::AccountId": account,
-        "AWS::Region": region,
-        "AWS::Partition": partition_of(region),
-        "AWS::StackName": name,
-        "AWS::StackId": stack_id,
-        "AWS::URLSuffix": "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com",
-    }
+    pseudo = {**pseudo_parameters(name, account, region), "AWS::StackId": str(stack.get("StackId", name))}
     resources = template.resources
-    base = Scope(template, parameters, pseudo, {}, _no_attr, imports)
+    base = Scope(template, parameters, pseudo, {}, no_attr, imports)
     conditions = evaluate_conditions(template, base)
     present = {lid: res for lid, res in resources.items() if conditions.get(res.get("Condition", ""), True)}
     refs: dict[str, Any] = {}
@@ -285,9 +310,12 @@ def _deploy_one(
     def attr(logical_id: str, name_: str) -> Any:
         if logical_id not in present:
             raise KeyError(logical_id)
-        # Only the Path of IAM resources enters an attribute (the ARN); nothing else is resolved here.
-        path = resolve(raw_props[logical_id].get("Path"), scope, f"resource {logical_id}")
-        props = {"Path": path} if path is not None else {}
+        # Only a Path (IAM ARNs) and a VpcConfiguration (an access point's NetworkOrigin) enter an attribute.
+        props = {
+            k: resolve(raw_props[logical_id][k], scope, f"resource {logical_id}")
+            for k in ("Path", "VpcConfiguration")
+            if raw_props[logical_id].get(k) is not None
+        }
         return attribute(present[logical_id]["Type"], refs[logical_id], props, name_, account, region)
 
     scope = Scope(template, parameters, pseudo, refs, attr, imports, conditions)
@@ -302,10 +330,9 @@ def _deploy_one(
                 )
             refs[logical_id] = created[logical_id]
         else:
-            name_property = SUPPORTED[rtype].name_property
-            written = raw_props[logical_id].get(name_property) if name_property else None
-            physical_name = resolve(written, scope, f"resource {logical_id}") if written is not None else None
-            refs[logical_id] = own_physical_id(logical_id, name, physical_name)
+            refs[logical_id] = own_physical_id(
+                rtype, logical_id, raw_props[logical_id], scope, name, account, region
+            )
     properties: dict[str, dict[str, Any]] = {}
     for logical_id in present:
         properties[logical_id] = resolve(raw_props[logical_id], scope, f"resource {logical_id}")
@@ -338,17 +365,26 @@ _ORDER = {
     "AWS::IAM::User": 5,
     "AWS::IAM::UserToGroupAddition": 6,
     "AWS::IAM::Policy": 7,
+    "AWS::IAM::SAMLProvider": 2,
+    "AWS::IAM::OIDCProvider": 2,
     "AWS::S3::Bucket": 8,
     "AWS::S3::BucketPolicy": 9,
+    "AWS::S3::AccessPoint": 10,
+    "AWS::Lambda::Function": 11,
+    "AWS::Lambda::Permission": 12,
+    # Lake Formation's defaults decide what a new database or table grants: settings come first.
+    "AWS::LakeFormation::DataLakeSettings": 13,
+    "AWS::Glue::Database": 14,
+    "AWS::Glue::Table": 15,
+    "AWS::LakeFormation::Resource": 16,
+    "AWS::LakeFormation::Permissions": 17,
+    "AWS::LakeFormation::PrincipalPermissions": 17,
+    "AWS::Athena::WorkGroup": 18,
 }
 
 
 def _apply_order(stack: DeployedStack) -> list[str]:
     return sorted(stack.resources, key=lambda lid: _ORDER[stack.types[lid]])
-
-
-def _no_attr(resource: str, attribute_name: str) -> Any:
-    raise KeyError(f"{resource}.{attribute_name}")
 
 
 def _wait(cfn: Any, name: str, template: CfnTemplate) -> Mapping[str, Any]:

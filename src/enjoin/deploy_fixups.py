@@ -10,15 +10,15 @@ list. Only write calls of the resource's own service are used, in the stack's ac
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
+from enjoin import deploy_compute, deploy_lake, deploy_s3
 from enjoin.backends import Backend
+from enjoin.deploy_context import ApplyContext, doc, tag_list, true
 from enjoin.deploy_types import tags_of
-from enjoin.errors import DeployError
 
 if TYPE_CHECKING:
     from enjoin.deploy import DeployedStack
@@ -33,46 +33,16 @@ def apply_resource(backend: Backend, stack: DeployedStack, logical_id: str) -> N
     rtype = stack.types[logical_id]
     applier = _APPLIERS.get(rtype)
     if applier is not None:
-        applier(_Ctx(backend, stack, logical_id))
+        applier(ApplyContext(backend, stack, logical_id))
 
 
-class _Ctx:
-    """One resource being applied: its properties, physical id and clients."""
-
-    def __init__(self, backend: Backend, stack: DeployedStack, logical_id: str) -> None:
-        self.backend, self.stack, self.logical_id = backend, stack, logical_id
-        self.props: dict[str, Any] = stack.properties[logical_id]
-        self.physical_id = stack.resources[logical_id]
-
-    def client(self, service: str) -> Any:
-        return self.backend.client(service, self.stack.account, self.stack.region)
-
-    def call(self, prop: str, fn: Callable[..., Any], **kwargs: Any) -> Any:
-        try:
-            return fn(**kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            found = f"{error.get('Code')}: {error.get('Message')}"
-        except NotImplementedError as exc:  # in-process moto: an API it does not implement
-            found = f"the backend does not implement it ({exc})"
-        raise DeployError(
-            self.stack.template.where(self.logical_id, prop),
-            "the property applied as the template gives it",
-            found,
-        )
-
-
-def _doc(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _role(ctx: _Ctx) -> None:
+def _role(ctx: ApplyContext) -> None:
     iam, name, props = ctx.client("iam"), ctx.physical_id, ctx.props
     ctx.call(
         "AssumeRolePolicyDocument",
         iam.update_assume_role_policy,
         RoleName=name,
-        PolicyDocument=_doc(props["AssumeRolePolicyDocument"]),
+        PolicyDocument=doc(props["AssumeRolePolicyDocument"]),
     )
     wanted = {p["PolicyName"]: p["PolicyDocument"] for p in props.get("Policies", [])}
     for policy_name, document in wanted.items():
@@ -82,7 +52,7 @@ def _role(ctx: _Ctx) -> None:
             iam.put_role_policy,
             RoleName=name,
             PolicyName=policy_name,
-            PolicyDocument=_doc(document),
+            PolicyDocument=doc(document),
         )
     attached = ctx.call("ManagedPolicyArns", iam.list_attached_role_policies, RoleName=name)[
         "AttachedPolicies"
@@ -101,13 +71,13 @@ def _role(ctx: _Ctx) -> None:
             PermissionsBoundary=boundary,
         )
     if props.get("Tags"):
-        ctx.call("Tags", iam.tag_role, RoleName=name, Tags=_tag_list(props["Tags"]))
+        ctx.call("Tags", iam.tag_role, RoleName=name, Tags=tag_list(props["Tags"]))
     update = {k: props[k] for k in ("Description", "MaxSessionDuration") if k in props}
     if update:
         ctx.call("Description", iam.update_role, RoleName=name, **update)
 
 
-def _user(ctx: _Ctx) -> None:
+def _user(ctx: ApplyContext) -> None:
     iam, name, props = ctx.client("iam"), ctx.physical_id, ctx.props
     for policy in props.get("Policies", []):
         ctx.call(
@@ -115,7 +85,7 @@ def _user(ctx: _Ctx) -> None:
             iam.put_user_policy,
             UserName=name,
             PolicyName=policy["PolicyName"],
-            PolicyDocument=_doc(policy["PolicyDocument"]),
+            PolicyDocument=doc(policy["PolicyDocument"]),
         )
     attached = ctx.call("ManagedPolicyArns", iam.list_attached_user_policies, UserName=name)[
         "AttachedPolicies"
@@ -128,7 +98,7 @@ def _user(ctx: _Ctx) -> None:
     for group in props.get("Groups", []):
         ctx.call("Groups", iam.add_user_to_group, GroupName=group, UserName=name)
     if props.get("Tags"):
-        ctx.call("Tags", iam.tag_user, UserName=name, Tags=_tag_list(props["Tags"]))
+        ctx.call("Tags", iam.tag_user, UserName=name, Tags=tag_list(props["Tags"]))
     if props.get("PermissionsBoundary"):
         ctx.call(
             "PermissionsBoundary",
@@ -138,7 +108,7 @@ def _user(ctx: _Ctx) -> None:
         )
 
 
-def _group(ctx: _Ctx) -> None:
+def _group(ctx: ApplyContext) -> None:
     iam, name, props = ctx.client("iam"), ctx.physical_id, ctx.props
     try:
         iam.get_group(GroupName=name)
@@ -150,7 +120,7 @@ def _group(ctx: _Ctx) -> None:
             iam.put_group_policy,
             GroupName=name,
             PolicyName=policy["PolicyName"],
-            PolicyDocument=_doc(policy["PolicyDocument"]),
+            PolicyDocument=doc(policy["PolicyDocument"]),
         )
     attached = ctx.call("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)[
         "AttachedPolicies"
@@ -162,13 +132,13 @@ def _group(ctx: _Ctx) -> None:
     )
 
 
-def _user_to_group(ctx: _Ctx) -> None:
+def _user_to_group(ctx: ApplyContext) -> None:
     iam = ctx.client("iam")
     for user in ctx.props.get("Users", []):
         ctx.call("Users", iam.add_user_to_group, GroupName=ctx.props["GroupName"], UserName=user)
 
 
-def _managed_policy(ctx: _Ctx) -> None:
+def _managed_policy(ctx: ApplyContext) -> None:
     iam, arn = ctx.client("iam"), ctx.physical_id
     entities = ctx.call("Roles", iam.list_entities_for_policy, PolicyArn=arn)
     roles = {r["RoleName"] for r in entities.get("PolicyRoles", [])}
@@ -182,9 +152,9 @@ def _managed_policy(ctx: _Ctx) -> None:
         ctx.call("Groups", iam.attach_group_policy, GroupName=group, PolicyArn=arn)
 
 
-def _inline_policy(ctx: _Ctx) -> None:
+def _inline_policy(ctx: ApplyContext) -> None:
     iam, props = ctx.client("iam"), ctx.props
-    name, document = props["PolicyName"], _doc(props["PolicyDocument"])
+    name, document = props["PolicyName"], doc(props["PolicyDocument"])
     for role in props.get("Roles", []):
         ctx.call("Roles", iam.put_role_policy, RoleName=role, PolicyName=name, PolicyDocument=document)
     for user in props.get("Users", []):
@@ -205,7 +175,7 @@ def api_encryption(cfn_value: dict[str, Any]) -> dict[str, Any]:
     return {"Rules": rules}
 
 
-def _bucket(ctx: _Ctx) -> None:
+def _bucket(ctx: ApplyContext) -> None:
     s3, name, props = ctx.client("s3"), ctx.physical_id, ctx.props
     if "BucketEncryption" in props:
         ctx.call(
@@ -235,25 +205,27 @@ def _bucket(ctx: _Ctx) -> None:
             Bucket=name,
             VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]},
         )
+    if "ReplicationConfiguration" in props:  # S3 refuses replication before versioning is enabled
+        deploy_s3.apply_replication(ctx)
     if props.get("Tags"):
-        ctx.call("Tags", s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": _tag_list(props["Tags"])})
+        ctx.call("Tags", s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tag_list(props["Tags"])})
 
 
-def _bucket_policy(ctx: _Ctx) -> None:
+def _bucket_policy(ctx: ApplyContext) -> None:
     s3 = ctx.client("s3")
     ctx.call(
         "PolicyDocument",
         s3.put_bucket_policy,
         Bucket=ctx.props["Bucket"],
-        Policy=_doc(ctx.props["PolicyDocument"]),
+        Policy=doc(ctx.props["PolicyDocument"]),
     )
 
 
-def _key(ctx: _Ctx) -> None:
+def _key(ctx: ApplyContext) -> None:
     kms, key_id, props = ctx.client("kms"), ctx.physical_id, ctx.props
     # moto stores CloudFormation's key policy as a Python object; describe_key then fails.
     ctx.call(
-        "KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=_doc(props["KeyPolicy"])
+        "KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=doc(props["KeyPolicy"])
     )
     if props.get("Tags"):
         tags = [{"TagKey": k, "TagValue": v} for k, v in tags_of(props["Tags"]).items()]
@@ -261,28 +233,54 @@ def _key(ctx: _Ctx) -> None:
     if "Description" in props:
         ctx.call("Description", kms.update_key_description, KeyId=key_id, Description=props["Description"])
     rotation = (
-        kms.enable_key_rotation if _true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
+        kms.enable_key_rotation if true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
     )
     ctx.call("EnableKeyRotation", rotation, KeyId=key_id)
-    enabled = kms.enable_key if _true(props.get("Enabled", True)) else kms.disable_key
+    enabled = kms.enable_key if true(props.get("Enabled", True)) else kms.disable_key
     ctx.call("Enabled", enabled, KeyId=key_id)
 
 
-def _true(value: Any) -> bool:
-    return value is True or str(value).lower() == "true"
+def _saml_provider(ctx: ApplyContext) -> None:
+    iam, arn, props = ctx.client("iam"), ctx.physical_id, ctx.props
+    existing = ctx.exists(iam.get_saml_provider, frozenset({"NoSuchEntity"}), SAMLProviderArn=arn)
+    if existing is None:
+        ctx.call(
+            "Name",
+            iam.create_saml_provider,
+            Name=arn.rsplit("/", 1)[-1],
+            SAMLMetadataDocument=props["SamlMetadataDocument"],
+        )
+    elif existing.get("SAMLMetadataDocument") != props["SamlMetadataDocument"]:
+        ctx.call(
+            "SamlMetadataDocument",
+            iam.update_saml_provider,
+            SAMLProviderArn=arn,
+            SAMLMetadataDocument=props["SamlMetadataDocument"],
+        )
 
 
-def _tag_list(tags: Any) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in tags_of(tags).items()]
+def _oidc_provider(ctx: ApplyContext) -> None:
+    iam, arn, props = ctx.client("iam"), ctx.physical_id, ctx.props
+    existing = ctx.exists(
+        iam.get_open_id_connect_provider, frozenset({"NoSuchEntity"}), OpenIDConnectProviderArn=arn
+    )
+    if existing is not None:
+        return  # the Url is the provider's identity; verification compares the rest
+    create: dict[str, Any] = {"Url": props["Url"], "ThumbprintList": list(props.get("ThumbprintList", []))}
+    if "ClientIdList" in props:
+        create["ClientIDList"] = list(props["ClientIdList"])
+    if props.get("Tags"):
+        create["Tags"] = tag_list(props["Tags"])
+    ctx.call("Url", iam.create_open_id_connect_provider, **create)
 
 
-def _attach_missing(ctx: _Ctx, attached: set[str], attach: Callable[..., Any]) -> None:
+def _attach_missing(ctx: ApplyContext, attached: set[str], attach: Callable[..., Any]) -> None:
     # Additive: a ManagedPolicy's Roles/Users/Groups may attach more than the principal's own list.
     for arn in sorted(set(ctx.props.get("ManagedPolicyArns", [])) - attached):
         ctx.call("ManagedPolicyArns", attach, arn=arn)
 
 
-_APPLIERS: dict[str, Callable[[_Ctx], None]] = {
+_APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     "AWS::IAM::Role": _role,
     "AWS::IAM::User": _user,
     "AWS::IAM::Group": _group,
@@ -292,4 +290,9 @@ _APPLIERS: dict[str, Callable[[_Ctx], None]] = {
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::KMS::Key": _key,
+    "AWS::IAM::SAMLProvider": _saml_provider,
+    "AWS::IAM::OIDCProvider": _oidc_provider,
+    **deploy_s3.APPLIERS,
+    **deploy_lake.APPLIERS,
+    **deploy_compute.APPLIERS,
 }

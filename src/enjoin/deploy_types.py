@@ -26,7 +26,8 @@ class TypeSpec:
 
     Attributes:
         properties: every property enjoin applies and verifies.
-        name_property: the property holding the physical name (when the type has one).
+        name_property: the property holding the physical name (when the type has one); a dotted path
+            for a name inside a structure (``DatabaseInput.Name``).
         created_by_moto: whether moto 5.2's CloudFormation creates resources of this type at all.
     """
 
@@ -80,6 +81,7 @@ SUPPORTED: dict[str, TypeSpec] = {
                 "PublicAccessBlockConfiguration",
                 "OwnershipControls",
                 "VersioningConfiguration",
+                "ReplicationConfiguration",
                 "Tags",
             }
         ),
@@ -104,6 +106,72 @@ SUPPORTED: dict[str, TypeSpec] = {
         True,
     ),
     "AWS::KMS::Alias": TypeSpec(frozenset({"AliasName", "TargetKeyId"}), "AliasName", True),
+    # Federation: moto 5.2's CloudFormation creates neither provider.
+    "AWS::IAM::SAMLProvider": TypeSpec(frozenset({"Name", "SamlMetadataDocument"}), "Name", False),
+    "AWS::IAM::OIDCProvider": TypeSpec(
+        frozenset({"Url", "ClientIdList", "ThumbprintList", "Tags"}), None, False
+    ),
+    "AWS::S3::AccessPoint": TypeSpec(
+        frozenset({"Bucket", "Name", "Policy", "VpcConfiguration", "PublicAccessBlockConfiguration"}),
+        "Name",
+        False,
+    ),
+    # Compute: moto creates the function (and drops its Tags); a Permission it creates holds a malformed
+    # statement, so deploy keeps it out of the stack and adds it itself.
+    "AWS::Lambda::Function": TypeSpec(
+        frozenset(
+            {
+                "FunctionName",
+                "Role",
+                "Runtime",
+                "Handler",
+                "Code",
+                "Description",
+                "Timeout",
+                "MemorySize",
+                "Environment",
+                "Tags",
+            }
+        ),
+        "FunctionName",
+        True,
+    ),
+    "AWS::Lambda::Permission": TypeSpec(
+        frozenset({"FunctionName", "Action", "Principal", "SourceArn", "SourceAccount", "PrincipalOrgID"}),
+        None,
+        False,
+    ),
+    # The data catalog, Lake Formation and Athena: moto 5.2's CloudFormation creates none of them.
+    "AWS::Glue::Database": TypeSpec(frozenset({"CatalogId", "DatabaseInput"}), "DatabaseInput.Name", False),
+    "AWS::Glue::Table": TypeSpec(
+        frozenset({"CatalogId", "DatabaseName", "TableInput"}), "TableInput.Name", False
+    ),
+    "AWS::LakeFormation::DataLakeSettings": TypeSpec(
+        frozenset(
+            {
+                "Admins",
+                "CreateDatabaseDefaultPermissions",
+                "CreateTableDefaultPermissions",
+                "TrustedResourceOwners",
+            }
+        ),
+        None,
+        False,
+    ),
+    "AWS::LakeFormation::Resource": TypeSpec(
+        frozenset({"ResourceArn", "UseServiceLinkedRole", "RoleArn"}), None, False
+    ),
+    "AWS::LakeFormation::Permissions": TypeSpec(
+        frozenset({"DataLakePrincipal", "Resource", "Permissions", "PermissionsWithGrantOption"}), None, False
+    ),
+    "AWS::LakeFormation::PrincipalPermissions": TypeSpec(
+        frozenset({"Catalog", "Principal", "Resource", "Permissions", "PermissionsWithGrantOption"}),
+        None,
+        False,
+    ),
+    "AWS::Athena::WorkGroup": TypeSpec(
+        frozenset({"Name", "Description", "State", "WorkGroupConfiguration", "Tags"}), "Name", False
+    ),
 }
 
 
@@ -151,7 +219,26 @@ def attribute(
         return computed[attr]
     if rtype == "AWS::KMS::Key":
         return {"Arn": f"arn:{part}:kms:{region}:{account}:key/{physical_id}", "KeyId": physical_id}[attr]
+    if rtype in ("AWS::IAM::SAMLProvider", "AWS::IAM::OIDCProvider") and attr == "Arn":
+        return physical_id  # Ref is the ARN already
+    if rtype == "AWS::S3::AccessPoint":
+        computed = {
+            "Arn": f"arn:{part}:s3:{region}:{account}:accesspoint/{physical_id}",
+            "Name": physical_id,
+            "NetworkOrigin": "VPC" if props.get("VpcConfiguration") else "Internet",
+        }
+        return computed[attr]
+    if rtype == "AWS::Lambda::Function" and attr == "Arn":
+        return f"arn:{part}:lambda:{region}:{account}:function:{physical_id}"
     raise KeyError(attr)
+
+
+def name_in(props: Mapping[str, Any], name_property: str | None) -> Any:
+    """The value at the (dotted) ``name_property`` of raw properties, or None."""
+    value: Any = props
+    for part in (name_property or "").split(".") if name_property else ():
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value if name_property else None
 
 
 def own_physical_id(logical_id: str, stack_name: str, name: Any) -> str:
@@ -160,3 +247,28 @@ def own_physical_id(logical_id: str, stack_name: str, name: Any) -> str:
         return str(name)
     # CloudFormation's generated names are stack-logical-suffix; enjoin's omit the random suffix.
     return f"{stack_name}-{logical_id}"[:128]
+
+
+def physical_id_of(
+    rtype: str,
+    logical_id: str,
+    stack_name: str,
+    name: Any,
+    props: Mapping[str, Any],
+    account: str,
+    region: str,
+) -> str:
+    """The physical id (what ``Ref`` returns) of a resource enjoin creates itself, formed as AWS forms it.
+
+    ``props`` are the resolved properties; only the OIDC provider's Url is read from them.
+    """
+    part = partition_of(region)
+    if rtype == "AWS::IAM::SAMLProvider":
+        return f"arn:{part}:iam::{account}:saml-provider/{own_physical_id(logical_id, stack_name, name)}"
+    if rtype == "AWS::IAM::OIDCProvider":
+        host = str(props.get("Url", "")).split("://", 1)[-1]
+        return f"arn:{part}:iam::{account}:oidc-provider/{host}"
+    if rtype == "AWS::S3::AccessPoint" and not name:
+        # Access point names are lower case, 3 to 50 characters.
+        return f"{stack_name}-{logical_id}".lower()[:50]
+    return own_physical_id(logical_id, stack_name, name)

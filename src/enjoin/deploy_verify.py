@@ -9,13 +9,12 @@ resource (logical id) and the property. Only read calls are made.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
-
+from enjoin import deploy_compute, deploy_lake, deploy_s3
 from enjoin.backends import Backend
+from enjoin.deploy_context import VerifyContext
 from enjoin.deploy_fixups import api_encryption
 from enjoin.deploy_types import attribute, tags_of
 from enjoin.errors import DeployError
@@ -25,79 +24,13 @@ if TYPE_CHECKING:
     from enjoin.deploy import DeployedStack
 
 
-class _Check:
-    """One resource being verified."""
-
-    def __init__(self, backend: Backend, stack: DeployedStack, logical_id: str) -> None:
-        self.backend, self.stack, self.logical_id = backend, stack, logical_id
-        self.props: dict[str, Any] = stack.properties[logical_id]
-        self.physical_id = stack.resources[logical_id]
-        self.type = stack.types[logical_id]
-
-    def client(self, service: str) -> Any:
-        return self.backend.client(service, self.stack.account, self.stack.region)
-
-    def fail(self, prop: str, expected: Any, found: Any) -> DeployError:
-        return DeployError(
-            self.stack.template.where(self.logical_id, prop),
-            f"as the template gives it: {_short(expected)}",
-            f"deployed: {_short(found)}",
-        )
-
-    def read(self, prop: str, fn: Any, **kwargs: Any) -> Any:
-        """A read call; a missing resource or configuration is a failure of ``prop``."""
-        try:
-            return fn(**kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise self.fail(prop, "present", f"{error.get('Code')}: {error.get('Message')}") from None
-
-    def equal(self, prop: str, expected: Any, found: Any) -> None:
-        if _canon(expected) != _canon(found):
-            raise self.fail(prop, expected, found)
-
-    def document(self, prop: str, expected: Any, found: Any) -> None:
-        parsed = _parse_document(found)
-        if parsed is None or _canon(expected) != _canon(parsed):
-            raise self.fail(prop, expected, found)
-
-    def contains(self, prop: str, expected: Any, found: set[str]) -> None:
-        missing = {str(x) for x in expected or []} - found
-        if missing:
-            raise self.fail(prop, sorted(missing), sorted(found))
-
-    def tags(self, expected: Any, found: Mapping[str, str]) -> None:
-        # CloudFormation adds its own aws:* tags on some resources; the template's must be exactly there.
-        self.equal("Tags", tags_of(expected), {k: v for k, v in found.items() if not k.startswith("aws:")})
-
-
-def _canon(value: Any) -> Any:
-    return json.loads(json.dumps(value, sort_keys=True, default=str))
-
-
-def _short(value: Any) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def _parse_document(found: Any) -> Any:
-    if isinstance(found, dict):
-        return found
-    if isinstance(found, str):
-        try:
-            return json.loads(found)
-        except json.JSONDecodeError:
-            return None  # e.g. moto's Python repr of a policy it stored as an object
-    return None
-
-
 def verify_resource(backend: Backend, stack: DeployedStack, logical_id: str) -> None:
     """Check one resource against its template properties.
 
     Raises:
         DeployError: the resource is missing or a property differs.
     """
-    check = _Check(backend, stack, logical_id)
+    check = VerifyContext(backend, stack, logical_id)
     _VERIFIERS[check.type](check)
 
 
@@ -115,7 +48,7 @@ def verify_outputs(stack: DeployedStack, scope: Scope) -> None:
             )
 
 
-def _role(c: _Check) -> None:
+def _role(c: VerifyContext) -> None:
     iam, name = c.client("iam"), c.physical_id
     role = c.read("RoleName", iam.get_role, RoleName=name)["Role"]
     c.equal("Arn", attribute(c.type, name, c.props, "Arn", c.stack.account, c.stack.region), role["Arn"])
@@ -137,7 +70,7 @@ def _role(c: _Check) -> None:
         c.equal("MaxSessionDuration", int(c.props["MaxSessionDuration"]), role.get("MaxSessionDuration"))
 
 
-def _managed_policy(c: _Check) -> None:
+def _managed_policy(c: VerifyContext) -> None:
     iam, arn = c.client("iam"), c.physical_id
     policy = c.read("ManagedPolicyName", iam.get_policy, PolicyArn=arn)["Policy"]
     if "ManagedPolicyName" in c.props:
@@ -153,7 +86,7 @@ def _managed_policy(c: _Check) -> None:
     c.contains("Groups", c.props.get("Groups"), {g["GroupName"] for g in entities.get("PolicyGroups", [])})
 
 
-def _inline_policy(c: _Check) -> None:
+def _inline_policy(c: VerifyContext) -> None:
     iam, name, document = c.client("iam"), c.props["PolicyName"], c.props["PolicyDocument"]
     for role in c.props.get("Roles", []):
         found = c.read("Roles", iam.get_role_policy, RoleName=role, PolicyName=name)
@@ -166,7 +99,7 @@ def _inline_policy(c: _Check) -> None:
         c.document("PolicyDocument", document, found["PolicyDocument"])
 
 
-def _user(c: _Check) -> None:
+def _user(c: VerifyContext) -> None:
     iam, name = c.client("iam"), c.physical_id
     user = c.read("UserName", iam.get_user, UserName=name)["User"]
     c.equal("Arn", attribute(c.type, name, c.props, "Arn", c.stack.account, c.stack.region), user["Arn"])
@@ -183,7 +116,7 @@ def _user(c: _Check) -> None:
     c.tags(c.props.get("Tags"), tags_of(tags))
 
 
-def _group(c: _Check) -> None:
+def _group(c: VerifyContext) -> None:
     iam, name = c.client("iam"), c.physical_id
     group = c.read("GroupName", iam.get_group, GroupName=name)["Group"]
     c.equal("Arn", attribute(c.type, name, c.props, "Arn", c.stack.account, c.stack.region), group["Arn"])
@@ -196,13 +129,13 @@ def _group(c: _Check) -> None:
     c.contains("ManagedPolicyArns", c.props.get("ManagedPolicyArns"), {a["PolicyArn"] for a in attached})
 
 
-def _user_to_group(c: _Check) -> None:
+def _user_to_group(c: VerifyContext) -> None:
     iam = c.client("iam")
     group = c.read("GroupName", iam.get_group, GroupName=c.props["GroupName"])
     c.contains("Users", c.props.get("Users"), {u["UserName"] for u in group.get("Users", [])})
 
 
-def _bucket(c: _Check) -> None:
+def _bucket(c: VerifyContext) -> None:
     s3, name = c.client("s3"), c.physical_id
     names = {b["Name"] for b in c.read("BucketName", s3.list_buckets).get("Buckets", [])}
     if name not in names:
@@ -231,18 +164,20 @@ def _bucket(c: _Check) -> None:
         c.equal(
             "VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status")
         )
+    if "ReplicationConfiguration" in c.props:
+        deploy_s3.verify_replication(c)
     if "Tags" in c.props:
         found = c.read("Tags", s3.get_bucket_tagging, Bucket=name)
         c.tags(c.props["Tags"], tags_of(found.get("TagSet")))
 
 
-def _bucket_policy(c: _Check) -> None:
+def _bucket_policy(c: VerifyContext) -> None:
     s3 = c.client("s3")
     found = c.read("PolicyDocument", s3.get_bucket_policy, Bucket=c.props["Bucket"])
     c.document("PolicyDocument", c.props["PolicyDocument"], found["Policy"])
 
 
-def _key(c: _Check) -> None:
+def _key(c: VerifyContext) -> None:
     kms, key_id = c.client("kms"), c.physical_id
     meta = c.read("KeyPolicy", kms.describe_key, KeyId=key_id)["KeyMetadata"]
     c.equal("Arn", attribute(c.type, key_id, c.props, "Arn", c.stack.account, c.stack.region), meta["Arn"])
@@ -259,7 +194,7 @@ def _key(c: _Check) -> None:
     c.tags(c.props.get("Tags"), {t["TagKey"]: t["TagValue"] for t in tags})
 
 
-def _alias(c: _Check) -> None:
+def _alias(c: VerifyContext) -> None:
     kms = c.client("kms")
     aliases = c.read("AliasName", kms.list_aliases)["Aliases"]
     found = {a["AliasName"]: a.get("TargetKeyId") for a in aliases}
@@ -270,11 +205,28 @@ def _alias(c: _Check) -> None:
     c.equal("TargetKeyId", target, found[name])
 
 
+def _saml_provider(c: VerifyContext) -> None:
+    found = c.read("Name", c.client("iam").get_saml_provider, SAMLProviderArn=c.physical_id)
+    c.equal("SamlMetadataDocument", c.props["SamlMetadataDocument"], found.get("SAMLMetadataDocument"))
+
+
+def _oidc_provider(c: VerifyContext) -> None:
+    found = c.read(
+        "Url", c.client("iam").get_open_id_connect_provider, OpenIDConnectProviderArn=c.physical_id
+    )
+    c.equal("Url", str(c.props["Url"]).split("://", 1)[-1], str(found.get("Url", "")).split("://", 1)[-1])
+    c.equal("ClientIdList", sorted(c.props.get("ClientIdList", [])), sorted(found.get("ClientIDList", [])))
+    c.equal(
+        "ThumbprintList", sorted(c.props.get("ThumbprintList", [])), sorted(found.get("ThumbprintList", []))
+    )
+    c.tags(c.props.get("Tags"), tags_of(found.get("Tags")))
+
+
 def _bool(value: Any) -> bool:
     return value is True or str(value).lower() == "true"
 
 
-_VERIFIERS = {
+_VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     "AWS::IAM::Role": _role,
     "AWS::IAM::ManagedPolicy": _managed_policy,
     "AWS::IAM::Policy": _inline_policy,
@@ -285,4 +237,9 @@ _VERIFIERS = {
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::KMS::Key": _key,
     "AWS::KMS::Alias": _alias,
+    "AWS::IAM::SAMLProvider": _saml_provider,
+    "AWS::IAM::OIDCProvider": _oidc_provider,
+    **deploy_s3.VERIFIERS,
+    **deploy_lake.VERIFIERS,
+    **deploy_compute.VERIFIERS,
 }

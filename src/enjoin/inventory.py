@@ -1,18 +1,23 @@
 """Inventory: read accounts back into a :class:`~enjoin.snapshot.Snapshot`, with read-only calls only.
 
 The same code reads moto (in process or a server) and a live account, so it handles absent
-configuration the way AWS reports it (NoSuchBucketPolicy, ServerSideEncryptionConfigurationNotFoundError,
-NoSuchPublicAccessBlockConfiguration, OwnershipControlsNotFoundError, NoSuchTagSet: the bucket simply
-has none). Any other error (AccessDenied, throttling past the retries) is an InventoryError: a
-snapshot with a hole would let the judgment call something unreachable that is not.
+configuration the way AWS reports it (NoSuchBucketPolicy, ...: the resource simply has none; see
+:mod:`enjoin.inventory_calls`). Any other error (AccessDenied, throttling past the retries) is an
+InventoryError: a snapshot with a hole would let the judgment call something unreachable that is not.
 
 Calls: iam get_account_authorization_details (paginated; customer managed policies with it, the
-AWS-managed policies attached to a principal with get_policy and get_policy_version), s3 list_buckets
-(the buckets of the account whose client lists them), get_bucket_location, get_bucket_policy,
-get_bucket_encryption, get_public_access_block, get_bucket_ownership_controls, get_bucket_tagging;
-kms list_keys, describe_key, get_key_policy, list_aliases, list_resource_tags (customer managed keys);
-organizations describe_organization, list_parents, list_policies_for_target, describe_policy (only
-when no Organization is given).
+AWS-managed policies attached to a principal with get_policy and get_policy_version),
+list_saml_providers, list_open_id_connect_providers; S3 buckets and access points
+(:mod:`enjoin.inventory_s3`); kms list_keys, describe_key, get_key_policy, list_aliases,
+list_resource_tags (customer managed keys); lambda list_functions, get_policy; Glue tables and Lake
+Formation grants (:mod:`enjoin.inventory_lake`); organizations describe_organization, list_parents,
+list_policies_for_target, describe_policy (only when no Organization is given). Regional resources
+(keys, access points, functions, tables, grants) are read in the inventory's region; buckets of
+every region.
+
+What a deployment declares where the backend cannot hold it (:class:`Declared`: a replication rule's
+prefix and KMS-object setting, which moto reads back empty) replaces the read-back; over a live
+account there is no Declared and the read-back is all there is.
 
 Policy documents are parsed JSON objects (AWS returns them URL-encoded; boto3 decodes IAM's). A
 document that is not JSON (moto's Python repr of a policy stored as an object) is an InventoryError
@@ -21,54 +26,77 @@ naming the principal and the policy.
 
 from __future__ import annotations
 
-import json
-import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.errors import InventoryError
+from enjoin.inventory_calls import call as _call
+from enjoin.inventory_calls import document, lambda_principal, optional, pages
+from enjoin.inventory_calls import tags as tags_of_api
+from enjoin.inventory_lake import read_grants, read_tables
+from enjoin.inventory_s3 import read_access_points, read_buckets
 from enjoin.snapshot import (
+    AccessPoint,
     Bucket,
     Document,
+    Function,
     Group,
+    IdentityProvider,
     Key,
+    LakeFormationGrant,
     ManagedPolicy,
     NamedPolicy,
     Organization,
+    ReplicationRule,
     Role,
     Snapshot,
+    Table,
     User,
 )
 
-# Error codes with which S3 says "this bucket has no such configuration".
-_ABSENT = frozenset(
-    {
-        "NoSuchBucketPolicy",
-        "ServerSideEncryptionConfigurationNotFoundError",
-        "NoSuchPublicAccessBlockConfiguration",
-        "OwnershipControlsNotFoundError",
-        "NoSuchTagSet",
-    }
-)
+__all__ = ["Declared", "document", "inventory"]
+
+
+@dataclass(frozen=True, slots=True)
+class Declared:
+    """What a deployment's templates declare where the backend cannot hold it faithfully.
+
+    Attributes:
+        replication: (account, bucket name) -> (replication role, rules) for every bucket whose
+            template declares a ReplicationConfiguration.
+    """
+
+    replication: Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]] = field(
+        default_factory=dict
+    )
 
 
 def inventory(
-    backend: Backend, accounts: Sequence[str], region: str, organization: Organization | None = None
+    backend: Backend,
+    accounts: Sequence[str],
+    region: str,
+    organization: Organization | None = None,
+    declared: Declared | None = None,
 ) -> Snapshot:
     """Read every account into one Snapshot.
 
     Args:
         backend: where the accounts are.
         accounts: 12-digit account ids.
-        region: the region of the regional resources (KMS keys); buckets of every region are read.
+        region: the region of the regional resources (KMS keys, access points, functions, tables);
+            buckets of every region are read.
         organization: the organisation policies, when known otherwise (deploy builds them from the
             config); None reads them from AWS Organizations (none when the account is in no organisation).
+        declared: what a deployment declares where the backend cannot hold it
+            (``Deployment.declared()``); None over a live account.
 
     Raises:
-        InventoryError: a read failed, or a policy document read back is not JSON.
+        InventoryError: a read failed, a policy document read back is not JSON, or a grant cannot
+            be represented.
     """
     users: list[User] = []
     groups: list[Group] = []
@@ -76,10 +104,22 @@ def inventory(
     policies: dict[str, ManagedPolicy] = {}
     buckets: list[Bucket] = []
     keys: list[Key] = []
+    access_points: list[AccessPoint] = []
+    providers: list[IdentityProvider] = []
+    functions: list[Function] = []
+    tables: list[Table] = []
+    grants: list[LakeFormationGrant] = []
+    replication = declared.replication if declared is not None else None
     for account in accounts:
         _read_iam(backend, account, region, users, groups, roles, policies)
-        buckets.extend(_read_buckets(backend, account, region))
+        providers.extend(_read_identity_providers(backend, account, region))
+        buckets.extend(read_buckets(backend, account, region, replication))
+        access_points.extend(read_access_points(backend, account, region))
         keys.extend(_read_keys(backend, account, region))
+        functions.extend(_read_functions(backend, account, region))
+        account_tables = read_tables(backend, account, region)
+        tables.extend(account_tables)
+        grants.extend(read_grants(backend, account, region, account_tables))
     if organization is None:
         organization = _read_organization(backend, accounts, region)
     return Snapshot(
@@ -91,57 +131,12 @@ def inventory(
         buckets=tuple(buckets),
         keys=tuple(keys),
         organization=organization,
+        access_points=tuple(access_points),
+        identity_providers=tuple(providers),
+        functions=tuple(functions),
+        tables=tuple(tables),
+        lake_formation_grants=tuple(grants),
     )
-
-
-def _call(where: str, fn: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(**kwargs)
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        raise InventoryError(
-            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
-        ) from None
-    except BotoCoreError as exc:
-        raise InventoryError(where, "a reachable backend", str(exc)) from None
-    except Exception as exc:  # in-process moto fails with its own exceptions
-        raise InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}") from None
-
-
-def _optional(where: str, fn: Any, **kwargs: Any) -> Any | None:
-    """A read whose 'not configured' answer is None; any other failure is an InventoryError."""
-    try:
-        return fn(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _ABSENT:
-            return None
-        error = exc.response.get("Error", {})
-        raise InventoryError(
-            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
-        ) from None
-    except BotoCoreError as exc:
-        raise InventoryError(where, "a reachable backend", str(exc)) from None
-    except Exception as exc:  # in-process moto fails with its own exceptions
-        raise InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}") from None
-
-
-def document(value: Any, where: str) -> Document:
-    """A policy document as a dict, from what the API returned (a dict, JSON text or URL-encoded JSON)."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        for text in (value, urllib.parse.unquote(value)):
-            try:
-                parsed = json.loads(text)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(parsed, dict):
-                return parsed
-    raise InventoryError(where, "a policy document in JSON", repr(value)[:200])
-
-
-def _tags(tags: Any) -> dict[str, str]:
-    return {str(t["Key"]): str(t["Value"]) for t in tags or []}
 
 
 def _inline(entries: Any, owner: str) -> tuple[NamedPolicy, ...]:
@@ -218,7 +213,7 @@ def _read_iam(
                 account=account,
                 user_id=u.get("UserId", ""),
                 path=u.get("Path", "/"),
-                tags=_tags(u.get("Tags")),
+                tags=tags_of_api(u.get("Tags")),
                 inline_policies=_inline(u.get("UserPolicyList"), u["Arn"]),
                 managed_policy_arns=_attached(u.get("AttachedManagedPolicies")),
                 group_arns=tuple(sorted(group_arns[name] for name in u.get("GroupList", []))),
@@ -234,7 +229,7 @@ def _read_iam(
                 trust_policy=document(r.get("AssumeRolePolicyDocument"), f"{r['Arn']}: trust policy"),
                 role_id=r.get("RoleId", ""),
                 path=r.get("Path", "/"),
-                tags=_tags(r.get("Tags")),
+                tags=tags_of_api(r.get("Tags")),
                 inline_policies=_inline(r.get("RolePolicyList"), r["Arn"]),
                 managed_policy_arns=_attached(r.get("AttachedManagedPolicies")),
                 permissions_boundary_arn=_boundary(r),
@@ -269,56 +264,60 @@ def _read_iam(
         )
 
 
-def _read_buckets(backend: Backend, account: str, region: str) -> list[Bucket]:
-    s3 = backend.client("s3", account, region)
-    listed = _call(f"account {account}: s3 list_buckets", s3.list_buckets).get("Buckets", [])
-    buckets = []
-    for entry in sorted(listed, key=lambda b: b["Name"]):
-        name = entry["Name"]
-        where = f"account {account}: bucket {name}"
-        location = _call(f"{where}: get_bucket_location", s3.get_bucket_location, Bucket=name)
-        bucket_region = location.get("LocationConstraint") or "us-east-1"
-        if bucket_region == "EU":  # the legacy name of eu-west-1
-            bucket_region = "eu-west-1"
-        policy = _optional(f"{where}: get_bucket_policy", s3.get_bucket_policy, Bucket=name)
-        encryption = _optional(f"{where}: get_bucket_encryption", s3.get_bucket_encryption, Bucket=name)
-        pab = _optional(f"{where}: get_public_access_block", s3.get_public_access_block, Bucket=name)
-        ownership = _optional(
-            f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name
+def _read_identity_providers(backend: Backend, account: str, region: str) -> list[IdentityProvider]:
+    iam = backend.client("iam", account, region)
+    where = f"account {account}: iam"
+    saml = _call(f"{where} list_saml_providers", iam.list_saml_providers).get("SAMLProviderList", [])
+    oidc = _call(f"{where} list_open_id_connect_providers", iam.list_open_id_connect_providers).get(
+        "OpenIDConnectProviderList", []
+    )
+    providers = [IdentityProvider(p["Arn"], account, "saml") for p in saml]
+    providers += [IdentityProvider(p["Arn"], account, "oidc") for p in oidc]
+    return sorted(providers, key=lambda p: p.arn)
+
+
+def _function_policy(policy: Document) -> Document:
+    """A function's policy with each Principal in AWS's form (moto 5.2.1 leaves an account id bare)."""
+    statements = policy.get("Statement", [])
+    fixed = [
+        {**s, "Principal": lambda_principal(s["Principal"])}
+        if isinstance(s, dict) and "Principal" in s
+        else s
+        for s in (statements if isinstance(statements, list) else [statements])
+    ]
+    return {**policy, "Statement": fixed}
+
+
+def _read_functions(backend: Backend, account: str, region: str) -> list[Function]:
+    lam = backend.client("lambda", account, region)
+    where = f"account {account}: lambda in {region}"
+    listed = pages(
+        f"{where}: list_functions", lam.list_functions, "Functions", token="NextMarker", marker="Marker"
+    )
+    functions = []
+    for entry in sorted(listed, key=lambda f: f["FunctionArn"]):
+        name = entry["FunctionName"]
+        policy = optional(
+            f"{where}: get_policy {name}",
+            lam.get_policy,
+            frozenset({"ResourceNotFoundException"}),
+            FunctionName=name,
         )
-        tagging = _optional(f"{where}: get_bucket_tagging", s3.get_bucket_tagging, Bucket=name)
-        sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
-        rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
-        buckets.append(
-            Bucket(
-                arn=f"arn:aws:s3:::{name}",
+        functions.append(
+            Function(
+                arn=entry["FunctionArn"],
                 name=name,
                 account=account,
-                region=bucket_region,
-                policy=document(policy["Policy"], f"{where}: bucket policy") if policy else None,
-                sse_algorithm=sse_algorithm,
-                kms_key_id=kms_key_id,
-                bucket_key_enabled=bucket_key,
-                public_access_block=dict(pab["PublicAccessBlockConfiguration"]) if pab else None,
-                ownership=rules[0].get("ObjectOwnership") if rules else None,
-                tags=_tags((tagging or {}).get("TagSet")),
+                region=region,
+                role_arn=entry["Role"],
+                policy=_function_policy(
+                    document(policy["Policy"], f"{entry['FunctionArn']}: function policy")
+                )
+                if policy
+                else None,
             )
         )
-    return buckets
-
-
-def _encryption(encryption: Any, where: str) -> tuple[str | None, str | None, bool]:
-    if not encryption:
-        return None, None, False
-    rules = encryption.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
-    if len(rules) != 1:
-        raise InventoryError(f"{where}: default encryption", "exactly one encryption rule", str(len(rules)))
-    default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
-    return (
-        default.get("SSEAlgorithm"),
-        default.get("KMSMasterKeyID"),
-        bool(rules[0].get("BucketKeyEnabled", False)),
-    )
+    return functions
 
 
 def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:

@@ -68,7 +68,13 @@ def snapshot_of(config: Config, backend: str | Backend = "moto", *, image: str |
     """
     if not isinstance(backend, str):
         deployment = deploy(backend, config)
-        return inventory(backend, tuple(config.accounts.values()), config.region, deployment.organization)
+        return inventory(
+            backend,
+            tuple(config.accounts.values()),
+            config.region,
+            deployment.organization,
+            deployment.declared(),
+        )
     started = get_backend(backend, image=image or config.image)
     started.start()
     try:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import answer
+from enjoin.reach_edges import answer, resource_names
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
@@ -404,10 +404,19 @@ class Reader:
                 label=f"the Lake Formation grant on {table.arn}",
                 kind=PolicyKind.RESOURCE,
             )
-        workgroup = f"arn:aws:athena:{table.region}:{who.account}:workgroup/primary"
-        hops: list[Hop] = []
+        query: Hop | None = None
+        for workgroup in resource_names(
+            who, f"arn:aws:athena:{table.region}:{who.account}:workgroup/", ":workgroup/", "primary"
+        ):
+            found = answer(graph, who, "athena:StartQueryExecution", workgroup, who.account, None)
+            if isinstance(found, Hop):
+                query = found
+                break
+            undecided.extend(found or ())
+        if query is None:
+            return None
+        hops: list[Hop] = [query]
         for action, resource, account, policy in (
-            ("athena:StartQueryExecution", workgroup, who.account, None),
             ("glue:GetTable", table.arn, table.account, grant),
             ("lakeformation:GetDataAccess", "*", table.account, grant),
         ):

@@ -7,10 +7,11 @@
 - ``iam:UpdateAssumeRolePolicy`` on a role: the caller rewrites its trust to name itself, then assumes it.
 - ``iam:CreateAccessKey``, ``iam:CreateLoginProfile``, ``iam:UpdateLoginProfile`` on a user: the caller
   gets the user's credentials.
-- ``iam:PutRolePolicy`` / ``AttachRolePolicy`` / ``PutUserPolicy`` / ``AttachUserPolicy``,
-  ``iam:CreatePolicyVersion`` on a managed policy the principal has, ``iam:PutGroupPolicy`` /
-  ``AttachGroupPolicy`` on its group: the principal, once the party also acts as it, has any identity
-  permission (its boundary and SCPs still bind); ``iam:AddUserToGroup`` adds a group's policies.
+- ``iam:PutRolePolicy`` / ``PutUserPolicy``, ``iam:CreatePolicyVersion`` on a managed policy the
+  principal has, ``iam:PutGroupPolicy`` on its group: the principal, once the party also acts as it, has
+  any identity permission (its boundary and SCPs still bind); ``iam:AttachRolePolicy`` /
+  ``AttachUserPolicy`` add the managed policies ``iam:PolicyARN`` lets the caller attach (AWS's
+  AdministratorAccess among the candidates); ``iam:AddUserToGroup`` adds a group's policies.
 - ``iam:PassRole`` to Lambda with ``lambda:CreateFunction`` and ``lambda:InvokeFunction``, or
   ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role.
   (Lambda only; other compute services that take a role are not covered yet.)
@@ -193,22 +194,46 @@ def take_credentials(graph: Graph, who: Node, user: Node) -> Outcome:
     return tuple(undecided) or None
 
 
+def resource_names(who: Node, prefix: str, marker: str, default: str = "enjoin-probe") -> list[str]:
+    """Concrete ARNs ``prefix + name`` to ask about for a resource the caller would name itself.
+
+    A policy may allow only some names (``function:dhs-*``): every Resource pattern of the caller's
+    identity policies that names this kind of resource is instantiated (``*`` -> ``enjoin-probe``) and
+    kept when the pattern matches it, after ``prefix + default``.
+    """
+    out = [prefix + default]
+    for policy in who.identity:
+        for stmt in _statements(policy):
+            for pattern in _listed(stmt.get("Resource")):
+                if marker not in pattern:
+                    continue
+                name = pattern.split(marker, 1)[1].replace("*", "enjoin-probe").replace("?", "x")
+                candidate = prefix + name
+                if wildcard(pattern).fullmatch(candidate) and candidate not in out:
+                    out.append(candidate)
+    return out
+
+
 def pass_role_to_lambda(graph: Graph, who: Node, role: Node) -> Outcome:
-    """Create a Lambda function that runs as ``role`` and invoke it."""
+    """Create a Lambda function (under a name the caller may use) that runs as ``role``, and invoke it."""
     if who.account != role.account or not may_allow(who, "iam:PassRole"):
         return None
-    function = f"arn:aws:lambda:{graph.region}:{who.account}:function:enjoin-probe"
-    hops: list[Hop] = []
-    for action, resource, context in (
-        ("iam:PassRole", role.arn, {"iam:PassedToService": LAMBDA}),
-        ("lambda:CreateFunction", function, None),
-        ("lambda:InvokeFunction", function, None),
-    ):
-        hop = answer(graph, who, action, resource, who.account, None, context)
-        if not isinstance(hop, Hop):
-            return hop
-        hops.append(hop)
-    return Edge(role, tuple(hops))
+    passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None, {"iam:PassedToService": LAMBDA})
+    if not isinstance(passed, Hop):
+        return passed
+    undecided: list[str] = []
+    prefix = f"arn:aws:lambda:{graph.region}:{who.account}:function:"
+    for function in resource_names(who, prefix, ":function:"):
+        hops: list[Hop] = [passed]
+        for action in ("lambda:CreateFunction", "lambda:InvokeFunction"):
+            hop = answer(graph, who, action, function, who.account, None)
+            if not isinstance(hop, Hop):
+                undecided += hop or ()
+                break
+            hops.append(hop)
+        else:
+            return Edge(role, tuple(hops))
+    return tuple(undecided) or None
 
 
 def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
@@ -232,9 +257,41 @@ _USER_REWRITES = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
 _GROUP_REWRITES = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
 
 
+ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+def _attachable(graph: Graph, who: Node, action: str, target: Node) -> Outcome:
+    """``iam:Attach*Policy`` gives the target the policies the caller may attach (``iam:PolicyARN``)."""
+    candidates = [ADMINISTRATOR] + [p.arn for p in graph.snapshot.policies if p.arn != ADMINISTRATOR]
+    allowed: list[Hop] = []
+    undecided: list[str] = []
+    for arn in candidates:
+        hop = answer(graph, who, action, target.arn, target.account, None, {"iam:PolicyARN": arn})
+        if isinstance(hop, Hop):
+            if arn == ADMINISTRATOR:  # the AWS managed policy that allows every action
+                return Edge(graph.empowered(target), (hop,))
+            allowed.append(hop)
+        elif hop:
+            undecided += hop
+    if allowed:
+        documents = {p.arn: p.document for p in graph.snapshot.policies}
+        arns = [str(h.context.get("iam:PolicyARN")) for h in allowed]
+        return Edge(graph.attached(target, {arn: documents[arn] for arn in arns}), tuple(allowed))
+    return tuple(undecided) or None
+
+
+_ROLE_REWRITES = ("iam:PutRolePolicy",)
+_USER_REWRITES = ("iam:PutUserPolicy",)
+_GROUP_REWRITES = ("iam:PutGroupPolicy",)
+
+
 def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
-    """Ways ``who`` can give ``target`` (both acted as by the party) more identity permissions."""
-    if who.account != target.account or target.synthetic or "#" in target.key:
+    """Ways ``who`` can give ``target`` (both acted as by the party) more identity permissions.
+
+    An inline policy (Put*Policy) or a new version of a customer managed policy it has can say anything:
+    every identity permission. Attach*Policy adds only the managed policies the caller may attach.
+    """
+    if who.account != target.account or target.synthetic or "#" in target.key or "+" in target.key:
         return
     direct = _ROLE_REWRITES if target.kind == "role" else _USER_REWRITES
     requests = [(a, target.arn) for a in direct]
@@ -249,6 +306,9 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
             return
         if hop:
             yield hop
+    attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
+    if may_allow(who, attach):
+        yield _attachable(graph, who, attach, target)
     if target.kind == "user" and may_allow(who, "iam:AddUserToGroup"):
         for group in graph.snapshot.groups:
             if group.account != target.account or group.arn in target.group_arns:

@@ -90,6 +90,12 @@ class Graph:
         extra = compile_policy(ALLOW_ALL, label=f"a policy a party controlling it may put on {node.arn}")
         return replace(node, key=f"{node.arn}#empowered", identity=(*node.identity, extra))
 
+    def attached(self, node: Node, documents: Mapping[str, object]) -> Node:
+        """The node with these managed policies attached as well."""
+        extra = tuple(compile_policy(doc, label=arn) for arn, doc in sorted(documents.items()))  # type: ignore[arg-type]
+        key = f"{node.arn}+{'+'.join(sorted(documents))}"
+        return replace(node, key=key, identity=(*node.identity, *extra))
+
     def joined(self, node: Node, group_arn: str) -> Node:
         """A user node added to a group: the group's policies join its own."""
         policies, problems = self.group_policies.get(

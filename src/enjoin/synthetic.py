@@ -34,16 +34,37 @@ from typing import Any
 
 from enjoin.config_model import Holding, Party
 from enjoin.errors import ConfigError
-from enjoin.snapshot import Bucket, Group, Key, ManagedPolicy, NamedPolicy, Organization, Role, Snapshot, User
+from enjoin.snapshot import Bucket, Key, NamedPolicy, Organization, Role, Snapshot, User
+from enjoin.synthetic_policies import (
+    AWS_MANAGED,
+    PARTY_PREFIX,
+    Names,
+    bucket_policy,
+    customer_managed,
+    identity_statements,
+    key_policy,
+    scps,
+    trust_policy,
+    users_and_groups,
+)
 
 ORG_ID = "o-enjoinsynth1"
 ROOT_ID = "r-synth"
 SERVICES = ("lambda.amazonaws.com", "ecs-tasks.amazonaws.com", "ec2.amazonaws.com", "glue.amazonaws.com")
-# Role kinds of agency accounts and their weights; "admin" and "share" weights come from the spec.
-KINDS = {"svc": 30, "app": 25, "analyst": 12, "etl": 10, "audit": 5, "vendor": 5, "power": 3}
+# Role kinds of agency accounts and their weights; "admin", "power" and "share" weights come from the spec.
+KINDS = {"svc": 30, "app": 25, "analyst": 12, "etl": 10, "audit": 5, "vendor": 5}
 BUCKET_KINDS = ("tmsis", "claims", "etl", "reports", "logs", "web", "backup", "archive")
-FIELDS = ("medicaid_id", "address", "phone", "date_of_birth", "citizenship_status", "immigration_status",
-          "ssn", "name", "medical")
+FIELDS = (
+    "medicaid_id",
+    "address",
+    "phone",
+    "date_of_birth",
+    "citizenship_status",
+    "immigration_status",
+    "ssn",
+    "name",
+    "medical",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +85,7 @@ class OrgSpec:
         condition_rate: share of statements that carry a condition.
         assume_rate: share of roles allowed to call sts:AssumeRole on roles that trust them.
         admin_rate: share of agency roles with AdministratorAccess.
+        power_rate: share of agency roles with PowerUserAccess.
         share_rate: share of agency roles that trust the party (data-sharing roles).
         seed: the random seed.
         region: the region of every bucket and key.
@@ -81,6 +103,7 @@ class OrgSpec:
     condition_rate: float = 0.3
     assume_rate: float = 0.15
     admin_rate: float = 0.02
+    power_rate: float = 0.03
     share_rate: float = 0.01
     seed: int = 1
     region: str = "us-east-1"
@@ -116,24 +139,26 @@ def account_id(index: int, party: bool) -> str:
 
 def _check(spec: OrgSpec) -> None:
     roles = spec.accounts * spec.roles_per_account
-    problems = [
-        (spec.accounts >= 1, "accounts >= 1", f"accounts={spec.accounts}"),
-        (0 <= spec.party_accounts < spec.accounts, "0 <= party_accounts < accounts",
-         f"party_accounts={spec.party_accounts}, accounts={spec.accounts}"),
-        (spec.roles_per_account >= 1, "roles_per_account >= 1", f"roles_per_account={spec.roles_per_account}"),
-        (spec.trusts >= roles, "at least one trust relationship per role",
-         f"trusts={spec.trusts} for {roles} roles"),
-        (0 <= spec.party_roles <= spec.roles_per_account, "0 <= party_roles <= roles_per_account",
-         f"party_roles={spec.party_roles}"),
-        (spec.party_accounts > 0 or spec.party_roles > 0, "a party: party_accounts or party_roles > 0",
-         "neither"),
-        (spec.buckets >= spec.accounts - spec.party_accounts, "at least one bucket per agency account",
-         f"buckets={spec.buckets}"),
-        (0 <= spec.holdings <= spec.buckets, "0 <= holdings <= buckets", f"holdings={spec.holdings}"),
-    ]
-    for ok, expected, found in problems:
+    agency = spec.accounts - spec.party_accounts
+    agency_buckets = sum(1 for n in range(spec.buckets) if n % max(1, spec.accounts) < agency)
+    rules = {
+        "accounts >= 1 and roles_per_account >= 1": spec.accounts >= 1 and spec.roles_per_account >= 1,
+        "0 <= party_accounts < accounts": 0 <= spec.party_accounts < spec.accounts,
+        "at least one trust relationship per role": spec.trusts >= roles,
+        "0 <= party_roles <= roles_per_account": 0 <= spec.party_roles <= spec.roles_per_account,
+        "a party: party_accounts or party_roles > 0": spec.party_accounts > 0 or spec.party_roles > 0,
+        "at least one bucket per account": spec.buckets >= spec.accounts,
+        "0 <= holdings <= buckets of the agency's accounts": 0 <= spec.holdings <= agency_buckets,
+    }
+    for expected, ok in rules.items():
         if not ok:
-            raise ConfigError("OrgSpec", expected, found)
+            found = ", ".join(
+                f"{k}={getattr(spec, k)}"
+                for k in ("accounts", "party_accounts", "roles_per_account", "party_roles", "trusts")
+            )
+            raise ConfigError(
+                "OrgSpec", expected, f"{found}, buckets={spec.buckets}, holdings={spec.holdings}"
+            )
 
 
 def generate(spec: OrgSpec) -> SyntheticOrg:
@@ -145,11 +170,8 @@ def generate(spec: OrgSpec) -> SyntheticOrg:
     names = Names(spec.region, rng)
     drafts = _drafts(spec, rng, agency, party)
     bucket_names = _bucket_names(spec, agency, party)
-    users, groups = _users(spec, agency + party, names)
+    users, groups = users_and_groups(agency + party, spec.users_per_account, names)
     _deal_trusts(spec, rng, drafts, users, agency, party)
-    by_account: dict[str, list[_Draft]] = {}
-    for draft in drafts:
-        by_account.setdefault(draft.account, []).append(draft)
     trusted_by: dict[str, list[str]] = {}  # principal (role ARN or account root) -> roles it may assume
     for draft in drafts:
         for principal, _ in draft.trust:
@@ -160,24 +182,32 @@ def generate(spec: OrgSpec) -> SyntheticOrg:
     managed = [*AWS_MANAGED.values()]
     managed_of: dict[str, list[str]] = {}
     for acct in agency:
-        docs = customer_managed(rng, acct, bucket_names[acct], spec.managed_per_account, spec.condition_rate,
-                                names)
+        docs = customer_managed(
+            rng, acct, bucket_names[acct], spec.managed_per_account, spec.condition_rate, names
+        )
         managed += docs
         managed_of[acct] = [p.arn for p in docs if not p.name.startswith("boundary")]
-    roles = [
-        _role(spec, rng, d, bucket_names, keys_of, managed_of, trusted_by, names) for d in drafts
-    ]
+    roles = [_role(spec, rng, d, bucket_names, keys_of, managed_of, trusted_by, names) for d in drafts]
     buckets = [
         _bucket(spec, rng, acct, name, keys_of, drafts, names)
-        for acct in agency + party for name in bucket_names[acct]
+        for acct in agency + party
+        for name in bucket_names[acct]
     ]
     org = Organization(
         ORG_ID,
-        scps={acct: _scps(acct) for acct in agency},
+        scps={acct: scps(acct) for acct in agency},
         paths={acct: f"{ORG_ID}/{ROOT_ID}/ou-synth-{int(acct) % 4}/" for acct in agency},
     )
-    snapshot = Snapshot(tuple(agency + party), users=tuple(users), groups=tuple(groups), roles=tuple(roles),
-                        policies=tuple(managed), buckets=tuple(buckets), keys=tuple(keys), organization=org)
+    snapshot = Snapshot(
+        tuple(agency + party),
+        users=tuple(users),
+        groups=tuple(groups),
+        roles=tuple(roles),
+        policies=tuple(managed),
+        buckets=tuple(buckets),
+        keys=tuple(keys),
+        organization=org,
+    )
     holdings = _holdings(spec, rng, agency, bucket_names)
     principals = (f"arn:aws:iam::{agency[0]}:role/{PARTY_PREFIX}*",) if spec.party_roles else ()
     parties = (Party("DHS", accounts=tuple(party), principals=principals),)
@@ -185,8 +215,13 @@ def generate(spec: OrgSpec) -> SyntheticOrg:
 
 
 def _drafts(spec: OrgSpec, rng: random.Random, agency: list[str], party: list[str]) -> list[_Draft]:
-    weights = {**KINDS, "admin": 100 * spec.admin_rate, "share": 100 * spec.share_rate}
-    kinds, cum = list(weights), list(weights.values())
+    weights = {
+        **KINDS,
+        "admin": 100 * spec.admin_rate,
+        "power": 100 * spec.power_rate,
+        "share": 100 * spec.share_rate,
+    }
+    kinds, shares = list(weights), list(weights.values())
     out: list[_Draft] = []
     for acct in agency + party:
         counts: dict[str, int] = {}
@@ -196,7 +231,7 @@ def _drafts(spec: OrgSpec, rng: random.Random, agency: list[str], party: list[st
             elif acct == agency[0] and n < spec.party_roles:
                 kind = "dhs"
             else:
-                kind = rng.choices(kinds, cum)[0]
+                kind = rng.choices(kinds, shares)[0]
             counts[kind] = counts.get(kind, 0) + 1
             prefix = {"party": "ice-analyst", "dhs": PARTY_PREFIX.rstrip("-")}.get(kind, kind)
             path = "/service-role/" if kind == "svc" else "/"
@@ -204,7 +239,8 @@ def _drafts(spec: OrgSpec, rng: random.Random, agency: list[str], party: list[st
             out.append(_Draft(f"arn:aws:iam::{acct}:role{path}{name}", name, acct, kind))
     for draft in out:
         draft.can_assume = draft.kind in ("party", "dhs") or (
-            draft.kind in ("app", "etl", "analyst", "power", "share") and rng.random() < spec.assume_rate * 2)
+            draft.kind in ("app", "etl", "analyst", "power", "share") and rng.random() < spec.assume_rate
+        )
     return out
 
 
@@ -219,25 +255,14 @@ def _bucket_names(spec: OrgSpec, agency: list[str], party: list[str]) -> dict[st
     return out
 
 
-def _users(spec: OrgSpec, accounts: list[str], names: Names) -> tuple[list[User], list[Group]]:
-    users: list[User] = []
-    groups: list[Group] = []
-    for acct in accounts:
-        group_arn = f"arn:aws:iam::{acct}:group/engineers"
-        assume_own = statement_doc("Allow", ["sts:AssumeRole"], [f"arn:aws:iam::{acct}:role/*"],
-                                   {"Bool": {"aws:MultiFactorAuthPresent": "true"}}, "AssumeWithMfa")
-        groups.append(Group(group_arn, "engineers", acct,
-                            inline_policies=(NamedPolicy("assume-roles", {"Version": "2012-10-17",
-                                                                          "Statement": [assume_own]}),)))
-        for n in range(spec.users_per_account):
-            name = f"user-{n:02d}"
-            users.append(User(f"arn:aws:iam::{acct}:user/{name}", name, acct, user_id=names.unique_id("AIDA"),
-                              tags={"team": "ops" if n % 2 else "data"}, group_arns=(group_arn,)))
-    return users, groups
-
-
-def _deal_trusts(spec: OrgSpec, rng: random.Random, drafts: list[_Draft], users: list[User],
-                 agency: list[str], party: list[str]) -> None:
+def _deal_trusts(
+    spec: OrgSpec,
+    rng: random.Random,
+    drafts: list[_Draft],
+    users: list[User],
+    agency: list[str],
+    party: list[str],
+) -> None:
     """Give every role at least one trusted principal and deal the rest so the total is ``spec.trusts``."""
     counts = [1] * len(drafts)
     for _ in range(spec.trusts - len(drafts)):
@@ -259,9 +284,14 @@ def _deal_trusts(spec: OrgSpec, rng: random.Random, drafts: list[_Draft], users:
                 break
 
 
-def _candidates(rng: random.Random, draft: _Draft, roles_of: Mapping[str, list[_Draft]],
-                users_of: Mapping[str, list[str]], agency: list[str],
-                party: list[str]) -> Iterator[tuple[str, str | None]]:
+def _candidates(
+    rng: random.Random,
+    draft: _Draft,
+    roles_of: Mapping[str, list[_Draft]],
+    users_of: Mapping[str, list[str]],
+    agency: list[str],
+    party: list[str],
+) -> Iterator[tuple[str, str | None]]:
     """An endless stream of principals ``draft``'s trust policy might name, with a condition kind."""
     acct = draft.account
     others = [a for a in agency if a != acct] or [acct]
@@ -272,7 +302,8 @@ def _candidates(rng: random.Random, draft: _Draft, roles_of: Mapping[str, list[_
         "admin": (root, "mfa"),
         "audit": (f"arn:aws:iam::{agency[0]}:root", "external_id"),
         "vendor": (f"arn:aws:iam::{others[rng.randrange(len(others))]}:root", "external_id"),
-        "share": (f"arn:aws:iam::{party[rng.randrange(len(party))]}:root", "external_id") if party
+        "share": (f"arn:aws:iam::{party[rng.randrange(len(party))]}:root", "external_id")
+        if party
         else (_pick(rng, roles_of[acct][: max(1, len(roles_of[acct]))], "dhs"), None),
         "party": (root, None),
         "dhs": (root, None),
@@ -280,9 +311,9 @@ def _candidates(rng: random.Random, draft: _Draft, roles_of: Mapping[str, list[_
     yield first
     while True:
         roll = rng.random()
-        if roll < 0.35:
+        if roll < 0.40:
             yield root, rng.choice((None, None, "mfa", "tag"))
-        elif roll < 0.55:
+        elif roll < 0.50:
             yield _pick(rng, roles_of[acct]), rng.choice((None, None, "tag", "source_ip"))
         elif roll < 0.75:
             other = others[rng.randrange(len(others))]
@@ -301,27 +332,51 @@ def _pick(rng: random.Random, drafts: Sequence[_Draft], kind: str | None = None)
     return pool[rng.randrange(len(pool))].arn
 
 
-def _role(spec: OrgSpec, rng: random.Random, draft: _Draft, bucket_names: Mapping[str, list[str]],
-          keys_of: Mapping[str, list[Key]], managed_of: Mapping[str, list[str]],
-          trusted_by: Mapping[str, list[str]], names: Names) -> Role:
+def _role(
+    spec: OrgSpec,
+    rng: random.Random,
+    draft: _Draft,
+    bucket_names: Mapping[str, list[str]],
+    keys_of: Mapping[str, list[Key]],
+    managed_of: Mapping[str, list[str]],
+    trusted_by: Mapping[str, list[str]],
+    names: Names,
+) -> Role:
     acct = draft.account
     may_assume = [*trusted_by.get(draft.arn, ()), *trusted_by.get(f"arn:aws:iam::{acct}:root", ())]
     statements, attached = identity_statements(
-        rng, draft.kind, acct, bucket_names, keys_of, may_assume if draft.can_assume else [],
-        spec.condition_rate, names)
+        rng,
+        draft.kind,
+        acct,
+        bucket_names,
+        keys_of,
+        may_assume if draft.can_assume else [],
+        spec.condition_rate,
+        names,
+    )
     inline = (NamedPolicy(f"{draft.kind}-inline", {"Version": "2012-10-17", "Statement": statements}),)
     own_managed = managed_of.get(acct, [])
     if own_managed and draft.kind in ("app", "etl", "analyst", "svc", "share"):
         attached += rng.sample(own_managed, min(len(own_managed), rng.randrange(0, 3)))
-    boundary = f"arn:aws:iam::{acct}:policy/boundary-app"
+    boundary: str | None = f"arn:aws:iam::{acct}:policy/boundary-app"
     if draft.kind != "app" or spec.managed_per_account == 0 or rng.random() >= 0.1:
         boundary = None
-    tags = {"team": rng.choice(("data", "ops", "web", "finance")),
-            "data-class": rng.choice(("medicaid", "public", "internal"))}
-    return Role(draft.arn, draft.name, acct, trust_policy(rng, draft.trust, spec.condition_rate, names),
-                role_id=names.unique_id("AROA"), path=draft.arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/",
-                tags=tags, inline_policies=inline, managed_policy_arns=tuple(attached),
-                permissions_boundary_arn=boundary)
+    tags = {
+        "team": rng.choice(("data", "ops", "web", "finance")),
+        "data-class": "medicaid" if rng.random() < 0.15 else rng.choice(("public", "internal")),
+    }
+    return Role(
+        draft.arn,
+        draft.name,
+        acct,
+        trust_policy(rng, draft.trust, spec.condition_rate, names),
+        role_id=names.unique_id("AROA"),
+        path=draft.arn.split(":role", 1)[1].rsplit("/", 1)[0] + "/",
+        tags=tags,
+        inline_policies=inline,
+        managed_policy_arns=tuple(attached),
+        permissions_boundary_arn=boundary,
+    )
 
 
 def _key(spec: OrgSpec, rng: random.Random, acct: str, n: int, drafts: list[_Draft], names: Names) -> Key:
@@ -329,12 +384,25 @@ def _key(spec: OrgSpec, rng: random.Random, acct: str, n: int, drafts: list[_Dra
     arn = f"arn:aws:kms:{spec.region}:{acct}:key/{key_id}"
     grantees = [d.arn for d in drafts if d.account != acct and d.kind in ("etl", "share", "vendor")]
     chosen = rng.sample(grantees, min(len(grantees), rng.randrange(0, 4)))
-    return Key(arn, key_id, acct, spec.region, key_policy(acct, chosen, spec.region),
-               aliases=(f"arn:aws:kms:{spec.region}:{acct}:alias/data-{n}",))
+    return Key(
+        arn,
+        key_id,
+        acct,
+        spec.region,
+        key_policy(acct, chosen, spec.region),
+        aliases=(f"arn:aws:kms:{spec.region}:{acct}:alias/data-{n}",),
+    )
 
 
-def _bucket(spec: OrgSpec, rng: random.Random, acct: str, name: str, keys_of: Mapping[str, list[Key]],
-            drafts: list[_Draft], names: Names) -> Bucket:
+def _bucket(
+    spec: OrgSpec,
+    rng: random.Random,
+    acct: str,
+    name: str,
+    keys_of: Mapping[str, list[Key]],
+    drafts: list[_Draft],
+    names: Names,
+) -> Bucket:
     roll = rng.random()
     keys = keys_of.get(acct, [])
     if roll < 0.3 and keys:
@@ -347,35 +415,41 @@ def _bucket(spec: OrgSpec, rng: random.Random, acct: str, name: str, keys_of: Ma
     else:
         sse, key_ref = None, None
     readers = [d.arn for d in drafts if d.account != acct and d.kind in ("etl", "vendor", "share", "party")]
-    return Bucket(f"arn:aws:s3:::{name}", name, acct, spec.region,
-                  policy=bucket_policy(rng, name, readers, spec.condition_rate, names),
-                  sse_algorithm=sse, kms_key_id=key_ref, bucket_key_enabled=rng.random() < 0.5,
-                  tags={"data-class": "medicaid" if "tmsis" in name or "claims" in name else "internal"})
+    return Bucket(
+        f"arn:aws:s3:::{name}",
+        name,
+        acct,
+        spec.region,
+        policy=bucket_policy(rng, name, readers, spec.condition_rate, names),
+        sse_algorithm=sse,
+        kms_key_id=key_ref,
+        bucket_key_enabled=rng.random() < 0.5,
+        tags={"data-class": "medicaid" if "tmsis" in name or "claims" in name else "internal"},
+    )
 
 
-def _scps(acct: str) -> tuple[tuple[dict[str, Any], ...], ...]:
-    full = {"Version": "2012-10-17",
-            "Statement": [{"Sid": "FullAWSAccess", "Effect": "Allow", "Action": "*", "Resource": "*"}]}
-    guard = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "NoLeaving", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
-        {"Sid": "NoPlainHttpReads", "Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
-         "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    ]}
-    return ((full,), (full, guard) if int(acct) % 2 else (full,))
-
-
-def _holdings(spec: OrgSpec, rng: random.Random, agency: list[str],
-              bucket_names: Mapping[str, list[str]]) -> tuple[Holding, ...]:
+def _holdings(
+    spec: OrgSpec, rng: random.Random, agency: list[str], bucket_names: Mapping[str, list[str]]
+) -> tuple[Holding, ...]:
     pool = [n for a in agency for n in bucket_names[a]]
     medicaid = [n for n in pool if "-tmsis-" in n or "-claims-" in n]
     rest = [n for n in pool if n not in set(medicaid)]
-    chosen = (rng.sample(medicaid, min(spec.holdings, len(medicaid)))
-              + rng.sample(rest, max(0, spec.holdings - len(medicaid))))
+    chosen = rng.sample(medicaid, min(spec.holdings, len(medicaid))) + rng.sample(
+        rest, max(0, spec.holdings - len(medicaid))
+    )
     out = []
     for name in sorted(chosen):
         fields = tuple(sorted(rng.sample(FIELDS, rng.randrange(2, 6))))
-        out.append(Holding(f"arn:aws:s3:::{name}/*", "medicaid", ("all",), ("all",), fields,
-                           where=f"synthetic holding {name}"))
+        out.append(
+            Holding(
+                f"arn:aws:s3:::{name}/*",
+                "medicaid",
+                ("all",),
+                ("all",),
+                fields,
+                where=f"synthetic holding {name}",
+            )
+        )
     return tuple(out)
 
 
@@ -398,240 +472,28 @@ def count_trust_relationships(snapshot: Snapshot) -> int:
 
 def question_to_json(org: SyntheticOrg) -> str:
     """The parties, holdings and region of ``org`` as JSON (the snapshot saves itself)."""
-    return json.dumps({"region": org.region, "parties": [asdict(p) for p in org.parties],
-                       "holdings": [asdict(h) for h in org.holdings]}, indent=1, sort_keys=True)
+    return json.dumps(
+        {
+            "region": org.region,
+            "parties": [asdict(p) for p in org.parties],
+            "holdings": [asdict(h) for h in org.holdings],
+        },
+        indent=1,
+        sort_keys=True,
+    )
 
 
 def question_from_json(text: str) -> tuple[tuple[Party, ...], tuple[Holding, ...], str]:
     """Read back what :func:`question_to_json` wrote."""
     data = json.loads(text)
-    parties = tuple(Party(**{k: tuple(v) if isinstance(v, list) else v for k, v in p.items()})
-                    for p in data["parties"])
-    holdings = tuple(Holding(**{k: tuple(v) if isinstance(v, list) else v for k, v in h.items()})
-                     for h in data["holdings"])
+
+    def fields(item: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in item.items()}
+        columns = item.get("columns")
+        if isinstance(columns, dict):
+            out["columns"] = {c: tuple(f) for c, f in columns.items()}
+        return out
+
+    parties = tuple(Party(**fields(p)) for p in data["parties"])
+    holdings = tuple(Holding(**fields(h)) for h in data["holdings"])
     return parties, holdings, str(data["region"])
-
-
-# --------------------------------------------------------------------------- policy documents
-
-PARTY_PREFIX = "dhs-"
-Doc = dict[str, Any]
-# AWS managed policies, with the statements AWS publishes for them that bear on reads and role assumption.
-AWS_MANAGED = {
-    "AdministratorAccess": ManagedPolicy(
-        "arn:aws:iam::aws:policy/AdministratorAccess", "AdministratorAccess",
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}),
-    "PowerUserAccess": ManagedPolicy(
-        "arn:aws:iam::aws:policy/PowerUserAccess", "PowerUserAccess",
-        {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "NotAction": ["iam:*", "organizations:*", "account:*"], "Resource": "*"},
-            {"Effect": "Allow", "Action": ["iam:CreateServiceLinkedRole", "iam:DeleteServiceLinkedRole",
-                                           "iam:ListRoles", "organizations:DescribeOrganization",
-                                           "account:ListRegions", "account:GetAccountInformation"],
-             "Resource": "*"}]}),
-    "AmazonS3ReadOnlyAccess": ManagedPolicy(
-        "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "AmazonS3ReadOnlyAccess",
-        {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Action": ["s3:Get*", "s3:List*", "s3-object-lambda:Get*",
-                                           "s3-object-lambda:List*"], "Resource": "*"}]}),
-}
-
-
-class Names:
-    """Deterministic identifiers: unique ids, key ids and external ids drawn from the generator's stream."""
-
-    def __init__(self, region: str, rng: random.Random) -> None:
-        self.region, self._rng = region, rng
-        self._count = 0
-
-    def unique_id(self, prefix: str) -> str:
-        self._count += 1
-        return f"{prefix}SYNTH{self._count:012d}"
-
-    def uuid(self) -> str:
-        h = f"{self._rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
-
-    def condition(self, kind: str) -> Doc:
-        """A condition block of ``kind``: the operators and keys real policies use."""
-        return {
-            "mfa": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            "tag": {"StringEquals": {"aws:PrincipalTag/team": "data"}},
-            "source_ip": {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.0.2.0/24"]}},
-            "tls": {"Bool": {"aws:SecureTransport": "true"}},
-            "external_id": {"StringEquals": {"sts:ExternalId": f"ext-{self._rng.randrange(10**9):09d}"}},
-            "via_s3": {"StringEquals": {"kms:ViaService": f"s3.{self.region}.amazonaws.com"}},
-        }[kind]
-
-
-def statement_doc(effect: str, actions: list[str], resources: list[str], condition: Doc | None = None,
-                  sid: str | None = None, *, not_action: bool = False) -> Doc:
-    """One statement; a single action or resource is written as a string, as AWS returns it."""
-    out: Doc = {"Sid": sid} if sid else {}
-    out["Effect"] = effect
-    out["NotAction" if not_action else "Action"] = actions[0] if len(actions) == 1 else actions
-    out["Resource"] = resources[0] if len(resources) == 1 else resources
-    if condition:
-        out["Condition"] = condition
-    return out
-
-
-def _maybe(rng: random.Random, rate: float, kind: str, names: Names) -> Doc | None:
-    return names.condition(kind) if rng.random() < rate else None
-
-
-def _objects(names_: Sequence[str], rng: random.Random) -> list[str]:
-    return [f"arn:aws:s3:::{n}/{'exports/' if rng.random() < 0.2 else ''}*" for n in names_]
-
-
-def identity_statements(rng: random.Random, kind: str, acct: str, bucket_names: Mapping[str, list[str]],
-                        keys_of: Mapping[str, list[Key]], may_assume: list[str], rate: float,
-                        names: Names) -> tuple[list[Doc], list[str]]:
-    """The inline statements and the attached AWS managed policies of a role of ``kind``."""
-    own = bucket_names.get(acct, [])
-    label = own[0].split("-", 1)[0] if own else "none"
-    keys = [k.arn for k in keys_of.get(acct, [])] or ["*"]
-    read = ["s3:GetObject", "s3:ListBucket"]
-    decrypt = statement_doc("Allow", ["kms:Decrypt"], keys, names.condition("via_s3"), "UseDataKeys")
-    out: list[Doc] = [statement_doc("Allow", ["logs:CreateLogStream", "logs:PutLogEvents"],
-                                    [f"arn:aws:logs:{names.region}:{acct}:*"], None, "Logs")]
-    attached: list[str] = []
-    if kind == "svc" and own:
-        out += [statement_doc("Allow", [*read, "s3:PutObject"],
-                              _objects(rng.sample(own, min(2, len(own))), rng), _maybe(rng, rate, "tls", names)),
-                decrypt]
-    elif kind == "app" and own:
-        out += [statement_doc("Allow", ["s3:GetObject", "s3:PutObject"],
-                              _objects(rng.sample(own, min(len(own), rng.randrange(1, 4))), rng),
-                              _maybe(rng, rate, "source_ip", names), "AppData"),
-                statement_doc("Allow", ["dynamodb:GetItem", "dynamodb:PutItem"],
-                              [f"arn:aws:dynamodb:{names.region}:{acct}:table/app-*"]),
-                statement_doc("Allow", ["kms:Decrypt", "kms:GenerateDataKey"], ["*"],
-                              names.condition("via_s3"))]
-    elif kind == "analyst":
-        out += [statement_doc("Allow", ["s3:Get*", "s3:List*"],
-                              [f"arn:aws:s3:::{label}-*", f"arn:aws:s3:::{label}-*/*"],
-                              _maybe(rng, rate, "source_ip", names), "AnalystRead"),
-                statement_doc("Deny", ["s3:GetObject"], [f"arn:aws:s3:::{label}-backup-*/*"], None, "NoBackups"),
-                decrypt]
-        if rng.random() < rate:  # the "force MFA" pattern: everything but a few actions needs MFA
-            out.append(statement_doc("Deny", ["iam:ChangePassword", "sts:GetSessionToken"], ["*"],
-                                     {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}, "ForceMfa",
-                                     not_action=True))
-    elif kind == "etl":
-        out += [statement_doc("Allow", read, ["arn:aws:s3:::*-etl-*/*", "arn:aws:s3:::*-tmsis-*/*"],
-                              _maybe(rng, rate, "tag", names), "EtlRead"),
-                statement_doc("Allow", ["kms:Decrypt"], ["*"], names.condition("via_s3"))]
-    elif kind == "vendor":
-        other = rng.choice([a for a in bucket_names if bucket_names[a]])
-        out.append(statement_doc("Allow", ["s3:GetObject"], _objects([rng.choice(bucket_names[other])], rng)))
-    elif kind in ("audit", "power", "admin"):
-        attached.append(AWS_MANAGED[{"audit": "AmazonS3ReadOnlyAccess", "power": "PowerUserAccess",
-                                     "admin": "AdministratorAccess"}[kind]].arn)
-    elif kind == "share" and own:
-        medicaid = [n for n in own if "-tmsis-" in n or "-claims-" in n] or own
-        out += [statement_doc("Allow", ["s3:GetObject"], _objects(rng.sample(medicaid, 1), rng), None, "Share"),
-                decrypt]
-    elif kind == "party":
-        out += [statement_doc("Allow", ["s3:GetObject", "kms:Decrypt"], ["*"], None, "Collect"),
-                statement_doc("Allow", ["sts:AssumeRole"], ["*"], None, "AssumeAnything")]
-    elif kind == "dhs":
-        out.append(statement_doc("Allow", ["sts:AssumeRole"], [f"arn:aws:iam::{acct}:role/share-*"], None,
-                                 "AssumeShares"))
-    if may_assume and kind not in ("party", "dhs"):
-        targets = sorted(rng.sample(may_assume, min(len(may_assume), rng.randrange(1, 4))))
-        out.append(statement_doc("Allow", ["sts:AssumeRole"], targets, _maybe(rng, rate / 2, "mfa", names),
-                                 "AssumeOnward"))
-    return out, attached
-
-
-def customer_managed(rng: random.Random, acct: str, own: list[str], count: int, rate: float,
-                     names: Names) -> list[ManagedPolicy]:
-    """``count`` customer managed policies of ``acct``: a boundary, reads of some buckets, key use, guards."""
-    out: list[ManagedPolicy] = []
-    for n in range(count):
-        shape = n % 4
-        if shape == 0:
-            name, doc = f"boundary-app{'' if n == 0 else f'-{n}'}", [
-                statement_doc("Allow", ["s3:*", "kms:*", "sts:AssumeRole", "logs:*", "dynamodb:*"], ["*"]),
-                statement_doc("Deny", ["iam:*"], ["*"], None, "NoIam")]
-        elif shape == 1 and own:
-            name, doc = f"read-{n:02d}", [statement_doc(
-                "Allow", ["s3:GetObject"], _objects(rng.sample(own, min(len(own), rng.randrange(1, 5))), rng),
-                _maybe(rng, rate, "tag", names), "ReadSome")]
-        elif shape == 2:
-            name, doc = f"kms-use-{n:02d}", [statement_doc("Allow", ["kms:Decrypt", "kms:DescribeKey"], ["*"],
-                                                           names.condition("via_s3"), "KeysThroughS3")]
-        else:
-            name, doc = f"guard-{n:02d}", [statement_doc(
-                "Deny", ["s3:PutObject"], ["*"], {"Null": {"s3:x-amz-server-side-encryption": "true"}},
-                "NoUnencryptedUploads")]
-        out.append(ManagedPolicy(f"arn:aws:iam::{acct}:policy/{name}", name,
-                                 {"Version": "2012-10-17", "Statement": doc}))
-    return out
-
-
-def trust_policy(rng: random.Random, trust: list[tuple[str, str | None]], rate: float, names: Names) -> Doc:
-    """A trust policy naming every principal of ``trust`` once, grouped by the condition each carries."""
-    groups: dict[str, list[str]] = {}
-    services: list[str] = []
-    for principal, kind in trust:
-        if principal.endswith(".amazonaws.com"):
-            services.append(principal)
-            continue
-        keep = kind is not None and (kind == "external_id" and rate > 0 or rng.random() < 2 * rate)
-        groups.setdefault(kind if keep and kind else "", []).append(principal)
-    statements: list[Doc] = []
-    if services:
-        statements.append({"Effect": "Allow", "Principal": {"Service": services[0] if len(services) == 1
-                                                            else services}, "Action": "sts:AssumeRole"})
-    for kind, principals in groups.items():
-        stmt: Doc = {"Effect": "Allow", "Principal": {"AWS": principals[0] if len(principals) == 1
-                                                      else principals}, "Action": "sts:AssumeRole"}
-        if kind:
-            stmt["Condition"] = names.condition(kind)
-        statements.append(stmt)
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def bucket_policy(rng: random.Random, name: str, readers: list[str], rate: float, names: Names) -> Doc | None:
-    """A bucket policy, or None: deny plain HTTP, grant reads to other accounts' roles, require a tag."""
-    if rng.random() < 0.45:
-        return None
-    arn = f"arn:aws:s3:::{name}"
-    statements: list[Doc] = []
-    if rng.random() < 0.6:
-        statements.append({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                           "Resource": [arn, f"{arn}/*"],
-                           "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
-    if readers and (not statements or rng.random() < 0.4):
-        grantees = rng.sample(readers, min(len(readers), rng.randrange(1, 4)))
-        stmt: Doc = {"Sid": "CrossAccountRead", "Effect": "Allow",
-                     "Principal": {"AWS": grantees[0] if len(grantees) == 1 else grantees},
-                     "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": [arn, f"{arn}/*"]}
-        condition = _maybe(rng, rate, "source_ip", names)
-        if condition:
-            stmt["Condition"] = condition
-        statements.append(stmt)
-    if rng.random() < 0.1:
-        statements.append({"Sid": "MedicaidClassOnly", "Effect": "Deny", "Principal": "*",
-                           "Action": "s3:GetObject", "Resource": f"{arn}/*",
-                           "Condition": {"StringNotEquals": {"aws:PrincipalTag/data-class": "medicaid"}}})
-    if not statements:
-        statements.append({"Sid": "DenyPlainHttp", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-                           "Resource": [arn, f"{arn}/*"],
-                           "Condition": {"Bool": {"aws:SecureTransport": "false"}}})
-    return {"Version": "2012-10-17", "Statement": statements}
-
-
-def key_policy(acct: str, grantees: list[str], region: str) -> Doc:
-    """The default key policy (the account delegates to IAM) and, maybe, decryption through S3 for others."""
-    statements: list[Doc] = [{"Sid": "EnableIAMUserPermissions", "Effect": "Allow",
-                              "Principal": {"AWS": f"arn:aws:iam::{acct}:root"}, "Action": "kms:*",
-                              "Resource": "*"}]
-    if grantees:
-        statements.append({"Sid": "DecryptThroughS3", "Effect": "Allow",
-                           "Principal": {"AWS": grantees[0] if len(grantees) == 1 else grantees},
-                           "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*",
-                           "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}})
-    return {"Version": "2012-10-17", "Statement": statements}

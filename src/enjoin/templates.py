@@ -345,3 +345,57 @@ def _sub(args: Any, scope: Scope, where: str) -> str:
         return str(_ref(name, scope, where))
 
     return _SUB_VAR.sub(replace, str(text))
+
+
+def substitute(value: Any, refs: Mapping[str, Any], attribute: Callable[[str, str], Any]) -> Any:
+    """``value`` with every Ref, Fn::GetAtt and ``${...}`` of the resources in ``refs`` replaced by its value.
+
+    For the body handed to a backend whose CloudFormation does not create some resource types (it
+    would export them unresolved, or fail on their attributes): enjoin computes those resources'
+    physical ids itself. Everything else is left as it is; an attribute ``attribute`` does not know
+    (KeyError) too.
+    """
+    if isinstance(value, list):
+        return [substitute(item, refs, attribute) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, args),) = value.items()
+        if key == "Ref" and isinstance(args, str) and args in refs:
+            return refs[args]
+        if key == "Fn::GetAtt":
+            parts = args.split(".", 1) if isinstance(args, str) else args
+            if isinstance(parts, list) and len(parts) == 2 and parts[0] in refs and isinstance(parts[1], str):
+                try:
+                    return attribute(parts[0], parts[1])
+                except KeyError:
+                    return value
+        if key == "Fn::Sub":
+            text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
+            if isinstance(text, str):
+                text = _substitute_text(
+                    text, refs, attribute, set(variables) if isinstance(variables, dict) else set()
+                )
+                variables = substitute(variables, refs, attribute)
+                return {key: [text, variables] if isinstance(args, list) else text}
+    return {k: substitute(v, refs, attribute) for k, v in value.items()}
+
+
+def _substitute_text(
+    text: str, refs: Mapping[str, Any], attribute: Callable[[str, str], Any], own: set[str]
+) -> str:
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name in own or name.startswith("!"):
+            return match.group(0)
+        if name in refs:
+            return str(refs[name])
+        resource, _, attr = name.partition(".")
+        if attr and resource in refs:
+            try:
+                return str(attribute(resource, attr))
+            except KeyError:
+                return match.group(0)
+        return match.group(0)
+
+    return _SUB_VAR.sub(replace, text)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import urllib.parse
 import warnings
 from typing import Any
 
@@ -150,6 +151,7 @@ class MotoBackend:
             made.meta.events.register("before-sign.*.*", add_account)
             if self.endpoint_url is not None:
                 _bypass_in_process_mock(made)
+                made.meta.events.register("before-sign.*.*", _without_host_prefix(self.endpoint_url))
             self._clients[key] = made
             return made
 
@@ -158,6 +160,23 @@ def _fake_session() -> Any:
     return boto3.session.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", aws_session_token="testing"
     )
+
+
+def _without_host_prefix(endpoint_url: str) -> Any:
+    """A handler that sends requests to the server's own host, without an endpoint host prefix.
+
+    S3 Control (access points) puts the account id in front of the host ("111111111111.127.0.0.1"),
+    which a moto server at an address cannot answer; the server routes by path and by the account
+    header instead. Other services never see a prefixed host.
+    """
+    endpoint = urllib.parse.urlsplit(endpoint_url)
+
+    def strip(request: Any, **_: Any) -> None:
+        parts = urllib.parse.urlsplit(request.url)
+        if parts.netloc != endpoint.netloc and parts.netloc.endswith("." + endpoint.netloc):
+            request.url = urllib.parse.urlunsplit(parts._replace(netloc=endpoint.netloc))
+
+    return strip
 
 
 def _bypass_in_process_mock(client: Any) -> None:

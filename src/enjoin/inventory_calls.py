@@ -1,0 +1,119 @@
+"""Read-only calls as the inventory makes them: every failure an InventoryError, "not configured" None.
+
+The same code reads moto (in process or a server) and a live account, so absent configuration is
+recognised by the error code AWS answers with (NoSuchBucketPolicy, ...): the resource simply has
+none. Any other error (AccessDenied, throttling past the retries) is an InventoryError: a snapshot
+with a hole would let the judgment call something unreachable that is not.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
+
+from enjoin.errors import InventoryError
+from enjoin.snapshot import Document
+
+# Error codes with which a service says "this resource has no such configuration".
+ABSENT = frozenset(
+    {
+        "NoSuchBucketPolicy",
+        "ServerSideEncryptionConfigurationNotFoundError",
+        "NoSuchPublicAccessBlockConfiguration",
+        "OwnershipControlsNotFoundError",
+        "NoSuchTagSet",
+        "ReplicationConfigurationNotFoundError",
+        "NoSuchAccessPointPolicy",
+    }
+)
+
+
+def _failure(where: str, exc: Exception) -> InventoryError:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return InventoryError(
+            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
+        )
+    if isinstance(exc, BotoCoreError):
+        return InventoryError(where, "a reachable backend", str(exc))
+    return InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}")
+
+
+def call(where: str, fn: Any, **kwargs: Any) -> Any:
+    """A read that must succeed."""
+    try:
+        return fn(**kwargs)
+    except Exception as exc:  # ClientError, BotoCoreError, and in-process moto's own exceptions
+        raise _failure(where, exc) from None
+
+
+def optional(where: str, fn: Any, absent: frozenset[str] = ABSENT, **kwargs: Any) -> Any | None:
+    """A read whose "not configured" answer (an error code in ``absent``) is None."""
+    try:
+        return fn(**kwargs)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in absent:
+            return None
+        raise _failure(where, exc) from None
+    except Exception as exc:  # BotoCoreError, and in-process moto's own exceptions
+        raise _failure(where, exc) from None
+
+
+def pages(
+    where: str, fn: Any, items: str, token: str = "NextToken", marker: str | None = None, **kwargs: Any
+) -> list[Any]:
+    """Every item of a paginated listing.
+
+    Args:
+        items: the response key of the items.
+        token: the response key of the cursor.
+        marker: the request parameter that takes it back (``token`` when the same: NextToken).
+    """
+    out: list[Any] = []
+    cursor: str | None = None
+    while True:
+        page = call(where, fn, **kwargs, **({marker or token: cursor} if cursor else {}))
+        out.extend(page.get(items, []))
+        cursor = page.get(token)
+        if not cursor:
+            return out
+
+
+def document(value: Any, where: str) -> Document:
+    """A policy document as a dict, from what the API returned (a dict, JSON text or URL-encoded JSON)."""
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        for text in (value, urllib.parse.unquote(value)):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(parsed, dict):
+                return parsed
+    raise InventoryError(where, "a policy document in JSON", repr(value)[:200])
+
+
+def tags(entries: Any) -> dict[str, str]:
+    """An API tag list [{Key, Value}] as a dict."""
+    return {str(t["Key"]): str(t["Value"]) for t in entries or []}
+
+
+def lambda_principal(found: Any) -> Any:
+    """A Lambda function policy's Principal in AWS's form.
+
+    AWS writes an account principal as ``{"AWS": "arn:aws:iam::<id>:root"}`` and a service as
+    ``{"Service": ...}``; moto 5.2.1 leaves an account id (or an ARN) as a bare string, which is not
+    policy grammar. A live account never returns a bare string other than ``"*"``, so this changes
+    nothing there.
+    """
+    if not isinstance(found, str) or found == "*":
+        return found
+    if found.endswith(".amazonaws.com"):
+        return {"Service": found}
+    if found.isdigit():
+        return {"AWS": f"arn:aws:iam::{found}:root"}
+    return {"AWS": found}

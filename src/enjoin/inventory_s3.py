@@ -1,0 +1,145 @@
+"""Inventory of S3: buckets (policy, encryption, public access block, ownership, tags, versioning,
+replication) and access points (with their policies), read-only.
+
+Calls: s3 list_buckets (the buckets of the account whose client lists them), get_bucket_location,
+get_bucket_policy, get_bucket_encryption, get_public_access_block, get_bucket_ownership_controls,
+get_bucket_tagging, get_bucket_versioning, get_bucket_replication; s3control list_access_points and
+get_access_point_policy (the access points of the account in the inventory's region).
+
+A bucket's replication rules are read back unless ``declared`` gives them: a deployment carries
+what its templates declare, because moto reads a rule back without its prefix and its KMS-object
+setting (:mod:`enjoin.deploy_s3`). Over a live account the read-back is all there is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from enjoin.errors import InventoryError
+from enjoin.inventory_calls import call, document, optional, pages, tags
+from enjoin.snapshot import AccessPoint, Bucket, ReplicationRule
+
+# (account, bucket name) -> (replication role, rules), as a deployment's templates declare them.
+DeclaredReplication = Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]]
+
+
+def read_buckets(
+    backend: Any, account: str, region: str, declared: DeclaredReplication | None = None
+) -> list[Bucket]:
+    """Every bucket the account owns, with what bears on who can read it."""
+    s3 = backend.client("s3", account, region)
+    listed = call(f"account {account}: s3 list_buckets", s3.list_buckets).get("Buckets", [])
+    buckets = []
+    for entry in sorted(listed, key=lambda b: b["Name"]):
+        name = entry["Name"]
+        where = f"account {account}: bucket {name}"
+        location = call(f"{where}: get_bucket_location", s3.get_bucket_location, Bucket=name)
+        bucket_region = location.get("LocationConstraint") or "us-east-1"
+        if bucket_region == "EU":  # the legacy name of eu-west-1
+            bucket_region = "eu-west-1"
+        policy = optional(f"{where}: get_bucket_policy", s3.get_bucket_policy, Bucket=name)
+        encryption = optional(f"{where}: get_bucket_encryption", s3.get_bucket_encryption, Bucket=name)
+        pab = optional(f"{where}: get_public_access_block", s3.get_public_access_block, Bucket=name)
+        ownership = optional(
+            f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name
+        )
+        tagging = optional(f"{where}: get_bucket_tagging", s3.get_bucket_tagging, Bucket=name)
+        versioning = call(f"{where}: get_bucket_versioning", s3.get_bucket_versioning, Bucket=name)
+        role: str | None
+        if declared is not None and (account, name) in declared:
+            role, rules = declared[(account, name)]
+        else:
+            replication = optional(f"{where}: get_bucket_replication", s3.get_bucket_replication, Bucket=name)
+            config = (replication or {}).get("ReplicationConfiguration") or {}
+            role, rules = config.get("Role"), replication_rules(config)
+        sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
+        ownership_rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
+        buckets.append(
+            Bucket(
+                arn=f"arn:aws:s3:::{name}",
+                name=name,
+                account=account,
+                region=bucket_region,
+                policy=document(policy["Policy"], f"{where}: bucket policy") if policy else None,
+                sse_algorithm=sse_algorithm,
+                kms_key_id=kms_key_id,
+                bucket_key_enabled=bucket_key,
+                public_access_block=dict(pab["PublicAccessBlockConfiguration"]) if pab else None,
+                ownership=ownership_rules[0].get("ObjectOwnership") if ownership_rules else None,
+                tags=tags((tagging or {}).get("TagSet")),
+                versioning=versioning.get("Status"),
+                replication_role=role,
+                replication_rules=rules,
+            )
+        )
+    return buckets
+
+
+def replication_rules(api_value: Mapping[str, Any]) -> tuple[ReplicationRule, ...]:
+    """The snapshot's rules from a replication configuration in S3's API form (read back or applied)."""
+    out = []
+    for rule in api_value.get("Rules") or []:
+        destination = rule.get("Destination") or {}
+        rule_filter = rule.get("Filter") or {}
+        prefix = rule_filter.get(
+            "Prefix", (rule_filter.get("And") or {}).get("Prefix", rule.get("Prefix", ""))
+        )
+        criteria = (rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects") or {}
+        out.append(
+            ReplicationRule(
+                rule_id=str(rule.get("ID", "")),
+                enabled=rule.get("Status") == "Enabled",
+                prefix=str(prefix or ""),
+                destination_bucket=str(destination.get("Bucket", "")),
+                destination_account=destination.get("Account"),
+                replica_kms_key_id=(destination.get("EncryptionConfiguration") or {}).get("ReplicaKmsKeyID"),
+                sse_kms_objects=criteria.get("Status") == "Enabled",
+            )
+        )
+    return tuple(out)
+
+
+def _encryption(encryption: Any, where: str) -> tuple[str | None, str | None, bool]:
+    if not encryption:
+        return None, None, False
+    rules = encryption.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+    if len(rules) != 1:
+        raise InventoryError(f"{where}: default encryption", "exactly one encryption rule", str(len(rules)))
+    default = rules[0].get("ApplyServerSideEncryptionByDefault", {})
+    return (
+        default.get("SSEAlgorithm"),
+        default.get("KMSMasterKeyID"),
+        bool(rules[0].get("BucketKeyEnabled", False)),
+    )
+
+
+def read_access_points(backend: Any, account: str, region: str) -> list[AccessPoint]:
+    """The account's access points in ``region``, each with its policy (None when it has none)."""
+    s3control = backend.client("s3control", account, region)
+    where = f"account {account}: s3control in {region}"
+    listed = pages(
+        f"{where}: list_access_points", s3control.list_access_points, "AccessPointList", AccountId=account
+    )
+    points = []
+    for entry in sorted(listed, key=lambda p: p["Name"]):
+        name = entry["Name"]
+        policy = optional(
+            f"{where}: get_access_point_policy {name}",
+            s3control.get_access_point_policy,
+            AccountId=account,
+            Name=name,
+        )
+        arn = entry.get("AccessPointArn") or f"arn:aws:s3:{region}:{account}:accesspoint/{name}"
+        points.append(
+            AccessPoint(
+                arn=arn,
+                name=name,
+                account=account,
+                region=region,
+                bucket=entry["Bucket"],
+                policy=document(policy["Policy"], f"{arn}: access point policy") if policy else None,
+                network_origin=entry.get("NetworkOrigin", "Internet"),
+            )
+        )
+    return points
