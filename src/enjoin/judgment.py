@@ -234,7 +234,8 @@ def judge_clause(
                     holding.resource,
                     (),
                     f"{clause.id}: enjoin cannot yet decide reach to {holding.resource} "
-                    f"(reach reads S3 objects and Glue tables only); if reached, it would break {clause.id} because {found[1]}.",
+                    f"(reach reads S3 objects and Glue tables only); if reached, it would break {clause.id} "
+                    f"because {found[1]}.",
                 )
             )
     seen: dict[tuple[str, ...], Finding] = {}

@@ -84,9 +84,7 @@ def _in_party(node: Node, party: Party) -> bool:
 class _Search:
     """One party's breadth-first search over the graph (edge answers are memoised across parties)."""
 
-    def __init__(
-        self, graph: Graph, index: TrustIndex, memo: dict[tuple[str, str, str], list[Outcome]]
-    ) -> None:
+    def __init__(self, graph: Graph, index: TrustIndex, memo: dict[tuple[str, str, str], list[Outcome]]) -> None:
         self.graph = graph
         self.index = index
         self.memo = memo
@@ -106,13 +104,9 @@ class _Search:
             if target.kind == "role":
                 yield from self._memo("trust", who, target, lambda w, t: [rewrite_trust(graph, w, t)])
                 if target.arn in self.index.lambda_roles:
-                    yield from self._memo(
-                        "passrole", who, target, lambda w, t: [pass_role_to_lambda(graph, w, t)]
-                    )
+                    yield from self._memo("passrole", who, target, lambda w, t: [pass_role_to_lambda(graph, w, t)])
             else:
-                yield from self._memo(
-                    "credentials", who, target, lambda w, t: [take_credentials(graph, w, t)]
-                )
+                yield from self._memo("credentials", who, target, lambda w, t: [take_credentials(graph, w, t)])
         for function in graph.snapshot.functions:
             role = graph.nodes.get(function.role_arn)
             if role is not None and function.account == who.account:
@@ -189,14 +183,10 @@ def _reach_party(
                         base = visits[target.key]
                         via = visits[who.key]
                         hops = (*via.hops, *outcome.hops, *base.hops)
-                        reach_node(
-                            outcome.target, _Visit(via.start, hops, max(via.depth, base.depth) + 1, via.count)
-                        )
+                        reach_node(outcome.target, _Visit(via.start, hops, max(via.depth, base.depth) + 1, via.count))
                     elif outcome:
                         undecided.append(
-                            Undecided(
-                                party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops
-                            )
+                            Undecided(party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops)
                         )
     accesses: list[Access] = []
     for index in readable:
@@ -216,9 +206,7 @@ def _reach_party(
                     best = candidate
             elif reasons:
                 undecided.append(
-                    Undecided(
-                        party.name, holding, node.arn, READ_ACTION, holding.resource, reasons, visit.hops
-                    )
+                    Undecided(party.name, holding, node.arn, READ_ACTION, holding.resource, reasons, visit.hops)
                 )
         if best is not None:
             accesses.append(Access(best.party, best.holding, best.start, best.hops, total, best.fields))
@@ -244,9 +232,7 @@ def _follow(
     undecided.append(Undecided(party.name, None, who.arn, "edge", "*", outcome, here.hops))
 
 
-def compute_reach(
-    snapshot: Snapshot, parties: Sequence[Party], holdings: Sequence[Holding], region: str
-) -> Reach:
+def compute_reach(snapshot: Snapshot, parties: Sequence[Party], holdings: Sequence[Holding], region: str) -> Reach:
     """Every holding each party reaches, with a shortest path, and whatever could not be decided."""
     graph = build_graph(snapshot, sorted({a for p in parties for a in p.accounts}), region)
     index = TrustIndex(graph)

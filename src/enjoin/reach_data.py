@@ -320,9 +320,7 @@ class Reader:
     def _decrypt(self, who: Node, store: Store, obj: str, undecided: list[str]) -> tuple[Hop, ...] | None:
         bucket = store.bucket
         assert bucket is not None
-        ref = store.replica_key or (
-            bucket.kms_key_id if (bucket.sse_algorithm or "").startswith("aws:kms") else None
-        )
+        ref = store.replica_key or (bucket.kms_key_id if (bucket.sse_algorithm or "").startswith("aws:kms") else None)
         if ref is None:
             if not store.replica_key and (bucket.sse_algorithm or "").startswith("aws:kms"):
                 # The AWS managed key aws/s3 serves principals of the bucket's own account only.
@@ -444,7 +442,5 @@ def _delegation_caller(graph: Graph, who: Node) -> Node:
 
     from enjoin.reach_graph import ALLOW_ALL
 
-    allow = compile_policy(
-        ALLOW_ALL, label=f"the identity side already allowed on the access point for {who.arn}"
-    )
+    allow = compile_policy(ALLOW_ALL, label=f"the identity side already allowed on the access point for {who.arn}")
     return replace(who, identity=(allow,), boundary=None)

@@ -145,9 +145,7 @@ class TrustIndex:
                 self.by_name.setdefault(name, []).append(role_arn)
 
     def candidates(self, who: Node) -> list[str]:
-        seen = dict.fromkeys(
-            [*self.by_name.get(who.arn, ()), *self.by_name.get(who.account, ()), *self.anyone]
-        )
+        seen = dict.fromkeys([*self.by_name.get(who.arn, ()), *self.by_name.get(who.account, ()), *self.anyone])
         return [arn for arn in seen if arn != who.arn]
 
 
@@ -250,11 +248,6 @@ def update_function_code(graph: Graph, who: Node, function: Function, role: Node
         note=f"the function runs as {role.arn}",
     )
     return Edge(role, (hop,)) if isinstance(hop, Hop) else hop
-
-
-_ROLE_REWRITES = ("iam:PutRolePolicy", "iam:AttachRolePolicy")
-_USER_REWRITES = ("iam:PutUserPolicy", "iam:AttachUserPolicy")
-_GROUP_REWRITES = ("iam:PutGroupPolicy", "iam:AttachGroupPolicy")
 
 
 ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"

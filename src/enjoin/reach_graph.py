@@ -98,9 +98,7 @@ class Graph:
 
     def joined(self, node: Node, group_arn: str) -> Node:
         """A user node added to a group: the group's policies join its own."""
-        policies, problems = self.group_policies.get(
-            group_arn, ((), (f"group {group_arn} was not read back",))
-        )
+        policies, problems = self.group_policies.get(group_arn, ((), (f"group {group_arn} was not read back",)))
         return replace(
             node,
             key=f"{node.key}+{group_arn}",
@@ -121,9 +119,7 @@ def compile_or_reason(document: object, label: str, kind: PolicyKind) -> Policy 
 @lru_cache(maxsize=8192)
 def wildcard(pattern: str) -> re.Pattern[str]:
     """``*`` and ``?`` as in IAM, everything else literal (escape first, then translate)."""
-    return re.compile(
-        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL
-    )
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
 
 
 class _Compiler:
@@ -152,9 +148,7 @@ class _Compiler:
         if arn not in self.managed:
             problems.append(f"permissions boundary {arn} of {owner} was not read back")
             return None
-        compiled = compile_or_reason(
-            self.managed[arn].document, f"permissions boundary {arn}", PolicyKind.BOUNDARY
-        )
+        compiled = compile_or_reason(self.managed[arn].document, f"permissions boundary {arn}", PolicyKind.BOUNDARY)
         if isinstance(compiled, str):
             problems.append(compiled)
             return None
@@ -220,9 +214,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             tuple(problems),
             managed_arns=tuple(role.managed_policy_arns),
         )
-        graph.trust[role.arn] = compile_or_reason(
-            role.trust_policy, f"trust policy of {role.arn}", PolicyKind.RESOURCE
-        )
+        graph.trust[role.arn] = compile_or_reason(role.trust_policy, f"trust policy of {role.arn}", PolicyKind.RESOURCE)
     for account in sorted(graph.party_accounts):
         arn = f"arn:aws:iam::{account}:role/{PARTY_CONTROLLED_ROLE}"
         label = f"identity policies the party may give a role it creates in {account}"
@@ -251,9 +243,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             else compile_or_reason(point.policy, f"access point policy of {point.arn}", PolicyKind.RESOURCE)
         )
     for key in snapshot.keys:
-        graph.key_policy[key.arn] = compile_or_reason(
-            key.policy, f"key policy of {key.arn}", PolicyKind.RESOURCE
-        )
+        graph.key_policy[key.arn] = compile_or_reason(key.policy, f"key policy of {key.arn}", PolicyKind.RESOURCE)
     return graph
 
 
@@ -266,9 +256,7 @@ def _organization(snapshot: Snapshot, graph: Graph) -> None:
             for depth, level in enumerate(levels):
                 compiled_level: list[Policy] = []
                 for i, doc in enumerate(level):
-                    compiled = compile_or_reason(
-                        doc, f"{kind} #{i} at level {depth} for account {account}", pkind
-                    )
+                    compiled = compile_or_reason(doc, f"{kind} #{i} at level {depth} for account {account}", pkind)
                     if isinstance(compiled, str):
                         raise PolicyError(f"organization {kind}s", "valid policies", compiled)
                     compiled_level.append(compiled)
