@@ -14,7 +14,8 @@ is thereby reached without depending on the party's current identity policies. R
 admits one of the party's identity providers (``identity_providers``) belong to the party too.
 
 The search is breadth first from all of a party's principals at once, so the path kept for each holding
-is a shortest one (in edges); ``paths_found`` counts the shortest paths to every principal that reads it.
+is a shortest one (in edges); ``paths_found`` counts the principals the party reaches that read it, each
+the end of a distinct path.
 Rewrites (a principal giving another more permissions) need the party to act as both, so they are
 looked for among the principals reached, until nothing new is reached.
 """
@@ -22,17 +23,19 @@ looked for among the principals reached, until nothing new is reached.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
 from enjoin.reach_data import Reader, buckets_for, is_s3_holding, is_table_holding, tables_for
 from enjoin.reach_edges import (
+    REWRITE_ACTIONS,
     Edge,
     Outcome,
     TrustIndex,
     assume,
     empower,
+    may_allow,
     pass_role_to_lambda,
     rewrite_trust,
     take_credentials,
@@ -92,14 +95,16 @@ class _Search:
         for node in graph.nodes.values():
             self.by_account.setdefault(node.account, []).append(node)
 
-    def edges(self, who: Node) -> Iterator[Outcome]:
+    def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
+        """Edges from ``who`` to principals not reached yet (a reached one has a path no longer)."""
         graph = self.graph
         for role_arn in self.index.candidates(who):
-            yield from self._memo("assume", who, graph.nodes[role_arn], lambda w, t: [assume(graph, w, t)])
+            if role_arn not in reached:
+                yield from self._memo("assume", who, graph.nodes[role_arn], lambda w, t: [assume(graph, w, t)])
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already
         for target in self.by_account.get(who.account, ()):
-            if target.synthetic or target.arn == who.arn:
+            if target.synthetic or target.arn == who.arn or target.key in reached:
                 continue
             if target.kind == "role":
                 yield from self._memo("trust", who, target, lambda w, t: [rewrite_trust(graph, w, t)])
@@ -109,7 +114,7 @@ class _Search:
                 yield from self._memo("credentials", who, target, lambda w, t: [take_credentials(graph, w, t)])
         for function in graph.snapshot.functions:
             role = graph.nodes.get(function.role_arn)
-            if role is not None and function.account == who.account:
+            if role is not None and function.account == who.account and role.key not in reached:
                 yield from self._memo(
                     f"code:{function.arn}",
                     who,
@@ -170,12 +175,24 @@ def _reach_party(
             if who.problems:
                 undecided.append(Undecided(party.name, None, who.arn, "*", "*", who.problems, here.hops))
                 continue
-            for outcome in search.edges(who):
+            for outcome in search.edges(who, visits):
                 _follow(outcome, who, here, party, reach_node, undecided)
         # Rewrites: the party acts as both the principal that rewrites and the one rewritten.
-        for who in list(explored):
-            for target in list(explored):
-                if who.problems or (who.key, target.key) in rewritten:
+        # Only principals of a non-party account whose policies could allow a rewrite are asked, and
+        # only about principals of their own account (IAM has no cross-account rewrites).
+        by_account: dict[str, list[Node]] = {}
+        for node in explored:
+            by_account.setdefault(node.account, []).append(node)
+        rewriters = [
+            w
+            for w in explored
+            if not w.problems
+            and w.account not in graph.party_accounts
+            and any(may_allow(w, a) for a in REWRITE_ACTIONS)
+        ]
+        for who in rewriters:
+            for target in by_account.get(who.account, ()):
+                if (who.key, target.key) in rewritten or f"{target.arn}#empowered" in visits:
                     continue
                 rewritten.add((who.key, target.key))
                 for outcome in search.empowerments(who, target):
@@ -189,10 +206,14 @@ def _reach_party(
                             Undecided(party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops)
                         )
     accesses: list[Access] = []
+    by_account: dict[str, list[str]] = {}
+    for key, node in nodes.items():
+        by_account.setdefault(node.account, []).append(key)
     for index in readable:
         best: Access | None = None
         total = 0
-        for key, node in nodes.items():
+        for key in reader.candidates(index, nodes, by_account):
+            node = nodes[key]
             visit = visits[key]
             if node.problems:
                 continue
@@ -200,7 +221,7 @@ def _reach_party(
             holding = reader.holdings[index]
             if found is not None:
                 read_hops, fields = found
-                total += visit.count
+                total += 1
                 candidate = Access(party.name, holding, visit.start, (*visit.hops, *read_hops), 0, fields)
                 if best is None or len(candidate.hops) < len(best.hops):
                     best = candidate

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import answer, resource_names
+from enjoin.reach_edges import admitted, answer, may_allow, policy_may_admit, resource_names
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
@@ -148,6 +148,34 @@ class Reader:
                 self.memo[key] = self._read_objects(who, index)
         return self.memo[key]
 
+    def candidates(self, index: int, nodes: Mapping[str, Node], by_account: Mapping[str, Sequence[str]]) -> list[str]:
+        """The reached nodes that might read holding ``index`` (in ``nodes``' order); a filter only.
+
+        For a holding whose stores are plain buckets (no replica, no access point): the nodes of a bucket's
+        account whose identity policies may allow the read, and the nodes its bucket policy may name.
+        Anything else (tables, replicas, access points) is asked of every node.
+        """
+        holding = self.holdings[index]
+        if is_table_holding(holding):
+            return list(nodes)
+        stores, _ = self._stores(index)
+        points = {(p.account, p.bucket) for p in self.graph.snapshot.access_points}
+        if any(s.bucket is None or (s.bucket.account, s.bucket.name) in points for s in stores) or len(stores) != len(
+            buckets_for(holding, self.graph.snapshot.buckets)
+        ):
+            return list(nodes)
+        keep: set[str] = set()
+        for store in stores:
+            bucket = store.bucket
+            assert bucket is not None
+            policy = self.graph.bucket_policy.get(bucket.arn)
+            if isinstance(policy, str) or (policy is not None and "*" in admitted(policy)):
+                return list(nodes)
+            keep.update(k for k in by_account.get(bucket.account, ()) if may_allow(nodes[k], READ_ACTION))
+            if policy is not None:
+                keep.update(k for k, n in nodes.items() if n.account in admitted(policy) or policy_may_admit(policy, n))
+        return [k for k in nodes if k in keep]
+
     # -- S3 ---------------------------------------------------------------------------------------
 
     def _stores(self, index: int) -> tuple[list[Store], list[str]]:
@@ -253,6 +281,11 @@ class Reader:
         policy = self.graph.bucket_policy.get(bucket.arn)
         if isinstance(policy, str):
             undecided.append(policy)
+            return None
+        # A filter before the engine: across accounts the bucket policy must name the caller somehow;
+        # within the account, either it does or the caller's identity policies may allow the read.
+        named = policy is not None and policy_may_admit(policy, who)
+        if not named and (who.account != bucket.account or not may_allow(who, READ_ACTION)):
             return None
         for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
             hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, _DIRECT, note=store.note)

@@ -99,6 +99,40 @@ def answer(
     return None
 
 
+@lru_cache(maxsize=65536)
+def admitted(policy: Policy) -> frozenset[str]:
+    """Names an Allow statement's Principal gives: ARNs, account ids, or "*" for anyone/NotPrincipal."""
+    names: set[str] = set()
+    for stmt in _statements(policy):
+        if stmt.get("Effect") != "Allow":
+            continue
+        principal = stmt.get("Principal")
+        if "NotPrincipal" in stmt or principal == "*":
+            names.add("*")
+            continue
+        if not isinstance(principal, Mapping):
+            continue
+        for value in _listed(principal.get("AWS")):
+            if "*" in value or "?" in value:
+                names.add("*")
+            elif value.isdigit():
+                names.add(value)
+            elif value.endswith(":root"):
+                names.add(value.split(":")[4])
+            else:
+                names.add(value)
+    return frozenset(names)
+
+
+def policy_may_admit(policy: Policy, who: Node) -> bool:
+    """Could an Allow statement of this resource policy name ``who``? (A filter before asking the engine.)"""
+    names = admitted(policy)
+    if "*" in names or who.arn in names or who.account in names:
+        return True
+    session = f":assumed-role/{who.arn.rsplit('/', 1)[-1]}/"  # a session of the role, named in the policy
+    return who.kind == "role" and any(session in n and f"::{who.account}:" in n for n in names)
+
+
 class TrustIndex:
     """Which roles' trust policies could admit a principal: by ARN, by account, or any (wildcards)."""
 
@@ -157,6 +191,16 @@ def assume(graph: Graph, who: Node, role: Node) -> Outcome:
     return Edge(role, (hop,)) if isinstance(hop, Hop) else hop
 
 
+@lru_cache(maxsize=65536)
+def _trust_naming(arn: str) -> Policy:
+    """The trust policy a principal that may rewrite a role's trust writes: one naming itself."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": arn}, "Action": ASSUME_ACTION}],
+    }
+    return compile_policy(document, label=f"the trust policy {arn} may write", kind=PolicyKind.RESOURCE)
+
+
 def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
     """iam:UpdateAssumeRolePolicy on a role of its own account, then assume it under the new trust."""
     if who.account != role.account or not may_allow(who, "iam:UpdateAssumeRolePolicy"):
@@ -164,14 +208,7 @@ def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
     update = answer(graph, who, "iam:UpdateAssumeRolePolicy", role.arn, role.account, None)
     if not isinstance(update, Hop):
         return update
-    new_trust = compile_policy(
-        {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Principal": {"AWS": who.arn}, "Action": ASSUME_ACTION}],
-        },
-        label=f"the trust policy {who.arn} may write on {role.arn}",
-        kind=PolicyKind.RESOURCE,
-    )
+    new_trust = _trust_naming(who.arn)
     hop = answer(graph, who, ASSUME_ACTION, role.arn, role.account, new_trust)
     return Edge(role, (update, hop)) if isinstance(hop, Hop) else hop
 
@@ -251,10 +288,22 @@ def update_function_code(graph: Graph, who: Node, function: Function, role: Node
 
 
 ADMINISTRATOR = "arn:aws:iam::aws:policy/AdministratorAccess"
+# What a principal must possibly be allowed before reach asks whether it can rewrite another.
+REWRITE_ACTIONS = (
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:CreatePolicyVersion",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AddUserToGroup",
+)
 
 
 def _attachable(graph: Graph, who: Node, action: str, target: Node) -> Outcome:
     """``iam:Attach*Policy`` gives the target the policies the caller may attach (``iam:PolicyARN``)."""
+    if not isinstance(answer(graph, who, action, target.arn, target.account, None), Hop):
+        return None  # not even with a policy of the caller's choosing (or undecided: asked again below)
     candidates = [ADMINISTRATOR] + [p.arn for p in graph.snapshot.policies if p.arn != ADMINISTRATOR]
     allowed: list[Hop] = []
     undecided: list[str] = []

@@ -87,8 +87,7 @@ class Graph:
 
     def empowered(self, node: Node) -> Node:
         """The node with every identity permission (its boundary and SCPs still apply)."""
-        extra = compile_policy(ALLOW_ALL, label=f"a policy a party controlling it may put on {node.arn}")
-        return replace(node, key=f"{node.arn}#empowered", identity=(*node.identity, extra))
+        return replace(node, key=f"{node.arn}#empowered", identity=(*node.identity, _rewritten()))
 
     def attached(self, node: Node, documents: Mapping[str, object]) -> Node:
         """The node with these managed policies attached as well."""
@@ -106,6 +105,11 @@ class Graph:
             problems=(*node.problems, *problems),
             group_arns=(*node.group_arns, group_arn),
         )
+
+
+@lru_cache(maxsize=1)
+def _rewritten() -> Policy:
+    return compile_policy(ALLOW_ALL, label="a policy the party writes on the principal it can rewrite")
 
 
 def compile_or_reason(document: object, label: str, kind: PolicyKind) -> Policy | str:
