@@ -7,18 +7,21 @@ then loaded and answered in a fresh subprocess, so that its peak RSS (``ru_maxrs
 (loading included). Prints the time, the peak RSS and how the time grows with the size.
 
 Part 2, enjoin against PMapper: PMapper analyses one account, so a single-account organisation is
-generated whose party is its roles named ``dhs-*``. In one subprocess per comparison, enjoin's
-``compute_reach`` answers, then PMapper builds its graph from the SAME snapshot (its ``Node``, ``Group``
-and ``Policy`` objects, its own STS edge identification ``sts_edges.generate_edges_locally``, no AWS),
-and answers the same question: which holdings can a principal the party's principals reach by role
-assumption edges (``query_utils.get_search_list``) read, s3:GetObject on an object of the holding judged
-by ``query_interface.local_check_authorization_handling_mfa`` with the bucket policy (and kms:Decrypt
-with the key policy, as S3 calls it, for SSE-KMS buckets). Prints both times, their ratio, whether the
-answers are equal, and, for any difference, whether PMapper confirms every hop of enjoin's path when
-given enjoin's witness context (PMapper evaluates every request with an empty context and retries with
-MFA only for IAM users, so a condition on a key the caller sets makes it miss the path).
+generated whose party is its roles named ``dhs-*``, with no AdministratorAccess (nobody may rewrite IAM,
+so enjoin's rewrite and PassRole edges add nothing and both sides answer the role-assumption question;
+PMapper's ``is_admin`` is left False, its admin shortcut unused). In one subprocess per comparison,
+enjoin's ``compute_reach`` answers (one party per ``dhs-*`` role), then PMapper builds its graph from the
+SAME snapshot (its ``Node``, ``Group`` and ``Policy`` objects, its own STS edge identification
+``sts_edges.generate_edges_locally``, no AWS) and answers the same question: which of the party's
+principals reach, by role assumption edges (``query_utils.get_search_list``), a principal that can
+s3:GetObject an object of which holding, judged by ``query_interface.local_check_authorization_handling_mfa``
+with the bucket policy (and kms:Decrypt with the key policy, as S3 calls it, for SSE-KMS buckets). Prints
+both times, their ratio, whether the (principal, holding) pairs are equal, and, for each difference,
+whether PMapper confirms every hop of enjoin's path once given enjoin's witness context for it (PMapper
+evaluates every request with an empty context and retries with MFA only for IAM users, so a condition on
+a key the caller sets hides the path from it).
 
-    python scripts/bench_reach.py [--sizes small,medium,full] [--pmapper-roles 400]
+    python scripts/bench_reach.py [--sizes small,medium,full] [--pmapper-roles 100,400,1000]
                                   [--pmapper-conditions 0,0.3] [--profile] [--skip-pmapper]
 
 principalmapper is a dev-only dependency; the library never imports it.
@@ -441,16 +444,13 @@ def explain(access: Access, run: PMapperRun, snapshot: Snapshot, region: str) ->
         for attempt in (ctx, {**ctx, **dict.fromkeys(odd, "true")}) if odd else (ctx,):
             if allowed(hop, node, attempt):
                 if attempt is not ctx:
-                    notes += [
-                        f"enjoin's witness gave {k}={v!r}; PMapper agrees with 'true'" for k, v in odd.items()
-                    ]
+                    notes += [f"enjoin's witness gave {k}={v!r}; PMapper agrees with 'true'" for k, v in odd.items()]
                 needed |= {k for k in attempt if not k.startswith("kms:")}
                 break
         else:
             return (
                 None,
-                f"PMapper refuses {hop.action} by {hop.principal} on {hop.resource} "
-                f"with enjoin's witness {ctx}",
+                f"PMapper refuses {hop.action} by {hop.principal} on {hop.resource} with enjoin's witness {ctx}",
             )
     if not needed:
         return None, "PMapper allows every hop of enjoin's path with an empty context, yet misses the path"
@@ -567,16 +567,14 @@ def compare(sizes: list[int], rates: list[float], seed: int, per_role: int, time
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="small,medium,full", help=f"comma-separated, of {sorted(SIZES)}")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="cProfile compute_reach at the largest size")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per subprocess")
     parser.add_argument("--skip-pmapper", action="store_true")
     parser.add_argument("--max-gib", type=float, default=8.0, help="address-space cap of each enjoin worker")
-    parser.add_argument("--pmapper-roles", default="100,400", help="comma-separated sizes of the comparisons")
+    parser.add_argument("--pmapper-roles", default="100,400,1000", help="comma-separated sizes of the comparisons")
     parser.add_argument("--pmapper-conditions", default="0,0.3", help="condition rates of the comparisons")
     parser.add_argument("--pmapper-trusts-per-role", type=int, default=3)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)

@@ -22,14 +22,10 @@ from enjoin.synthetic import OrgSpec, count_trust_relationships, generate, quest
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     for f in fields(OrgSpec):
         kind = type(f.default)
-        parser.add_argument(
-            f"--{f.name.replace('_', '-')}", type=kind, default=f.default, help=f"default {f.default}"
-        )
+        parser.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=f.default, help=f"default {f.default}")
     parser.add_argument("--out", type=Path, help="write the Snapshot JSON here")
     parser.add_argument("--question-out", type=Path, help="write the parties, holdings and region here")
     args = parser.parse_args(argv)
@@ -43,9 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - t0
     snap = org.snapshot
     kinds = Counter(r.name.rsplit("-", 1)[0] for r in snap.roles)
-    conditioned = sum(
-        "Condition" in s for r in snap.roles for p in r.inline_policies for s in p.document["Statement"]
-    )
+    conditioned = sum("Condition" in s for r in snap.roles for p in r.inline_policies for s in p.document["Statement"])
     print(f"generated in {elapsed:.2f} s (seed {spec.seed}):")
     print(
         f"  accounts {len(snap.accounts)} (party: {', '.join(org.parties[0].accounts) or 'none'}"

@@ -106,3 +106,18 @@ def test_a_mistake_in_the_config_is_one_clear_line_not_a_traceback(tmp_path: Pat
     assert "enjoin: the deployment could not be judged" in run.stdout
     assert "field.yaml:" in run.stdout
     assert "Traceback" not in run.stdout and "Traceback" not in run.stderr
+
+
+def test_a_report_path_written_with_a_space_that_exists_is_refused_with_the_fix(tmp_path: Path) -> None:
+    existing = tmp_path / "verdict.json"
+    existing.write_text("{}")
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--co", "--enjoin-report", str(existing)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode == 4, run.stdout[-2000:]
+    assert f"write --enjoin-report={existing} instead" in run.stderr

@@ -24,9 +24,7 @@ from enjoin.synthetic import (
     question_to_json,
 )
 
-SMALL = OrgSpec(
-    accounts=4, roles_per_account=30, trusts=250, buckets=23, holdings=5, party_accounts=1, seed=7
-)
+SMALL = OrgSpec(accounts=4, roles_per_account=30, trusts=250, buckets=23, holdings=5, party_accounts=1, seed=7)
 
 
 # --------------------------------------------------------------------------- the generator itself
@@ -219,14 +217,9 @@ class Brute:
         for acct in party_accounts:
             arn = f"arn:aws:iam::{acct}:role/{PARTY_CONTROLLED_ROLE}"
             self.who[arn] = Who(arn, acct, (compile_policy(ALLOW_ALL, label="party"),), None, {}, None)
-        self.trust = {
-            r.arn: compile_policy(r.trust_policy, label=r.arn, kind=PolicyKind.RESOURCE) for r in snap.roles
-        }
+        self.trust = {r.arn: compile_policy(r.trust_policy, label=r.arn, kind=PolicyKind.RESOURCE) for r in snap.roles}
         self.scps = {
-            a: tuple(
-                tuple(compile_policy(d, label=f"scp {a}", kind=PolicyKind.SCP) for d in level)
-                for level in levels
-            )
+            a: tuple(tuple(compile_policy(d, label=f"scp {a}", kind=PolicyKind.SCP) for d in level) for level in levels)
             for a, levels in snap.organization.scps.items()
         }
 
@@ -262,9 +255,7 @@ class Brute:
             for role in self.snap.roles:
                 if role.arn in dist:
                     continue
-                ask = self.request(
-                    self.who[arn], "sts:AssumeRole", role.arn, role.account, self.trust[role.arn]
-                )
+                ask = self.request(self.who[arn], "sts:AssumeRole", role.arn, role.account, self.trust[role.arn])
                 answer = possible(ask)
                 assert answer.decision is not Decision.INDETERMINATE, answer.explanation
                 if answer.decision is Decision.ALLOW:
@@ -276,18 +267,11 @@ class Brute:
         """How many hops reading takes ``arn`` (1, or 2 with a customer managed key), None if it cannot."""
         name = holding.resource.removeprefix("arn:aws:s3:::").removesuffix("/*")
         bucket = next(b for b in self.snap.buckets if b.name == name)
-        policy = (
-            None
-            if bucket.policy is None
-            else compile_policy(bucket.policy, label=name, kind=PolicyKind.RESOURCE)
-        )
+        policy = None if bucket.policy is None else compile_policy(bucket.policy, label=name, kind=PolicyKind.RESOURCE)
         who = self.who[arn]
         prefixes = {"", "exports/"}  # the generator grants whole buckets or their exports/ prefix
         for obj in sorted(f"{bucket.arn}/{p}enjoin-probe" for p in prefixes):
-            if (
-                possible(self.request(who, "s3:GetObject", obj, bucket.account, policy)).decision
-                is not Decision.ALLOW
-            ):
+            if possible(self.request(who, "s3:GetObject", obj, bucket.account, policy)).decision is not Decision.ALLOW:
                 continue
             if bucket.sse_algorithm != "aws:kms":
                 return 1
@@ -360,9 +344,7 @@ def test_reach_matches_brute_force(spec: OrgSpec) -> None:
             who = brute.who[hop.principal]
             if hop.action == "sts:AssumeRole":
                 role = next(r for r in snap.roles if r.arn == hop.resource)
-                ask = brute.request(
-                    who, hop.action, hop.resource, role.account, brute.trust[role.arn], hop.context
-                )
+                ask = brute.request(who, hop.action, hop.resource, role.account, brute.trust[role.arn], hop.context)
             elif hop.action == "s3:GetObject":
                 bucket = next(b for b in snap.buckets if hop.resource.startswith(f"{b.arn}/"))
                 policy = (

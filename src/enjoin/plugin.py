@@ -61,9 +61,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="the deployment's enjoin.yaml (default: enjoin.yaml at the repository root)",
     )
-    group.addoption(
-        "--enjoin-report", metavar="PATH", default=None, help="write the JSON verdict report there"
-    )
+    group.addoption("--enjoin-report", metavar="PATH", default=None, help="write the JSON verdict report there")
     group.addoption(
         "--enjoin-backend",
         metavar="NAME",
@@ -82,6 +80,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _register_clause_marks(config)
+    _refuse_misread_paths(config)
     given = config.getoption("--enjoin-config")
     path = Path(given) if given else Path(config.rootpath) / "enjoin.yaml"
     report = config.getoption("--enjoin-report")
@@ -91,6 +90,23 @@ def pytest_configure(config: pytest.Config) -> None:
         image=config.getoption("--enjoin-image"),
         report_path=Path(report).resolve() if report else None,
     )
+
+
+def _refuse_misread_paths(config: pytest.Config) -> None:
+    """pytest picks its rootdir and ini file before plugins' options are known, so the value of
+    ``--enjoin-report PATH`` (with a space) that names an existing file is taken for a test path: pytest
+    then runs from that file's directory without the project's configuration. Say so, instead of running
+    the wrong tests."""
+    if config.inipath is not None:
+        return
+    args = list(config.invocation_params.args)
+    for option in ("--enjoin-config", "--enjoin-report"):
+        if option in args[:-1] and Path(args[args.index(option) + 1]).exists():
+            value = args[args.index(option) + 1]
+            raise pytest.UsageError(
+                f"{option} {value}: pytest took {value!r} for a test path and found no configuration "
+                f"(rootdir {config.rootpath}); write {option}={value} instead"
+            )
 
 
 def _register_clause_marks(config: pytest.Config) -> None:
@@ -104,9 +120,7 @@ def _register_clause_marks(config: pytest.Config) -> None:
         except CaseError:  # a broken shipped case is reported by the tests that load it
             continue
         for clause in case.clauses:
-            config.addinivalue_line(
-                "markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}"
-            )
+            config.addinivalue_line("markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}")
         for order in case.orders:
             config.addinivalue_line("markers", f"{order.id}: scenarios about {order.docket} of {name}")
 
@@ -146,16 +160,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     result = state.result()
     assert isinstance(result, PipelineResult)
     if state.report_path is not None:
-        state.report_path.write_text(
-            json.dumps(to_report(result.judgment), indent=2) + "\n", encoding="utf-8"
-        )
+        state.report_path.write_text(json.dumps(to_report(result.judgment), indent=2) + "\n", encoding="utf-8")
     if result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
-def pytest_terminal_summary(
-    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
-) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
     state: EnjoinSession | None = config.stash.get(_KEY, None)
     if state is None:
         return
@@ -172,9 +182,7 @@ def pytest_terminal_summary(
     result = state.result()
     assert isinstance(result, PipelineResult)
     bad = result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE)
-    terminalreporter.write_sep(
-        "=", f"enjoin verdict: {result.judgment.verdict.value}", red=bad, green=not bad
-    )
+    terminalreporter.write_sep("=", f"enjoin verdict: {result.judgment.verdict.value}", red=bad, green=not bad)
     terminalreporter.write_line(summary(result.judgment))
     if state.report_path is not None:
         terminalreporter.write_line(f"report written to {state.report_path}")

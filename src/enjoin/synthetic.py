@@ -156,9 +156,7 @@ def _check(spec: OrgSpec) -> None:
                 f"{k}={getattr(spec, k)}"
                 for k in ("accounts", "party_accounts", "roles_per_account", "party_roles", "trusts")
             )
-            raise ConfigError(
-                "OrgSpec", expected, f"{found}, buckets={spec.buckets}, holdings={spec.holdings}"
-            )
+            raise ConfigError("OrgSpec", expected, f"{found}, buckets={spec.buckets}, holdings={spec.holdings}")
 
 
 def generate(spec: OrgSpec) -> SyntheticOrg:
@@ -182,16 +180,12 @@ def generate(spec: OrgSpec) -> SyntheticOrg:
     managed = [*AWS_MANAGED.values()]
     managed_of: dict[str, list[str]] = {}
     for acct in agency:
-        docs = customer_managed(
-            rng, acct, bucket_names[acct], spec.managed_per_account, spec.condition_rate, names
-        )
+        docs = customer_managed(rng, acct, bucket_names[acct], spec.managed_per_account, spec.condition_rate, names)
         managed += docs
         managed_of[acct] = [p.arn for p in docs if not p.name.startswith("boundary")]
     roles = [_role(spec, rng, d, bucket_names, keys_of, managed_of, trusted_by, names) for d in drafts]
     buckets = [
-        _bucket(spec, rng, acct, name, keys_of, drafts, names)
-        for acct in agency + party
-        for name in bucket_names[acct]
+        _bucket(spec, rng, acct, name, keys_of, drafts, names) for acct in agency + party for name in bucket_names[acct]
     ]
     org = Organization(
         ORG_ID,

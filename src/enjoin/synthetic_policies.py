@@ -229,16 +229,12 @@ def identity_statements(
         ]
     elif kind == "dhs":
         out.append(
-            statement_doc(
-                "Allow", ["sts:AssumeRole"], [f"arn:aws:iam::{acct}:role/share-*"], None, "AssumeShares"
-            )
+            statement_doc("Allow", ["sts:AssumeRole"], [f"arn:aws:iam::{acct}:role/share-*"], None, "AssumeShares")
         )
     if may_assume and kind not in ("party", "dhs"):
         targets = sorted(rng.sample(may_assume, min(len(may_assume), rng.randrange(1, 4))))
         out.append(
-            statement_doc(
-                "Allow", ["sts:AssumeRole"], targets, _maybe(rng, rate / 2, "mfa", names), "AssumeOnward"
-            )
+            statement_doc("Allow", ["sts:AssumeRole"], targets, _maybe(rng, rate / 2, "mfa", names), "AssumeOnward")
         )
     return out, attached
 
@@ -254,9 +250,7 @@ def customer_managed(
             name, doc = (
                 f"boundary-app{'' if n == 0 else f'-{n}'}",
                 [
-                    statement_doc(
-                        "Allow", ["s3:*", "kms:*", "sts:AssumeRole", "logs:*", "dynamodb:*"], ["*"]
-                    ),
+                    statement_doc("Allow", ["s3:*", "kms:*", "sts:AssumeRole", "logs:*", "dynamodb:*"], ["*"]),
                     statement_doc("Deny", ["iam:*"], ["*"], None, "NoIam"),
                 ],
             )
@@ -300,9 +294,7 @@ def customer_managed(
                 ],
             )
         out.append(
-            ManagedPolicy(
-                f"arn:aws:iam::{acct}:policy/{name}", name, {"Version": "2012-10-17", "Statement": doc}
-            )
+            ManagedPolicy(f"arn:aws:iam::{acct}:policy/{name}", name, {"Version": "2012-10-17", "Statement": doc})
         )
     return out
 
@@ -437,9 +429,7 @@ def users_and_groups(accounts: list[str], per_account: int, names: Names) -> tup
                 group_arn,
                 "engineers",
                 acct,
-                inline_policies=(
-                    NamedPolicy("assume-roles", {"Version": "2012-10-17", "Statement": [assume_own]}),
-                ),
+                inline_policies=(NamedPolicy("assume-roles", {"Version": "2012-10-17", "Statement": [assume_own]}),),
             )
         )
         for n in range(per_account):
