@@ -206,13 +206,13 @@ def _reach_party(
                             Undecided(party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops)
                         )
     accesses: list[Access] = []
-    by_account: dict[str, list[str]] = {}
+    keys_by_account: dict[str, list[str]] = {}
     for key, node in nodes.items():
-        by_account.setdefault(node.account, []).append(key)
+        keys_by_account.setdefault(node.account, []).append(key)
     for index in readable:
         best: Access | None = None
         total = 0
-        for key in reader.candidates(index, nodes, by_account):
+        for key in reader.candidates(index, nodes, keys_by_account):
             node = nodes[key]
             visit = visits[key]
             if node.problems:
