@@ -40,6 +40,7 @@ import yaml
 
 from enjoin.backends.moto import MotoBackend
 from enjoin.config import load
+from enjoin.engine import Decision, decide
 from enjoin.judgment import Verdict
 from enjoin.pipeline import PipelineResult, judge_snapshot, snapshot_of
 from enjoin.snapshot import AccessPoint, IdentityProvider, LakeFormationGrant, ReplicationRule, Snapshot
@@ -190,8 +191,7 @@ CASES: dict[str, Expected] = {
         frozenset({ELIGIBILITY, CLAIMS, CHIP}),
         CMS_ROLE + "DhsDisclosureReader",
         "MaintainDisclosurePolicyVersions",
-        "iam:CreatePolicyVersion on the managed policy attached to itself: a new default version says "
-        "anything",
+        "iam:CreatePolicyVersion on the managed policy attached to itself: a new default version says anything",
     ),
     "iam-update-assume-role-policy": Expected(
         MEDICAID_PII,
@@ -206,8 +206,7 @@ CASES: dict[str, Expected] = {
         frozenset({ELIGIBILITY, CLAIMS}),
         CMS_USER + "ice-detailee-jsmith",
         "ManageLiaisonOfficeMembership",
-        "iam:AddUserToGroup on group/Cms*: the detailee joins Program Integrity, which reads eligibility "
-        "and claims",
+        "iam:AddUserToGroup on group/Cms*: the detailee joins Program Integrity, which reads eligibility and claims",
     ),
     "iam-create-access-key": Expected(
         MEDICAID_PII,
@@ -221,16 +220,14 @@ CASES: dict[str, Expected] = {
         frozenset({ELIGIBILITY, CLAIMS}),
         CMS_USER + "pi-analyst-tnguyen",
         "ResetAnalystPasswords",
-        "iam:CreateLoginProfile on pi-analyst-tnguyen: a console session as the analyst (eligibility and "
-        "claims)",
+        "iam:CreateLoginProfile on pi-analyst-tnguyen: a console session as the analyst (eligibility and claims)",
     ),
     "passrole-lambda-create": Expected(
         MEDICAID_PII,
         frozenset({ELIGIBILITY}),
         CMS_ROLE + "CmsDhsDisclosurePipeline",
         "PassPipelineRole",
-        "iam:PassRole of the pipeline role to a dhs-* function it creates and invokes: the role reads "
-        "eligibility",
+        "iam:PassRole of the pipeline role to a dhs-* function it creates and invokes: the role reads eligibility",
     ),
     "passrole-lambda-update-code": Expected(
         MEDICAID_PII,
@@ -349,6 +346,11 @@ def test_violating_variant(name: str, backend: MotoBackend) -> None:
     assert all(f.path and f.statements and f.message for f in findings)
     assert any(expected.hop in f.path for f in findings), [f.path for f in findings]
     assert any(s.sid == expected.sid for f in findings for s in f.statements)
+    # Every hop of every path, re-decided concretely under its witness context, is allowed.
+    hops = [h for f in findings for h in f.hops if h.request is not None]
+    assert {(h.principal, h.action, h.resource, decide(h.request).decision) for h in hops} == {
+        (h.principal, h.action, h.resource, Decision.ALLOW) for h in hops
+    }
 
 
 @pytest.mark.parametrize("name", sorted(LOOKALIKES))
@@ -436,9 +438,7 @@ BUILDER_POLICY = {
             "Resource": BUILDER,
             "Sid": "cms-disclosure-pipeline-NightlyInvocation",
             "Condition": {
-                "ArnLike": {
-                    "AWS:SourceArn": "arn:aws:events:us-east-1:111111111111:rule/cms-dhs-extract-nightly"
-                },
+                "ArnLike": {"AWS:SourceArn": "arn:aws:events:us-east-1:111111111111:rule/cms-dhs-extract-nightly"},
                 "StringEquals": {"AWS:SourceAccount": CMS},
             },
         }
@@ -631,8 +631,7 @@ def test_variant_snapshot(name: str, backend: MotoBackend) -> None:
     assert organisation_fields(snap) == expected
     by_arn = {p.arn: p for p in (*snap.roles, *snap.users)}
     found = {
-        arn: ({p.name for p in by_arn[arn].inline_policies}, set(by_arn[arn].managed_policy_arns))
-        for arn in principals
+        arn: ({p.name for p in by_arn[arn].inline_policies}, set(by_arn[arn].managed_policy_arns)) for arn in principals
     }
     assert found == principals
 
@@ -655,16 +654,12 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
     assert chip_sids("access-point-delegated") == ["DenyInsecureTransport", "DelegateToAccessPoints"]
     assert chip_sids("lookalike-access-point-without-delegation") == ["DenyInsecureTransport"]
     passrole = {
-        name: statement(snapshot(name, backend), READER, "RunMatchingFunctions", "PassPipelineRole").get(
-            "Condition"
-        )
+        name: statement(snapshot(name, backend), READER, "RunMatchingFunctions", "PassPipelineRole").get("Condition")
         for name in ("passrole-lambda-create", "lookalike-passrole-blocked-by-condition")
     }
     assert passrole == {
         "passrole-lambda-create": None,
-        "lookalike-passrole-blocked-by-condition": {
-            "StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}
-        },
+        "lookalike-passrole-blocked-by-condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
     }
     attach = statement(
         snapshot("iam-attach-role-policy", backend),
@@ -675,18 +670,14 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
     assert attach["Condition"] == {
         "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::111111111111:policy/CmsChipAnalystRead"}
     }
-    federated = next(
-        r for r in snapshot("saml-federation", backend).roles if r.name == "IceFederatedEligibilityCheck"
-    )
+    federated = next(r for r in snapshot("saml-federation", backend).roles if r.name == "IceFederatedEligibilityCheck")
     assert federated.trust_policy["Statement"][0]["Principal"] == {"Federated": SAML_PROVIDER}
     detailees = snapshot("iam-add-user-to-group", backend)
     detailee = next(u for u in detailees.users if u.name == "ice-detailee-jsmith")
     assert detailee.group_arns == ("arn:aws:iam::111111111111:group/CmsIceLiaisonOffice",)
     assert {g.name for g in detailees.groups} == {"CmsProgramIntegrity", "CmsIceLiaisonOffice"}
     support = next(
-        p
-        for p in snapshot("iam-create-policy-version", backend).policies
-        if p.name == "CmsDhsDisclosureSupport"
+        p for p in snapshot("iam-create-policy-version", backend).policies if p.name == "CmsDhsDisclosureSupport"
     )
     assert [s["Sid"] for s in support.document["Statement"]] == [
         "LocateExtract",
