@@ -145,25 +145,11 @@ class TrustIndex:
             if isinstance(trust, str):
                 self.anyone.append(role_arn)  # undecidable: let the engine path report it
                 continue
-            names: set[str] = set()
+            names = admitted(trust)
             for stmt in _statements(trust):
-                if stmt.get("Effect") != "Allow":
-                    continue
                 principal = stmt.get("Principal")
-                if "NotPrincipal" in stmt or principal == "*":
-                    names.add("*")
+                if stmt.get("Effect") != "Allow" or not isinstance(principal, Mapping):
                     continue
-                if not isinstance(principal, Mapping):
-                    continue
-                for value in _listed(principal.get("AWS")):
-                    if "*" in value or "?" in value:
-                        names.add("*")
-                    elif value.isdigit():
-                        names.add(value)
-                    elif value.endswith(":root"):
-                        names.add(value.split(":")[4])
-                    else:
-                        names.add(value)
                 actions = [a.lower() for a in _listed(stmt.get("Action"))]
                 for provider in _listed(principal.get("Federated")):
                     for fed in FEDERATED_ACTIONS:
