@@ -24,14 +24,6 @@ REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
-def moto() -> Iterator[MotoBackend]:
-    backend = MotoBackend()
-    backend.start()
-    yield backend
-    backend.stop()
-
-
-@pytest.fixture(scope="module")
 def reference(moto: MotoBackend) -> Deployment:
     moto.reset()
     return deploy(moto, load(ROOT / "enjoin.yaml"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,14 +25,6 @@ from enjoin.snapshot import (
 ROOT = Path(__file__).resolve().parents[1]
 CMS, DHS = "111111111111", "222222222222"
 REGION = "us-east-1"
-
-
-@pytest.fixture(scope="module")
-def moto() -> Iterator[MotoBackend]:
-    backend = MotoBackend()
-    backend.start()
-    yield backend
-    backend.stop()
 
 
 @pytest.fixture(scope="module")

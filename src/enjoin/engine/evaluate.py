@@ -128,40 +128,14 @@ def decide(request: Request) -> Result:
         layers.trust = is_trust_action(action_lower)
     reasons: list[str] = []
     if request.scps:
-        levels, refs = [], []
-        for number, level in enumerate(request.scps):
-            allow, ref, level_deny = _scan(
-                level,
-                PolicyKind.SCP,
-                f"SCP level {number}",
-                action_lower,
-                resource,
-                lookup,
-                deny_refs,
-                unknown,
-            )
-            levels.append(allow)
-            refs.append(ref)
-            deny = max(deny, level_deny)
-        layers.scp_levels, layers.scp_refs = levels, refs
+        layers.scp_levels, layers.scp_refs, scp_deny = _scan_levels(
+            request.scps, PolicyKind.SCP, "SCP", action_lower, resource, lookup, deny_refs, unknown
+        )
+        deny = max(deny, scp_deny)
     if request.rcps:
-        rcp_deny = FALSE
-        levels, refs = [], []
-        for number, level in enumerate(request.rcps):
-            allow, ref, level_deny = _scan(
-                level,
-                PolicyKind.RCP,
-                f"RCP level {number}",
-                action_lower,
-                resource,
-                lookup,
-                deny_refs,
-                unknown,
-            )
-            levels.append(allow)
-            refs.append(ref)
-            rcp_deny = max(rcp_deny, level_deny)
-        layers.rcp_levels, layers.rcp_refs, layers.rcp_deny = levels, refs, rcp_deny
+        layers.rcp_levels, layers.rcp_refs, layers.rcp_deny = _scan_levels(
+            request.rcps, PolicyKind.RCP, "RCP", action_lower, resource, lookup, deny_refs, unknown
+        )
     has_boundary = request.permissions_boundary is not None
     if has_boundary:
         allow, layers.boundary_ref, level_deny = _scan(
@@ -375,9 +349,7 @@ def _why_not(request: Request, layers: Layers[int]) -> list[str]:
     if layers.mandatory:
         kind = "key policy" if action.lower().startswith("kms:") else "trust policy"
         if rp is None:
-            lines.append(
-                f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it."
-            )
+            lines.append(f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it.")
             return lines
         if not named:
             lines.append(
@@ -395,15 +367,12 @@ def _why_not(request: Request, layers: Layers[int]) -> list[str]:
     if identity_fails:
         if request.identity_policies:
             lines.append(
-                f"No identity policy ({_label(request.identity_policies)}) allows {action} "
-                f"on {request.resource}."
+                f"No identity policy ({_label(request.identity_policies)}) allows {action} on {request.resource}."
             )
         else:
             lines.append("The principal has no identity policies.")
     if boundary_fails:
-        lines.append(
-            f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}."
-        )
+        lines.append(f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}.")
     if session_fails:
         lines.append(f"The session policy ({_label([request.session_policy])}) does not allow {action}.")
     if layers.same_account and not layers.mandatory:
@@ -414,3 +383,27 @@ def _why_not(request: Request, layers: Layers[int]) -> list[str]:
     if not lines:
         lines.append("No combination of the policies allows it.")
     return lines
+
+
+def _scan_levels(
+    levels: Any,
+    kind: PolicyKind,
+    name: str,
+    action_lower: str,
+    resource: str,
+    lookup: Any,
+    deny_refs: Any,
+    unknown: Any,
+) -> tuple[list[Any], list[Any], Any]:
+    """Scan organization policies level by level (SCPs or RCPs): each level's allow and refs, and the worst deny."""
+    allows: list[Any] = []
+    refs: list[Any] = []
+    worst = FALSE
+    for number, level in enumerate(levels):
+        allow, ref, level_deny = _scan(
+            level, kind, f"{name} level {number}", action_lower, resource, lookup, deny_refs, unknown
+        )
+        allows.append(allow)
+        refs.append(ref)
+        worst = max(worst, level_deny)
+    return allows, refs, worst
