@@ -24,7 +24,7 @@ from enjoin.engine.model import Request
 
 _PRINCIPAL_TAG = "aws:principaltag/"
 _RESOURCE_TAG = "aws:resourcetag/"
-_TAG_PREFIXES = (_PRINCIPAL_TAG, _RESOURCE_TAG)
+TAG_PREFIXES = (_PRINCIPAL_TAG, _RESOURCE_TAG)
 FIXED_KEYS = frozenset(
     {
         "aws:principalarn",
@@ -45,7 +45,7 @@ FIXED_KEYS = frozenset(
 
 def is_fixed_key(key_lower: str) -> bool:
     """Whether the engine derives this key from the principal or resource (callers cannot set it)."""
-    return key_lower in FIXED_KEYS or key_lower.startswith(_TAG_PREFIXES)
+    return key_lower in FIXED_KEYS or key_lower.startswith(TAG_PREFIXES)
 
 
 def account_of_resource(request: Request, caller: Caller) -> str:
@@ -89,7 +89,7 @@ class EvalContext:
 
     def lookup(self, key_lower: str) -> object:
         """A key's value: a string, a tuple of strings, None (absent) or UNKNOWN_VALUE."""
-        if key_lower in FIXED_KEYS or key_lower.startswith(_TAG_PREFIXES):
+        if key_lower in FIXED_KEYS or key_lower.startswith(TAG_PREFIXES):
             derived = self._derived
             if derived is None:
                 derived = self.derived()

@@ -10,10 +10,12 @@ policy and the statement (Sid or index) that allowed or denied, or the layer tha
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from enjoin.engine.arn import Caller, parse_caller
+from enjoin.engine import policy as policy_module
+from enjoin.engine.arn import Caller, CallerKind, parse_caller
 from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.layers import (
     PRINCIPAL_UNKNOWN,
@@ -91,8 +93,8 @@ def _scan(
     return allow, ref, deny
 
 
-def decide(request: Request) -> Result:
-    """Answer the concrete question: is this request, with this context, allowed?"""
+def decide_reference(request: Request) -> Result:
+    """Answer the concrete question in Python: the reference the compiled core is held to."""
     caller = parse_caller(request.principal, request.principal_id)
     if type(caller) is str:
         return Result(Decision.INDETERMINATE, (f"Cannot decide: {caller}.",), unsupported=(caller,))
@@ -407,3 +409,48 @@ def _scan_levels(
         refs.append(ref)
         worst = max(worst, level_deny)
     return allows, refs, worst
+
+
+def _bind_core() -> Callable[[Request], Result] | None:
+    """The compiled core's ``decide`` (see :mod:`enjoin.engine._fast`), bound to this module's helpers;
+    None when it is not built or ``ENJOIN_PURE_PYTHON`` is set."""
+    if os.environ.get("ENJOIN_PURE_PYTHON"):
+        return None
+    try:
+        from enjoin.engine import _fast
+    except ImportError:
+        return None
+    from enjoin.engine import conditions, context, layers, wildcard
+
+    _fast.bind(
+        reference=decide_reference,
+        explain=explain,
+        Layers=Layers,
+        FIXED_KEYS=context.FIXED_KEYS,
+        TAG_PREFIXES=context.TAG_PREFIXES,
+        derive=context.derive,
+        Result=Result,
+        ALLOW=Decision.ALLOW,
+        EXPLICIT_DENY=Decision.EXPLICIT_DENY,
+        IMPLICIT_DENY=Decision.IMPLICIT_DENY,
+        USER=CallerKind.USER,
+        principal_strengths=principal_strengths,
+        parse_caller=parse_caller,
+        UNKNOWN_VALUE=conditions.UNKNOWN_VALUE,
+        glob_tokens=wildcard.glob_tokens,
+        pieces=wildcard.pieces,
+        has_wildcard=wildcard.has_wildcard,
+        literal_text=wildcard.literal_text,
+        Policy=Policy,
+        RESOURCE=PolicyKind.RESOURCE,
+        RCP_SERVICES=RCP_SERVICES,
+        TRUST_ACTIONS=layers.TRUST_ACTIONS,
+    )
+    policy_module.CORE_COMPILER = _fast.FastPolicy
+    return _fast.decide
+
+
+CORE = _bind_core()
+decide: Callable[[Request], Result] = CORE or decide_reference
+"""Answer the concrete question: is this request, with this context, allowed? (The compiled core
+when it is built, else the reference; the two give equal results.)"""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from enjoin.engine.arn import split_arn
@@ -69,6 +69,10 @@ class PolicyKind(enum.Enum):
     SCP = "scp"
     # A resource control policy of AWS Organizations: caps access to the resources of the accounts below it.
     RCP = "rcp"
+
+
+# Set by enjoin.engine.evaluate when the compiled core is built: compiles a Policy for it.
+CORE_COMPILER: Callable[[Policy], object] | None = None
 
 
 class Statement:
@@ -213,6 +217,7 @@ class Policy:
         "_by_action",
         "_by_service",
         "_exact",
+        "_fast",
         "_hash",
         "_key",
         "_negated",
@@ -239,6 +244,8 @@ class Policy:
         self.document = document
         self.version = version
         self.statements = statements
+        # The compiled core's form of this policy (enjoin.engine._fast), built with the policy.
+        self._fast: object = None if CORE_COMPILER is None else CORE_COMPILER(self)
         self._by_action: dict[str, tuple[Statement, ...]] = {}
         # The decision hot path asks which statements name the action and cover the resource through
         # one function generated for this policy (see enjoin.engine.codegen).

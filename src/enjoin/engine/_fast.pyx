@@ -1,0 +1,962 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, embedsignature=True
+"""The compiled core of the concrete decision: ``decide(request) -> Result``.
+
+This is :func:`enjoin.engine.evaluate.decide_reference` with its inner loops in C. It scans the same
+compiled :class:`~enjoin.engine.policy.Policy` objects, layer by layer, with the same rules; what it
+does not do itself it hands to the very Python functions the reference uses, so the two cannot drift
+apart where it matters:
+
+- per policy, which statements name the action: ``Policy.statements_for`` (memoised here as well);
+- whether a statement covers the resource: exact, prefix, suffix or glob tests in C, built from the
+  same patterns (``wildcard.glob_tokens``) as the reference's scanner;
+- conditions: key presence, ``...IfExists``, ``ForAllValues``/``ForAnyValue``, negation and ``Null``
+  in C; the comparison of one value in C for the string, ``StringLike`` and ``Bool`` families and by
+  the reference's own compiled matcher for the others (numbers, dates, IP ranges, ARNs, case folding);
+  statements with policy variables by the reference's ``Statement.check``;
+- context values: as ``EvalContext.lookup`` (derived keys from the reference's ``derive``);
+- principals of resource policies: the reference's ``principal_strengths``;
+- combining the layers: ``layers.combine_truth`` restated over C values;
+- explaining the result: ALLOW and EXPLICIT_DENY as ``evaluate.explain`` words them, the rest by
+  the reference's ``explain`` itself.
+
+It is two-valued on purpose: whenever anything evaluates to UNKNOWN (an unsupported operator, an
+unknown principal id, a value that cannot be read), or the request holds something unusual (a
+document instead of a compiled policy, a session policy for a user, a non-string context value), it
+gives the request to the reference implementation, which explains the INDETERMINATE answer. The
+tests hold the two equal on the conformance corpus and on generated workloads.
+"""
+
+from cpython.object cimport PyObject_GenericSetAttr
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+from libc.stdint cimport uint32_t
+from libc.stdlib cimport free, malloc
+
+# Truth values, as in enjoin.engine.truth.
+DEF T_FALSE = 0
+DEF T_UNKNOWN = 1
+DEF T_TRUE = 2
+# Glob codes outside Unicode's range stand for the two wildcards.
+DEF G_STAR = 0x110000
+DEF G_ONE = 0x110001
+# Condition families handled in C; the rest call the reference's matcher.
+DEF F_OTHER = 0
+DEF F_EXACT = 1
+DEF F_LIKE = 2
+DEF F_BOOL = 3
+DEF F_NULL = 4
+# Qualifiers, as in enjoin.engine.conditions.
+DEF Q_PLAIN = 0
+DEF Q_FOR_ALL = 1
+DEF Q_FOR_ANY = 2
+
+# The reference's helpers, bound once by enjoin.engine.evaluate (see ``bind``).
+cdef object _reference = None
+cdef object _explain = None
+cdef object _layers_type = None
+cdef object _strengths = None
+cdef object _parse_caller = None
+cdef object _unknown_value = None
+cdef object _glob_tokens = None
+cdef object _pieces = None
+cdef object _has_wildcard = None
+cdef object _literal_text = None
+cdef object _policy_type = None
+cdef object _kind_resource = None
+cdef frozenset _rcp_services = frozenset()
+cdef frozenset _trust_actions = frozenset()
+cdef frozenset _fixed_keys = frozenset()
+cdef tuple _tag_prefixes = ()
+cdef object _derive = None
+cdef object _result_type = None
+cdef object _allow = None
+cdef object _explicit_deny = None
+cdef object _implicit_deny = None
+cdef object _user_kind = None
+
+
+def bind(**helpers):
+    """Receive the reference implementation's helpers (called once by enjoin.engine.evaluate)."""
+    global _reference, _explain, _layers_type, _strengths, _parse_caller
+    global _unknown_value, _glob_tokens, _pieces, _has_wildcard, _literal_text, _policy_type
+    global _kind_resource, _rcp_services, _trust_actions, _fixed_keys, _tag_prefixes, _derive
+    global _result_type, _allow, _explicit_deny, _implicit_deny, _user_kind
+    _reference = helpers["reference"]
+    _explain = helpers["explain"]
+    _layers_type = helpers["Layers"]
+    _strengths = helpers["principal_strengths"]
+    _parse_caller = helpers["parse_caller"]
+    _unknown_value = helpers["UNKNOWN_VALUE"]
+    _glob_tokens = helpers["glob_tokens"]
+    _pieces = helpers["pieces"]
+    _has_wildcard = helpers["has_wildcard"]
+    _literal_text = helpers["literal_text"]
+    _policy_type = helpers["Policy"]
+    _kind_resource = helpers["RESOURCE"]
+    _rcp_services = frozenset(helpers["RCP_SERVICES"])
+    _trust_actions = frozenset(helpers["TRUST_ACTIONS"])
+    _fixed_keys = frozenset(helpers["FIXED_KEYS"])
+    _tag_prefixes = tuple(helpers["TAG_PREFIXES"])
+    _derive = helpers["derive"]
+    _result_type = helpers["Result"]
+    _allow = helpers["ALLOW"]
+    _explicit_deny = helpers["EXPLICIT_DENY"]
+    _implicit_deny = helpers["IMPLICIT_DENY"]
+    _user_kind = helpers["USER"]
+
+
+cdef object _result(object decision, tuple explanation, tuple allowed_by, tuple denied_by):
+    """A ``model.Result``, its slots set directly (what its frozen dataclass ``__init__`` does, minus
+    the interpreted code)."""
+    result = _result_type.__new__(_result_type)
+    PyObject_GenericSetAttr(result, "decision", decision)
+    PyObject_GenericSetAttr(result, "explanation", explanation)
+    PyObject_GenericSetAttr(result, "allowed_by", allowed_by)
+    PyObject_GenericSetAttr(result, "denied_by", denied_by)
+    PyObject_GenericSetAttr(result, "unsupported", ())
+    return result
+
+
+# --------------------------------------------------------------------------- patterns
+
+
+cdef class Glob:
+    """One pattern with ``*``/``?`` wildcards (and literal pieces), matched in full over code points."""
+
+    cdef uint32_t* codes
+    cdef Py_ssize_t length
+
+    def __cinit__(self, pattern):
+        tokens = _glob_tokens(pattern)
+        cdef list codes = []
+        for kind, text, _bounded in tokens:
+            if kind == "star":
+                codes.append(G_STAR)
+            elif kind == "one":
+                codes.append(G_ONE)
+            else:
+                codes.extend(ord(ch) for ch in text)
+        self.length = len(codes)
+        self.codes = <uint32_t*> malloc((self.length + 1) * sizeof(uint32_t))
+        if self.codes == NULL:
+            raise MemoryError()
+        cdef Py_ssize_t i
+        for i in range(self.length):
+            self.codes[i] = codes[i]
+
+    def __dealloc__(self):
+        free(self.codes)
+
+    cdef bint match(self, str value):
+        # Greedy matching with one backtrack point (the last star): exact for * and ?.
+        cdef int kind = PyUnicode_KIND(value)
+        cdef void* data = PyUnicode_DATA(value)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value)
+        cdef Py_ssize_t p = 0, s = 0, star = -1, mark = 0
+        cdef uint32_t code
+        while s < n:
+            if p < self.length:
+                code = self.codes[p]
+                if code == G_STAR:
+                    star = p
+                    mark = s
+                    p += 1
+                    continue
+                if code == G_ONE or code == <uint32_t> PyUnicode_READ(kind, data, s):
+                    p += 1
+                    s += 1
+                    continue
+            if star < 0:
+                return False
+            p = star + 1
+            mark += 1
+            s = mark
+        while p < self.length and self.codes[p] == G_STAR:
+            p += 1
+        return p == self.length
+
+
+cdef class Patterns:
+    """A list of patterns matched as one (as ``wildcard.GlobSet``): does any match the value in full?"""
+
+    cdef bint everything
+    cdef frozenset exact
+    cdef tuple prefixes
+    cdef tuple suffixes
+    cdef list globs
+
+    def __cinit__(self, patterns):
+        exact = set()
+        prefixes = []
+        suffixes = []
+        self.globs = []
+        self.everything = False
+        for pattern in patterns:
+            parts = _pieces(pattern)
+            if not _has_wildcard(parts):
+                exact.add(_literal_text(parts))
+                continue
+            if parts == ("*",):
+                self.everything = True
+                continue
+            if len(parts) == 1 and isinstance(parts[0], str):
+                text = parts[0]
+                if text.endswith("*") and "*" not in text[:-1] and "?" not in text[:-1]:
+                    prefixes.append(text[:-1])
+                    continue
+                if text.startswith("*") and "*" not in text[1:] and "?" not in text[1:]:
+                    suffixes.append(text[1:])
+                    continue
+            self.globs.append(Glob(parts))
+        self.exact = frozenset(exact)
+        self.prefixes = tuple(prefixes)
+        self.suffixes = tuple(suffixes)
+
+    def matches(self, str value):
+        """Whether any pattern matches ``value`` in full (for the tests)."""
+        return self.match(value)
+
+    cdef bint match(self, str value):
+        if self.everything or (self.exact and value in self.exact):
+            return True
+        if self.prefixes and value.startswith(self.prefixes):
+            return True
+        if self.suffixes and value.endswith(self.suffixes):
+            return True
+        cdef Glob glob
+        for glob in self.globs:
+            if glob.match(value):
+                return True
+        return False
+
+
+# --------------------------------------------------------------------------- conditions
+
+
+cdef class FastCondition:
+    """One compiled condition (operator, key, values) of a statement without policy variables."""
+
+    cdef object condition  # the reference's Condition
+    cdef str key
+    cdef int qualifier
+    cdef bint if_exists
+    cdef bint negated
+    cdef bint unsupported
+    cdef int family
+    cdef frozenset exact
+    cdef Patterns like
+    cdef object matcher  # the reference's matcher of one value (F_OTHER)
+    cdef frozenset null_wants
+
+    def __cinit__(self, condition):
+        self.condition = condition
+        self.key = condition.key_lower
+        self.qualifier = condition.qualifier
+        self.if_exists = condition.if_exists
+        self.negated = condition.negated
+        self.unsupported = condition.unsupported is not None
+        self.family = F_OTHER
+        self.matcher = None
+        if self.unsupported:
+            return
+        family = condition.family
+        if family == "null":
+            self.family = F_NULL
+            self.null_wants = condition.null_wants
+            return
+        self.matcher = condition.matcher(None)  # static: the values hold no policy variables
+        texts = [_literal_text(piece) for piece in self._pieces()]
+        if family in ("string", "binary"):
+            self.family = F_EXACT
+            self.exact = frozenset(texts)
+        elif family == "bool":
+            self.family = F_BOOL
+            self.exact = frozenset(text.lower() for text in texts)
+        elif family == "like":
+            self.family = F_LIKE
+            self.like = Patterns(self._pieces())
+
+    def _pieces(self):
+        return [tuple(p for p in template) for template in self.condition.templates]
+
+    cdef int one(self, str value) except -1:
+        """The positive comparison of one request value with the policy values."""
+        if self.family == F_EXACT:
+            return T_TRUE if value in self.exact else T_FALSE
+        if self.family == F_LIKE:
+            return T_TRUE if self.like.match(value) else T_FALSE
+        if self.family == F_BOOL:
+            return T_TRUE if value.isascii() and value.lower() in self.exact else T_FALSE
+        return self.matcher(value)
+
+    cdef int evaluate(self, _Run run) except -1:
+        """The condition's truth for the request; -2 when the request must go to the reference."""
+        if self.unsupported:
+            return T_UNKNOWN
+        value = run.lookup(self.key)
+        cdef int result
+        if type(value) is str and self.qualifier == Q_PLAIN and self.family != F_NULL:
+            result = self.one(value)
+            return 2 - result if self.negated else result
+        if value is _unknown_value:
+            return T_UNKNOWN
+        cdef tuple members
+        if value is None:
+            members = ()
+        elif type(value) is str:
+            members = (value,)
+        elif type(value) is tuple:
+            members = value
+            for member in members:
+                if type(member) is not str:
+                    return -2
+        else:
+            return -2
+        if self.family == F_NULL:
+            return T_TRUE if (len(members) == 0) in self.null_wants else T_FALSE
+        if len(members) == 0:
+            if self.if_exists or self.qualifier == Q_FOR_ALL:
+                return T_TRUE
+            if self.qualifier == Q_FOR_ANY:
+                return T_FALSE
+            return T_TRUE if self.negated else T_FALSE
+        if self.qualifier == Q_PLAIN:
+            if len(members) > 1:
+                return T_UNKNOWN
+            result = self.one(members[0])
+            return 2 - result if self.negated else result
+        cdef int low = T_TRUE, high = T_FALSE, each
+        for member in members:
+            each = self.one(member)
+            if self.negated:
+                each = 2 - each
+            if each < low:
+                low = each
+            if each > high:
+                high = each
+        return low if self.qualifier == Q_FOR_ALL else high
+
+
+# --------------------------------------------------------------------------- principals
+
+
+cdef class FastPrincipal:
+    """A Principal element (``principals.PrincipalSpec``), matched as ``PrincipalSpec._match`` does."""
+
+    cdef bint wildcard
+    cdef bint canonical
+    cdef frozenset accounts, users, roles, sessions, unique_ids
+
+    def __cinit__(self, spec):
+        self.wildcard = spec.wildcard
+        self.canonical = spec.canonical
+        self.accounts = spec.accounts
+        self.users = spec.users
+        self.roles = spec.roles
+        self.sessions = spec.sessions
+        self.unique_ids = spec.unique_ids
+
+    cdef int match(self, object caller) except -1:
+        """Packed as ``FastStatement.strengths``: named*27 + direct*9 + role*3 + account."""
+        if self.wildcard:
+            return T_TRUE * 27 + T_TRUE * 9
+        cdef int direct = T_FALSE, role = T_FALSE, account, listed
+        account_id = caller.account
+        if account_id in self.accounts:
+            account = T_TRUE
+        else:
+            account = T_UNKNOWN if self.canonical else T_FALSE
+        cdef bint user = caller.kind is _user_kind
+        if user:
+            if caller.arn in self.users:
+                direct = T_TRUE
+        else:
+            if self.roles and (account_id, caller.name) in self.roles:
+                role = T_TRUE
+            if self.sessions:
+                session_arn = caller.session_arn
+                if session_arn is not None:
+                    direct = T_TRUE if session_arn in self.sessions else T_FALSE
+                else:
+                    prefix = f":{account_id}:assumed-role/{caller.name}/"
+                    for session in self.sessions:
+                        if prefix in session:
+                            direct = T_UNKNOWN
+                            break
+        if self.unique_ids:
+            principal_id = caller.principal_id
+            if principal_id is None:
+                listed = T_UNKNOWN
+            else:
+                listed = T_TRUE if principal_id.split(":", 1)[0] in self.unique_ids else T_FALSE
+            if user:
+                direct = max(direct, listed)
+            else:
+                role = max(role, listed)
+        return max(direct, role, account) * 27 + direct * 9 + role * 3 + account
+
+
+# --------------------------------------------------------------------------- statements and policies
+
+
+cdef class FastStatement:
+    """One compiled statement, as the hot path reads it."""
+
+    cdef object statement  # the reference's Statement
+    cdef object ref
+    cdef str allowed_line  # "Allowed by <ref>." and "Denied by <ref>.", rendered once
+    cdef str denied_line
+    cdef bint allow
+    cdef bint dynamic
+    cdef bint plain
+    cdef Patterns actions  # lower-cased
+    cdef bint action_negated
+    cdef Patterns resources  # None: any resource (or decided per request by the reference)
+    cdef bint resource_negated
+    cdef tuple conditions
+    cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
+    cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
+    cdef dict principals_bounded
+
+    def __cinit__(self, statement):
+        self.statement = statement
+        self.ref = statement.ref
+        self.allowed_line = f"Allowed by {statement.ref}."
+        self.denied_line = f"Denied by {statement.ref}."
+        self.allow = statement.allow
+        self.dynamic = statement.dynamic
+        self.plain = statement.plain
+        actions, action_negated, resources, negated = statement.scan_spec()
+        self.actions = Patterns(actions)
+        self.action_negated = action_negated
+        self.resources = None if resources is None else Patterns(resources)
+        self.resource_negated = negated
+        self.conditions = tuple(FastCondition(c) for c in statement.conditions) if statement.plain else ()
+        self.principals = {}
+        self.principals_bounded = {}
+        spec = statement.principal
+        self.principal = None if spec is None or statement.principal_negated else FastPrincipal(spec)
+
+    cdef inline bint covers(self, str resource):
+        if self.resources is None:
+            return True
+        return self.resources.match(resource) != self.resource_negated
+
+    cdef int truth(self, _Run run) except -1:
+        """Truth of a statement that names the action and covers the (static) resource; -2: hand over."""
+        if not self.dynamic:
+            return T_TRUE
+        cdef int result = T_TRUE, value
+        cdef FastCondition condition
+        if self.plain:
+            for condition in self.conditions:
+                value = condition.evaluate(run)
+                if value == T_FALSE or value == -2:
+                    return value
+                if value == T_UNKNOWN:
+                    result = T_UNKNOWN
+            return result
+        return self.statement.check(run.resource, run)
+
+    cdef int strengths(self, object caller, bint has_boundary) except -1:
+        """The reference's ``principal_strengths`` packed as named*27 + direct*9 + role*3 + account."""
+        if self.principal is not None:
+            return self.principal.match(caller)
+        cdef dict memo = self.principals_bounded if has_boundary else self.principals
+        found = memo.get(caller)
+        if found is None:
+            named, (direct, role, account) = _strengths(self.statement, caller, has_boundary)
+            found = named * 27 + direct * 9 + role * 3 + account
+            if len(memo) > 4096:
+                memo.clear()
+            memo[caller] = found
+        return found
+
+
+cdef class FastPolicy:
+    """A policy's statements, and per action the statements that name it."""
+
+    cdef tuple statements
+    cdef dict by_action
+    cdef dict by_service
+    cdef tuple others  # the statements that may name an action of a service no pattern names
+    cdef object kind
+
+    def __cinit__(self, policy):
+        self.kind = policy.kind
+        self.statements = tuple(FastStatement(s) for s in policy.statements)
+        self.by_action = {}
+        # Per service named by some pattern: the statements that may name an action of it.
+        cdef FastStatement statement
+        services = set()
+        for statement in self.statements:
+            for pattern in statement.statement.action_patterns:
+                service = pattern.partition(":")[0]
+                if "*" not in service and "?" not in service:
+                    services.add(service)
+        self.others = tuple(s for s in self.statements if _any_service(<FastStatement> s, None))
+        self.by_service = {
+            service: tuple(s for s in self.statements if _any_service(<FastStatement> s, service))
+            for service in services
+        }
+
+    cdef tuple named(self, str action_lower):
+        found = self.by_action.get(action_lower)
+        if found is None:
+            if len(self.by_action) > 4096:
+                self.by_action.clear()
+            found = self._find(action_lower)
+            self.by_action[action_lower] = found
+        return <tuple> found
+
+    cdef tuple _find(self, str action_lower):
+        # Only statements with a pattern for the action's service (or a wildcard service, or
+        # NotAction) can name it: test those, in statement order.
+        service = action_lower.partition(":")[0]
+        cdef tuple candidates = self.by_service.get(service, self.others)
+        cdef list found = []
+        cdef FastStatement statement
+        for statement in candidates:
+            if statement.actions.match(action_lower) != statement.action_negated:
+                found.append(statement)
+        return tuple(found)
+
+
+cdef bint _any_service(FastStatement statement, object service):
+    """Whether the statement may name an action of ``service`` (None: a service no pattern names)."""
+    if statement.action_negated:
+        return True
+    for pattern in statement.statement.action_patterns:
+        head = pattern.partition(":")[0]
+        if "*" in head or "?" in head or head == service:
+            return True
+    return False
+
+
+cdef FastPolicy fast_policy(object policy):
+    """The policy's compiled core (kept on the Policy); None for a document."""
+    if type(policy) is not _policy_type:
+        return None
+    found = policy._fast
+    if found is None:  # compiled before the core was bound
+        found = FastPolicy(policy)
+        policy._fast = found
+    return <FastPolicy> found
+
+
+# --------------------------------------------------------------------------- one request
+
+DEF ABSENT = -1  # an optional layer the request does not have
+
+
+cdef class _Run:
+    """The state of one decision: the layers of ``layers.Layers`` as C values, and the context.
+
+    Also the request's context lookup (``__call__``), as ``EvalContext.lookup`` does it.
+    """
+
+    cdef object request
+    cdef object caller
+    cdef str action_lower
+    cdef str resource
+    cdef str resource_account
+    cdef dict given
+    cdef dict derived
+    cdef bint declined
+    # Outputs of the last scan.
+    cdef int allow
+    cdef int deny
+    cdef FastStatement first
+    # The layers.
+    cdef bint same_account, mandatory, rcp_applies, trust
+    cdef int identity, boundary, session, rp_direct, rp_role, rp_account, all_deny, rcp_deny
+    cdef FastStatement identity_st, boundary_st, session_st, rp_direct_st, rp_role_st, rp_account_st
+    cdef list scp_levels, scp_sts, rcp_levels, rcp_sts, deny_sts
+
+    def __call__(self, key):
+        return self.lookup(key)
+
+    cdef object lookup(self, str key):
+        if key in _fixed_keys or key.startswith(_tag_prefixes):
+            if self.derived is None:
+                self.derived = _derive(self.request, self.caller, self.action_lower, self.resource_account)
+            return self.derived.get(key)
+        if self.given is None:
+            self.given = {k.lower(): v for k, v in self.request.context.items()}
+        return self.given.get(key)
+
+    cdef int scan(self, object policies) except -1:
+        """One layer (identity policies, an SCP level, the boundary...): sets allow, first and deny."""
+        cdef int allow = T_FALSE, deny = T_FALSE, truth
+        cdef FastPolicy fast
+        cdef FastStatement statement
+        cdef FastStatement first = None
+        for policy in policies:
+            fast = fast_policy(policy)
+            if fast is None:
+                self.declined = True
+                return 0
+            for statement in fast.named(self.action_lower):
+                if not statement.covers(self.resource):
+                    continue
+                truth = statement.truth(self)
+                if truth == T_FALSE:
+                    continue
+                if truth != T_TRUE:
+                    self.declined = True
+                    return 0
+                if statement.allow:
+                    allow = T_TRUE
+                    if first is None:
+                        first = statement
+                else:
+                    deny = T_TRUE
+                    self.deny_sts.append(statement)
+        self.allow = allow
+        self.deny = deny
+        self.first = first
+        return 0
+
+    cdef int scan_levels(self, object levels, list allows, list firsts) except -1:
+        """Organization policies level by level; returns the worst deny."""
+        cdef int worst = T_FALSE
+        for level in levels:
+            self.scan(level)
+            if self.declined:
+                return 0
+            allows.append(self.allow)
+            firsts.append(self.first)
+            if self.deny > worst:
+                worst = self.deny
+        return worst
+
+    cdef int scan_resource_policy(self, FastPolicy fast, bint has_boundary) except -1:
+        """The resource policy: sets the direct, role and account grants; returns its deny."""
+        cdef int direct = T_FALSE, role = T_FALSE, account = T_FALSE, deny = T_FALSE, truth, packed
+        cdef int named, by_direct, by_role, by_account
+        cdef FastStatement statement
+        for statement in fast.named(self.action_lower):
+            if not statement.covers(self.resource):
+                continue
+            truth = statement.truth(self)
+            if truth == T_FALSE:
+                continue
+            if truth != T_TRUE:
+                self.declined = True
+                return 0
+            packed = statement.strengths(self.caller, has_boundary)
+            named = packed // 27
+            by_direct = (packed // 9) % 3
+            by_role = (packed // 3) % 3
+            by_account = packed % 3
+            if named == T_UNKNOWN or by_direct == T_UNKNOWN or by_role == T_UNKNOWN or by_account == T_UNKNOWN:
+                self.declined = True
+                return 0
+            if statement.allow:
+                if by_direct == T_TRUE and direct != T_TRUE:
+                    direct = T_TRUE
+                    self.rp_direct_st = statement
+                if by_role == T_TRUE and role != T_TRUE:
+                    role = T_TRUE
+                    self.rp_role_st = statement
+                if by_account == T_TRUE and account != T_TRUE:
+                    account = T_TRUE
+                    self.rp_account_st = statement
+            elif named == T_TRUE:
+                deny = T_TRUE
+                self.deny_sts.append(statement)
+        self.rp_direct = direct
+        self.rp_role = role
+        self.rp_account = account
+        return deny
+
+    cdef tuple combine(self):
+        """``layers.combine_truth`` over the C layers: ``(final, allow_part)``."""
+        cdef int boundary = T_TRUE if self.boundary == ABSENT else self.boundary
+        cdef int session = T_TRUE if self.session == ABSENT else self.session
+        cdef int limit = min(boundary, session)
+        cdef int id_side = min(self.identity, limit)
+        cdef int direct = T_FALSE if self.rp_direct == ABSENT else self.rp_direct
+        cdef int role = T_FALSE if self.rp_role == ABSENT else self.rp_role
+        cdef int account = T_FALSE if self.rp_account == ABSENT else self.rp_account
+        cdef int allowed, deny = self.all_deny, guard = T_TRUE, level
+        if self.trust:
+            direct = min(direct, boundary, max(session, T_UNKNOWN))
+        if self.same_account:
+            allowed = max(direct, min(role, limit), min(account, id_side) if self.mandatory else id_side)
+        else:
+            allowed = min(max(direct, role, account), id_side)
+        for level in self.scp_levels:
+            guard = min(guard, level)
+        if self.rcp_levels:
+            if self.rcp_applies:
+                for level in self.rcp_levels:
+                    guard = min(guard, level)
+                deny = max(deny, self.rcp_deny)
+            else:
+                for level in self.rcp_levels:
+                    guard = min(guard, max(level, T_UNKNOWN))
+                deny = max(deny, min(self.rcp_deny, T_UNKNOWN))
+        cdef int allow_part = min(guard, allowed)
+        return min(2 - deny, allow_part), allow_part
+
+    cdef list allowed_by(self):
+        """``evaluate._allowed_by``: the statements that granted, one per layer that had to allow."""
+        cdef list found = list(self.scp_sts)
+        if self.rcp_applies:
+            found.extend(self.rcp_sts)
+        cdef list limits = []
+        if self.boundary != ABSENT:
+            limits.append(self.boundary_st)
+        if self.session != ABSENT:
+            limits.append(self.session_st)
+        if self.same_account:
+            if self.rp_direct == T_TRUE:
+                found.append(self.rp_direct_st)
+            elif self.rp_role == T_TRUE and None not in limits:
+                found.append(self.rp_role_st)
+                found.extend(limits)
+            else:
+                if self.mandatory:
+                    found.append(self.rp_account_st)
+                found.append(self.identity_st)
+                found.extend(limits)
+        else:
+            found.append(self.rp_direct_st or self.rp_role_st or self.rp_account_st)
+            found.append(self.identity_st)
+            found.extend(limits)
+        # Distinct by reference, as the reference's dict.fromkeys over StatementRefs.
+        cdef list unique = []
+        cdef list refs = []
+        for statement in found:
+            if statement is not None and (<FastStatement> statement).ref not in refs:
+                refs.append((<FastStatement> statement).ref)
+                unique.append(statement)
+        return unique
+
+    cdef object layers(self):
+        """The reference's ``Layers`` object, for the reference's explanation."""
+        layers = _layers_type(
+            self.same_account,
+            self.mandatory,
+            self.rcp_applies,
+            self.all_deny,
+            self.rcp_deny,
+            self.identity,
+            _ref(self.identity_st),
+            [(<FastStatement> s).ref for s in self.deny_sts],
+        )
+        layers.trust = self.trust
+        if self.boundary != ABSENT:
+            layers.boundary = self.boundary
+            layers.boundary_ref = _ref(self.boundary_st)
+        if self.session != ABSENT:
+            layers.session = self.session
+            layers.session_ref = _ref(self.session_st)
+        if self.rp_direct != ABSENT:
+            layers.rp_direct = self.rp_direct
+            layers.rp_role = self.rp_role
+            layers.rp_account = self.rp_account
+            layers.rp_direct_ref = _ref(self.rp_direct_st)
+            layers.rp_role_ref = _ref(self.rp_role_st)
+            layers.rp_account_ref = _ref(self.rp_account_st)
+        if self.scp_levels:
+            layers.scp_levels = self.scp_levels
+            layers.scp_refs = [_ref(s) for s in self.scp_sts]
+        if self.rcp_levels:
+            layers.rcp_levels = self.rcp_levels
+            layers.rcp_refs = [_ref(s) for s in self.rcp_sts]
+        return layers
+
+
+cdef inline object _ref(object statement):
+    return None if statement is None else (<FastStatement> statement).ref
+
+
+cdef str _resource_account(object request, object caller):
+    """As ``context.account_of_resource``: as given, else from the resource ARN, else the principal's."""
+    given = request.resource_account
+    if given:
+        return given
+    cdef list parts = request.resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn":
+        account = <str> parts[4]
+        if len(account) == 12 and account.isdigit():
+            return account
+    return caller.account
+
+
+def decide(request):
+    """Answer the concrete question; the reference answers what this core hands over."""
+    result = _decide(request)
+    if result is None:
+        return _reference(request)
+    return result
+
+
+def decide_core(request):
+    """The compiled core alone: the Result, or None when it hands the request to the reference."""
+    return _decide(request)
+
+
+cdef object _decide(object request):
+    caller = _parse_caller(request.principal, request.principal_id)
+    if type(caller) is str:
+        return None
+    for value in request.context.values():
+        if value is not None and type(value) is not str and type(value) is not tuple:
+            return None
+    cdef str action_lower = request.action.lower()
+    cdef _Run run = _Run.__new__(_Run)
+    run.request = request
+    run.caller = caller
+    run.action_lower = action_lower
+    run.resource = request.resource
+    run.resource_account = _resource_account(request, caller)
+    run.deny_sts = []
+    run.scp_levels = []
+    run.scp_sts = []
+    run.rcp_levels = []
+    run.rcp_sts = []
+    run.boundary = run.session = run.rp_direct = run.rp_role = run.rp_account = ABSENT
+    run.scan(request.identity_policies)
+    if run.declined:
+        return None
+    run.identity = run.allow
+    run.identity_st = run.first
+    cdef int deny = run.deny
+    run.same_account = caller.account == run.resource_account
+    run.mandatory = action_lower.startswith("kms:") or action_lower in _trust_actions
+    run.rcp_applies = action_lower.partition(":")[0] in _rcp_services
+    run.trust = action_lower in _trust_actions
+    cdef int level_deny
+    if request.scps:
+        level_deny = run.scan_levels(request.scps, run.scp_levels, run.scp_sts)
+        if run.declined:
+            return None
+        deny = max(deny, level_deny)
+    if request.rcps:
+        run.rcp_deny = run.scan_levels(request.rcps, run.rcp_levels, run.rcp_sts)
+        if run.declined:
+            return None
+    cdef bint has_boundary = request.permissions_boundary is not None
+    if has_boundary:
+        run.scan((request.permissions_boundary,))
+        if run.declined:
+            return None
+        run.boundary = run.allow
+        run.boundary_st = run.first
+        deny = max(deny, run.deny)
+    if request.session_policy is not None:
+        if not caller.is_session:
+            return None  # the reference explains why a user's session policy is unknown
+        run.scan((request.session_policy,))
+        if run.declined:
+            return None
+        run.session = run.allow
+        run.session_st = run.first
+        deny = max(deny, run.deny)
+    cdef FastPolicy resource_policy
+    if request.resource_policy is not None:
+        resource_policy = fast_policy(request.resource_policy)
+        if resource_policy is None or resource_policy.kind is not _kind_resource:
+            return None
+        level_deny = run.scan_resource_policy(resource_policy, has_boundary)
+        if run.declined:
+            return None
+        deny = max(deny, level_deny)
+    run.all_deny = deny
+    final, allow_part = run.combine()
+    return _explain_run(request, run, final, allow_part)
+
+
+cdef object _explain_run(object request, _Run run, int final, int allow_part):
+    """``evaluate.explain`` for ALLOW and EXPLICIT_DENY; the reference's own for the rest."""
+    cdef FastStatement statement
+    cdef list lines
+    if run.all_deny == T_TRUE or (run.rcp_deny == T_TRUE and run.rcp_applies):
+        what = f"{request.action} on {request.resource} by {request.principal}"
+        lines = [f"EXPLICIT_DENY: {what}."]
+        for statement in run.deny_sts:
+            lines.append(statement.denied_line)
+        lines.append("An explicit deny overrides every allow.")
+        return _result(_explicit_deny, tuple(lines), (), tuple([(<FastStatement> s).ref for s in run.deny_sts]))
+    if final == T_TRUE:
+        what = f"{request.action} on {request.resource} by {request.principal}"
+        lines = [f"ALLOW: {what}."]
+        granted = run.allowed_by()
+        for statement in granted:
+            lines.append(statement.allowed_line)
+        return _result(_allow, tuple(lines), tuple([(<FastStatement> s).ref for s in granted]), ())
+    if final == T_FALSE and run.all_deny == T_FALSE and (run.rcp_deny == T_FALSE or not run.rcp_applies):
+        what = f"{request.action} on {request.resource} by {request.principal}"
+        lines = [f"IMPLICIT_DENY: {what}."]
+        _why_not(request, run, lines)
+        return _result(_implicit_deny, tuple(lines), (), ())
+    return _explain(request, run.layers(), final, allow_part)
+
+
+cdef str _label(object policies):
+    """``evaluate._label``: the labels of some (compiled) policies, for an explanation."""
+    cdef list labels = [policy.label for policy in policies]
+    return ", ".join(labels) if labels else "(none)"
+
+
+cdef void _why_not(object request, _Run run, list lines) except *:
+    """``evaluate._why_not`` over the C layers: why no combination of the policies allows it."""
+    action = request.action
+    cdef Py_ssize_t number
+    for number in range(len(run.scp_levels)):
+        if run.scp_levels[number] == T_FALSE:
+            lines.append(
+                f"No SCP at organization level {number} ({_label(request.scps[number])}) allows {action}: "
+                "every level from the root to the account must allow."
+            )
+    if run.rcp_applies:
+        for number in range(len(run.rcp_levels)):
+            if run.rcp_levels[number] == T_FALSE:
+                lines.append(
+                    f"No RCP at organization level {number} ({_label(request.rcps[number])}) allows {action} "
+                    "on the resource: every level must allow."
+                )
+    if len(lines) > 1:
+        return
+    rp = request.resource_policy
+    rp_label = "the resource policy" if rp is None else rp.label
+    cdef bint named = run.rp_direct == T_TRUE or run.rp_role == T_TRUE or run.rp_account == T_TRUE
+    cdef Py_ssize_t before = len(lines)
+    if run.mandatory:
+        kind = "key policy" if run.action_lower.startswith("kms:") else "trust policy"
+        if rp is None:
+            lines.append(f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it.")
+            return
+        if not named:
+            lines.append(
+                f"No statement of the {kind} {rp_label} that names the principal or its account applies: "
+                "identity policies cannot grant it on their own."
+            )
+            return
+    if not run.same_account and not named:
+        lines.append(
+            f"Cross-account request: the resource policy ({rp_label if rp is not None else 'none'}) must "
+            f"allow the principal of account {request.principal.split(':')[4]}, "
+            "and no statement naming it applies."
+        )
+        return
+    if run.identity == T_FALSE:
+        if request.identity_policies:
+            lines.append(
+                f"No identity policy ({_label(request.identity_policies)}) allows {action} on {request.resource}."
+            )
+        else:
+            lines.append("The principal has no identity policies.")
+    if run.boundary == T_FALSE:
+        lines.append(f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}.")
+    if run.session == T_FALSE:
+        lines.append(f"The session policy ({_label([request.session_policy])}) does not allow {action}.")
+    if run.same_account and not run.mandatory:
+        if rp is None:
+            lines.append("There is no resource policy.")
+        elif not named:
+            lines.append(f"No statement of the resource policy {rp_label} that names the principal applies.")
+    if len(lines) == before:
+        lines.append("No combination of the policies allows it.")

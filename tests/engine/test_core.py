@@ -1,0 +1,154 @@
+"""The compiled core of the concrete decision (``enjoin.engine._fast``) against the reference.
+
+``enjoin.engine.decide`` is the compiled core when it is built; the Python reference
+(``evaluate.decide_reference``) is the specification it is held to. The core either answers with a
+Result EQUAL to the reference's (decision, every explanation sentence, the statements that allowed
+or denied), or hands the request over (``decide_core`` returns None), which it must do whenever
+anything evaluates to UNKNOWN. These tests check both on the conformance corpus and on generated
+workloads, and the core's wildcard matcher against the reference's on random patterns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from enjoin.engine import Decision, evaluate
+from enjoin.engine.evaluate import decide_reference
+from enjoin.engine.wildcard import Literal, compile_glob
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from gen import PolicyCache, scenarios, to_request
+from test_corpus import CASES, build_request
+
+PURE = bool(os.environ.get("ENJOIN_PURE_PYTHON"))
+
+if not PURE:
+    from enjoin.engine import _fast
+
+
+def test_the_core_is_built_and_used() -> None:
+    """A build that lost the compiled module must fail here, not run silently slower."""
+    if PURE:
+        assert evaluate.decide is decide_reference
+        return
+    assert evaluate.CORE is not None
+    assert evaluate.decide is _fast.decide
+
+
+pytestmark_core = pytest.mark.skipif(PURE, reason="ENJOIN_PURE_PYTHON is set: the core is not loaded")
+
+CONCRETE = [c for c in CASES if not c.any_context and c.expect != "ERROR" and not c.case_format_error]
+
+
+@pytestmark_core
+def test_core_equals_reference_on_the_corpus() -> None:
+    """Every concrete corpus case: the core's Result is the reference's, or the core hands it over."""
+    answered = []
+    handed_over = []
+    for case in CONCRETE:
+        request = build_request(case)
+        reference = decide_reference(request)
+        core = _fast.decide_core(request)
+        if core is None:
+            handed_over.append((case.id, reference.decision))
+            continue
+        assert core == reference, case.id
+        assert core.decision is not Decision.INDETERMINATE, case.id
+        answered.append(case.id)
+    # The core answers the bulk of the corpus itself; what it hands over includes every
+    # INDETERMINATE case (it never answers one).
+    assert len(answered) > 0.7 * len(CONCRETE)
+    indeterminate = {c.id for c in CONCRETE if decide_reference(build_request(c)).decision is Decision.INDETERMINATE}
+    assert indeterminate <= {name for name, _ in handed_over}
+
+
+@pytestmark_core
+def test_core_equals_reference_on_generated_cases() -> None:
+    """3,000 generated scenarios (the differential generator: wildcards, NotAction, NotResource,
+    conditions of every family, boundaries, session policies, SCPs, resource policies), each with
+    its own context and again with an empty one."""
+    cache = PolicyCache()
+    answered = 0
+    total = 0
+    for scenario in scenarios(20261123, 3000):
+        for context in (None, {}):
+            request = to_request(scenario, cache, context)
+            total += 1
+            reference = decide_reference(request)
+            core = _fast.decide_core(request)
+            if core is None:
+                continue
+            answered += 1
+            assert core == reference, (scenario, context)
+    assert answered > 0.8 * total
+
+
+@pytestmark_core
+def test_the_core_hands_over_what_it_cannot_decide_two_valued() -> None:
+    """A condition on an unknown value (aws:userid of a role without principal_id) is UNKNOWN: the
+    core hands the request over and ``decide`` gives the reference's INDETERMINATE."""
+    from enjoin.engine import PolicyKind, Request, compile_policy
+
+    policy = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"StringLike": {"aws:userid": "AROA*:alice"}},
+                }
+            ],
+        },
+        label="userid",
+        kind=PolicyKind.IDENTITY,
+    )
+    request = Request(
+        principal="arn:aws:iam::111111111111:role/Analyst",
+        action="s3:GetObject",
+        resource="arn:aws:s3:::b/k",
+        identity_policies=(policy,),
+    )
+    assert _fast.decide_core(request) is None
+    assert evaluate.decide(request) == decide_reference(request)
+    assert evaluate.decide(request).decision is Decision.INDETERMINATE
+    known = dataclasses.replace(request, principal_id="AROAEXAMPLEID1234567:alice")
+    assert _fast.decide_core(known) == decide_reference(known)
+    assert decide_reference(known).decision is Decision.ALLOW
+
+
+# --------------------------------------------------------------------------- the wildcard matcher
+
+ALPHABET = "ab.:/*?é"
+texts = st.text(alphabet="ab.:/é", max_size=8)
+patterns = st.lists(
+    st.one_of(st.text(alphabet=ALPHABET, max_size=6), st.builds(Literal, st.text(alphabet=ALPHABET, max_size=3))),
+    min_size=1,
+    max_size=3,
+).map(tuple)
+
+
+@pytestmark_core
+@settings(max_examples=600, deadline=None)
+@given(patterns, texts)
+def test_core_glob_equals_the_reference_glob(pattern: tuple[str | Literal, ...], value: str) -> None:
+    """Escape first, then translate: the core's matcher agrees with ``wildcard.compile_glob``."""
+    assert _fast.Patterns([pattern]).matches(value) is compile_glob(pattern)(value)
+
+
+@pytestmark_core
+@settings(max_examples=300, deadline=None)
+@given(st.lists(patterns, min_size=1, max_size=4), texts)
+def test_core_pattern_lists_match_when_any_pattern_does(
+    pattern_list: list[tuple[str | Literal, ...]], value: str
+) -> None:
+    assert _fast.Patterns(pattern_list).matches(value) is any(compile_glob(p)(value) for p in pattern_list)
