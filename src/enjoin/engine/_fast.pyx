@@ -26,10 +26,14 @@ gives the request to the reference implementation, which explains the INDETERMIN
 tests hold the two equal on the conformance corpus and on generated workloads.
 """
 
+cimport cython
 from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
-from libc.stdint cimport uint32_t
+from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long) nogil
 
 # Truth values, as in enjoin.engine.truth.
 DEF T_FALSE = 0
@@ -118,7 +122,13 @@ cdef object _result(object decision, tuple explanation, tuple allowed_by, tuple 
 
 # --------------------------------------------------------------------------- patterns
 
+# Every class below is outside the cyclic garbage collector (``cython.no_gc``): none of them can be
+# part of a reference cycle (they refer to the reference's policy objects, strings and containers of
+# their own kind, never back), and hundreds of thousands of them live as long as their policies, so
+# tracking them would only make every full collection walk them.
 
+
+@cython.no_gc
 cdef class Glob:
     """One pattern with ``*``/``?`` wildcards (and literal pieces), matched in full over code points."""
 
@@ -175,6 +185,7 @@ cdef class Glob:
         return p == self.length
 
 
+@cython.no_gc
 cdef class Patterns:
     """A list of patterns matched as one (as ``wildcard.GlobSet``): does any match the value in full?"""
 
@@ -232,6 +243,7 @@ cdef class Patterns:
 # --------------------------------------------------------------------------- conditions
 
 
+@cython.no_gc
 cdef class FastCondition:
     """One compiled condition (operator, key, values) of a statement without policy variables."""
 
@@ -339,6 +351,7 @@ cdef class FastCondition:
 # --------------------------------------------------------------------------- principals
 
 
+@cython.no_gc
 cdef class FastPrincipal:
     """A Principal element (``principals.PrincipalSpec``), matched as ``PrincipalSpec._match`` does."""
 
@@ -398,6 +411,7 @@ cdef class FastPrincipal:
 # --------------------------------------------------------------------------- statements and policies
 
 
+@cython.no_gc
 cdef class FastStatement:
     """One compiled statement, as the hot path reads it."""
 
@@ -414,6 +428,7 @@ cdef class FastStatement:
     cdef bint resource_negated
     cdef tuple conditions
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
+    cdef int position  # in its policy
     cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
     cdef dict principals_bounded
 
@@ -472,14 +487,25 @@ cdef class FastStatement:
         return found
 
 
+@cython.no_gc
 cdef class FastPolicy:
     """A policy's statements, and per action the statements that name it."""
 
     cdef tuple statements
-    cdef dict by_action
+    cdef dict by_action  # action -> mask of the statements that name it (tuple of them: not indexed)
     cdef dict by_service
     cdef tuple others  # the statements that may name an action of a service no pattern names
     cdef object kind
+    # At most 64 statements: statements are sets of bits, and which cover a resource is found with
+    # one dictionary lookup (those whose Resource lists exact ARNs), a mask (those that cover any
+    # resource, or decide it per request) and a test of each of the rest.
+    cdef bint indexed
+    cdef uint64_t always
+    cdef dict exact  # resource ARN -> mask of the statements whose Resource lists exactly it
+    cdef uint64_t checked  # the statements tested one by one
+    cdef dict exact_actions  # action -> mask of the statements whose Action lists it exactly
+    cdef dict wild_actions  # service -> the statements to test for its actions (wildcards, NotAction)
+    cdef tuple wild_any  # the statements to test for an action of any other service
 
     def __cinit__(self, policy):
         self.kind = policy.kind
@@ -498,15 +524,103 @@ cdef class FastPolicy:
             service: tuple(s for s in self.statements if _any_service(<FastStatement> s, service))
             for service in services
         }
+        self.indexed = len(self.statements) <= 64
+        self.always = 0
+        self.checked = 0
+        self.exact = {}
+        self.exact_actions = {}
+        if not self.indexed:
+            return
+        cdef Patterns resources
+        cdef int position
+        tested = []
+        for position in range(len(self.statements)):
+            statement = self.statements[position]
+            statement.position = position
+            if statement.action_negated or statement.actions.everything or statement.actions.prefixes \
+                    or statement.actions.suffixes or statement.actions.globs:
+                tested.append(statement)
+            if not statement.action_negated:
+                for action in statement.actions.exact:
+                    self.exact_actions[action] = self.exact_actions.get(action, 0) | (1 << position)
+        self.wild_any = tuple(s for s in tested if _any_service(<FastStatement> s, None))
+        self.wild_actions = {
+            service: tuple(s for s in tested if _any_service(<FastStatement> s, service)) for service in services
+        }
+        for position in range(len(self.statements)):
+            statement = self.statements[position]
+            resources = statement.resources
+            if resources is None or (resources.everything and not statement.resource_negated):
+                self.always |= (<uint64_t> 1) << position
+            elif (
+                not statement.resource_negated
+                and resources.exact
+                and not resources.prefixes
+                and not resources.suffixes
+                and not resources.globs
+            ):
+                for arn in resources.exact:
+                    self.exact[arn] = self.exact.get(arn, 0) | (1 << position)
+            else:
+                self.checked |= (<uint64_t> 1) << position
 
-    cdef tuple named(self, str action_lower):
+    cdef object named(self, str action_lower):
+        """The statements that name the action: a mask when indexed, else a tuple in order."""
         found = self.by_action.get(action_lower)
         if found is None:
             if len(self.by_action) > 4096:
                 self.by_action.clear()
-            found = self._find(action_lower)
+            found = self._find_mask(action_lower) if self.indexed else self._find(action_lower)
             self.by_action[action_lower] = found
-        return <tuple> found
+        return found
+
+    cdef uint64_t cover_mask(self, str action_lower, str resource):
+        """The statements that name the action and cover the (static) resource (indexed policies)."""
+        cdef uint64_t names = <uint64_t> self.named(action_lower)
+        if not names:
+            return 0
+        cdef uint64_t mask = self.always
+        if self.exact:
+            found = self.exact.get(resource)
+            if found is not None:
+                mask |= <uint64_t> found
+        mask &= names
+        cdef uint64_t rest = names & self.checked
+        cdef int position
+        while rest:
+            position = __builtin_ctzll(rest)
+            rest &= rest - 1
+            if (<FastStatement> self.statements[position]).covers(resource):
+                mask |= (<uint64_t> 1) << position
+        return mask
+
+    cdef tuple covering(self, str action_lower, str resource):
+        """The statements that name the action and cover the (static) resource, in statement order."""
+        cdef FastStatement statement
+        if not self.indexed:
+            return tuple([s for s in <tuple> self.named(action_lower) if (<FastStatement> s).covers(resource)])
+        cdef uint64_t mask = self.cover_mask(action_lower, resource)
+        cdef list out = []
+        cdef int position
+        while mask:
+            position = __builtin_ctzll(mask)
+            mask &= mask - 1
+            out.append(self.statements[position])
+        return tuple(out)
+
+    cdef object _find_mask(self, str action_lower):
+        # Statements listing the action exactly, by one lookup; those with a wildcard pattern for
+        # its service (or a wildcard service) or with NotAction, by a test each.
+        cdef uint64_t mask = 0
+        found = self.exact_actions.get(action_lower)
+        if found is not None:
+            mask = <uint64_t> found
+        service = action_lower.partition(":")[0]
+        cdef FastStatement statement
+        for statement in self.wild_actions.get(service, self.wild_any):
+            if statement.actions.match(action_lower) != statement.action_negated:
+                mask |= (<uint64_t> 1) << statement.position
+        return mask
 
     cdef tuple _find(self, str action_lower):
         # Only statements with a pattern for the action's service (or a wildcard service, or
@@ -548,6 +662,7 @@ cdef FastPolicy fast_policy(object policy):
 DEF ABSENT = -1  # an optional layer the request does not have
 
 
+@cython.no_gc
 cdef class _Run:
     """The state of one decision: the layers of ``layers.Layers`` as C values, and the context.
 
@@ -590,14 +705,35 @@ cdef class _Run:
         cdef FastPolicy fast
         cdef FastStatement statement
         cdef FastStatement first = None
+        cdef uint64_t mask
+        cdef tuple statements
+        cdef Py_ssize_t index
         for policy in policies:
             fast = fast_policy(policy)
             if fast is None:
                 self.declined = True
                 return 0
-            for statement in fast.named(self.action_lower):
-                if not statement.covers(self.resource):
+            if fast.indexed:
+                mask = fast.cover_mask(self.action_lower, self.resource)
+                if not mask:
                     continue
+                statements = ()
+            else:
+                mask = 0
+                statements = fast.covering(self.action_lower, self.resource)
+            index = 0
+            while True:
+                # Visit the covering statements in statement order: the set bits of the mask, or the tuple.
+                if fast.indexed:
+                    if not mask:
+                        break
+                    statement = fast.statements[__builtin_ctzll(mask)]
+                    mask &= mask - 1
+                else:
+                    if index == len(statements):
+                        break
+                    statement = statements[index]
+                    index += 1
                 truth = statement.truth(self)
                 if truth == T_FALSE:
                     continue
@@ -634,9 +770,7 @@ cdef class _Run:
         cdef int direct = T_FALSE, role = T_FALSE, account = T_FALSE, deny = T_FALSE, truth, packed
         cdef int named, by_direct, by_role, by_account
         cdef FastStatement statement
-        for statement in fast.named(self.action_lower):
-            if not statement.covers(self.resource):
-                continue
+        for statement in fast.covering(self.action_lower, self.resource):
             truth = statement.truth(self)
             if truth == T_FALSE:
                 continue
@@ -802,9 +936,6 @@ cdef object _decide(object request):
     caller = _parse_caller(request.principal, request.principal_id)
     if type(caller) is str:
         return None
-    for value in request.context.values():
-        if value is not None and type(value) is not str and type(value) is not tuple:
-            return None
     cdef str action_lower = request.action.lower()
     cdef _Run run = _Run.__new__(_Run)
     run.request = request
