@@ -34,6 +34,8 @@ export TESTCONTAINERS_CONNECTION_MODE="${TESTCONTAINERS_CONNECTION_MODE:-docker_
 status=0
 echo "== enjoin's own tests: python3 -m pytest tests $*"
 python3 -m pytest tests -q -p no:cacheprovider "$@" || status=1
+echo "== the engine's Python reference alone on the conformance corpus"
+ENJOIN_PURE_PYTHON=1 python3 -m pytest tests/engine/test_corpus.py tests/engine/test_core.py -q -p no:cacheprovider || status=1
 echo "== the compliance suite on the reference deployment: python3 -m pytest"
 python3 -m pytest -q -p no:cacheprovider || status=1
 exit "$status"
