@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from enjoin.engine import Decision, evaluate
+from enjoin.engine import Decision, PolicyKind, Request, compile_policy, evaluate
 from enjoin.engine.evaluate import decide_reference
 from enjoin.engine.wildcard import Literal, compile_glob
 
@@ -95,8 +95,17 @@ def test_core_equals_reference_on_generated_cases() -> None:
 def test_the_core_hands_over_what_it_cannot_decide_two_valued() -> None:
     """A condition on an unknown value (aws:userid of a role without principal_id) is UNKNOWN: the
     core hands the request over and ``decide`` gives the reference's INDETERMINATE."""
-    from enjoin.engine import PolicyKind, Request, compile_policy
+    request = _userid_request()
+    assert _fast.decide_core(request) is None
+    assert evaluate.decide(request) == decide_reference(request)
+    assert evaluate.decide(request).decision is Decision.INDETERMINATE
+    known = dataclasses.replace(request, principal_id="AROAEXAMPLEID1234567:alice")
+    assert _fast.decide_core(known) == decide_reference(known)
+    assert decide_reference(known).decision is Decision.ALLOW
 
+
+def _userid_request() -> Request:
+    """An allow conditioned on aws:userid, asked by a role whose session (so userid) is unknown."""
     policy = compile_policy(
         {
             "Version": "2012-10-17",
@@ -112,18 +121,12 @@ def test_the_core_hands_over_what_it_cannot_decide_two_valued() -> None:
         label="userid",
         kind=PolicyKind.IDENTITY,
     )
-    request = Request(
+    return Request(
         principal="arn:aws:iam::111111111111:role/Analyst",
         action="s3:GetObject",
         resource="arn:aws:s3:::b/k",
         identity_policies=(policy,),
     )
-    assert _fast.decide_core(request) is None
-    assert evaluate.decide(request) == decide_reference(request)
-    assert evaluate.decide(request).decision is Decision.INDETERMINATE
-    known = dataclasses.replace(request, principal_id="AROAEXAMPLEID1234567:alice")
-    assert _fast.decide_core(known) == decide_reference(known)
-    assert decide_reference(known).decision is Decision.ALLOW
 
 
 # --------------------------------------------------------------------------- the wildcard matcher
@@ -152,3 +155,19 @@ def test_core_pattern_lists_match_when_any_pattern_does(
     pattern_list: list[tuple[str | Literal, ...]], value: str
 ) -> None:
     assert _fast.Patterns(pattern_list).matches(value) is any(compile_glob(p)(value) for p in pattern_list)
+
+
+def test_decide_many_answers_each_request_in_order() -> None:
+    """A batch is decided grouped by principal, but each result is the one ``decide`` gives, in the
+    input's order (principals interleaved; a request the core hands over included)."""
+    from enjoin.engine import decide_many
+
+    cache = PolicyCache()
+    requests = [to_request(s, cache) for s in scenarios(7, 400)]
+    requests.insert(17, _userid_request())
+    assert len({r.principal for r in requests}) > 1
+    expected = [decide_reference(r) for r in requests]
+    assert expected[17].decision is Decision.INDETERMINATE
+    assert decide_many(requests) == expected
+    assert decide_many(iter(requests)) == expected
+    assert decide_many([]) == []

@@ -68,7 +68,7 @@ Interpretations the documentation leaves open (each deliberate and tested):
 - Tag keys in ``aws:PrincipalTag/``/``aws:ResourceTag/`` are matched case-insensitively, like key names.
 """
 
-from enjoin.engine.evaluate import decide
+from enjoin.engine.evaluate import decide, decide_many
 from enjoin.engine.model import ContextValue, Decision, Possibility, Request, Result, StatementRef
 from enjoin.engine.policy import Policy, PolicyKind, compile_policy
 from enjoin.engine.possible import possible
@@ -84,5 +84,6 @@ __all__ = [
     "StatementRef",
     "compile_policy",
     "decide",
+    "decide_many",
     "possible",
 ]

@@ -1091,3 +1091,30 @@ cdef void _why_not(object request, _Run run, list lines) except *:
             lines.append(f"No statement of the resource policy {rp_label} that names the principal applies.")
     if len(lines) == before:
         lines.append("No combination of the policies allows it.")
+
+
+def decide_many(requests):
+    """``decide`` for each request, in order, visiting them grouped by principal.
+
+    A principal's requests share its policies: deciding them one after another finds those policies
+    in the processor's caches, where requests in arrival order (across thousands of policies) wait on
+    memory. The results are the same as one ``decide`` per request, returned in the input's order.
+    """
+    cdef list items = list(requests)
+    cdef Py_ssize_t n = len(items), i
+    cdef dict groups = {}
+    cdef list group
+    for i in range(n):
+        key = (<object> items[i]).principal
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [i]
+        else:
+            (<list> found).append(i)
+    cdef list out = [None] * n
+    for group in groups.values():
+        for i in group:
+            request = items[i]
+            result = _decide(request)
+            out[i] = _reference(request) if result is None else result
+    return out
