@@ -31,9 +31,7 @@ def deny_if(condition: dict[str, Any], action: str = "s3:GetObject") -> dict[str
     return {"Effect": "Deny", "Action": action, "Resource": "*", "Condition": condition}
 
 
-def request(
-    *statements: dict[str, Any], context: dict[str, ContextValue] | None = None, **fields: Any
-) -> Request:
+def request(*statements: dict[str, Any], context: dict[str, ContextValue] | None = None, **fields: Any) -> Request:
     return Request(
         principal=fields.pop("principal", USER),
         action="s3:GetObject",
@@ -57,10 +55,7 @@ def test_no_free_key_is_the_fast_path() -> None:
     assert confirmed(possible(req), req) == {}
     tagged = request(allow_if({"StringEquals": {"aws:PrincipalTag/team": "x"}}), principal_tags={"team": "y"})
     assert possible(tagged).decision is Decision.IMPLICIT_DENY
-    assert (
-        possible(request({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})).decision
-        is Decision.IMPLICIT_DENY
-    )
+    assert possible(request({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})).decision is Decision.IMPLICIT_DENY
     denied = request(
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
         {"Effect": "Deny", "Action": "*", "Resource": "*"},
@@ -118,25 +113,19 @@ def test_contradictions_are_never_allowed() -> None:
 
 def test_given_context_is_held_fixed() -> None:
     statement = allow_if({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
-    assert (
-        possible(request(statement, context={"aws:SourceIp": "192.0.2.1"})).decision is Decision.IMPLICIT_DENY
-    )
+    assert possible(request(statement, context={"aws:SourceIp": "192.0.2.1"})).decision is Decision.IMPLICIT_DENY
     req = request(statement, context={"aws:SourceIp": "10.1.1.1"})
     assert confirmed(possible(req), req) == {"aws:SourceIp": "10.1.1.1"}
 
 
 def test_principal_keys_cannot_be_chosen() -> None:
-    org = request(
-        allow_if({"StringEquals": {"aws:PrincipalOrgID": "o-123"}}), context={"aws:PrincipalOrgID": "o-123"}
-    )
+    org = request(allow_if({"StringEquals": {"aws:PrincipalOrgID": "o-123"}}), context={"aws:PrincipalOrgID": "o-123"})
     assert possible(org).decision is Decision.IMPLICIT_DENY
 
 
 def test_missing_keys_are_part_of_the_search() -> None:
     req = request(
-        allow_if(
-            {"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}, "Null": {"aws:SecureTransport": "true"}}
-        )
+        allow_if({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}, "Null": {"aws:SecureTransport": "true"}})
     )
     witness = confirmed(possible(req), req)
     assert "aws:SecureTransport" not in witness
@@ -171,9 +160,7 @@ def test_numbers_between_decimals_and_strings_with_dots() -> None:
 def test_unsupported_elements_make_it_indeterminate() -> None:
     odd = request(allow_if({"StringEqualsFancy": {"s3:prefix": "a"}}))
     assert possible(odd).decision is Decision.INDETERMINATE
-    mixed = request(
-        allow_if({"StringEquals": {"s3:max-keys": "10"}, "NumericLessThan": {"s3:max-keys": "5"}})
-    )
+    mixed = request(allow_if({"StringEquals": {"s3:max-keys": "10"}, "NumericLessThan": {"s3:max-keys": "5"}}))
     assert possible(mixed).decision is Decision.INDETERMINATE
     # ...but only when they matter.
     settled = request(
@@ -273,9 +260,7 @@ contexts = st.fixed_dictionaries({key: st.sampled_from(values) for key, values i
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(statement_strategy, min_size=1, max_size=4), st.lists(contexts, min_size=1, max_size=25))
-def test_possible_agrees_with_brute_force(
-    statements: list[tuple[str, list[int]]], grid: list[dict[str, Any]]
-) -> None:
+def test_possible_agrees_with_brute_force(statements: list[tuple[str, list[int]]], grid: list[dict[str, Any]]) -> None:
     req = build(statements)
     found = possible(req)
     concrete = [decide(dataclasses.replace(req, context=context)).decision for context in grid]
@@ -325,9 +310,7 @@ def atoms(draw: st.DrawFn) -> Atom:
     key, operator, pool = draw(st.sampled_from(ATOM_SHAPES))
     if_exists = operator not in ("Null",) and "ForA" not in operator and draw(st.booleans())
     base = operator.split(":")[-1]
-    qualifier = (
-        FOR_ALL if operator.startswith("ForAll") else FOR_ANY if operator.startswith("ForAny") else PLAIN
-    )
+    qualifier = FOR_ALL if operator.startswith("ForAll") else FOR_ANY if operator.startswith("ForAny") else PLAIN
     spec = OPERATORS[base]
     values = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
     return Atom(
@@ -430,3 +413,27 @@ def test_a_key_given_as_none_is_held_absent() -> None:
     found = possible(held)
     assert found.decision is Decision.ALLOW and found.witness == {}
     assert decide(held).decision is Decision.ALLOW
+
+
+@pytest.mark.parametrize("solver_name", ["own", "z3"])
+def test_boolean_keys_take_only_true_or_false(monkeypatch: pytest.MonkeyPatch, solver_name: str) -> None:
+    """aws:MultiFactorAuthPresent is "true", "false" or absent in a real request: a deny of all
+    three leaves no context (a witness such as "" would be a value AWS never sends), and an allow
+    of anything but "true" is witnessed by "false" or by the key's absence."""
+    if solver_name == "z3":
+        possible_module = importlib.import_module("enjoin.engine.possible")
+        monkeypatch.setattr(possible_module, "solve_exactly", lambda final, allow_part: None)
+    key = "aws:MultiFactorAuthPresent"
+    every_way_denied = request(
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+        deny_if({"Bool": {key: "true"}}),
+        deny_if({"Bool": {key: "false"}}),
+        deny_if({"Null": {key: "true"}}),
+    )
+    assert possible(every_way_denied).decision is Decision.EXPLICIT_DENY
+    not_true = request(allow_if({"StringNotEquals": {key: "true"}}), deny_if({"Null": {key: "true"}}))
+    assert confirmed(possible(not_true), not_true)[key] == "false"
+    secure = request(
+        allow_if({"StringNotLike": {"aws:SecureTransport": ["t*"]}}), deny_if({"Null": {"aws:SecureTransport": "true"}})
+    )
+    assert confirmed(possible(secure), secure)["aws:SecureTransport"] == "false"

@@ -45,6 +45,10 @@ SINGLE_VALUED = frozenset(
         "kms:viaservice",
     }
 )
+# Keys AWS documents as boolean: when present, the request carries "true" or "false" and nothing
+# else ("AWS global condition context keys"), so a witness may only give them those values.
+BOOLEAN_KEYS = frozenset({"aws:multifactorauthpresent", "aws:securetransport", "aws:viaawsservice"})
+BOOLEAN_VALUES = ("true", "false")
 TIME_KEYS = ("aws:currenttime", "aws:epochtime")
 STRING_FAMILIES = frozenset({"string", "like", "ignorecase", "bool", "binary", "arn"})
 

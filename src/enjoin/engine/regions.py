@@ -34,7 +34,7 @@ from typing import Any
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import COMPARE, FOR_ALL, FOR_ANY
-from enjoin.engine.keyplan import KeyPlan, plan, text
+from enjoin.engine.keyplan import BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.solver import Outcome
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
@@ -229,7 +229,9 @@ def _step(program: list[tuple[bool, object]], state: frozenset[int], ch: str) ->
     return _closure(program, reached) if reached else frozenset()
 
 
-def _string_regions(atoms: Sequence[Atom]) -> list[Region]:
+def _string_regions(atoms: Sequence[Atom], words: Sequence[str] | None = None) -> list[Region]:
+    """The distinct ways the atoms can be, each with the shortest word that makes them so; with
+    ``words``, only the ways those words give (a key whose values AWS restricts)."""
     programs: list[list[tuple[bool, object]]] = []
     owners: list[int] = []  # which atom each program belongs to
     mentioned: set[str] = set()
@@ -247,6 +249,8 @@ def _string_regions(atoms: Sequence[Atom]) -> list[Region]:
                     mentioned.update(predicate)
                 elif predicate == _NOT_COLON:
                     mentioned.add(":")
+    if words is not None:
+        return [(word, _truths_of(word, atoms, programs, owners)) for word in words]
     fresh = next(c for c in "xaz0-_/" + "".join(map(chr, range(0x100, 0x200))) if c not in mentioned)
     alphabet = [
         *sorted(mentioned, key=lambda c: (not (c.isascii() and c.isprintable()), c.isupper(), c)),
@@ -278,10 +282,23 @@ def _string_regions(atoms: Sequence[Atom]) -> list[Region]:
     return regions
 
 
+def _truths_of(
+    word: str, atoms: Sequence[Atom], programs: Sequence[list[tuple[bool, object]]], owners: Sequence[int]
+) -> tuple[bool, ...]:
+    """Which atoms' (positive) patterns accept ``word``."""
+    truths = [False] * len(atoms)
+    for owner, program in zip(owners, programs, strict=True):
+        state = _closure(program, {0})
+        for ch in word:
+            state = _step(program, state, ch)
+        truths[owner] = truths[owner] or len(program) in state
+    return tuple(truths)
+
+
 def _regions(key_plan: KeyPlan) -> list[Region]:
     atoms = key_plan.atoms
     if key_plan.kind == "string":
-        return _string_regions(atoms)
+        return _string_regions(atoms, BOOLEAN_VALUES if key_plan.key in BOOLEAN_KEYS else None)
     if key_plan.kind == "numeric":
         return _numeric_regions(atoms)
     if key_plan.kind == "date":

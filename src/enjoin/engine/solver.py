@@ -45,7 +45,7 @@ import z3  # type: ignore[import-untyped]  # z3-solver ships no type information
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import FOR_ALL, FOR_ANY, PLAIN
-from enjoin.engine.keyplan import KeyPlan, alias, plan, text
+from enjoin.engine.keyplan import BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, alias, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
 from enjoin.engine.truth import FALSE, TRUE
@@ -78,6 +78,7 @@ class _Key:
         self.present = z3.Or(*self.active) if self.multi else self.active[0]
         self.values: list[Any] = [self._variable(f"{tag}_v{i}") for i in range(count)]
         self.is6: list[Any] = [z3.Bool(f"{tag}_6_{i}") for i in range(count)] if self.kind == "ip" else []
+        self.boolean = self.kind == "string" and key_plan.key in BOOLEAN_KEYS
 
     def _variable(self, name: str) -> Any:
         if self.kind == "string":
@@ -96,6 +97,8 @@ class _Key:
                 out.append(z3.And(value >= vals.DATE_MIN, value <= vals.DATE_MAX))
             elif self.kind == "ip":
                 out.append(z3.Or(self.is6[i], z3.Extract(127, 32, value) == 0))
+            elif self.boolean:
+                out.append(z3.Or(*(value == z3.StringVal(word) for word in BOOLEAN_VALUES)))
         return out
 
 
