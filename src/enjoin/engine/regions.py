@@ -229,7 +229,30 @@ def _step(program: list[tuple[bool, object]], state: frozenset[int], ch: str) ->
     return _closure(program, reached) if reached else frozenset()
 
 
+# The regions of one string key's atoms, by what they depend on (each atom's family and values):
+# the same conditions recur across the many questions of one reach computation.
+_STRING_REGIONS: dict[tuple[object, ...], list[Region] | None] = {}
+
+
 def _string_regions(atoms: Sequence[Atom], words: Sequence[str] | None = None) -> list[Region]:
+    """:func:`_string_regions_of`, memoised (None stands for a search given up)."""
+    key = (words, *((a.family, a.values) for a in atoms))
+    if key in _STRING_REGIONS:
+        found = _STRING_REGIONS[key]
+    else:
+        try:
+            found = _string_regions_of(atoms, words)
+        except _GiveUp:
+            found = None
+        if len(_STRING_REGIONS) > 4096:
+            _STRING_REGIONS.clear()
+        _STRING_REGIONS[key] = found
+    if found is None:
+        raise _GiveUp
+    return found
+
+
+def _string_regions_of(atoms: Sequence[Atom], words: Sequence[str] | None = None) -> list[Region]:
     """The distinct ways the atoms can be, each with the shortest word that makes them so; with
     ``words``, only the ways those words give (a key whose values AWS restricts)."""
     programs: list[list[tuple[bool, object]]] = []
