@@ -28,7 +28,8 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 
 cimport cython
 from cpython.object cimport PyObject_GenericSetAttr
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
+from libc.string cimport memcmp
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 
@@ -76,6 +77,8 @@ cdef object _allow = None
 cdef object _explicit_deny = None
 cdef object _implicit_deny = None
 cdef object _user_kind = None
+# Each action's lower-cased text, one object per action: the memos keyed by it then match by identity.
+cdef dict _lowered = {}
 
 
 def bind(**helpers):
@@ -186,6 +189,60 @@ cdef class Glob:
 
 
 @cython.no_gc
+cdef class Fixed:
+    """A literal prefix or suffix, compared in place (``memcmp`` when both sides are one byte a
+    character, as ARNs almost always are)."""
+
+    cdef uint32_t* codes
+    cdef unsigned char* narrow  # the text as one byte a character, or NULL when it does not fit
+    cdef Py_ssize_t length
+
+    def __cinit__(self, str text):
+        self.length = len(text)
+        self.codes = <uint32_t*> malloc((self.length + 1) * sizeof(uint32_t))
+        if self.codes == NULL:
+            raise MemoryError()
+        cdef Py_ssize_t i
+        cdef bint fits = True
+        for i in range(self.length):
+            self.codes[i] = ord(text[i])
+            if self.codes[i] > 255:
+                fits = False
+        self.narrow = NULL
+        if fits:
+            self.narrow = <unsigned char*> malloc(self.length + 1)
+            if self.narrow == NULL:
+                raise MemoryError()
+            for i in range(self.length):
+                self.narrow[i] = <unsigned char> self.codes[i]
+
+    def __dealloc__(self):
+        free(self.codes)
+        free(self.narrow)
+
+    cdef bint at(self, str value, Py_ssize_t start):
+        """Whether the text occurs in ``value`` at ``start`` (which leaves room for it)."""
+        cdef int kind = PyUnicode_KIND(value)
+        cdef void* data = PyUnicode_DATA(value)
+        if kind == PyUnicode_1BYTE_KIND:
+            if self.narrow == NULL:
+                return False
+            return memcmp(<unsigned char*> data + start, self.narrow, self.length) == 0
+        cdef Py_ssize_t i
+        for i in range(self.length):
+            if <uint32_t> PyUnicode_READ(kind, data, start + i) != self.codes[i]:
+                return False
+        return True
+
+    cdef inline bint starts(self, str value):
+        return PyUnicode_GET_LENGTH(value) >= self.length and self.at(value, 0)
+
+    cdef inline bint ends(self, str value):
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value)
+        return n >= self.length and self.at(value, n - self.length)
+
+
+@cython.no_gc
 cdef class Patterns:
     """A list of patterns matched as one (as ``wildcard.GlobSet``): does any match the value in full?"""
 
@@ -219,8 +276,8 @@ cdef class Patterns:
                     continue
             self.globs.append(Glob(parts))
         self.exact = frozenset(exact)
-        self.prefixes = tuple(prefixes)
-        self.suffixes = tuple(suffixes)
+        self.prefixes = tuple(Fixed(text) for text in prefixes)
+        self.suffixes = tuple(Fixed(text) for text in suffixes)
 
     def matches(self, str value):
         """Whether any pattern matches ``value`` in full (for the tests)."""
@@ -229,10 +286,13 @@ cdef class Patterns:
     cdef bint match(self, str value):
         if self.everything or (self.exact and value in self.exact):
             return True
-        if self.prefixes and value.startswith(self.prefixes):
-            return True
-        if self.suffixes and value.endswith(self.suffixes):
-            return True
+        cdef Fixed fixed
+        for fixed in self.prefixes:
+            if fixed.starts(value):
+                return True
+        for fixed in self.suffixes:
+            if fixed.ends(value):
+                return True
         cdef Glob glob
         for glob in self.globs:
             if glob.match(value):
@@ -936,7 +996,13 @@ cdef object _decide(object request):
     caller = _parse_caller(request.principal, request.principal_id)
     if type(caller) is str:
         return None
-    cdef str action_lower = request.action.lower()
+    action = request.action
+    found = _lowered.get(action)
+    if found is None:
+        if len(_lowered) > 4096:
+            _lowered.clear()
+        found = _lowered[action] = action.lower()
+    cdef str action_lower = <str> found
     cdef _Run run = _Run.__new__(_Run)
     run.request = request
     run.caller = caller
