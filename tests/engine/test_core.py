@@ -171,3 +171,57 @@ def test_decide_many_answers_each_request_in_order() -> None:
     assert decide_many(requests) == expected
     assert decide_many(iter(requests)) == expected
     assert decide_many([]) == []
+
+
+@pytestmark_core
+def test_literal_prefixes_and_suffixes_in_place() -> None:
+    """Resources that are one literal prefix are compared in the policy's own buffer; with
+    NotResource, with text beyond one byte a character on either side, and shorter values."""
+    resources = [
+        ("Resource", "arn:aws:s3:::data/*"),
+        ("NotResource", "arn:aws:s3:::data/*"),
+        ("Resource", "arn:aws:s3:::*.csv"),
+        ("NotResource", "arn:aws:s3:::*.csv"),
+        ("Resource", "arn:aws:s3:::dätä/*"),
+        ("Resource", "arn:aws:s3:::ルート/*"),
+        ("Resource", ["arn:aws:s3:::data/*", "arn:aws:s3:::*.parquet"]),
+        ("Resource", ["arn:aws:s3:::data/*", "arn:aws:s3:::other/*"]),
+    ]
+    statements = [
+        {"Sid": f"S{i}", "Effect": "Allow", "Action": "s3:GetObject", key: value}
+        for i, (key, value) in enumerate(resources)
+    ]
+    policy = compile_policy({"Version": "2012-10-17", "Statement": statements}, label="fixed", kind=PolicyKind.IDENTITY)
+    values = [
+        "arn:aws:s3:::data/x.csv",
+        "arn:aws:s3:::data/",
+        "arn:aws:s3:::dat",
+        "arn:aws:s3:::x.csv",
+        "arn:aws:s3:::.csv",
+        "arn:aws:s3",
+        "arn:aws:s3:::dätä/k",
+        "arn:aws:s3:::ルート/k.csv",
+        "arn:aws:s3:::other/k.parquet",
+        "arn:aws:s3:::data/ルート",
+    ]
+    for resource in values:
+        for index in range(len(statements)):
+            single = compile_policy(
+                {"Version": "2012-10-17", "Statement": [statements[index]]}, label=f"s{index}", kind=PolicyKind.IDENTITY
+            )
+            request = Request(
+                principal="arn:aws:iam::111111111111:user/u",
+                action="s3:GetObject",
+                resource=resource,
+                identity_policies=(single,),
+            )
+            assert _fast.decide_core(request) == decide_reference(request), (resource, statements[index])
+        request = Request(
+            principal="arn:aws:iam::111111111111:user/u",
+            action="s3:GetObject",
+            resource=resource,
+            identity_policies=(policy,),
+        )
+        core = _fast.decide_core(request)
+        assert core == decide_reference(request), resource
+        assert core is not None

@@ -547,6 +547,19 @@ cdef class FastStatement:
         return found
 
 
+# How a statement's Resource is tested in place (FastPolicy.checks): by its statement, or as one
+# literal prefix held in the policy's own buffer. (A Resource is "*" or an ARN, so never a suffix.)
+DEF CHECK_STATEMENT = 0
+DEF CHECK_PREFIX = 1
+
+
+cdef struct Check:
+    int kind
+    bint negated
+    Py_ssize_t offset
+    Py_ssize_t length
+
+
 @cython.no_gc
 cdef class FastPolicy:
     """A policy's statements, and per action the statements that name it."""
@@ -563,6 +576,11 @@ cdef class FastPolicy:
     cdef uint64_t always
     cdef dict exact  # resource ARN -> mask of the statements whose Resource lists exactly it
     cdef uint64_t checked  # the statements tested one by one
+    # Per statement, how it is tested; a Resource that is one literal prefix (the common case) is
+    # compared against this buffer, next to the others of the policy, without following
+    # pointers from statement to pattern to text.
+    cdef Check* checks
+    cdef unsigned char* arena
     cdef dict exact_actions  # action -> mask of the statements whose Action lists it exactly
     cdef dict wild_actions  # service -> the statements to test for its actions (wildcards, NotAction)
     cdef tuple wild_any  # the statements to test for an action of any other service
@@ -623,6 +641,52 @@ cdef class FastPolicy:
                     self.exact[arn] = self.exact.get(arn, 0) | (1 << position)
             else:
                 self.checked |= (<uint64_t> 1) << position
+        self._lay_out_checks()
+
+    cdef int _lay_out_checks(self) except -1:
+        cdef Py_ssize_t count = len(self.statements), position, size = 0, i
+        self.checks = <Check*> malloc((count + 1) * sizeof(Check))
+        if self.checks == NULL:
+            raise MemoryError()
+        cdef FastStatement statement
+        cdef Patterns resources
+        cdef Fixed fixed
+        cdef list texts = []
+        for position in range(count):
+            self.checks[position].kind = CHECK_STATEMENT
+            self.checks[position].negated = False
+            self.checks[position].offset = 0
+            self.checks[position].length = 0
+            if not (self.checked >> position) & 1:
+                continue
+            statement = self.statements[position]
+            resources = statement.resources
+            if resources is None or resources.everything or resources.exact or resources.globs:
+                continue
+            if resources.suffixes or len(resources.prefixes) != 1:
+                continue
+            fixed = resources.prefixes[0]
+            if fixed.narrow == NULL:
+                continue
+            self.checks[position].kind = CHECK_PREFIX
+            self.checks[position].negated = statement.resource_negated
+            self.checks[position].offset = size
+            self.checks[position].length = fixed.length
+            texts.append(fixed)
+            size += fixed.length
+        self.arena = <unsigned char*> malloc(size + 1)
+        if self.arena == NULL:
+            raise MemoryError()
+        size = 0
+        for fixed in texts:
+            for i in range(fixed.length):
+                self.arena[size + i] = fixed.narrow[i]
+            size += fixed.length
+        return 0
+
+    def __dealloc__(self):
+        free(self.checks)
+        free(self.arena)
 
     cdef object named(self, str action_lower):
         """The statements that name the action: a mask when indexed, else a tuple in order."""
@@ -646,11 +710,23 @@ cdef class FastPolicy:
                 mask |= <uint64_t> found
         mask &= names
         cdef uint64_t rest = names & self.checked
+        if not rest:
+            return mask
         cdef int position
+        cdef Check* check
+        cdef bint narrow = PyUnicode_KIND(resource) == PyUnicode_1BYTE_KIND, hit
+        cdef unsigned char* data = <unsigned char*> PyUnicode_DATA(resource)
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(resource)
         while rest:
             position = __builtin_ctzll(rest)
             rest &= rest - 1
-            if (<FastStatement> self.statements[position]).covers(resource):
+            check = &self.checks[position]
+            if check.kind == CHECK_STATEMENT or not narrow:
+                hit = (<FastStatement> self.statements[position]).covers(resource)
+            else:
+                hit = n >= check.length and memcmp(data, self.arena + check.offset, check.length) == 0
+                hit = hit != check.negated
+            if hit:
                 mask |= (<uint64_t> 1) << position
         return mask
 
