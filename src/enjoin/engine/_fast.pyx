@@ -309,6 +309,7 @@ cdef class FastCondition:
 
     cdef object condition  # the reference's Condition
     cdef str key
+    cdef bint derived  # a key AWS derives from the principal or resource (context.is_fixed_key)
     cdef int qualifier
     cdef bint if_exists
     cdef bint negated
@@ -322,6 +323,7 @@ cdef class FastCondition:
     def __cinit__(self, condition):
         self.condition = condition
         self.key = condition.key_lower
+        self.derived = self.key in _fixed_keys or self.key.startswith(_tag_prefixes)
         self.qualifier = condition.qualifier
         self.if_exists = condition.if_exists
         self.negated = condition.negated
@@ -364,7 +366,7 @@ cdef class FastCondition:
         """The condition's truth for the request; -2 when the request must go to the reference."""
         if self.unsupported:
             return T_UNKNOWN
-        value = run.lookup(self.key)
+        value = run.lookup_as(self.key, self.derived)
         cdef int result
         if type(value) is str and self.qualifier == Q_PLAIN and self.family != F_NULL:
             result = self.one(value)
@@ -827,7 +829,11 @@ cdef class _Run:
         return self.lookup(key)
 
     cdef object lookup(self, str key):
-        if key in _fixed_keys or key.startswith(_tag_prefixes):
+        return self.lookup_as(key, key in _fixed_keys or key.startswith(_tag_prefixes))
+
+    cdef object lookup_as(self, str key, bint derived):
+        """A key's value; ``derived``: whether AWS derives it from the principal or resource."""
+        if derived:
             if self.derived is None:
                 self.derived = _derive(self.request, self.caller, self.action_lower, self.resource_account)
             return self.derived.get(key)
