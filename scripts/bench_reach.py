@@ -24,6 +24,9 @@ a key the caller sets hides the path from it).
     python scripts/bench_reach.py [--sizes small,medium,full] [--pmapper-roles 100,400,1000]
                                   [--pmapper-conditions 0,0.3] [--profile] [--skip-pmapper]
 
+``--profile`` adds, after the timed runs, a cProfile of compute_reach at the largest size and of enjoin's
+side of each comparison, each in a fresh process of its own (the timed figures are never profiled).
+
 principalmapper is a dev-only dependency; the library never imports it.
 """
 
@@ -462,8 +465,11 @@ def short(arn: str) -> str:
     return arn.removesuffix("/*").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
 
 
-def compare_worker(roles: int, rate: float, seed: int, per_role: int) -> None:
-    """One comparison, in a fresh process: enjoin, then PMapper, on the same single-account snapshot."""
+def compare_worker(roles: int, rate: float, seed: int, per_role: int, profile_only: bool = False) -> None:
+    """One comparison, in a fresh process: enjoin, then PMapper, on the same single-account snapshot.
+
+    ``profile_only``: enjoin's side alone, under cProfile (what ``--profile`` adds to each comparison).
+    """
     spec = OrgSpec(
         accounts=1,
         party_accounts=0,
@@ -484,6 +490,18 @@ def compare_worker(roles: int, rate: float, seed: int, per_role: int) -> None:
     starts = sorted(r.arn for r in snapshot.roles if any(wildcard(p).fullmatch(r.arn) for p in pattern))
     # One party per principal of the party: the question is which of them reaches which holding.
     parties = [Party(arn, principals=(arn,)) for arn in starts]
+    if profile_only:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        compute_reach(snapshot, parties, holdings, org.region)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(20)
+        stats.sort_stats("cumulative").print_stats(30)
+        print(f"-- cProfile of enjoin's compute_reach, {roles} roles, condition rate {rate} (a separate run):")
+        print(out.getvalue())
+        return
     t0 = time.perf_counter()
     reach: Reach = compute_reach(snapshot, parties, holdings, org.region)
     enjoin_s = time.perf_counter() - t0
@@ -542,9 +560,11 @@ def compare_worker(roles: int, rate: float, seed: int, per_role: int) -> None:
     print(f"   every difference explained: {explained}")
 
 
-def compare(sizes: list[int], rates: list[float], seed: int, per_role: int, timeout: float) -> None:
+def compare(sizes: list[int], rates: list[float], seed: int, per_role: int, timeout: float, profile: bool) -> None:
     print("== enjoin against PMapper 1.1.5 on the same single-account snapshots")
-    for roles, rate in itertools.product(sizes, rates):
+    for (roles, rate), profile_only in itertools.product(itertools.product(sizes, rates), (False, True)):
+        if profile_only and not profile:
+            continue
         cmd = [
             sys.executable,
             __file__,
@@ -555,6 +575,7 @@ def compare(sizes: list[int], rates: list[float], seed: int, per_role: int, time
             str(seed),
             "--pmapper-trusts-per-role",
             str(per_role),
+            *(["--profile"] if profile_only else []),
         ]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -570,7 +591,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="small,medium,full", help=f"comma-separated, of {sorted(SIZES)}")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--profile", action="store_true", help="cProfile compute_reach at the largest size")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile compute_reach at the largest size and, in a separate run, each comparison's enjoin side",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per subprocess")
     parser.add_argument("--skip-pmapper", action="store_true")
     parser.add_argument("--max-gib", type=float, default=8.0, help="address-space cap of each enjoin worker")
@@ -589,6 +614,7 @@ def main() -> None:
             float(args.compare_worker[1]),
             args.seed,
             args.pmapper_trusts_per_role,
+            profile_only=args.profile,
         )
         return
     sizes = [s for s in args.sizes.split(",") if s]
@@ -601,6 +627,7 @@ def main() -> None:
             args.seed,
             args.pmapper_trusts_per_role,
             args.timeout,
+            args.profile,
         )
 
 

@@ -73,15 +73,9 @@ def test_put_role_policy_on_itself() -> None:
 
 
 def test_update_assume_role_policy_of_a_reader() -> None:
-    locked = doc(
-        {"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}
-    )
-    got = reach(
-        role(LIAISON, doc(allow("iam:UpdateAssumeRolePolicy", READER))), role(READER, READS, trust=locked)
-    )
-    assert paths(got) == {
-        (LIAISON, "iam:UpdateAssumeRolePolicy", READER, "sts:AssumeRole", READER, "s3:GetObject")
-    }
+    locked = doc({"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    got = reach(role(LIAISON, doc(allow("iam:UpdateAssumeRolePolicy", READER))), role(READER, READS, trust=locked))
+    assert paths(got) == {(LIAISON, "iam:UpdateAssumeRolePolicy", READER, "sts:AssumeRole", READER, "s3:GetObject")}
 
 
 def test_create_access_key_of_a_reading_user() -> None:
@@ -92,9 +86,7 @@ def test_create_access_key_of_a_reading_user() -> None:
 
 def test_add_a_reachable_user_to_a_reading_group() -> None:
     user = User(f"arn:aws:iam::{CMS}:user/etl", "etl", CMS)
-    group = Group(
-        f"arn:aws:iam::{CMS}:group/claims", "claims", CMS, inline_policies=(NamedPolicy("read", READS),)
-    )
+    group = Group(f"arn:aws:iam::{CMS}:group/claims", "claims", CMS, inline_policies=(NamedPolicy("read", READS),))
     liaison = role(LIAISON, doc(allow(["iam:CreateAccessKey", "iam:AddUserToGroup"])))
     got = reach(liaison, users=(user,), groups=(group,))
     assert len(got.accesses) == 1
@@ -102,9 +94,7 @@ def test_add_a_reachable_user_to_a_reading_group() -> None:
     assert "iam:AddUserToGroup" in got.accesses[0].path
 
 
-LAMBDA_TRUST = doc(
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
-)
+LAMBDA_TRUST = doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})
 
 
 def test_pass_a_reading_role_to_a_new_lambda_function() -> None:
@@ -129,17 +119,13 @@ def test_pass_a_reading_role_to_a_new_lambda_function() -> None:
 
 
 def test_pass_role_limited_to_another_service_is_not_an_edge() -> None:
-    only_ec2 = allow(
-        "iam:PassRole", READER, Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
-    )
+    only_ec2 = allow("iam:PassRole", READER, Condition={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})
     liaison = role(LIAISON, doc(only_ec2, allow(["lambda:CreateFunction", "lambda:InvokeFunction"])))
     assert paths(reach(liaison, role(READER, READS, trust=LAMBDA_TRUST))) == set()
 
 
 def test_update_the_code_of_a_function_that_runs_as_a_reader() -> None:
-    function = Function(
-        f"arn:aws:lambda:us-east-1:{CMS}:function:nightly", "nightly", CMS, "us-east-1", READER
-    )
+    function = Function(f"arn:aws:lambda:us-east-1:{CMS}:function:nightly", "nightly", CMS, "us-east-1", READER)
     got = reach(
         role(LIAISON, doc(allow("lambda:UpdateFunctionCode", function.arn))),
         role(READER, READS, trust=LAMBDA_TRUST),
@@ -198,6 +184,27 @@ def test_a_replica_in_a_closed_bucket_is_not_reached() -> None:
     assert _replicating(None).accesses == ()
 
 
+def test_a_replica_whose_destination_was_not_read_back_leaves_the_holding_in_doubt_for_everyone() -> None:
+    """The destination's policy is unknown: it may let in any principal the party reaches, even one that
+    could not read the source (here the party's own role, in another account than the source)."""
+    elsewhere = "arn:aws:s3:::elsewhere"
+    source = Bucket(
+        "arn:aws:s3:::claims",
+        "claims",
+        CMS,
+        "us-east-1",
+        versioning="Enabled",
+        replication_role=f"arn:aws:iam::{CMS}:role/Replicator",
+        replication_rules=(ReplicationRule("out", True, "", elsewhere, "333333333333"),),
+    )
+    result = reach(buckets=(source,))
+    assert result.accesses == ()
+    reason = f"replica of arn:aws:s3:::claims (replication rule 'out'): the destination {elsewhere} was not read back"
+    assert {(u.principal, u.holding, u.reasons) for u in result.undecided} == {
+        (f"arn:aws:iam::{DHS}:role/enjoin-party-controlled", CLAIMS, (reason,))
+    }
+
+
 def test_an_access_point_the_bucket_delegates_to() -> None:
     point_arn = f"arn:aws:s3:us-east-1:{CMS}:accesspoint/dhs"
     delegate = doc(
@@ -246,9 +253,7 @@ QUERY = doc(allow(["lakeformation:GetDataAccess", "glue:GetTable", "athena:Start
 
 
 def _table_reach(grant: LakeFormationGrant, *policies: dict[str, Any]) -> Any:
-    snap = Snapshot(
-        (CMS, DHS), roles=(role(LIAISON, *policies),), tables=(TABLE,), lake_formation_grants=(grant,)
-    )
+    snap = Snapshot((CMS, DHS), roles=(role(LIAISON, *policies),), tables=(TABLE,), lake_formation_grants=(grant,))
     return compute_reach(snap, [PARTY], [TABLE_HOLDING], "us-east-1")
 
 
@@ -296,6 +301,4 @@ def test_every_hop_of_every_path_is_confirmed_by_a_concrete_decision() -> None:
     ]
     hops = [h for r in results for a in r.accesses for h in a.hops if h.request is not None]
     assert len(hops) >= 5
-    assert {(h.action, decide(h.request).decision) for h in hops} == {
-        (h.action, Decision.ALLOW) for h in hops
-    }
+    assert {(h.action, decide(h.request).decision) for h in hops} == {(h.action, Decision.ALLOW) for h in hops}

@@ -17,13 +17,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import admitted, answer, may_allow, policy_may_admit, resource_names
-from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_edges import admitted, answer, policy_may_admit, resource_names
+from enjoin.reach_graph import (
+    ANYONE,
+    Graph,
+    Node,
+    allow_patterns,
+    caller_account,
+    glob_meets_prefix,
+    listed,
+    names_caller,
+    raw_statements,
+    wildcard,
+)
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
 
@@ -74,18 +86,19 @@ def _object_pattern(holding: Holding, bucket_arn: str) -> str:
 def _policy_patterns(policies: Iterable[Policy | None]) -> list[str]:
     out: list[str] = []
     for policy in policies:
-        if policy is None or not isinstance(policy.document, Mapping):
-            continue
-        statements = policy.document.get("Statement", [])
-        for stmt in [statements] if isinstance(statements, Mapping) else statements:
-            if not isinstance(stmt, Mapping):
-                continue
-            for key in ("Resource", "NotResource"):
-                values = stmt.get(key, [])
-                for value in [values] if isinstance(values, str) else values:
-                    if isinstance(value, str) and "/" in value:
-                        out.append(value)
+        if policy is not None:
+            out += _object_patterns(policy)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _object_patterns(policy: Policy) -> tuple[str, ...]:
+    """The Resource and NotResource patterns of the policy that name objects (hold a ``/``)."""
+    out: list[str] = []
+    for stmt in raw_statements(policy):
+        for key in ("Resource", "NotResource"):
+            out += [value for value in listed(stmt.get(key)) if "/" in value]
+    return tuple(out)
 
 
 def probes(store_patterns: Sequence[str], bucket_arn: str, policies: Iterable[Policy | None]) -> list[str]:
@@ -95,15 +108,23 @@ def probes(store_patterns: Sequence[str], bucket_arn: str, policies: Iterable[Po
     probes are the holding's patterns and every object pattern of the policies that bear on the read,
     each instantiated (``*`` -> ``enjoin-probe``, ``?`` -> ``x``) and kept when inside the holding.
     """
-    inside = [wildcard(p) for p in store_patterns]
-    objects = wildcard(f"{bucket_arn}/*")
+    store = tuple(store_patterns)
     out: list[str] = []
-    for cand in [*store_patterns, *_policy_patterns(policies)]:
-        cand = cand if cand.startswith(bucket_arn) else bucket_arn + "/" + cand.split("/", 1)[-1]
-        concrete = cand.replace("*", "enjoin-probe").replace("?", "x")
-        if objects.fullmatch(concrete) and any(r.fullmatch(concrete) for r in inside) and concrete not in out:
+    for cand in (*store, *_policy_patterns(policies)):
+        concrete = _probe(cand, bucket_arn, store)
+        if concrete is not None and concrete not in out:
             out.append(concrete)
     return out
+
+
+@lru_cache(maxsize=262144)
+def _probe(pattern: str, bucket_arn: str, store_patterns: tuple[str, ...]) -> str | None:
+    """The object of the store a pattern stands for (moved into the bucket), if inside the holding."""
+    cand = pattern if pattern.startswith(bucket_arn) else bucket_arn + "/" + pattern.split("/", 1)[-1]
+    concrete = cand.replace("*", "enjoin-probe").replace("?", "x")
+    if wildcard(f"{bucket_arn}/*").fullmatch(concrete) and any(wildcard(p).fullmatch(concrete) for p in store_patterns):
+        return concrete
+    return None
 
 
 def _overlaps(rule: ReplicationRule, patterns: Sequence[str], bucket_arn: str) -> bool:
@@ -136,6 +157,12 @@ class Reader:
         self.memo: dict[tuple[str, int], tuple[Found | None, tuple[str, ...]]] = {}
         self.stores: dict[int, tuple[list[Store], list[str]]] = {}
         self.buckets = {b.arn: b for b in graph.snapshot.buckets}
+        self.readable = [i for i, h in enumerate(holdings) if is_s3_holding(h) or is_table_holding(h)]
+        self.by_node: dict[str, list[int]] = {}
+        self.identity_buckets: dict[str, tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...] | None]] = {}
+        self.all_buckets = frozenset(self.buckets)
+        self.pattern_buckets: dict[str, frozenset[str]] = {}
+        self.plans: dict[int, list[tuple[Bucket, Policy | None]] | None] = {}
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
         """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
@@ -148,33 +175,94 @@ class Reader:
                 self.memo[key] = self._read_objects(who, index)
         return self.memo[key]
 
-    def candidates(self, index: int, nodes: Mapping[str, Node], by_account: Mapping[str, Sequence[str]]) -> list[str]:
-        """The reached nodes that might read holding ``index`` (in ``nodes``' order); a filter only.
+    def holdings_for(self, node: Node) -> list[int]:
+        """The readable holdings ``node`` may read (in index order): a filter only, memoised per node.
 
-        For a holding whose stores are plain buckets (no replica, no access point): the nodes of a bucket's
-        account whose identity policies may allow the read, and the nodes its bucket policy may name.
-        Anything else (tables, replicas, access points) is asked of every node.
+        A holding whose stores are plain buckets (no replica, no access point) may be read by a node of
+        a bucket's account whose identity policies may allow the read there, and by the nodes its bucket
+        policy may name; any other holding (tables, replicas, access points) by every node.
+        """
+        found = self.by_node.get(node.key)
+        if found is None:
+            found = self.by_node[node.key] = [i for i in self.readable if self._may_read(node, i)]
+        return found
+
+    def _may_read(self, node: Node, index: int) -> bool:
+        if index not in self.plans:
+            self.plans[index] = self._plan(index)
+        plan = self.plans[index]
+        if plan is None:
+            return True
+        for bucket, policy in plan:
+            if node.account == bucket.account and self._identity_reads(node, bucket.arn):
+                return True
+            if policy is not None and (node.account in admitted(policy) or policy_may_admit(policy, node)):
+                return True
+        return False
+
+    def _identity_reads(self, node: Node, bucket_arn: str) -> bool:
+        """Whether the identity side (policies and boundary) of ``node`` may allow reading some object of
+        the bucket: an Allow statement for the read has a Resource pattern that matches some string
+        starting ``bucket_arn/`` (:func:`~enjoin.reach_graph.glob_meets_prefix`). Memoised per node."""
+        if caller_account(node.arn) is None:
+            return True  # a principal the engine cannot decide about: its answer must be heard
+        sides = self.identity_buckets.get(node.key)
+        if sides is None:
+            boundary = None if node.boundary is None else self._buckets_of((node.boundary,))
+            sides = self.identity_buckets[node.key] = (self._buckets_of(node.identity), boundary)
+        identity, boundary = sides
+        if not any(bucket_arn in buckets for buckets in identity):
+            return False
+        return boundary is None or any(bucket_arn in buckets for buckets in boundary)
+
+    def _buckets_of(self, policies: Iterable[Policy]) -> tuple[frozenset[str], ...]:
+        """Sets of buckets (shared between nodes, one per pattern) the policies may allow a read in."""
+        out: list[frozenset[str]] = []
+        for policy in policies:
+            patterns = allow_patterns(policy, READ_ACTION)
+            if patterns is None:
+                return (self.all_buckets,)
+            out += (self._pattern_buckets(p) for p in patterns)
+        return tuple({id(buckets): buckets for buckets in out}.values())
+
+    def _pattern_buckets(self, pattern: str) -> frozenset[str]:
+        found = self.pattern_buckets.get(pattern)
+        if found is None:
+            head = pattern.split("*", 1)[0].split("?", 1)[0]
+            slash = head.find("/")
+            # A literal head that runs past the bucket name names the one bucket it can be in.
+            arns = (head[:slash],) if slash != -1 else self.buckets
+            found = self.pattern_buckets[pattern] = frozenset(
+                arn for arn in arns if arn in self.buckets and glob_meets_prefix(pattern, f"{arn}/")
+            )
+        return found
+
+    def _plan(self, index: int) -> list[tuple[Bucket, Policy | None]] | None:
+        """The buckets (and policies) of a plain holding; None: every node is asked.
+
+        A store left undecided (a replica whose destination was not read back) may be readable by
+        anyone, so its doubt is reported for every node that reaches the read: everyone is asked.
         """
         holding = self.holdings[index]
         if is_table_holding(holding):
-            return list(nodes)
-        stores, _ = self._stores(index)
+            return None
+        stores, reasons = self._stores(index)
         points = {(p.account, p.bucket) for p in self.graph.snapshot.access_points}
-        if any(s.bucket is None or (s.bucket.account, s.bucket.name) in points for s in stores) or len(stores) != len(
-            buckets_for(holding, self.graph.snapshot.buckets)
+        if (
+            reasons
+            or any(s.bucket is None or (s.bucket.account, s.bucket.name) in points for s in stores)
+            or len(stores) != len(buckets_for(holding, self.graph.snapshot.buckets))
         ):
-            return list(nodes)
-        keep: set[str] = set()
+            return None
+        buckets: list[tuple[Bucket, Policy | None]] = []
         for store in stores:
             bucket = store.bucket
             assert bucket is not None
             policy = self.graph.bucket_policy.get(bucket.arn)
-            if isinstance(policy, str) or (policy is not None and "*" in admitted(policy)):
-                return list(nodes)
-            keep.update(k for k in by_account.get(bucket.account, ()) if may_allow(nodes[k], READ_ACTION))
-            if policy is not None:
-                keep.update(k for k, n in nodes.items() if n.account in admitted(policy) or policy_may_admit(policy, n))
-        return [k for k in nodes if k in keep]
+            if isinstance(policy, str) or (policy is not None and ANYONE in admitted(policy)):
+                return None
+            buckets.append((bucket, policy))
+        return buckets
 
     # -- S3 ---------------------------------------------------------------------------------------
 
@@ -282,10 +370,14 @@ class Reader:
         if isinstance(policy, str):
             undecided.append(policy)
             return None
-        # A filter before the engine: across accounts the bucket policy must name the caller somehow;
-        # within the account, either it does or the caller's identity policies may allow the read.
-        named = policy is not None and policy_may_admit(policy, who)
-        if not named and (who.account != bucket.account or not may_allow(who, READ_ACTION)):
+        # A filter before the engine, implied by could_allow on each object of the bucket: within the
+        # account the bucket policy names the caller itself, or its identity side may allow a read in
+        # the bucket; across accounts the bucket policy names it in some form and its identity side may.
+        identity = self._identity_reads(who, bucket.arn)
+        if who.account == bucket.account:
+            if not identity and not (policy is not None and names_caller(admitted(policy), who)):
+                return None
+        elif not identity or policy is None or not policy_may_admit(policy, who):
             return None
         for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
             hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, _DIRECT, note=store.note)

@@ -21,13 +21,25 @@ IAM has no resource policies, so every IAM and Lambda rewrite above is a same-ac
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from enjoin.engine import Decision, Policy, PolicyKind, compile_policy, possible
-from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_graph import (
+    ANYONE,
+    Graph,
+    Node,
+    arn_account,
+    caller_names,
+    could_allow,
+    listed,
+    may_act,
+    names_caller,
+    raw_statements,
+    statement_names,
+    wildcard,
+)
 from enjoin.reach_model import ASSUME_ACTION, Hop
 from enjoin.snapshot import Function
 
@@ -46,35 +58,6 @@ class Edge:
 Outcome = Edge | tuple[str, ...] | None  # an edge, the reasons it could not be decided, or no edge
 
 
-def _statements(policy: Policy) -> list[Mapping[str, object]]:
-    doc = policy.document
-    stmts = doc.get("Statement", []) if isinstance(doc, Mapping) else []
-    return [s for s in ([stmts] if isinstance(stmts, Mapping) else stmts) if isinstance(s, Mapping)]
-
-
-def _listed(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-
-
-@lru_cache(maxsize=65536)
-def _may_allow(policy: Policy, action: str) -> bool:
-    """Could any Allow statement of the policy cover ``action``? (A filter before asking the engine.)"""
-    for stmt in _statements(policy):
-        if stmt.get("Effect") != "Allow":
-            continue
-        if "NotAction" in stmt:
-            return True
-        if any(wildcard(p.lower()).fullmatch(action.lower()) for p in _listed(stmt.get("Action"))):
-            return True
-    return False
-
-
-def may_allow(who: Node, action: str) -> bool:
-    return any(_may_allow(p, action) for p in who.identity)
-
-
 def answer(
     graph: Graph,
     who: Node,
@@ -85,14 +68,20 @@ def answer(
     context: Mapping[str, str | None] | None = None,
     note: str = "",
 ) -> Hop | tuple[str, ...] | None:
-    """A hop if some context allows the request, the reasons if undecided, None if never allowed."""
+    """A hop if some context allows the request, the reasons if undecided, None if never allowed.
+
+    Requests that fail :func:`~enjoin.reach_graph.could_allow` (no statement that could allow them) are
+    answered None without the engine: it would deny them in every context.
+    """
+    if not could_allow(who, action, resource, account, policy):
+        return None
     request = graph.request(who, action, resource, account, policy, context)
     result = possible(request)
     if result.decision is Decision.ALLOW:
         statements = tuple(result.result.allowed_by) if result.result else ()
         fixed = {k: v for k, v in (context or {}).items() if v is not None}
         witness = {**fixed, **(result.witness or {})}
-        concrete = dataclasses.replace(request, context=witness)
+        concrete = graph.request(who, action, resource, account, policy, witness)
         return Hop(who.arn, action, resource, statements, witness, note, concrete)
     if result.decision is Decision.INDETERMINATE:
         return (f"{who.arn} {action} {resource}: " + " ".join(result.explanation),)
@@ -101,71 +90,77 @@ def answer(
 
 @lru_cache(maxsize=65536)
 def admitted(policy: Policy) -> frozenset[str]:
-    """Names an Allow statement's Principal gives: ARNs, account ids, or "*" for anyone/NotPrincipal."""
+    """The callers an Allow statement's Principal may name (forms of :func:`~enjoin.reach_graph.aws_principal_name`)."""
     names: set[str] = set()
-    for stmt in _statements(policy):
-        if stmt.get("Effect") != "Allow":
-            continue
-        principal = stmt.get("Principal")
-        if "NotPrincipal" in stmt or principal == "*":
-            names.add("*")
-            continue
-        if not isinstance(principal, Mapping):
-            continue
-        for value in _listed(principal.get("AWS")):
-            if "*" in value or "?" in value:
-                names.add("*")
-            elif value.isdigit():
-                names.add(value)
-            elif value.endswith(":root"):
-                names.add(value.split(":")[4])
-            else:
-                names.add(value)
+    for stmt, stmt_names in zip(policy.statements, statement_names(policy), strict=True):
+        if stmt.allow:
+            names |= stmt_names
     return frozenset(names)
 
 
 def policy_may_admit(policy: Policy, who: Node) -> bool:
-    """Could an Allow statement of this resource policy name ``who``? (A filter before asking the engine.)"""
+    """Could an Allow statement of this resource policy name ``who`` (itself or its account)?"""
     names = admitted(policy)
-    if "*" in names or who.arn in names or who.account in names:
-        return True
-    session = f":assumed-role/{who.arn.rsplit('/', 1)[-1]}/"  # a session of the role, named in the policy
-    return who.kind == "role" and any(session in n and f"::{who.account}:" in n for n in names)
+    return arn_account(who.arn) in names or names_caller(names, who)
 
 
 class TrustIndex:
-    """Which roles' trust policies could admit a principal: by ARN, by account, or any (wildcards)."""
+    """Which roles' trust policies could admit a principal: by name, by account, or any (wildcards)."""
 
     def __init__(self, graph: Graph) -> None:
         self.by_name: dict[str, list[str]] = {}
         self.anyone: list[str] = []
+        self.by_id: list[str] = []  # roles whose trust names unique ids: any caller without one may match
         self.federated: dict[str, list[tuple[str, str]]] = {}  # provider ARN -> (role, action)
         self.lambda_roles: set[str] = set()
+        self.positions: dict[str, dict[str, int]] = {}  # account -> role -> place among those trusting it
         for role_arn, trust in graph.trust.items():
             if isinstance(trust, str):
                 self.anyone.append(role_arn)  # undecidable: let the engine path report it
                 continue
             names = admitted(trust)
-            for stmt in _statements(trust):
+            for stmt in raw_statements(trust):
                 principal = stmt.get("Principal")
                 if stmt.get("Effect") != "Allow" or not isinstance(principal, Mapping):
                     continue
-                actions = [a.lower() for a in _listed(stmt.get("Action"))]
-                for provider in _listed(principal.get("Federated")):
+                actions = [a.lower() for a in listed(stmt.get("Action"))]
+                for provider in listed(principal.get("Federated")):
                     for fed in FEDERATED_ACTIONS:
                         if any(wildcard(a).fullmatch(fed.lower()) for a in actions):
                             self.federated.setdefault(provider, []).append((role_arn, fed))
-                if LAMBDA in _listed(principal.get("Service")) and any(
+                if LAMBDA in listed(principal.get("Service")) and any(
                     wildcard(a).fullmatch("sts:assumerole") for a in actions
                 ):
                     self.lambda_roles.add(role_arn)
-            if "*" in names:
+            if ANYONE in names:
                 self.anyone.append(role_arn)
-            for name in names - {"*"}:
+            if any(n.startswith("id:") for n in names):
+                self.by_id.append(role_arn)
+            for name in names - {ANYONE}:
                 self.by_name.setdefault(name, []).append(role_arn)
 
-    def candidates(self, who: Node) -> list[str]:
-        seen = dict.fromkeys([*self.by_name.get(who.arn, ()), *self.by_name.get(who.account, ()), *self.anyone])
+    def candidates(self, who: Node, bounded: frozenset[str] | None = None) -> list[str]:
+        """Roles whose trust may name ``who``: itself (user, role, session, unique id), its account, anyone.
+
+        ``bounded``: the roles ``who``'s identity policies may allow it to assume, when they name them
+        literally (:func:`~enjoin.reach_graph.identity_resources`). A trust that names only the account
+        delegates to those policies, so the roles it alone admits are kept only when bounded allows them.
+        The order is the same either way (by name, by account, anyone).
+        """
+        names = caller_names(who.kind, who.arn, who.principal_id)
+        own = [n for prefix in ("user:", "role:", "session:", "id:") for n in sorted(names) if n.startswith(prefix)]
+        by_itself = [role for name in own for role in self.by_name.get(name, ())]
+        anyone = [*self.anyone, *(() if who.principal_id else self.by_id)]
+        account = arn_account(who.arn)
+        by_account = self.by_name.get(account, [])
+        if bounded is not None and by_account:
+            position = self.positions.get(account)
+            if position is None:
+                position = self.positions[account] = {role: i for i, role in enumerate(by_account)}
+            # Still in the account's place: the roles the identity names, and those admitting it otherwise.
+            kept = {role for role in (*bounded, *by_itself, *anyone) if role in position}
+            by_account = sorted(kept, key=position.__getitem__)
+        seen = dict.fromkeys((*by_itself, *by_account, *anyone))
         return [arn for arn in seen if arn != who.arn]
 
 
@@ -189,7 +184,7 @@ def _trust_naming(arn: str) -> Policy:
 
 def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
     """iam:UpdateAssumeRolePolicy on a role of its own account, then assume it under the new trust."""
-    if who.account != role.account or not may_allow(who, "iam:UpdateAssumeRolePolicy"):
+    if who.account != role.account or not may_act(who, "iam:UpdateAssumeRolePolicy"):
         return None
     update = answer(graph, who, "iam:UpdateAssumeRolePolicy", role.arn, role.account, None)
     if not isinstance(update, Hop):
@@ -205,7 +200,7 @@ def take_credentials(graph: Graph, who: Node, user: Node) -> Outcome:
         return None
     undecided: list[str] = []
     for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
-        if not may_allow(who, action):
+        if not may_act(who, action):
             continue
         hop = answer(graph, who, action, user.arn, user.account, None)
         if isinstance(hop, Hop):
@@ -224,8 +219,8 @@ def resource_names(who: Node, prefix: str, marker: str, default: str = "enjoin-p
     """
     out = [prefix + default]
     for policy in who.identity:
-        for stmt in _statements(policy):
-            for pattern in _listed(stmt.get("Resource")):
+        for stmt in raw_statements(policy):
+            for pattern in listed(stmt.get("Resource")):
                 if marker not in pattern:
                     continue
                 name = pattern.split(marker, 1)[1].replace("*", "enjoin-probe").replace("?", "x")
@@ -237,7 +232,7 @@ def resource_names(who: Node, prefix: str, marker: str, default: str = "enjoin-p
 
 def pass_role_to_lambda(graph: Graph, who: Node, role: Node) -> Outcome:
     """Create a Lambda function (under a name the caller may use) that runs as ``role``, and invoke it."""
-    if who.account != role.account or not may_allow(who, "iam:PassRole"):
+    if who.account != role.account or not may_act(who, "iam:PassRole"):
         return None
     passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None, {"iam:PassedToService": LAMBDA})
     if not isinstance(passed, Hop):
@@ -259,7 +254,7 @@ def pass_role_to_lambda(graph: Graph, who: Node, role: Node) -> Outcome:
 
 def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
     """Replace the code of a function that runs as ``role`` (its triggers then run the caller's code)."""
-    if who.account != function.account or not may_allow(who, "lambda:UpdateFunctionCode"):
+    if who.account != function.account or not may_act(who, "lambda:UpdateFunctionCode"):
         return None
     hop = answer(
         graph,
@@ -326,7 +321,7 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
     requests += [("iam:CreatePolicyVersion", arn) for arn in target.managed_arns if ":aws:policy/" not in arn]
     requests += [(a, g) for g in target.group_arns for a in _GROUP_REWRITES]
     for action, resource in requests:
-        if not may_allow(who, action):
+        if not may_act(who, action):
             continue
         hop = answer(graph, who, action, resource, target.account, None)
         if isinstance(hop, Hop):
@@ -335,9 +330,9 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
         if hop:
             yield hop
     attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
-    if may_allow(who, attach):
+    if may_act(who, attach):
         yield _attachable(graph, who, attach, target)
-    if target.kind == "user" and may_allow(who, "iam:AddUserToGroup"):
+    if target.kind == "user" and may_act(who, "iam:AddUserToGroup"):
         for group in graph.snapshot.groups:
             if group.account != target.account or group.arn in target.group_arns:
                 continue
