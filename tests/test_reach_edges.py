@@ -302,3 +302,17 @@ def test_every_hop_of_every_path_is_confirmed_by_a_concrete_decision() -> None:
     hops = [h for r in results for a in r.accesses for h in a.hops if h.request is not None]
     assert len(hops) >= 5
     assert {(h.action, decide(h.request).decision) for h in hops} == {(h.action, Decision.ALLOW) for h in hops}
+
+
+def test_a_read_denied_either_way_is_no_access_and_not_in_doubt() -> None:
+    """An explicit deny that certainly applies, and an allow on a condition the engine cannot read:
+    whether the deny is explicit or implicit is unknown, but no context allows the read. Reach finds
+    no access and leaves nothing undecided; an allow that an unreadable deny may block stays in doubt."""
+    odd = {"StringEqualsFancy": {"aws:RequestedRegion": "us-east-1"}}
+    deny_all = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+    either = reach(role(LIAISON, doc(allow("s3:GetObject", "arn:aws:s3:::claims/*", Condition=odd), deny_all)))
+    assert paths(either) == set()
+    assert either.undecided == ()
+    maybe = reach(role(LIAISON, doc(allow("s3:GetObject", "arn:aws:s3:::claims/*"), {**deny_all, "Condition": odd})))
+    assert paths(maybe) == set()
+    assert [u.principal for u in maybe.undecided] == [LIAISON]

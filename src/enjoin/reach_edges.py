@@ -83,9 +83,9 @@ def answer(
         witness = {**fixed, **(result.witness or {})}
         concrete = graph.request(who, action, resource, account, policy, witness)
         return Hop(who.arn, action, resource, statements, witness, note, concrete)
-    if result.decision is Decision.INDETERMINATE:
+    if result.decision is Decision.INDETERMINATE and not result.never_allowed:
         return (f"{who.arn} {action} {resource}: " + " ".join(result.explanation),)
-    return None
+    return None  # never allowed (denied explicitly, implicitly, or either way)
 
 
 @lru_cache(maxsize=65536)

@@ -437,3 +437,17 @@ def test_boolean_keys_take_only_true_or_false(monkeypatch: pytest.MonkeyPatch, s
         allow_if({"StringNotLike": {"aws:SecureTransport": ["t*"]}}), deny_if({"Null": {"aws:SecureTransport": "true"}})
     )
     assert confirmed(possible(secure), secure)["aws:SecureTransport"] == "false"
+
+
+def test_never_allowed_is_certain_even_when_the_kind_of_deny_is_not() -> None:
+    """A certain explicit deny with an allow on an unreadable condition: INDETERMINATE (explicit or
+    implicit cannot be told) but never allowed; an allow that an unreadable deny may block is not."""
+    odd = {"StringEqualsFancy": {"aws:RequestedRegion": "us-east-1"}}
+    everything = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}
+    either = possible(request(allow_if(odd), everything))
+    assert (either.decision, either.never_allowed) == (Decision.INDETERMINATE, True)
+    maybe = possible(request({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}, deny_if(odd)))
+    assert (maybe.decision, maybe.never_allowed) == (Decision.INDETERMINATE, False)
+    assert possible(request(everything)).never_allowed is True
+    assert possible(request(allow_if({"Bool": {"aws:SecureTransport": "true"}}))).never_allowed is False
+    assert possible(request()).never_allowed is True

@@ -126,9 +126,13 @@ class Possibility:
         witness: a complete context under which the concrete evaluation gives ALLOW.
         result: the concrete evaluation of the request with ``witness`` as its context.
         explanation: why, in words.
+        never_allowed: no context allows the request. True with IMPLICIT_DENY and EXPLICIT_DENY, and
+            with an INDETERMINATE whose only unknown is whether the deny is explicit or implicit
+            ("denied either way"): who asks "can it ever be allowed?" has a certain answer then.
     """
 
     decision: Decision
     witness: Mapping[str, ContextValue] | None = None
     result: Result | None = None
     explanation: tuple[str, ...] = ()
+    never_allowed: bool = False

@@ -104,7 +104,7 @@ def _answer(request: Request, outcome: Outcome, final: Expr, reasons: list[str])
         if decision is Decision.EXPLICIT_DENY:
             lines.append("Every context that an Allow would admit is denied explicitly.")
         lines.append("With the given context:")
-        return Possibility(decision, explanation=(*lines, *base.explanation))
+        return Possibility(decision, explanation=(*lines, *base.explanation), never_allowed=True)
     lines = [f"INDETERMINATE: {what}."]
     if outcome.status == "deny":
         lines.append("No context allows it, but whether it is denied explicitly or implicitly depends on:")
@@ -114,4 +114,5 @@ def _answer(request: Request, outcome: Outcome, final: Expr, reasons: list[str])
     if outcome.note and outcome.note not in ("either",):
         details.append(outcome.note)
     lines += [f"- {d}" for d in details] or ["- an unsupported element"]
-    return Possibility(Decision.INDETERMINATE, explanation=tuple(lines))
+    # "deny" means the allow formula is FALSE in every context: never allowed, whatever the deny's kind.
+    return Possibility(Decision.INDETERMINATE, explanation=tuple(lines), never_allowed=outcome.status == "deny")
