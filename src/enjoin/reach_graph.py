@@ -285,7 +285,7 @@ def _organization(snapshot: Snapshot, graph: Graph) -> None:
 # an Allow statement whose Action covers the action and whose Resource covers the resource: when none
 # exists in a layer that must allow, nothing in the request context can change that, so the engine's
 # answer is a deny in every context (an Allow formula that is FALSE leaves no "denied either way").
-# The statements are found with the compiled policy's own scanner (the matcher the engine itself uses);
+# The statements are found with the compiled policy's own matcher (``Policy.covering``, the engine's);
 # a Resource with policy variables counts as covering anything. Principals are compared more loosely
 # than the engine does (any session of a role, any unique id when the caller has none), which only
 # lets more requests through to the engine.
@@ -386,7 +386,7 @@ def names_caller(names: frozenset[str], who: Node) -> bool:
 def _allows(policy: Policy, action_lower: str, resource: str) -> bool:
     """Whether an Allow statement of the policy covers the action and the resource."""
     statements = policy.statements
-    return any(statements[i].allow for i in policy.scan(action_lower, resource))
+    return any(statements[i].allow for i in policy.covering(action_lower, resource))
 
 
 def identity_may(who: Node, action_lower: str, resource: str) -> bool:
@@ -403,7 +403,7 @@ def resource_policy_may(policy: Policy, who: Node, action_lower: str, resource: 
     statements = policy.statements
     account = arn_account(who.arn)
     named = False
-    for i in policy.scan(action_lower, resource):
+    for i in policy.covering(action_lower, resource):
         if not statements[i].allow:
             continue
         if names_caller(names[i], who):

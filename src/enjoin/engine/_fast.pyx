@@ -609,14 +609,15 @@ cdef class FastPolicy:
         self.checked = 0
         self.exact = {}
         self.exact_actions = {}
+        cdef int position
+        for position in range(len(self.statements)):
+            (<FastStatement> self.statements[position]).position = position
         if not self.indexed:
             return
         cdef Patterns resources
-        cdef int position
         tested = []
         for position in range(len(self.statements)):
             statement = self.statements[position]
-            statement.position = position
             if statement.action_negated or statement.actions.everything or statement.actions.prefixes \
                     or statement.actions.suffixes or statement.actions.globs:
                 tested.append(statement)
@@ -731,6 +732,11 @@ cdef class FastPolicy:
             if hit:
                 mask |= (<uint64_t> 1) << position
         return mask
+
+    def positions(self, str action_lower, str resource):
+        """``Policy.scan``: the positions of the statements that name the action and cover the
+        (static) resource, in statement order."""
+        return tuple([(<FastStatement> s).position for s in self.covering(action_lower, resource)])
 
     cdef tuple covering(self, str action_lower, str resource):
         """The statements that name the action and cover the (static) resource, in statement order."""

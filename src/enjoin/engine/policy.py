@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from enjoin.engine.arn import split_arn
@@ -221,11 +221,11 @@ class Policy:
         "_hash",
         "_key",
         "_negated",
+        "_scanner",
         "_wild_service",
         "document",
         "kind",
         "label",
-        "scan",
         "statements",
         "version",
     )
@@ -247,9 +247,10 @@ class Policy:
         # The compiled core's form of this policy (enjoin.engine._fast), built with the policy.
         self._fast: object = None if CORE_COMPILER is None else CORE_COMPILER(self)
         self._by_action: dict[str, tuple[Statement, ...]] = {}
-        # The decision hot path asks which statements name the action and cover the resource through
-        # one function generated for this policy (see enjoin.engine.codegen).
-        self.scan = build_scanner([s.scan_spec() for s in statements])
+        # The reference's hot path asks which statements name the action and cover the resource through
+        # one function generated for this policy (see enjoin.engine.codegen), on first use: with the
+        # compiled core built, most policies are never scanned by the reference.
+        self._scanner: Callable[[str, str], list[int]] | None = None
         # An index of the action patterns, so that a new action is matched against few of them:
         # exact actions in a dict, wildcard patterns by their service prefix.
         self._exact: dict[str, list[int]] = {}
@@ -268,6 +269,21 @@ class Policy:
                     self._wild_service.append((compile_glob(pattern), position))
                 else:
                     self._by_service.setdefault(service, []).append((compile_glob(pattern), position))
+
+    def scan(self, action_lower: str, resource: str) -> list[int]:
+        """The indices of the statements whose Action names the (lower-cased) action and whose static
+        Resource covers the resource (a Resource with policy variables counts as covering it)."""
+        scanner = self._scanner
+        if scanner is None:
+            scanner = self._scanner = build_scanner([s.scan_spec() for s in self.statements])
+        return scanner(action_lower, resource)
+
+    def covering(self, action_lower: str, resource: str) -> Sequence[int]:
+        """:meth:`scan`, answered by the compiled core when it is built (the two are held equal)."""
+        core = self._fast
+        if core is not None:
+            return core.positions(action_lower, resource)  # type: ignore[attr-defined,no-any-return]
+        return self.scan(action_lower, resource)
 
     def __hash__(self) -> int:
         return self._hash
