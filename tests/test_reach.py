@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from enjoin.config_model import Holding, Party
 from enjoin.engine import Decision, PolicyKind, Request, compile_policy, possible
 from enjoin.reach import PARTY_CONTROLLED_ROLE, compute_reach
-from enjoin.reach_graph import Node, could_allow, glob_meets_prefix, wildcard
+from enjoin.reach_filter import could_allow, glob_meets_prefix
+from enjoin.reach_graph import Node, wildcard
 from enjoin.snapshot import Bucket, Key, ManagedPolicy, NamedPolicy, Role, Snapshot
 
 CMS, DHS = "111111111111", "222222222222"

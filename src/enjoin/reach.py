@@ -20,7 +20,7 @@ Rewrites (a principal giving another more permissions) need the party to act as 
 looked for among the principals reached, until nothing new is reached.
 
 What makes it fast, without changing an answer: every request goes to the engine only after
-:func:`~enjoin.reach_graph.could_allow`, an exact necessary condition (some policy that must allow has an
+:func:`~enjoin.reach_filter.could_allow`, an exact necessary condition (some policy that must allow has an
 Allow statement covering the action and resource, naming the caller where it must); each principal's
 identity policies bound, once, the roles it may assume through a trust that names only its account and
 the IAM targets it may act on (:class:`_Bounds`), and the buckets it may read in (the Reader); edge answers,
@@ -47,15 +47,8 @@ from enjoin.reach_edges import (
     take_credentials,
     update_function_code,
 )
-from enjoin.reach_graph import (
-    PARTY_CONTROLLED_ROLE,
-    Graph,
-    Node,
-    build_graph,
-    identity_resources,
-    may_act,
-    wildcard,
-)
+from enjoin.reach_filter import identity_resources, may_act
+from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, build_graph, wildcard
 from enjoin.reach_model import (
     ASSUME_ACTION,
     DECRYPT_ACTION,
@@ -131,7 +124,7 @@ class _Search:
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
         """Edges from ``who`` to principals not reached yet (a reached one has a path no longer).
 
-        Each edge's requests ask :func:`~enjoin.reach_graph.could_allow` before the engine, and each
+        Each edge's requests ask :func:`~enjoin.reach_filter.could_allow` before the engine, and each
         (kind, principal, target) is decided once, when first explored with the target not yet reached.
         """
         graph = self.graph

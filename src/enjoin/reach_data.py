@@ -24,18 +24,16 @@ from functools import lru_cache
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, PolicyKind, compile_policy
 from enjoin.reach_edges import admitted, answer, policy_may_admit, resource_names
-from enjoin.reach_graph import (
+from enjoin.reach_filter import (
     ANYONE,
-    Graph,
-    Node,
     allow_patterns,
     caller_account,
     glob_meets_prefix,
     listed,
     names_caller,
     raw_statements,
-    wildcard,
 )
+from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
 
@@ -203,7 +201,7 @@ class Reader:
     def _identity_reads(self, node: Node, bucket_arn: str) -> bool:
         """Whether the identity side (policies and boundary) of ``node`` may allow reading some object of
         the bucket: an Allow statement for the read has a Resource pattern that matches some string
-        starting ``bucket_arn/`` (:func:`~enjoin.reach_graph.glob_meets_prefix`). Memoised per node."""
+        starting ``bucket_arn/`` (:func:`~enjoin.reach_filter.glob_meets_prefix`). Memoised per node."""
         if caller_account(node.arn) is None:
             return True  # a principal the engine cannot decide about: its answer must be heard
         sides = self.identity_buckets.get(node.key)

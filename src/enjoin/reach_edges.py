@@ -26,10 +26,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from enjoin.engine import Decision, Policy, PolicyKind, compile_policy, possible
-from enjoin.reach_graph import (
+from enjoin.reach_filter import (
     ANYONE,
-    Graph,
-    Node,
     arn_account,
     caller_names,
     could_allow,
@@ -38,8 +36,8 @@ from enjoin.reach_graph import (
     names_caller,
     raw_statements,
     statement_names,
-    wildcard,
 )
+from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import ASSUME_ACTION, Hop
 from enjoin.snapshot import Function
 
@@ -70,7 +68,7 @@ def answer(
 ) -> Hop | tuple[str, ...] | None:
     """A hop if some context allows the request, the reasons if undecided, None if never allowed.
 
-    Requests that fail :func:`~enjoin.reach_graph.could_allow` (no statement that could allow them) are
+    Requests that fail :func:`~enjoin.reach_filter.could_allow` (no statement that could allow them) are
     answered None without the engine: it would deny them in every context.
     """
     if not could_allow(who, action, resource, account, policy):
@@ -90,7 +88,7 @@ def answer(
 
 @lru_cache(maxsize=65536)
 def admitted(policy: Policy) -> frozenset[str]:
-    """The callers an Allow statement's Principal may name (forms of :func:`~enjoin.reach_graph.aws_principal_name`)."""
+    """The callers an Allow statement's Principal may name (:func:`~enjoin.reach_filter.aws_principal_name` forms)."""
     names: set[str] = set()
     for stmt, stmt_names in zip(policy.statements, statement_names(policy), strict=True):
         if stmt.allow:
@@ -143,7 +141,7 @@ class TrustIndex:
         """Roles whose trust may name ``who``: itself (user, role, session, unique id), its account, anyone.
 
         ``bounded``: the roles ``who``'s identity policies may allow it to assume, when they name them
-        literally (:func:`~enjoin.reach_graph.identity_resources`). A trust that names only the account
+        literally (:func:`~enjoin.reach_filter.identity_resources`). A trust that names only the account
         delegates to those policies, so the roles it alone admits are kept only when bounded allows them.
         The order is the same either way (by name, by account, anyone).
         """
