@@ -268,8 +268,9 @@ cdef class Patterns:
                 continue
             if len(parts) == 1 and isinstance(parts[0], str):
                 text = parts[0]
-                if text.endswith("*") and "*" not in text[:-1] and "?" not in text[:-1]:
-                    prefixes.append(text[:-1])
+                body = text[: len(text) - 1]  # no negative indices: the module turns wraparound off
+                if text.endswith("*") and "*" not in body and "?" not in body:
+                    prefixes.append(body)
                     continue
                 if text.startswith("*") and "*" not in text[1:] and "?" not in text[1:]:
                     suffixes.append(text[1:])
