@@ -241,3 +241,36 @@ def test_covering_equals_the_generated_scanner() -> None:
             assert tuple(policy.covering(action, resource)) == tuple(policy.scan(action, resource)), policy
             compared += 1
     assert compared > 1000
+
+
+@pytestmark_core
+def test_a_policy_of_more_than_64_statements() -> None:
+    """Past 64 statements the core lists statements instead of masking them: the same answers."""
+    statements = [
+        {
+            "Sid": f"S{i}",
+            "Effect": "Allow",
+            "Action": f"s3:Get{'*' if i % 3 else 'Object'}",
+            "Resource": f"arn:aws:s3:::b{i}/*",
+        }
+        for i in range(70)
+    ] + [{"Sid": "Late", "Effect": "Deny", "NotAction": "s3:List*", "Resource": "arn:aws:s3:::b69/secret*"}]
+    policy = compile_policy({"Version": "2012-10-17", "Statement": statements}, label="long", kind=PolicyKind.IDENTITY)
+    answered = []
+    for action in ("s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "ec2:StartInstances"):
+        for resource in (
+            "arn:aws:s3:::b0/k",
+            "arn:aws:s3:::b68/k",
+            "arn:aws:s3:::b69/secret.csv",
+            "arn:aws:s3:::b70/k",
+        ):
+            request = Request(
+                principal="arn:aws:iam::111111111111:user/u",
+                action=action,
+                resource=resource,
+                identity_policies=(policy,),
+            )
+            core = _fast.decide_core(request)
+            assert core == decide_reference(request), (action, resource)
+            answered.append(core.decision if core else None)
+    assert {Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY} <= set(answered)

@@ -54,61 +54,48 @@ DEF Q_PLAIN = 0
 DEF Q_FOR_ALL = 1
 DEF Q_FOR_ANY = 2
 
-# The reference's helpers, bound once by enjoin.engine.evaluate (see ``bind``).
+# The reference's own helpers and constants, read once at import into typed module variables (a
+# Python global would cost a dictionary lookup on every use).
+from enjoin.engine import conditions as _conditions_module
+from enjoin.engine import context as _context_module
+from enjoin.engine import layers as _layers_module
+from enjoin.engine import wildcard as _wildcard_module
+from enjoin.engine.arn import CallerKind, parse_caller
+from enjoin.engine.model import Decision, Result
+from enjoin.engine.policy import Policy, PolicyKind
+
+cdef object _layers_type = _layers_module.Layers
+cdef object _strengths = _layers_module.principal_strengths
+cdef object _parse_caller = parse_caller
+cdef object _unknown_value = _conditions_module.UNKNOWN_VALUE
+cdef object _glob_tokens = _wildcard_module.glob_tokens
+cdef object _pieces = _wildcard_module.pieces
+cdef object _has_wildcard = _wildcard_module.has_wildcard
+cdef object _literal_text = _wildcard_module.literal_text
+cdef object _policy_type = Policy
+cdef object _kind_resource = PolicyKind.RESOURCE
+cdef frozenset _rcp_services = frozenset(_layers_module.RCP_SERVICES)
+cdef frozenset _trust_actions = frozenset(_layers_module.TRUST_ACTIONS)
+cdef frozenset _fixed_keys = frozenset(_context_module.FIXED_KEYS)
+cdef tuple _tag_prefixes = tuple(_context_module.TAG_PREFIXES)
+cdef object _derive = _context_module.derive
+cdef object _result_type = Result
+cdef object _allow = Decision.ALLOW
+cdef object _explicit_deny = Decision.EXPLICIT_DENY
+cdef object _implicit_deny = Decision.IMPLICIT_DENY
+cdef object _user_kind = CallerKind.USER
+# The reference's decision and explanation, bound by enjoin.engine.evaluate (which imports this module).
 cdef object _reference = None
 cdef object _explain = None
-cdef object _layers_type = None
-cdef object _strengths = None
-cdef object _parse_caller = None
-cdef object _unknown_value = None
-cdef object _glob_tokens = None
-cdef object _pieces = None
-cdef object _has_wildcard = None
-cdef object _literal_text = None
-cdef object _policy_type = None
-cdef object _kind_resource = None
-cdef frozenset _rcp_services = frozenset()
-cdef frozenset _trust_actions = frozenset()
-cdef frozenset _fixed_keys = frozenset()
-cdef tuple _tag_prefixes = ()
-cdef object _derive = None
-cdef object _result_type = None
-cdef object _allow = None
-cdef object _explicit_deny = None
-cdef object _implicit_deny = None
-cdef object _user_kind = None
 # Each action's lower-cased text, one object per action: the memos keyed by it then match by identity.
 cdef dict _lowered = {}
 
 
-def bind(**helpers):
-    """Receive the reference implementation's helpers (called once by enjoin.engine.evaluate)."""
-    global _reference, _explain, _layers_type, _strengths, _parse_caller
-    global _unknown_value, _glob_tokens, _pieces, _has_wildcard, _literal_text, _policy_type
-    global _kind_resource, _rcp_services, _trust_actions, _fixed_keys, _tag_prefixes, _derive
-    global _result_type, _allow, _explicit_deny, _implicit_deny, _user_kind
-    _reference = helpers["reference"]
-    _explain = helpers["explain"]
-    _layers_type = helpers["Layers"]
-    _strengths = helpers["principal_strengths"]
-    _parse_caller = helpers["parse_caller"]
-    _unknown_value = helpers["UNKNOWN_VALUE"]
-    _glob_tokens = helpers["glob_tokens"]
-    _pieces = helpers["pieces"]
-    _has_wildcard = helpers["has_wildcard"]
-    _literal_text = helpers["literal_text"]
-    _policy_type = helpers["Policy"]
-    _kind_resource = helpers["RESOURCE"]
-    _rcp_services = frozenset(helpers["RCP_SERVICES"])
-    _trust_actions = frozenset(helpers["TRUST_ACTIONS"])
-    _fixed_keys = frozenset(helpers["FIXED_KEYS"])
-    _tag_prefixes = tuple(helpers["TAG_PREFIXES"])
-    _derive = helpers["derive"]
-    _result_type = helpers["Result"]
-    _allow = helpers["ALLOW"]
-    _explicit_deny = helpers["EXPLICIT_DENY"]
-    _implicit_deny = helpers["IMPLICIT_DENY"]
-    _user_kind = helpers["USER"]
+def bind(reference, explain):
+    """Receive the reference's ``decide_reference`` and ``explain`` (called once by enjoin.engine.evaluate)."""
+    global _reference, _explain
+    _reference = reference
+    _explain = explain
 
 
 cdef object _result(object decision, tuple explanation, tuple allowed_by, tuple denied_by):
@@ -592,7 +579,7 @@ cdef class FastPolicy:
         self.kind = policy.kind
         self.statements = tuple(FastStatement(s) for s in policy.statements)
         self.by_action = {}
-        # Per service named by some pattern: the statements that may name an action of it.
+        # The services some pattern names literally.
         cdef FastStatement statement
         services = set()
         for statement in self.statements:
@@ -600,11 +587,6 @@ cdef class FastPolicy:
                 service = pattern.partition(":")[0]
                 if "*" not in service and "?" not in service:
                     services.add(service)
-        self.others = tuple(s for s in self.statements if _any_service(<FastStatement> s, None))
-        self.by_service = {
-            service: tuple(s for s in self.statements if _any_service(<FastStatement> s, service))
-            for service in services
-        }
         self.indexed = len(self.statements) <= 64
         self.always = 0
         self.checked = 0
@@ -614,6 +596,12 @@ cdef class FastPolicy:
         for position in range(len(self.statements)):
             (<FastStatement> self.statements[position]).position = position
         if not self.indexed:
+            # Over 64 statements: per service, every statement that may name one of its actions.
+            self.others = tuple(s for s in self.statements if _any_service(<FastStatement> s, None))
+            self.by_service = {
+                service: tuple(s for s in self.statements if _any_service(<FastStatement> s, service))
+                for service in services
+            }
             return
         cdef Patterns resources
         tested = []

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from enjoin.engine import policy as policy_module
-from enjoin.engine.arn import Caller, CallerKind, parse_caller
+from enjoin.engine.arn import Caller, parse_caller
 from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.layers import (
     PRINCIPAL_UNKNOWN,
@@ -420,32 +420,7 @@ def _bind_core() -> Callable[[Request], Result] | None:
         from enjoin.engine import _fast
     except ImportError:
         return None
-    from enjoin.engine import conditions, context, layers, wildcard
-
-    _fast.bind(
-        reference=decide_reference,
-        explain=explain,
-        Layers=Layers,
-        FIXED_KEYS=context.FIXED_KEYS,
-        TAG_PREFIXES=context.TAG_PREFIXES,
-        derive=context.derive,
-        Result=Result,
-        ALLOW=Decision.ALLOW,
-        EXPLICIT_DENY=Decision.EXPLICIT_DENY,
-        IMPLICIT_DENY=Decision.IMPLICIT_DENY,
-        USER=CallerKind.USER,
-        principal_strengths=principal_strengths,
-        parse_caller=parse_caller,
-        UNKNOWN_VALUE=conditions.UNKNOWN_VALUE,
-        glob_tokens=wildcard.glob_tokens,
-        pieces=wildcard.pieces,
-        has_wildcard=wildcard.has_wildcard,
-        literal_text=wildcard.literal_text,
-        Policy=Policy,
-        RESOURCE=PolicyKind.RESOURCE,
-        RCP_SERVICES=RCP_SERVICES,
-        TRUST_ACTIONS=layers.TRUST_ACTIONS,
-    )
+    _fast.bind(decide_reference, explain)
     policy_module.CORE_COMPILER = _fast.FastPolicy
     return _fast.decide
 
