@@ -31,7 +31,7 @@ from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memcmp
 from libc.stdint cimport uint32_t, uint64_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport free, malloc, realloc
 
 cdef extern from *:
     int __builtin_ctzll(unsigned long long) nogil
@@ -88,7 +88,6 @@ cdef object _user_kind = CallerKind.USER
 cdef object _reference = None
 cdef object _explain = None
 # Each action's lower-cased text, one object per action: the memos keyed by it then match by identity.
-cdef dict _lowered = {}
 
 
 def bind(reference, explain):
@@ -472,10 +471,6 @@ cdef class FastStatement:
     cdef bint allow
     cdef bint dynamic
     cdef bint plain
-    cdef Patterns actions  # lower-cased
-    cdef bint action_negated
-    cdef Patterns resources  # None: any resource (or decided per request by the reference)
-    cdef bint resource_negated
     cdef tuple conditions
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
     cdef int position  # in its policy
@@ -490,21 +485,11 @@ cdef class FastStatement:
         self.allow = statement.allow
         self.dynamic = statement.dynamic
         self.plain = statement.plain
-        actions, action_negated, resources, negated = statement.scan_spec()
-        self.actions = Patterns(actions)
-        self.action_negated = action_negated
-        self.resources = None if resources is None else Patterns(resources)
-        self.resource_negated = negated
         self.conditions = tuple(FastCondition(c) for c in statement.conditions) if statement.plain else ()
         self.principals = {}
         self.principals_bounded = {}
         spec = statement.principal
         self.principal = None if spec is None or statement.principal_negated else FastPrincipal(spec)
-
-    cdef inline bint covers(self, str resource):
-        if self.resources is None:
-            return True
-        return self.resources.match(resource) != self.resource_negated
 
     cdef int truth(self, _Run run) except -1:
         """Truth of a statement that names the action and covers the (static) resource; -2: hand over."""
@@ -537,246 +522,201 @@ cdef class FastStatement:
         return found
 
 
-# How a statement's Resource is tested in place (FastPolicy.checks): by its statement, or as one
-# literal prefix held in the policy's own buffer. (A Resource is "*" or an ARN, so never a suffix.)
-DEF CHECK_STATEMENT = 0
-DEF CHECK_PREFIX = 1
+# --------------------------------------------------------------------------- what patterns say of a value
+
+# Every distinct pattern list of the policies compiled so far (an Action/NotAction, or a static
+# Resource/NotResource) is kept once, under a small number; a policy is then an array of those
+# numbers. What a list says of a value (does the action name it? does the resource fall under it?)
+# depends on nothing else, so it is computed once per (list, value) and kept in the value's ``Memo``,
+# one byte per list: a decision reads a byte where it used to match patterns, and reads it from a
+# small array (one per action, one per resource) that stays in the processor's caches, where the
+# patterns of thousands of policies cannot.
+
+@cython.no_gc
+cdef class PatternSet:
+    """A pattern list and whether it is negated (NotAction, NotResource)."""
+
+    cdef Patterns patterns
+    cdef bint negated
+
+    def __cinit__(self, Patterns patterns, bint negated):
+        self.patterns = patterns
+        self.negated = negated
 
 
-cdef struct Check:
-    int kind
-    bint negated
-    Py_ssize_t offset
-    Py_ssize_t length
+cdef dict _action_set_ids = {}  # (patterns, negated) -> number
+cdef list _action_sets = [None]  # number -> PatternSet (0 is never used)
+cdef dict _resource_set_ids = {}
+cdef list _resource_sets = [None]  # 0 stands for "any resource": no test
+
+
+cdef uint32_t _set_id(dict ids, list sets, tuple patterns, bint negated) except 0:
+    key = (patterns, negated)
+    found = ids.get(key)
+    if found is None:
+        found = ids[key] = len(sets)
+        sets.append(PatternSet(Patterns(patterns), negated))
+    return <uint32_t> found
+
+
+DEF CELL_UNKNOWN = 0
+DEF CELL_NO = 1
+DEF CELL_YES = 2
+
+
+@cython.no_gc
+cdef class Memo:
+    """What each pattern list says of one value (an action, lower-cased, or a resource): one byte per
+    list number, filled the first time a decision asks."""
+
+    cdef str value
+    cdef unsigned char* cells
+    cdef Py_ssize_t size
+
+    def __cinit__(self, str value):
+        self.value = value
+        self.cells = NULL
+        self.size = 0
+
+    def __dealloc__(self):
+        free(self.cells)
+
+    cdef inline bint holds(self, uint32_t number, list sets) except -1:
+        cdef unsigned char cell
+        if number < self.size:
+            cell = self.cells[number]
+            if cell != CELL_UNKNOWN:
+                return cell == CELL_YES
+        return self.fill(number, sets)
+
+    cdef bint fill(self, uint32_t number, list sets) except -1:
+        cdef Py_ssize_t size, i
+        cdef unsigned char* grown
+        global _memo_bytes
+        if number >= self.size:
+            size = max(<Py_ssize_t> len(sets), <Py_ssize_t> number + 1, 2 * self.size)
+            grown = <unsigned char*> realloc(self.cells, size)
+            if grown == NULL:
+                raise MemoryError()
+            for i in range(self.size, size):
+                grown[i] = CELL_UNKNOWN
+            _memo_bytes += size - self.size
+            self.cells = grown
+            self.size = size
+        cdef PatternSet patterns = <PatternSet> sets[number]
+        cdef bint yes = patterns.patterns.match(self.value) != patterns.negated
+        self.cells[number] = CELL_YES if yes else CELL_NO
+        return yes
+
+
+# The memos of the actions (as requests spell them) and of the resources decided so far. They are
+# dropped together when they would hold more than this many bytes: a process deciding on millions
+# of resources keeps only what it learnt since. A decision holds its two memos, so dropping them
+# under it changes nothing for it.
+DEF MEMO_BUDGET = 64 * 1024 * 1024
+cdef Py_ssize_t _memo_bytes = 0
+cdef dict _action_memos = {}
+cdef dict _resource_memos = {}
+
+
+cdef Memo _action_memo(str action):
+    found = _action_memos.get(action)
+    if found is not None:
+        return <Memo> found
+    _mind_budget()
+    memo = _action_memos[action] = Memo(action.lower())
+    return memo
+
+
+cdef Memo _resource_memo(str resource):
+    found = _resource_memos.get(resource)
+    if found is not None:
+        return <Memo> found
+    _mind_budget()
+    memo = _resource_memos[resource] = Memo(resource)
+    return memo
+
+
+cdef void _mind_budget():
+    global _memo_bytes
+    if _memo_bytes > MEMO_BUDGET or len(_resource_memos) > 1 << 20:
+        _action_memos.clear()
+        _resource_memos.clear()
+        _memo_bytes = 0
+
+
+def memo_sizes():
+    """(actions, resources, bytes) the memos hold (for the tests)."""
+    return len(_action_memos), len(_resource_memos), _memo_bytes
+
+
+# --------------------------------------------------------------------------- policies
+
+DEF R_ALLOW = 1
+DEF R_DYNAMIC = 2  # conditions, or a Resource with policy variables: FastStatement.truth decides
+
+
+cdef struct Record:
+    uint32_t actions  # the Action/NotAction list's number
+    uint32_t resources  # the static Resource/NotResource list's number; 0: any resource
+    uint32_t flags
 
 
 @cython.no_gc
 cdef class FastPolicy:
-    """A policy's statements, and per action the statements that name it."""
+    """A policy as the hot path reads it: one record of three numbers per statement, in order."""
 
     cdef tuple statements
-    cdef dict by_action  # action -> mask of the statements that name it (tuple of them: not indexed)
-    cdef dict by_service
-    cdef tuple others  # the statements that may name an action of a service no pattern names
     cdef object kind
-    # At most 64 statements: statements are sets of bits, and which cover a resource is found with
-    # one dictionary lookup (those whose Resource lists exact ARNs), a mask (those that cover any
-    # resource, or decide it per request) and a test of each of the rest.
-    cdef bint indexed
-    cdef uint64_t always
-    cdef dict exact  # resource ARN -> mask of the statements whose Resource lists exactly it
-    cdef uint64_t checked  # the statements tested one by one
-    # Per statement, how it is tested; a Resource that is one literal prefix (the common case) is
-    # compared against this buffer, next to the others of the policy, without following
-    # pointers from statement to pattern to text.
-    cdef Check* checks
-    cdef unsigned char* arena
-    cdef dict exact_actions  # action -> mask of the statements whose Action lists it exactly
-    cdef dict wild_actions  # service -> the statements to test for its actions (wildcards, NotAction)
-    cdef tuple wild_any  # the statements to test for an action of any other service
+    cdef Record* records
+    cdef Py_ssize_t count
 
     def __cinit__(self, policy):
         self.kind = policy.kind
         self.statements = tuple(FastStatement(s) for s in policy.statements)
-        self.by_action = {}
-        # The services some pattern names literally.
-        cdef FastStatement statement
-        services = set()
-        for statement in self.statements:
-            for pattern in statement.statement.action_patterns:
-                service = pattern.partition(":")[0]
-                if "*" not in service and "?" not in service:
-                    services.add(service)
-        self.indexed = len(self.statements) <= 64
-        self.always = 0
-        self.checked = 0
-        self.exact = {}
-        self.exact_actions = {}
-        cdef int position
-        for position in range(len(self.statements)):
-            (<FastStatement> self.statements[position]).position = position
-        if not self.indexed:
-            # Over 64 statements: per service, every statement that may name one of its actions.
-            self.others = tuple(s for s in self.statements if _any_service(<FastStatement> s, None))
-            self.by_service = {
-                service: tuple(s for s in self.statements if _any_service(<FastStatement> s, service))
-                for service in services
-            }
-            return
-        cdef Patterns resources
-        tested = []
-        for position in range(len(self.statements)):
-            statement = self.statements[position]
-            if statement.action_negated or statement.actions.everything or statement.actions.prefixes \
-                    or statement.actions.suffixes or statement.actions.globs:
-                tested.append(statement)
-            if not statement.action_negated:
-                for action in statement.actions.exact:
-                    self.exact_actions[action] = self.exact_actions.get(action, 0) | (1 << position)
-        self.wild_any = tuple(s for s in tested if _any_service(<FastStatement> s, None))
-        self.wild_actions = {
-            service: tuple(s for s in tested if _any_service(<FastStatement> s, service)) for service in services
-        }
-        for position in range(len(self.statements)):
-            statement = self.statements[position]
-            resources = statement.resources
-            if resources is None or (resources.everything and not statement.resource_negated):
-                self.always |= (<uint64_t> 1) << position
-            elif (
-                not statement.resource_negated
-                and resources.exact
-                and not resources.prefixes
-                and not resources.suffixes
-                and not resources.globs
-            ):
-                for arn in resources.exact:
-                    self.exact[arn] = self.exact.get(arn, 0) | (1 << position)
-            else:
-                self.checked |= (<uint64_t> 1) << position
-        self._lay_out_checks()
-
-    cdef int _lay_out_checks(self) except -1:
-        cdef Py_ssize_t count = len(self.statements), position, size = 0, i
-        self.checks = <Check*> malloc((count + 1) * sizeof(Check))
-        if self.checks == NULL:
+        self.count = len(self.statements)
+        self.records = <Record*> malloc((self.count + 1) * sizeof(Record))
+        if self.records == NULL:
             raise MemoryError()
         cdef FastStatement statement
-        cdef Patterns resources
-        cdef Fixed fixed
-        cdef list texts = []
-        for position in range(count):
-            self.checks[position].kind = CHECK_STATEMENT
-            self.checks[position].negated = False
-            self.checks[position].offset = 0
-            self.checks[position].length = 0
-            if not (self.checked >> position) & 1:
-                continue
+        cdef Py_ssize_t position
+        for position in range(self.count):
             statement = self.statements[position]
-            resources = statement.resources
-            if resources is None or resources.everything or resources.exact or resources.globs:
-                continue
-            if resources.suffixes or len(resources.prefixes) != 1:
-                continue
-            fixed = resources.prefixes[0]
-            if fixed.narrow == NULL:
-                continue
-            self.checks[position].kind = CHECK_PREFIX
-            self.checks[position].negated = statement.resource_negated
-            self.checks[position].offset = size
-            self.checks[position].length = fixed.length
-            texts.append(fixed)
-            size += fixed.length
-        self.arena = <unsigned char*> malloc(size + 1)
-        if self.arena == NULL:
-            raise MemoryError()
-        size = 0
-        for fixed in texts:
-            for i in range(fixed.length):
-                self.arena[size + i] = fixed.narrow[i]
-            size += fixed.length
-        return 0
+            statement.position = position
+            actions, action_negated, resources, resource_negated = statement.statement.scan_spec()
+            self.records[position].actions = _set_id(
+                _action_set_ids, _action_sets, tuple(actions), action_negated
+            )
+            number = 0
+            if resources is not None:
+                number = _set_id(_resource_set_ids, _resource_sets, tuple(resources), resource_negated)
+                if (<PatternSet> _resource_sets[number]).patterns.everything and not resource_negated:
+                    number = 0
+            self.records[position].resources = number
+            self.records[position].flags = (R_ALLOW if statement.allow else 0) | (
+                R_DYNAMIC if statement.dynamic else 0
+            )
 
     def __dealloc__(self):
-        free(self.checks)
-        free(self.arena)
-
-    cdef object named(self, str action_lower):
-        """The statements that name the action: a mask when indexed, else a tuple in order."""
-        found = self.by_action.get(action_lower)
-        if found is None:
-            if len(self.by_action) > 4096:
-                self.by_action.clear()
-            found = self._find_mask(action_lower) if self.indexed else self._find(action_lower)
-            self.by_action[action_lower] = found
-        return found
-
-    cdef uint64_t cover_mask(self, str action_lower, str resource):
-        """The statements that name the action and cover the (static) resource (indexed policies)."""
-        cdef uint64_t names = <uint64_t> self.named(action_lower)
-        if not names:
-            return 0
-        cdef uint64_t mask = self.always
-        if self.exact:
-            found = self.exact.get(resource)
-            if found is not None:
-                mask |= <uint64_t> found
-        mask &= names
-        cdef uint64_t rest = names & self.checked
-        if not rest:
-            return mask
-        cdef int position
-        cdef Check* check
-        cdef bint narrow = PyUnicode_KIND(resource) == PyUnicode_1BYTE_KIND, hit
-        cdef unsigned char* data = <unsigned char*> PyUnicode_DATA(resource)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(resource)
-        while rest:
-            position = __builtin_ctzll(rest)
-            rest &= rest - 1
-            check = &self.checks[position]
-            if check.kind == CHECK_STATEMENT or not narrow:
-                hit = (<FastStatement> self.statements[position]).covers(resource)
-            else:
-                hit = n >= check.length and memcmp(data, self.arena + check.offset, check.length) == 0
-                hit = hit != check.negated
-            if hit:
-                mask |= (<uint64_t> 1) << position
-        return mask
+        free(self.records)
 
     def positions(self, str action_lower, str resource):
         """``Policy.scan``: the positions of the statements that name the action and cover the
         (static) resource, in statement order."""
-        return tuple([(<FastStatement> s).position for s in self.covering(action_lower, resource)])
-
-    cdef tuple covering(self, str action_lower, str resource):
-        """The statements that name the action and cover the (static) resource, in statement order."""
-        cdef FastStatement statement
-        if not self.indexed:
-            return tuple([s for s in <tuple> self.named(action_lower) if (<FastStatement> s).covers(resource)])
-        cdef uint64_t mask = self.cover_mask(action_lower, resource)
+        cdef Memo actions = _action_memo(action_lower)
+        cdef Memo resources = _resource_memo(resource)
         cdef list out = []
-        cdef int position
-        while mask:
-            position = __builtin_ctzll(mask)
-            mask &= mask - 1
-            out.append(self.statements[position])
+        cdef Py_ssize_t position
+        for position in range(self.count):
+            if self.covers(position, actions, resources):
+                out.append(position)
         return tuple(out)
 
-    cdef object _find_mask(self, str action_lower):
-        # Statements listing the action exactly, by one lookup; those with a wildcard pattern for
-        # its service (or a wildcard service) or with NotAction, by a test each.
-        cdef uint64_t mask = 0
-        found = self.exact_actions.get(action_lower)
-        if found is not None:
-            mask = <uint64_t> found
-        service = action_lower.partition(":")[0]
-        cdef FastStatement statement
-        for statement in self.wild_actions.get(service, self.wild_any):
-            if statement.actions.match(action_lower) != statement.action_negated:
-                mask |= (<uint64_t> 1) << statement.position
-        return mask
-
-    cdef tuple _find(self, str action_lower):
-        # Only statements with a pattern for the action's service (or a wildcard service, or
-        # NotAction) can name it: test those, in statement order.
-        service = action_lower.partition(":")[0]
-        cdef tuple candidates = self.by_service.get(service, self.others)
-        cdef list found = []
-        cdef FastStatement statement
-        for statement in candidates:
-            if statement.actions.match(action_lower) != statement.action_negated:
-                found.append(statement)
-        return tuple(found)
-
-
-cdef bint _any_service(FastStatement statement, object service):
-    """Whether the statement may name an action of ``service`` (None: a service no pattern names)."""
-    if statement.action_negated:
-        return True
-    for pattern in statement.statement.action_patterns:
-        head = pattern.partition(":")[0]
-        if "*" in head or "?" in head or head == service:
-            return True
-    return False
+    cdef inline bint covers(self, Py_ssize_t position, Memo actions, Memo resources) except -1:
+        cdef Record* record = &self.records[position]
+        if not actions.holds(record.actions, _action_sets):
+            return False
+        return record.resources == 0 or resources.holds(record.resources, _resource_sets)
 
 
 cdef FastPolicy fast_policy(object policy):
@@ -806,6 +746,8 @@ cdef class _Run:
     cdef object caller
     cdef str action_lower
     cdef str resource
+    cdef Memo actions  # what the policies' Action lists say of the action
+    cdef Memo resources  # what their static Resource lists say of the resource
     cdef str resource_account
     cdef dict given
     cdef dict derived
@@ -842,48 +784,36 @@ cdef class _Run:
         cdef FastPolicy fast
         cdef FastStatement statement
         cdef FastStatement first = None
-        cdef uint64_t mask
-        cdef tuple statements
-        cdef Py_ssize_t index
+        cdef Memo actions = self.actions, resources = self.resources
+        cdef Record* record
+        cdef Py_ssize_t position
         for policy in policies:
             fast = fast_policy(policy)
             if fast is None:
                 self.declined = True
                 return 0
-            if fast.indexed:
-                mask = fast.cover_mask(self.action_lower, self.resource)
-                if not mask:
+            # Every statement in order, by its record: the action's memo, then the resource's.
+            for position in range(fast.count):
+                record = &fast.records[position]
+                if not actions.holds(record.actions, _action_sets):
                     continue
-                statements = ()
-            else:
-                mask = 0
-                statements = fast.covering(self.action_lower, self.resource)
-            index = 0
-            while True:
-                # Visit the covering statements in statement order: the set bits of the mask, or the tuple.
-                if fast.indexed:
-                    if not mask:
-                        break
-                    statement = fast.statements[__builtin_ctzll(mask)]
-                    mask &= mask - 1
-                else:
-                    if index == len(statements):
-                        break
-                    statement = statements[index]
-                    index += 1
-                truth = statement.truth(self)
-                if truth == T_FALSE:
+                if record.resources != 0 and not resources.holds(record.resources, _resource_sets):
                     continue
-                if truth != T_TRUE:
-                    self.declined = True
-                    return 0
-                if statement.allow:
+                if record.flags & R_DYNAMIC:
+                    statement = <FastStatement> fast.statements[position]
+                    truth = statement.truth(self)
+                    if truth == T_FALSE:
+                        continue
+                    if truth != T_TRUE:
+                        self.declined = True
+                        return 0
+                if record.flags & R_ALLOW:
                     allow = T_TRUE
                     if first is None:
-                        first = statement
+                        first = <FastStatement> fast.statements[position]
                 else:
                     deny = T_TRUE
-                    self.deny_sts.append(statement)
+                    self.deny_sts.append(fast.statements[position])
         self.allow = allow
         self.deny = deny
         self.first = first
@@ -907,7 +837,11 @@ cdef class _Run:
         cdef int direct = T_FALSE, role = T_FALSE, account = T_FALSE, deny = T_FALSE, truth, packed
         cdef int named, by_direct, by_role, by_account
         cdef FastStatement statement
-        for statement in fast.covering(self.action_lower, self.resource):
+        cdef Py_ssize_t position
+        for position in range(fast.count):
+            if not fast.covers(position, self.actions, self.resources):
+                continue
+            statement = <FastStatement> fast.statements[position]
             truth = statement.truth(self)
             if truth == T_FALSE:
                 continue
@@ -1074,17 +1008,17 @@ cdef object _decide(object request):
     if type(caller) is str:
         return None
     action = request.action
-    found = _lowered.get(action)
-    if found is None:
-        if len(_lowered) > 4096:
-            _lowered.clear()
-        found = _lowered[action] = action.lower()
-    cdef str action_lower = <str> found
+    resource = request.resource
+    if type(action) is not str or type(resource) is not str:
+        return None
     cdef _Run run = _Run.__new__(_Run)
+    run.actions = _action_memo(action)
+    run.resources = _resource_memo(resource)
+    cdef str action_lower = run.actions.value
     run.request = request
     run.caller = caller
     run.action_lower = action_lower
-    run.resource = request.resource
+    run.resource = resource
     run.resource_account = _resource_account(request, caller)
     run.deny_sts = []
     run.scp_levels = []
