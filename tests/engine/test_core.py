@@ -274,3 +274,44 @@ def test_a_policy_of_more_than_64_statements() -> None:
             assert core == decide_reference(request), (action, resource)
             answered.append(core.decision if core else None)
     assert {Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY} <= set(answered)
+
+
+@pytestmark_core
+def test_a_core_result_writes_its_explanation_when_first_read() -> None:
+    """The core's results defer their sentences (``model.DeferredResult``): unwritten until read, then
+    the reference's words exactly; equal, hashed and pickled as the plain Result; still frozen."""
+    import pickle
+
+    from enjoin.engine.model import DeferredResult, Result
+
+    policy = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+                {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/secret/*"},
+            ],
+        },
+        label="reader",
+        kind=PolicyKind.IDENTITY,
+    )
+    decisions = set()
+    for action, key in (("s3:GetObject", "open"), ("s3:GetObject", "secret/x"), ("s3:PutObject", "open")):
+        request = Request(
+            principal="arn:aws:iam::111111111111:user/u",
+            action=action,
+            resource=f"arn:aws:s3:::b/{key}",
+            identity_policies=(policy,),
+        )
+        core = _fast.decide_core(request)
+        reference = decide_reference(request)
+        assert type(core) is DeferredResult and type(reference) is Result
+        assert core._writer is not None  # nothing written yet
+        decisions.add(core.decision)
+        assert core.explanation == reference.explanation and core.explanation[0].startswith(core.decision.value)
+        assert core._writer is None
+        assert core == reference and reference == core and hash(core) == hash(reference)
+        assert pickle.loads(pickle.dumps(core)) == reference
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            core.explanation = ()  # type: ignore[misc]
+    assert decisions == {Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY}

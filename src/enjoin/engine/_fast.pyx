@@ -61,7 +61,7 @@ from enjoin.engine import context as _context_module
 from enjoin.engine import layers as _layers_module
 from enjoin.engine import wildcard as _wildcard_module
 from enjoin.engine.arn import CallerKind, parse_caller
-from enjoin.engine.model import Decision, Result
+from enjoin.engine.model import Decision, DeferredResult
 from enjoin.engine.policy import Policy, PolicyKind
 
 cdef object _layers_type = _layers_module.Layers
@@ -79,7 +79,7 @@ cdef frozenset _trust_actions = frozenset(_layers_module.TRUST_ACTIONS)
 cdef frozenset _fixed_keys = frozenset(_context_module.FIXED_KEYS)
 cdef tuple _tag_prefixes = tuple(_context_module.TAG_PREFIXES)
 cdef object _derive = _context_module.derive
-cdef object _result_type = Result
+cdef object _deferred_type = DeferredResult
 cdef object _allow = Decision.ALLOW
 cdef object _explicit_deny = Decision.EXPLICIT_DENY
 cdef object _implicit_deny = Decision.IMPLICIT_DENY
@@ -95,18 +95,6 @@ def bind(reference, explain):
     global _reference, _explain
     _reference = reference
     _explain = explain
-
-
-cdef object _result(object decision, tuple explanation, tuple allowed_by, tuple denied_by):
-    """A ``model.Result``, its slots set directly (what its frozen dataclass ``__init__`` does, minus
-    the interpreted code)."""
-    result = _result_type.__new__(_result_type)
-    PyObject_GenericSetAttr(result, "decision", decision)
-    PyObject_GenericSetAttr(result, "explanation", explanation)
-    PyObject_GenericSetAttr(result, "allowed_by", allowed_by)
-    PyObject_GenericSetAttr(result, "denied_by", denied_by)
-    PyObject_GenericSetAttr(result, "unsupported", ())
-    return result
 
 
 # --------------------------------------------------------------------------- patterns
@@ -1077,30 +1065,75 @@ cdef object _decide(object request):
     return _explain_run(request, run, final, allow_part)
 
 
+DEF WRITE_ALLOW = 0
+DEF WRITE_EXPLICIT_DENY = 1
+DEF WRITE_IMPLICIT_DENY = 2
+
+
 cdef object _explain_run(object request, _Run run, int final, int allow_part):
-    """``evaluate.explain`` for ALLOW and EXPLICIT_DENY; the reference's own for the rest."""
-    cdef FastStatement statement
-    cdef list lines
+    """The result, explained as ``evaluate.explain`` explains it: ALLOW, EXPLICIT_DENY and
+    IMPLICIT_DENY written by this module when first read (``model.DeferredResult``); the rest by the
+    reference's ``explain`` itself, at once."""
+    cdef tuple refs
     if run.all_deny == T_TRUE or (run.rcp_deny == T_TRUE and run.rcp_applies):
-        what = f"{request.action} on {request.resource} by {request.principal}"
-        lines = [f"EXPLICIT_DENY: {what}."]
-        for statement in run.deny_sts:
-            lines.append(statement.denied_line)
-        lines.append("An explicit deny overrides every allow.")
-        return _result(_explicit_deny, tuple(lines), (), tuple([(<FastStatement> s).ref for s in run.deny_sts]))
+        refs = tuple([(<FastStatement> s).ref for s in run.deny_sts])
+        return _deferred(_explicit_deny, _Writer.make(run, WRITE_EXPLICIT_DENY, None), (), refs)
     if final == T_TRUE:
-        what = f"{request.action} on {request.resource} by {request.principal}"
-        lines = [f"ALLOW: {what}."]
         granted = run.allowed_by()
-        for statement in granted:
-            lines.append(statement.allowed_line)
-        return _result(_allow, tuple(lines), tuple([(<FastStatement> s).ref for s in granted]), ())
+        refs = tuple([(<FastStatement> s).ref for s in granted])
+        return _deferred(_allow, _Writer.make(run, WRITE_ALLOW, granted), refs, ())
     if final == T_FALSE and run.all_deny == T_FALSE and (run.rcp_deny == T_FALSE or not run.rcp_applies):
-        what = f"{request.action} on {request.resource} by {request.principal}"
-        lines = [f"IMPLICIT_DENY: {what}."]
-        _why_not(request, run, lines)
-        return _result(_implicit_deny, tuple(lines), (), ())
+        return _deferred(_implicit_deny, _Writer.make(run, WRITE_IMPLICIT_DENY, None), (), ())
     return _explain(request, run.layers(), final, allow_part)
+
+
+cdef object _deferred(object decision, _Writer writer, tuple allowed_by, tuple denied_by):
+    """A ``model.DeferredResult``, its slots set directly; its explanation is ``writer()``."""
+    result = _deferred_type.__new__(_deferred_type)
+    PyObject_GenericSetAttr(result, "decision", decision)
+    PyObject_GenericSetAttr(result, "allowed_by", allowed_by)
+    PyObject_GenericSetAttr(result, "denied_by", denied_by)
+    PyObject_GenericSetAttr(result, "unsupported", ())
+    PyObject_GenericSetAttr(result, "_writer", writer)
+    return result
+
+
+@cython.no_gc
+@cython.final
+cdef class _Writer:
+    """The sentences of one decision, from its finished run (which nothing changes after)."""
+
+    cdef _Run run
+    cdef int kind
+    cdef list granted
+
+    @staticmethod
+    cdef _Writer make(_Run run, int kind, list granted):
+        cdef _Writer writer = _Writer.__new__(_Writer)
+        writer.run = run
+        writer.kind = kind
+        writer.granted = granted
+        return writer
+
+    def __call__(self):
+        cdef _Run run = self.run
+        request = run.request
+        what = f"{request.action} on {request.resource} by {request.principal}"
+        cdef list lines
+        cdef FastStatement statement
+        if self.kind == WRITE_EXPLICIT_DENY:
+            lines = [f"EXPLICIT_DENY: {what}."]
+            for statement in run.deny_sts:
+                lines.append(statement.denied_line)
+            lines.append("An explicit deny overrides every allow.")
+        elif self.kind == WRITE_ALLOW:
+            lines = [f"ALLOW: {what}."]
+            for statement in self.granted:
+                lines.append(statement.allowed_line)
+        else:
+            lines = [f"IMPLICIT_DENY: {what}."]
+            _why_not(request, run, lines)
+        return tuple(lines)
 
 
 cdef str _label(object policies):

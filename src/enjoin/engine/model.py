@@ -115,6 +115,57 @@ class Result:
     unsupported: tuple[str, ...] = ()
 
 
+_EXPLANATION = Result.__dict__["explanation"]  # Result's own slot for it
+
+
+class DeferredResult(Result):
+    """A :class:`Result` whose explanation is written the first time somebody reads it.
+
+    The compiled core decides far more requests than anybody reads the explanation of (reach asks
+    hundreds of thousands of questions and explains the few that make a finding), and writing the
+    sentences would cost about as much as the decision. The core gives this class a writer: a
+    callable over the decision's own state that returns exactly the sentences the result would
+    otherwise have held. A deferred result equals, hashes and pickles as the plain Result it stands for.
+    """
+
+    __slots__ = ("_writer",)
+
+    @property  # type: ignore[override]
+    def explanation(self) -> tuple[str, ...]:
+        writer = self._writer
+        if writer is not None:
+            _EXPLANATION.__set__(self, writer())
+            object.__setattr__(self, "_writer", None)
+        return _EXPLANATION.__get__(self)  # type: ignore[no-any-return]
+
+    @explanation.setter
+    def explanation(self, lines: tuple[str, ...]) -> None:
+        # Only reachable through object.__setattr__ (as a dataclass __init__ does): the frozen
+        # dataclass's own __setattr__ refuses every field.
+        _EXPLANATION.__set__(self, lines)
+        object.__setattr__(self, "_writer", None)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.decision, self.explanation, self.allowed_by, self.denied_by, self.unsupported)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Result):
+            return NotImplemented
+        return self._fields() == (
+            other.decision,
+            other.explanation,
+            other.allowed_by,
+            other.denied_by,
+            other.unsupported,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return (Result, self._fields())
+
+
 @dataclass(frozen=True, slots=True)
 class Possibility:
     """The answer to the existential question: is there ANY request context that allows the request?
