@@ -14,6 +14,7 @@ import dataclasses
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -315,3 +316,47 @@ def test_a_core_result_writes_its_explanation_when_first_read() -> None:
         with pytest.raises(dataclasses.FrozenInstanceError):
             core.explanation = ()  # type: ignore[misc]
     assert decisions == {Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY}
+
+
+@pytestmark_core
+def test_resource_answers_found_by_index_equal_the_patterns() -> None:
+    """A resource's memo is filled from the indexes of exact ARNs and literal prefixes when it is
+    made, and lists compiled after that are tested when first asked: every combination of Resource
+    and NotResource, exact, prefix, "*" and glob, asked before and after, answers as the reference."""
+    resources = [f"arn:aws:s3:::idx-{b}/{k}" for b in ("a", "ab", "b") for k in ("x", "dir/y", "")]
+    shapes = [
+        "arn:aws:s3:::idx-a/x",
+        "arn:aws:s3:::idx-a*",
+        "arn:aws:s3:::idx-a/*",
+        "arn:aws:s3:::idx-*",
+        "*",
+        ["arn:aws:s3:::idx-b/x", "arn:aws:s3:::idx-ab/*"],
+        ["arn:aws:s3:::idx-zz", "*"],
+        "arn:aws:s3:::idx-?/x",
+        "arn:aws:s3:::*/dir/*",
+    ]
+
+    def policy(index: int, shape: object, key: str) -> Any:
+        document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", key: shape}]}
+        return compile_policy(document, label=f"idx{index}{key}", kind=PolicyKind.IDENTITY)
+
+    def check(policies: list[Any]) -> int:
+        allowed = 0
+        for resource in resources:
+            for compiled in policies:
+                request = Request(
+                    principal="arn:aws:iam::111111111111:user/u",
+                    action="s3:GetObject",
+                    resource=resource,
+                    identity_policies=(compiled,),
+                )
+                core = _fast.decide_core(request)
+                assert core is not None and core == decide_reference(request), (resource, compiled.label)
+                allowed += core.decision is Decision.ALLOW
+        return allowed
+
+    early = [policy(i, shape, "Resource") for i, shape in enumerate(shapes)]
+    first = check(early)  # makes the resources' memos
+    late = [policy(i, shape, key) for i, shape in enumerate(shapes) for key in ("NotResource", "Resource")]
+    second = check(late)  # lists numbered after the memos were made
+    assert 0 < first < len(early) * len(resources) and 0 < second < len(late) * len(resources)

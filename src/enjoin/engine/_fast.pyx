@@ -29,9 +29,9 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 cimport cython
 from cpython.object cimport PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
-from libc.string cimport memcmp
+from libc.string cimport memcmp, memcpy
 from libc.stdint cimport uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 
 cdef extern from *:
     int __builtin_ctzll(unsigned long long) nogil
@@ -53,6 +53,10 @@ DEF F_NULL = 4
 DEF Q_PLAIN = 0
 DEF Q_FOR_ALL = 1
 DEF Q_FOR_ANY = 2
+# What a pattern list says of a value, in a Memo's cells.
+DEF CELL_UNKNOWN = 0
+DEF CELL_NO = 1
+DEF CELL_YES = 2
 
 # The reference's own helpers and constants, read once at import into typed module variables (a
 # Python global would cost a dictionary lookup on every use).
@@ -223,6 +227,7 @@ cdef class Patterns:
     cdef bint everything
     cdef frozenset exact
     cdef tuple prefixes
+    cdef tuple prefix_texts
     cdef tuple suffixes
     cdef list globs
 
@@ -252,6 +257,7 @@ cdef class Patterns:
             self.globs.append(Glob(parts))
         self.exact = frozenset(exact)
         self.prefixes = tuple(Fixed(text) for text in prefixes)
+        self.prefix_texts = tuple(prefixes)
         self.suffixes = tuple(Fixed(text) for text in suffixes)
 
     def matches(self, str value):
@@ -544,12 +550,49 @@ cdef uint32_t _set_id(dict ids, list sets, tuple patterns, bint negated) except 
     if found is None:
         found = ids[key] = len(sets)
         sets.append(PatternSet(Patterns(patterns), negated))
+        if sets is _resource_sets:
+            _index_resource_set(<uint32_t> found, <PatternSet> sets[found])
     return <uint32_t> found
 
 
-DEF CELL_UNKNOWN = 0
-DEF CELL_NO = 1
-DEF CELL_YES = 2
+# Most Resource lists are exact ARNs and literal prefixes ("arn:aws:s3:::bucket/*"). For those, what
+# a list says of a new resource is found all at once, when its memo is made: by looking the
+# resource and each of its prefixes up in these indexes, instead of testing each list in turn. The
+# template holds every list's answer for a resource no index names: "no" for such a list ("yes"
+# under NotResource), "not yet known" for the others, which are tested when first asked.
+cdef dict _exact_index = {}  # ARN -> the numbers of the simple lists that name it exactly
+cdef dict _prefix_index = {}  # literal prefix -> the numbers of the simple lists that have it
+cdef set _prefix_lengths = set()
+cdef unsigned char* _template = <unsigned char*> calloc(64, 1)  # covers every number given out
+cdef Py_ssize_t _template_size = 64
+if _template == NULL:
+    raise MemoryError()
+
+
+cdef int _index_resource_set(uint32_t number, PatternSet patterns) except -1:
+    global _template, _template_size
+    cdef Patterns listed = patterns.patterns
+    cdef bint simple = not listed.suffixes and not listed.globs
+    cdef unsigned char* grown
+    cdef Py_ssize_t size
+    if number >= _template_size:
+        size = max(<Py_ssize_t> 64, 2 * _template_size, <Py_ssize_t> number + 1)
+        grown = <unsigned char*> realloc(_template, size)
+        if grown == NULL:
+            raise MemoryError()
+        _template = grown
+        _template_size = size
+    if not simple:
+        _template[number] = CELL_UNKNOWN
+        return 0
+    _template[number] = CELL_YES if patterns.negated else CELL_NO
+    for text in listed.exact:
+        _exact_index.setdefault(text, []).append(number)
+    prefixes = listed.prefix_texts + (("",) if listed.everything else ())
+    for text in prefixes:
+        _prefix_index.setdefault(text, []).append(number)
+        _prefix_lengths.add(len(text))
+    return 0
 
 
 @cython.no_gc
@@ -568,6 +611,32 @@ cdef class Memo:
 
     def __dealloc__(self):
         free(self.cells)
+
+    cdef int prefill(self) except -1:
+        """A resource's answers from every simple Resource list, at once (see ``_exact_index``)."""
+        global _memo_bytes
+        cdef Py_ssize_t size = len(_resource_sets), length
+        self.cells = <unsigned char*> malloc(size)
+        if self.cells == NULL:
+            raise MemoryError()
+        memcpy(self.cells, _template, size)
+        self.size = size
+        _memo_bytes += size
+        cdef str value = self.value
+        self._flip(_exact_index.get(value))
+        for length in _prefix_lengths:
+            if length <= len(value):
+                self._flip(_prefix_index.get(value[:length]))
+        return 0
+
+    cdef void _flip(self, object numbers):
+        """These simple lists match the value: the template's answer for each is the other one."""
+        if numbers is None:
+            return
+        cdef Py_ssize_t number
+        for number in <list> numbers:
+            if number < self.size:
+                self.cells[number] = CELL_NO if _template[number] == CELL_YES else CELL_YES
 
     cdef inline bint holds(self, uint32_t number, list sets) except -1:
         cdef unsigned char cell
@@ -622,6 +691,7 @@ cdef Memo _resource_memo(str resource):
         return <Memo> found
     _mind_budget()
     memo = _resource_memos[resource] = Memo(resource)
+    memo.prefill()
     return memo
 
 
