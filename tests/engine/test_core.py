@@ -360,3 +360,29 @@ def test_resource_answers_found_by_index_equal_the_patterns() -> None:
     late = [policy(i, shape, key) for i, shape in enumerate(shapes) for key in ("NotResource", "Resource")]
     second = check(late)  # lists numbered after the memos were made
     assert 0 < first < len(early) * len(resources) and 0 < second < len(late) * len(resources)
+
+
+@pytestmark_core
+def test_the_core_reads_only_requests_of_the_request_class_in_place() -> None:
+    """The core reads Request's slots at their offsets; a request of any other class (a subclass
+    could make an attribute a property) is handed to the reference whole."""
+    import dataclasses
+
+    class Subclass(Request):
+        __slots__ = ()
+
+    policy = compile_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]},
+        label="get",
+        kind=PolicyKind.IDENTITY,
+    )
+    plain = Request(
+        principal="arn:aws:iam::111111111111:user/u",
+        action="s3:GetObject",
+        resource="arn:aws:s3:::b/k",
+        identity_policies=(policy,),
+    )
+    assert _fast.decide_core(plain).decision is Decision.ALLOW
+    other = Subclass(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
+    assert _fast.decide_core(other) is None
+    assert evaluate.decide(other) == decide_reference(other) == decide_reference(plain)

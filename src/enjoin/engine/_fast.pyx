@@ -27,14 +27,17 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 """
 
 cimport cython
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject, PyObject_GenericSetAttr
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memcmp, memcpy
-from libc.stdint cimport uint32_t, uint64_t
+from libc.stdint cimport uint32_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 
-cdef extern from *:
-    int __builtin_ctzll(unsigned long long) nogil
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
 
 # Truth values, as in enjoin.engine.truth.
 DEF T_FALSE = 0
@@ -64,8 +67,8 @@ from enjoin.engine import conditions as _conditions_module
 from enjoin.engine import context as _context_module
 from enjoin.engine import layers as _layers_module
 from enjoin.engine import wildcard as _wildcard_module
-from enjoin.engine.arn import CallerKind, parse_caller
-from enjoin.engine.model import Decision, DeferredResult
+from enjoin.engine.arn import Caller, CallerKind, parse_caller
+from enjoin.engine.model import Decision, DeferredResult, Request
 from enjoin.engine.policy import Policy, PolicyKind
 
 cdef object _layers_type = _layers_module.Layers
@@ -89,6 +92,44 @@ cdef object _explicit_deny = Decision.EXPLICIT_DENY
 cdef object _implicit_deny = Decision.IMPLICIT_DENY
 cdef object _user_kind = CallerKind.USER
 # The reference's decision and explanation, bound by enjoin.engine.evaluate (which imports this module).
+# Slots read in place. Request, Policy and Caller are slotted classes: their attributes sit at fixed
+# offsets in the object, which the generic attribute lookup (type lookup, descriptor, call) finds
+# again on every read. The core reads the offsets the classes' own descriptors give, once, here, and
+# only for objects of exactly those classes (a request of any other type goes to the reference).
+cdef Py_ssize_t _offset(type cls, str name) except -1:
+    for klass in cls.__mro__:
+        descriptor = klass.__dict__.get(name)
+        if descriptor is not None:
+            if type(descriptor) is not _member_descriptor:
+                raise TypeError(f"{cls.__name__}.{name} is not a slot")
+            return (<PyMemberDescrObject*> descriptor).d_member.offset
+    raise AttributeError(f"{cls.__name__} has no slot {name}")
+
+
+cdef inline object _slot(object instance, Py_ssize_t offset):
+    cdef PyObject* value = (<PyObject**> ((<char*> <PyObject*> instance) + offset))[0]
+    if value == NULL:
+        raise AttributeError("slot not set")
+    return <object> value
+
+
+cdef object _member_descriptor = type(Caller.__dict__["account"])
+cdef object _request_type = Request
+cdef Py_ssize_t _R_PRINCIPAL = _offset(Request, "principal")
+cdef Py_ssize_t _R_PRINCIPAL_ID = _offset(Request, "principal_id")
+cdef Py_ssize_t _R_ACTION = _offset(Request, "action")
+cdef Py_ssize_t _R_RESOURCE = _offset(Request, "resource")
+cdef Py_ssize_t _R_RESOURCE_ACCOUNT = _offset(Request, "resource_account")
+cdef Py_ssize_t _R_IDENTITY = _offset(Request, "identity_policies")
+cdef Py_ssize_t _R_SCPS = _offset(Request, "scps")
+cdef Py_ssize_t _R_RCPS = _offset(Request, "rcps")
+cdef Py_ssize_t _R_BOUNDARY = _offset(Request, "permissions_boundary")
+cdef Py_ssize_t _R_SESSION = _offset(Request, "session_policy")
+cdef Py_ssize_t _R_RESOURCE_POLICY = _offset(Request, "resource_policy")
+cdef Py_ssize_t _R_CONTEXT = _offset(Request, "context")
+cdef Py_ssize_t _P_FAST = _offset(Policy, "_fast")
+cdef Py_ssize_t _C_ACCOUNT = _offset(Caller, "account")
+
 cdef object _reference = None
 cdef object _explain = None
 # Each action's lower-cased text, one object per action: the memos keyed by it then match by identity.
@@ -781,7 +822,7 @@ cdef FastPolicy fast_policy(object policy):
     """The policy's compiled core (kept on the Policy); None for a document."""
     if type(policy) is not _policy_type:
         return None
-    found = policy._fast
+    found = _slot(policy, _P_FAST)
     if found is None:  # compiled before the core was bound
         found = FastPolicy(policy)
         policy._fast = found
@@ -833,7 +874,7 @@ cdef class _Run:
                 self.derived = _derive(self.request, self.caller, self.action_lower, self.resource_account)
             return self.derived.get(key)
         if self.given is None:
-            self.given = {k.lower(): v for k, v in self.request.context.items()}
+            self.given = {k.lower(): v for k, v in _slot(self.request, _R_CONTEXT).items()}
         return self.given.get(key)
 
     cdef int scan(self, object policies) except -1:
@@ -1037,15 +1078,15 @@ cdef inline object _ref(object statement):
 
 cdef str _resource_account(object request, object caller):
     """As ``context.account_of_resource``: as given, else from the resource ARN, else the principal's."""
-    given = request.resource_account
+    given = _slot(request, _R_RESOURCE_ACCOUNT)
     if given:
         return given
-    cdef list parts = request.resource.split(":", 5)
+    cdef list parts = (<str> _slot(request, _R_RESOURCE)).split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
         account = <str> parts[4]
         if len(account) == 12 and account.isdigit():
             return account
-    return caller.account
+    return _slot(caller, _C_ACCOUNT)
 
 
 def decide(request):
@@ -1062,11 +1103,13 @@ def decide_core(request):
 
 
 cdef object _decide(object request):
-    caller = _parse_caller(request.principal, request.principal_id)
+    if type(request) is not _request_type:
+        return None
+    caller = _parse_caller(_slot(request, _R_PRINCIPAL), _slot(request, _R_PRINCIPAL_ID))
     if type(caller) is str:
         return None
-    action = request.action
-    resource = request.resource
+    action = _slot(request, _R_ACTION)
+    resource = _slot(request, _R_RESOURCE)
     if type(action) is not str or type(resource) is not str:
         return None
     cdef _Run run = _Run.__new__(_Run)
@@ -1084,46 +1127,51 @@ cdef object _decide(object request):
     run.rcp_levels = []
     run.rcp_sts = []
     run.boundary = run.session = run.rp_direct = run.rp_role = run.rp_account = ABSENT
-    run.scan(request.identity_policies)
+    run.scan(_slot(request, _R_IDENTITY))
     if run.declined:
         return None
     run.identity = run.allow
     run.identity_st = run.first
     cdef int deny = run.deny
-    run.same_account = caller.account == run.resource_account
+    run.same_account = _slot(caller, _C_ACCOUNT) == run.resource_account
     run.mandatory = action_lower.startswith("kms:") or action_lower in _trust_actions
     run.rcp_applies = action_lower.partition(":")[0] in _rcp_services
     run.trust = action_lower in _trust_actions
     cdef int level_deny
-    if request.scps:
-        level_deny = run.scan_levels(request.scps, run.scp_levels, run.scp_sts)
+    scps = _slot(request, _R_SCPS)
+    if scps:
+        level_deny = run.scan_levels(scps, run.scp_levels, run.scp_sts)
         if run.declined:
             return None
         deny = max(deny, level_deny)
-    if request.rcps:
-        run.rcp_deny = run.scan_levels(request.rcps, run.rcp_levels, run.rcp_sts)
+    rcps = _slot(request, _R_RCPS)
+    if rcps:
+        run.rcp_deny = run.scan_levels(rcps, run.rcp_levels, run.rcp_sts)
         if run.declined:
             return None
-    cdef bint has_boundary = request.permissions_boundary is not None
+    boundary = _slot(request, _R_BOUNDARY)
+    cdef bint has_boundary = boundary is not None
     if has_boundary:
-        run.scan((request.permissions_boundary,))
+        run.scan((boundary,))
         if run.declined:
             return None
         run.boundary = run.allow
         run.boundary_st = run.first
         deny = max(deny, run.deny)
-    if request.session_policy is not None:
+    session_policy = _slot(request, _R_SESSION)
+    if session_policy is not None:
         if not caller.is_session:
             return None  # the reference explains why a user's session policy is unknown
-        run.scan((request.session_policy,))
+        run.scan((session_policy,))
         if run.declined:
             return None
         run.session = run.allow
         run.session_st = run.first
         deny = max(deny, run.deny)
     cdef FastPolicy resource_policy
-    if request.resource_policy is not None:
-        resource_policy = fast_policy(request.resource_policy)
+    given_policy = _slot(request, _R_RESOURCE_POLICY)
+    if given_policy is not None:
+        resource_policy = fast_policy(given_policy)
         if resource_policy is None or resource_policy.kind is not _kind_resource:
             return None
         level_deny = run.scan_resource_policy(resource_policy, has_boundary)
