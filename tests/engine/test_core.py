@@ -386,3 +386,48 @@ def test_the_core_reads_only_requests_of_the_request_class_in_place() -> None:
     other = Subclass(**{f.name: getattr(plain, f.name) for f in dataclasses.fields(plain)})
     assert _fast.decide_core(other) is None
     assert evaluate.decide(other) == decide_reference(other) == decide_reference(plain)
+
+
+_IP_BLOCKS = ["10.0.0.0/8", "10.1.2.3/32", "192.0.2.0/24", "0.0.0.0/0", "203.0.113.7", "2001:db8::/32", "172.16.0.0/12"]
+_IP_POLICIES = {
+    (operator, blocks): compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {operator: {"aws:SourceIp": list(blocks)}},
+                }
+            ],
+        },
+        label=f"{operator} {blocks}",
+        kind=PolicyKind.IDENTITY,
+    )
+    for operator in ("IpAddress", "NotIpAddress", "IpAddressIfExists")
+    for blocks in (tuple(_IP_BLOCKS[:2]), tuple(_IP_BLOCKS[2:4]), tuple(_IP_BLOCKS[4:]), ("10.0.0.0/8",))
+}
+_octet = st.one_of(st.integers(0, 300).map(str), st.sampled_from(["00", "01", "007", "", "1a", " 1", "255", "256"]))
+_ip_text = st.one_of(
+    st.tuples(_octet, _octet, _octet, _octet).map(".".join),
+    st.lists(_octet, min_size=1, max_size=6).map(".".join),
+    st.sampled_from(["2001:db8::1", "::ffff:10.0.0.1", "10.0.0.1/8", "", "10.0.0.1 ", "\u0661\u0660.0.0.1"]),
+)
+
+
+@pytestmark_core
+@settings(max_examples=400, deadline=None)
+@given(value=_ip_text)
+def test_ipv4_addresses_in_c_equal_the_reference(value: str) -> None:
+    """IpAddress in C (IPv4 values written as ``ipaddress`` accepts them; anything else goes to the
+    reference's matcher): the same decision as the reference for well-formed and malformed values."""
+    for policy in _IP_POLICIES.values():
+        request = Request(
+            principal="arn:aws:iam::111111111111:user/u",
+            action="s3:GetObject",
+            resource="arn:aws:s3:::b/k",
+            identity_policies=(policy,),
+            context={"aws:SourceIp": value},
+        )
+        assert evaluate.decide(request) == decide_reference(request), (value, policy.label)

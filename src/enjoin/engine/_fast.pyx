@@ -52,6 +52,7 @@ DEF F_EXACT = 1
 DEF F_LIKE = 2
 DEF F_BOOL = 3
 DEF F_NULL = 4
+DEF F_IP = 5  # IpAddress: an IPv4 value in C, any other value by the reference's matcher
 # Qualifiers, as in enjoin.engine.conditions.
 DEF Q_PLAIN = 0
 DEF Q_FOR_ALL = 1
@@ -66,6 +67,7 @@ DEF CELL_YES = 2
 from enjoin.engine import conditions as _conditions_module
 from enjoin.engine import context as _context_module
 from enjoin.engine import layers as _layers_module
+from enjoin.engine import values as _values_module
 from enjoin.engine import wildcard as _wildcard_module
 from enjoin.engine.arn import Caller, CallerKind, parse_caller
 from enjoin.engine.model import Decision, DeferredResult, Request
@@ -86,6 +88,7 @@ cdef frozenset _trust_actions = frozenset(_layers_module.TRUST_ACTIONS)
 cdef frozenset _fixed_keys = frozenset(_context_module.FIXED_KEYS)
 cdef tuple _tag_prefixes = tuple(_context_module.TAG_PREFIXES)
 cdef object _derive = _context_module.derive
+cdef object _parse_network = _values_module.parse_network
 cdef object _deferred_type = DeferredResult
 cdef object _allow = Decision.ALLOW
 cdef object _explicit_deny = Decision.EXPLICIT_DENY
@@ -341,6 +344,8 @@ cdef class FastCondition:
     cdef Patterns like
     cdef object matcher  # the reference's matcher of one value (F_OTHER)
     cdef frozenset null_wants
+    cdef uint32_t* networks  # F_IP: the IPv4 blocks, as (address >> shift, shift) pairs
+    cdef Py_ssize_t network_count
 
     def __cinit__(self, condition):
         self.condition = condition
@@ -370,6 +375,70 @@ cdef class FastCondition:
         elif family == "like":
             self.family = F_LIKE
             self.like = Patterns(self._pieces())
+        elif family == "ip":
+            self._ipv4_networks(texts)
+
+    def __dealloc__(self):
+        free(self.networks)
+
+    cdef int _ipv4_networks(self, list texts) except -1:
+        # The blocks exactly as the reference parses them (values.parse_network); IPv6 ones are
+        # left to its matcher, which an IPv6 value goes to.
+        cdef list blocks = []
+        for text in texts:
+            network = _parse_network(text)
+            if network is None:
+                return 0  # the reference reports it: keep its matcher
+            version, value, prefix = network
+            if version == 4:
+                blocks.append((value >> (32 - prefix), 32 - prefix))
+        self.networks = <uint32_t*> malloc((2 * len(blocks) + 1) * sizeof(uint32_t))
+        if self.networks == NULL:
+            raise MemoryError()
+        cdef Py_ssize_t i
+        for i in range(len(blocks)):
+            self.networks[2 * i] = <uint32_t> blocks[i][0]
+            self.networks[2 * i + 1] = <uint32_t> blocks[i][1]
+        self.network_count = len(blocks)
+        self.family = F_IP
+        return 0
+
+    cdef int ipv4(self, str value) except -2:
+        """IpAddress of one value: T_TRUE/T_FALSE for an IPv4 address written as the reference's
+        parser (``ipaddress``) accepts it; -1 for anything else (IPv6, or not an address)."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value), i, digits = 0, parts = 0
+        cdef int kind = PyUnicode_KIND(value)
+        cdef void* data = PyUnicode_DATA(value)
+        cdef uint32_t address = 0, part = 0, shift, ch, first = 0
+        if n < 7 or n > 15:
+            return -1
+        for i in range(n + 1):
+            ch = <uint32_t> PyUnicode_READ(kind, data, i) if i < n else 46  # a final '.' closes the last part
+            if 48 <= ch <= 57:
+                if digits == 0:
+                    first = ch
+                elif first == 48:
+                    return -1  # leading zeros are refused
+                digits += 1
+                if digits > 3:
+                    return -1
+                part = part * 10 + (ch - 48)
+            elif ch == 46:
+                if digits == 0 or part > 255:
+                    return -1
+                address = (address << 8) | part
+                parts += 1
+                digits = 0
+                part = 0
+            else:
+                return -1
+        if parts != 4:
+            return -1
+        for i in range(self.network_count):
+            shift = self.networks[2 * i + 1]
+            if (address >> shift if shift < 32 else 0) == self.networks[2 * i]:
+                return T_TRUE
+        return T_FALSE
 
     def _pieces(self):
         return [tuple(p for p in template) for template in self.condition.templates]
@@ -382,6 +451,11 @@ cdef class FastCondition:
             return T_TRUE if self.like.match(value) else T_FALSE
         if self.family == F_BOOL:
             return T_TRUE if value.isascii() and value.lower() in self.exact else T_FALSE
+        cdef int truth
+        if self.family == F_IP:
+            truth = self.ipv4(value)
+            if truth >= 0:
+                return truth
         return self.matcher(value)
 
     cdef int evaluate(self, _Run run) except -1:
