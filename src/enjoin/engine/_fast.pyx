@@ -27,7 +27,8 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 """
 
 cimport cython
-from cpython.object cimport PyObject, PyObject_GenericSetAttr
+from cpython.object cimport PyObject
+from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memcmp, memcpy
 from libc.stdint cimport uint32_t, uint64_t
@@ -112,6 +113,15 @@ cdef inline object _slot(object instance, Py_ssize_t offset):
     return <object> value
 
 
+cdef inline void _set_slot(object instance, Py_ssize_t offset, object value):
+    """Set a slot of a new object (of exactly the class the offset was read from) in place."""
+    cdef PyObject** place = <PyObject**> ((<char*> <PyObject*> instance) + offset)
+    cdef PyObject* old = place[0]
+    Py_INCREF(value)
+    place[0] = <PyObject*> value
+    Py_XDECREF(old)
+
+
 cdef object _member_descriptor = type(Caller.__dict__["account"])
 cdef object _request_type = Request
 cdef Py_ssize_t _R_PRINCIPAL = _offset(Request, "principal")
@@ -128,6 +138,11 @@ cdef Py_ssize_t _R_RESOURCE_POLICY = _offset(Request, "resource_policy")
 cdef Py_ssize_t _R_CONTEXT = _offset(Request, "context")
 cdef Py_ssize_t _P_FAST = _offset(Policy, "_fast")
 cdef Py_ssize_t _C_ACCOUNT = _offset(Caller, "account")
+cdef Py_ssize_t _D_DECISION = _offset(DeferredResult, "decision")
+cdef Py_ssize_t _D_ALLOWED_BY = _offset(DeferredResult, "allowed_by")
+cdef Py_ssize_t _D_DENIED_BY = _offset(DeferredResult, "denied_by")
+cdef Py_ssize_t _D_UNSUPPORTED = _offset(DeferredResult, "unsupported")
+cdef Py_ssize_t _D_WRITER = _offset(DeferredResult, "_writer")
 
 cdef object _reference = None
 cdef object _explain = None
@@ -915,6 +930,10 @@ cdef FastPolicy fast_policy(object policy):
 
 DEF ABSENT = -1  # an optional layer the request does not have
 
+# The lists of a run that nothing has been put in yet all start as this one, which nothing is ever
+# put in: a run makes its own only when it has something to keep (most never do).
+cdef list _NONE = []
+
 
 @cython.no_gc
 cdef class _Run:
@@ -956,7 +975,7 @@ cdef class _Run:
                 self.derived = _derive(self.request, self.caller, self.action_lower, self.resource_account)
             return self.derived.get(key)
         if self.given is None:
-            self.given = {k.lower(): v for k, v in _slot(self.request, _R_CONTEXT).items()}
+            self.given = _lowered_keys(_slot(self.request, _R_CONTEXT))
         return self.given.get(key)
 
     cdef int scan(self, object policies) except -1:
@@ -994,6 +1013,8 @@ cdef class _Run:
                         first = <FastStatement> fast.statements[position]
                 else:
                     deny = T_TRUE
+                    if self.deny_sts is _NONE:
+                        self.deny_sts = []
                     self.deny_sts.append(fast.statements[position])
         self.allow = allow
         self.deny = deny
@@ -1049,6 +1070,8 @@ cdef class _Run:
                     self.rp_account_st = statement
             elif named == T_TRUE:
                 deny = T_TRUE
+                if self.deny_sts is _NONE:
+                    self.deny_sts = []
                 self.deny_sts.append(statement)
         self.rp_direct = direct
         self.rp_role = role
@@ -1158,6 +1181,26 @@ cdef inline object _ref(object statement):
     return None if statement is None else (<FastStatement> statement).ref
 
 
+cdef dict _key_lower = {}  # context key as a request spells it -> lower-cased
+
+
+cdef dict _lowered_keys(object context):
+    """The context with its keys lower-cased (``EvalContext``'s ``given``), each key's lower case
+    computed once per spelling."""
+    cdef dict given = {}
+    for key, value in context.items():
+        if type(key) is str:
+            low = _key_lower.get(key)
+            if low is None:
+                if len(_key_lower) > 4096:
+                    _key_lower.clear()
+                low = _key_lower[key] = key.lower()
+        else:
+            low = key.lower()
+        given[low] = value
+    return given
+
+
 cdef str _resource_account(object request, object caller):
     """As ``context.account_of_resource``: as given, else from the resource ARN, else the principal's."""
     given = _slot(request, _R_RESOURCE_ACCOUNT)
@@ -1203,11 +1246,7 @@ cdef object _decide(object request):
     run.action_lower = action_lower
     run.resource = resource
     run.resource_account = _resource_account(request, caller)
-    run.deny_sts = []
-    run.scp_levels = []
-    run.scp_sts = []
-    run.rcp_levels = []
-    run.rcp_sts = []
+    run.deny_sts = run.scp_levels = run.scp_sts = run.rcp_levels = run.rcp_sts = _NONE
     run.boundary = run.session = run.rp_direct = run.rp_role = run.rp_account = ABSENT
     run.scan(_slot(request, _R_IDENTITY))
     if run.declined:
@@ -1222,12 +1261,16 @@ cdef object _decide(object request):
     cdef int level_deny
     scps = _slot(request, _R_SCPS)
     if scps:
+        run.scp_levels = []
+        run.scp_sts = []
         level_deny = run.scan_levels(scps, run.scp_levels, run.scp_sts)
         if run.declined:
             return None
         deny = max(deny, level_deny)
     rcps = _slot(request, _R_RCPS)
     if rcps:
+        run.rcp_levels = []
+        run.rcp_sts = []
         run.rcp_deny = run.scan_levels(rcps, run.rcp_levels, run.rcp_sts)
         if run.declined:
             return None
@@ -1290,11 +1333,11 @@ cdef object _explain_run(object request, _Run run, int final, int allow_part):
 cdef object _deferred(object decision, _Writer writer, tuple allowed_by, tuple denied_by):
     """A ``model.DeferredResult``, its slots set directly; its explanation is ``writer()``."""
     result = _deferred_type.__new__(_deferred_type)
-    PyObject_GenericSetAttr(result, "decision", decision)
-    PyObject_GenericSetAttr(result, "allowed_by", allowed_by)
-    PyObject_GenericSetAttr(result, "denied_by", denied_by)
-    PyObject_GenericSetAttr(result, "unsupported", ())
-    PyObject_GenericSetAttr(result, "_writer", writer)
+    _set_slot(result, _D_DECISION, decision)
+    _set_slot(result, _D_ALLOWED_BY, allowed_by)
+    _set_slot(result, _D_DENIED_BY, denied_by)
+    _set_slot(result, _D_UNSUPPORTED, ())
+    _set_slot(result, _D_WRITER, writer)
     return result
 
 
