@@ -6,18 +6,21 @@ compiled :class:`~enjoin.engine.policy.Policy` objects, layer by layer, with the
 does not do itself it hands to the very Python functions the reference uses, so the two cannot drift
 apart where it matters:
 
-- per policy, which statements name the action: ``Policy.statements_for`` (memoised here as well);
-- whether a statement covers the resource: exact, prefix, suffix or glob tests in C, built from the
-  same patterns (``wildcard.glob_tokens``) as the reference's scanner;
+- which statements name the action and cover the resource: each distinct Action and static Resource
+  list has a number, a policy is an array of those numbers (``FastPolicy``), and what each list says
+  of an action or a resource is kept in that value's ``Memo``, two bits a list, computed once with
+  the same patterns (``wildcard.glob_tokens``) as the reference's scanner; a new resource's answers
+  from exact ARNs and literal prefixes come from two indexes at once;
 - conditions: key presence, ``...IfExists``, ``ForAllValues``/``ForAnyValue``, negation and ``Null``
-  in C; the comparison of one value in C for the string, ``StringLike`` and ``Bool`` families and by
-  the reference's own compiled matcher for the others (numbers, dates, IP ranges, ARNs, case folding);
-  statements with policy variables by the reference's ``Statement.check``;
+  in C; the comparison of one value in C for the string, ``StringLike`` and ``Bool`` families and
+  for IPv4 addresses, and by the reference's own compiled matcher for the others (numbers, dates,
+  IPv6, ARNs, case folding); statements with policy variables by the reference's ``Statement.check``;
 - context values: as ``EvalContext.lookup`` (derived keys from the reference's ``derive``);
 - principals of resource policies: the reference's ``principal_strengths``;
 - combining the layers: ``layers.combine_truth`` restated over C values;
-- explaining the result: ALLOW and EXPLICIT_DENY as ``evaluate.explain`` words them, the rest by
-  the reference's ``explain`` itself.
+- explaining the result: ALLOW, EXPLICIT_DENY and IMPLICIT_DENY as ``evaluate.explain`` words them,
+  written when the explanation is first read (``model.DeferredResult``); the rest by the reference's
+  ``explain`` itself.
 
 It is two-valued on purpose: whenever anything evaluates to UNKNOWN (an unsupported operator, an
 unknown principal id, a value that cannot be read), or the request holds something unusual (a
