@@ -6,7 +6,8 @@ bucket, queue, key and trust policies), then answers the SAME unique requests wi
 ``decide`` and principalmapper's ``local_check_authorization_full`` in one process and prints both
 throughputs and their ratio, three times: on a first set of requests, the engine's first sight of
 its policies; on a second set (requests neither side has seen, over the same policies), once
-enjoin's per-policy memos (which statements name an action) hold what the first taught them; and on
+enjoin's memos (what each Action and Resource list of the policies says of each action and resource
+seen) hold what the first taught them; and on
 a third, answered by ``decide_many`` (a batch, decided grouped by principal: a principal's requests
 share its policies, which then stay in the processor's caches).
 Policy compilation (enjoin) and object construction (both) happen before the timed loops and are
@@ -385,8 +386,8 @@ def main(argv: list[str] | None = None) -> int:
 
     qi = import_pmapper()
     # Three sets of unique requests over the same policies: the first is timed as the engine's first
-    # sight of its policies; the second and third (requests never seen before) once its per-policy
-    # memos hold what the first taught them, as in any process that has decided before: one request
+    # sight of its policies; the second and third (requests never seen before) once its memos hold
+    # what the first taught them, as in any process that has decided before: one request
     # at a time, then in batches.
     w = workload(args.seed, 3 * args.requests, conditions=0.3)
     print(
@@ -408,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.requests
     pm_side = one_by_one(pm)
     phases = (
-        ("first sight: enjoin's per-policy memos empty at the start", "decide", one_by_one(decide), 0, args.blocks),
+        ("first sight: enjoin's memos empty at the start", "decide", one_by_one(decide), 0, args.blocks),
         ("steady state: requests never seen, the same policies", "decide", one_by_one(decide), n, args.blocks),
         # A batch is answered grouped by principal: too small a block would leave nothing to group.
         ("steady state, in batches", "decide_many", decide_many, 2 * n, 2),
