@@ -30,14 +30,18 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 """
 
 cimport cython
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memcmp, memcpy
 from libc.stdint cimport uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc, realloc
 
+cdef extern from *:
+    void __builtin_prefetch(const void*) nogil
+
 cdef extern from "Python.h":
+    PyTypeObject* _type_of "Py_TYPE"(PyObject*)
     ctypedef struct PyMemberDef:
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
@@ -1467,10 +1471,40 @@ def decide_many(requests):
             groups[key] = [i]
         else:
             (<list> found).append(i)
-    cdef list out = [None] * n
+    cdef list order = []
     for group in groups.values():
-        for i in group:
-            request = items[i]
-            result = _decide(request)
-            out[i] = _reference(request) if result is None else result
+        order.extend(group)
+    cdef list out = [None] * n
+    cdef Py_ssize_t k
+    for k in range(n):
+        # Ask the memory ahead for what the next decisions read first: two requests on, the
+        # request object; one on, the objects its slots name (context, identity policies, resource
+        # and its policy). A principal's policies are already in the caches, its requests are not.
+        if k + 2 < n:
+            _prefetch_object(<PyObject*> items[<Py_ssize_t> order[k + 2]])
+        if k + 1 < n:
+            _prefetch_named(<PyObject*> items[<Py_ssize_t> order[k + 1]])
+        i = order[k]
+        request = items[i]
+        result = _decide(request)
+        out[i] = _reference(request) if result is None else result
     return out
+
+
+cdef inline void _prefetch_object(PyObject* instance):
+    __builtin_prefetch(instance)
+    __builtin_prefetch((<char*> instance) + 64)
+    __builtin_prefetch((<char*> instance) + 128)
+
+
+cdef inline void _prefetch_named(PyObject* request):
+    if _type_of(request) != <PyTypeObject*> _request_type:
+        return
+    cdef PyObject* named
+    cdef Py_ssize_t[4] offsets = [_R_CONTEXT, _R_IDENTITY, _R_RESOURCE_POLICY, _R_RESOURCE]
+    cdef int j
+    for j in range(4):
+        named = (<PyObject**> ((<char*> request) + offsets[j]))[0]
+        if named != NULL:
+            __builtin_prefetch(named)
+            __builtin_prefetch((<char*> named) + 64)
