@@ -431,3 +431,72 @@ def test_ipv4_addresses_in_c_equal_the_reference(value: str) -> None:
             context={"aws:SourceIp": value},
         )
         assert evaluate.decide(request) == decide_reference(request), (value, policy.label)
+
+
+@pytestmark_core
+def test_once_a_layer_allows_its_later_allow_statements_are_not_evaluated() -> None:
+    """After an Allow statement applies, the core skips the layer's later Allow statements (OR is
+    TRUE whatever they are; the first is already known): even one the engine cannot evaluate leaves
+    the answer decided, as the reference decides it. Deny statements are still all evaluated, and
+    an unknown Allow before the first that applies still hands the request over."""
+    known = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    unknown = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"NoSuchOperator": {"aws:SourceIp": "10.0.0.0/8"}},
+    }
+    deny = {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+    def request(statements: list[dict[str, object]], tls: str) -> Request:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        policy = compile_policy(document, label="p", kind=PolicyKind.IDENTITY)
+        return Request(
+            principal="arn:aws:iam::111111111111:user/u",
+            action="s3:GetObject",
+            resource="arn:aws:s3:::b/k",
+            identity_policies=(policy,),
+            context={"aws:SecureTransport": tls},
+        )
+
+    after = request([known, unknown], "true")
+    assert _fast.decide_core(after) == decide_reference(after)
+    assert decide_reference(after).decision is Decision.ALLOW
+    denied = request([known, unknown, deny], "false")
+    assert _fast.decide_core(denied) == decide_reference(denied)
+    assert decide_reference(denied).decision is Decision.EXPLICIT_DENY
+    before = request([unknown, known], "true")
+    assert _fast.decide_core(before) is None
+    assert evaluate.decide(before) == decide_reference(before)
+    # A deny that applies settles the identity layer too: an unknown Allow after it is moot...
+    settled = request([deny, unknown], "false")
+    assert _fast.decide_core(settled) == decide_reference(settled)
+    assert decide_reference(settled).decision is Decision.EXPLICIT_DENY
+    # ...but not in an RCP, whose deny does not count for a service RCPs do not govern (EC2).
+    policy = compile_policy({"Version": "2012-10-17", "Statement": [known | {"Action": "ec2:*"}]}, label="id")
+    rcp = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                deny | {"Action": "ec2:*", "Principal": "*"},
+                unknown | {"Action": "ec2:*", "Principal": "*"},
+            ],
+        },
+        label="rcp",
+        kind=PolicyKind.RCP,
+    )
+    outside = Request(
+        principal="arn:aws:iam::111111111111:user/u",
+        action="ec2:StartInstances",
+        resource="arn:aws:ec2:us-east-1:111111111111:instance/i-1",
+        identity_policies=(policy,),
+        rcps=((rcp,),),
+        context={"aws:SecureTransport": "false"},
+    )
+    assert _fast.decide_core(outside) is None
+    assert evaluate.decide(outside) == decide_reference(outside)

@@ -985,8 +985,12 @@ cdef class _Run:
             self.given = _lowered_keys(_slot(self.request, _R_CONTEXT))
         return self.given.get(key)
 
-    cdef int scan(self, object policies) except -1:
-        """One layer (identity policies, an SCP level, the boundary...): sets allow, first and deny."""
+    cdef int scan(self, object policies, bint deny_decides=True) except -1:
+        """One layer (identity policies, an SCP level, the boundary...): sets allow, first and deny.
+
+        ``deny_decides``: a deny in this layer makes the request an explicit deny (not so for an
+        RCP, whose deny counts only for the services RCPs govern); the layer's allow is then moot.
+        """
         cdef int allow = T_FALSE, deny = T_FALSE, truth
         cdef FastPolicy fast
         cdef FastStatement statement
@@ -1002,6 +1006,11 @@ cdef class _Run:
             # Every statement in order, by its record: the action's memo, then the resource's.
             for position in range(fast.count):
                 record = &fast.records[position]
+                if record.flags & R_ALLOW and (allow == T_TRUE or (deny == T_TRUE and deny_decides)):
+                    # The layer allows already, and its first allowing statement is known: another
+                    # Allow can change neither (the reference's OR is TRUE whatever this one is).
+                    # Or the layer denies, and the answer is an explicit deny whatever it allows.
+                    continue
                 if not actions.holds(record.actions, _action_sets):
                     continue
                 if record.resources != 0 and not resources.holds(record.resources, _resource_sets):
@@ -1028,11 +1037,11 @@ cdef class _Run:
         self.first = first
         return 0
 
-    cdef int scan_levels(self, object levels, list allows, list firsts) except -1:
+    cdef int scan_levels(self, object levels, list allows, list firsts, bint deny_decides) except -1:
         """Organization policies level by level; returns the worst deny."""
         cdef int worst = T_FALSE
         for level in levels:
-            self.scan(level)
+            self.scan(level, deny_decides)
             if self.declined:
                 return 0
             allows.append(self.allow)
@@ -1270,7 +1279,7 @@ cdef object _decide(object request):
     if scps:
         run.scp_levels = []
         run.scp_sts = []
-        level_deny = run.scan_levels(scps, run.scp_levels, run.scp_sts)
+        level_deny = run.scan_levels(scps, run.scp_levels, run.scp_sts, True)
         if run.declined:
             return None
         deny = max(deny, level_deny)
@@ -1278,7 +1287,7 @@ cdef object _decide(object request):
     if rcps:
         run.rcp_levels = []
         run.rcp_sts = []
-        run.rcp_deny = run.scan_levels(rcps, run.rcp_levels, run.rcp_sts)
+        run.rcp_deny = run.scan_levels(rcps, run.rcp_levels, run.rcp_sts, False)
         if run.declined:
             return None
     boundary = _slot(request, _R_BOUNDARY)
