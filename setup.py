@@ -11,5 +11,7 @@ setup(
     ext_modules=cythonize(
         [Extension("enjoin.engine._fast", ["src/enjoin/engine/_fast.pyx"])],
         compiler_directives={"language_level": "3"},
+        # The generated C stays in the build tree: it is not part of the installed package.
+        build_dir="build/cython",
     )
 )
