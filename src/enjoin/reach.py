@@ -34,7 +34,7 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
-from enjoin.reach_data import Found, Reader, buckets_for, is_s3_holding, is_table_holding, tables_for
+from enjoin.reach_data import Reader, buckets_for, is_s3_holding
 from enjoin.reach_edges import (
     REWRITE_ACTIONS,
     Edge,
@@ -54,10 +54,12 @@ from enjoin.reach_model import (
     DECRYPT_ACTION,
     READ_ACTION,
     Access,
+    Found,
     Hop,
     Reach,
     Undecided,
 )
+from enjoin.reach_tables import is_table_holding, tables_for
 from enjoin.snapshot import Snapshot
 
 __all__ = [

@@ -10,9 +10,7 @@
   bucket (when versioning is on, the replication role may read the source and write the destination, and
   SSE-KMS objects are selected where the source is SSE-KMS); reading the replica reaches the holding.
   A destination in a party account is the party's own.
-- Glue tables under Lake Formation: a grant of SELECT (or ALL) to the principal, its account, or
-  IAM_ALLOWED_PRINCIPALS reaches the fields of the granted columns, provided the IAM side allows
-  ``lakeformation:GetDataAccess``, ``glue:GetTable`` and ``athena:StartQueryExecution``.
+- Glue tables under Lake Formation: :mod:`enjoin.reach_tables`.
 """
 
 from __future__ import annotations
@@ -22,8 +20,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from enjoin.config_model import Holding
-from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import admitted, answer, policy_may_admit, resource_names
+from enjoin.engine import Policy, compile_policy
+from enjoin.reach_edges import admitted, answer, policy_may_admit
 from enjoin.reach_filter import (
     ANYONE,
     allow_patterns,
@@ -34,8 +32,9 @@ from enjoin.reach_filter import (
     raw_statements,
 )
 from enjoin.reach_graph import Graph, Node, wildcard
-from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
-from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule, Table
+from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
+from enjoin.reach_tables import is_table_holding, read_table
+from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule
 
 # A request made to the bucket itself carries no access point keys: they are fixed as absent.
 _DIRECT: dict[str, str | None] = {
@@ -43,8 +42,6 @@ _DIRECT: dict[str, str | None] = {
     "s3:DataAccessPointAccount": None,
     "s3:AccessPointNetworkOrigin": None,
 }
-
-Found = tuple[tuple[Hop, ...], tuple[str, ...] | None]  # the hops of the read, the fields reached (None: all)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +59,9 @@ def is_s3_holding(holding: Holding) -> bool:
     return holding.resource.startswith("arn:aws:s3:::")
 
 
-def is_table_holding(holding: Holding) -> bool:
-    return holding.resource.startswith("arn:aws:glue:") and ":table/" in holding.resource
-
-
 def buckets_for(holding: Holding, buckets: Sequence[Bucket]) -> list[Bucket]:
     name = holding.resource.split(":::", 1)[-1].split("/", 1)[0]
     return [b for b in buckets if wildcard(name).fullmatch(b.name)]
-
-
-def tables_for(holding: Holding, tables: Sequence[Table]) -> list[Table]:
-    return [t for t in tables if wildcard(holding.resource).fullmatch(t.arn)]
 
 
 def _object_pattern(holding: Holding, bucket_arn: str) -> str:
@@ -168,7 +157,7 @@ class Reader:
         if key not in self.memo:
             holding = self.holdings[index]
             if is_table_holding(holding):
-                self.memo[key] = self._read_table(who, holding)
+                self.memo[key] = read_table(self.graph, who, holding)
             else:
                 self.memo[key] = self._read_objects(who, index)
         return self.memo[key]
@@ -466,96 +455,6 @@ class Reader:
             return (hop,)
         undecided.extend(hop or ())
         return None
-
-    # -- Lake Formation -----------------------------------------------------------------------------
-
-    def _read_table(self, who: Node, holding: Holding) -> tuple[Found | None, tuple[str, ...]]:
-        undecided: list[str] = []
-        for table in tables_for(holding, self.graph.snapshot.tables):
-            columns = self._granted_columns(who, table)
-            if not columns:
-                continue
-            hops = self._table_iam(who, table, undecided)
-            if hops is None:
-                continue
-            fields = _fields_of(holding, columns, table)
-            note = f"Lake Formation grants SELECT on {', '.join(sorted(columns))}"
-            hops = (
-                *hops[:-1],
-                Hop(
-                    hops[-1].principal,
-                    hops[-1].action,
-                    table.arn,
-                    hops[-1].statements,
-                    hops[-1].context,
-                    note,
-                ),
-            )
-            return (hops, fields), tuple(undecided)
-        return None, tuple(undecided)
-
-    def _granted_columns(self, who: Node, table: Table) -> set[str]:
-        columns: set[str] = set()
-        for grant in self.graph.snapshot.lake_formation_grants:
-            if grant.table != table.arn or not ({"SELECT", "ALL"} & set(grant.permissions)):
-                continue
-            if grant.principal not in (who.arn, who.account, "IAM_ALLOWED_PRINCIPALS"):
-                continue
-            granted = set(table.columns) if grant.columns is None else set(grant.columns)
-            columns |= granted - set(grant.excluded_columns)
-        return columns
-
-    def _table_iam(self, who: Node, table: Table, undecided: list[str]) -> tuple[Hop, ...] | None:
-        graph = self.graph
-        # Across accounts the grant (shared through Lake Formation) is the resource side of the request.
-        grant: Policy | None = None
-        if who.account != table.account:
-            grant = compile_policy(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"AWS": who.account},
-                            "Action": ["glue:GetTable", "lakeformation:GetDataAccess"],
-                            "Resource": "*",
-                        }
-                    ],
-                },
-                label=f"the Lake Formation grant on {table.arn}",
-                kind=PolicyKind.RESOURCE,
-            )
-        query: Hop | None = None
-        for workgroup in resource_names(
-            who, f"arn:aws:athena:{table.region}:{who.account}:workgroup/", ":workgroup/", "primary"
-        ):
-            found = answer(graph, who, "athena:StartQueryExecution", workgroup, who.account, None)
-            if isinstance(found, Hop):
-                query = found
-                break
-            undecided.extend(found or ())
-        if query is None:
-            return None
-        hops: list[Hop] = [query]
-        for action, resource, account, policy in (
-            ("glue:GetTable", table.arn, table.account, grant),
-            ("lakeformation:GetDataAccess", "*", table.account, grant),
-        ):
-            hop = answer(graph, who, action, resource, account, policy)
-            if not isinstance(hop, Hop):
-                undecided.extend(hop or ())
-                return None
-            hops.append(hop)
-        return tuple(hops)
-
-
-def _fields_of(holding: Holding, columns: set[str], table: Table) -> tuple[str, ...] | None:
-    if holding.columns is None or columns >= set(table.columns):
-        return None
-    fields: list[str] = []
-    for column in sorted(columns):
-        fields += holding.columns.get(column, ())
-    return tuple(dict.fromkeys(fields))
 
 
 def _delegation_caller(graph: Graph, who: Node) -> Node:

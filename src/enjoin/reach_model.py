@@ -31,6 +31,10 @@ class Hop:
     request: Request | None = field(default=None, compare=False, repr=False)
 
 
+# How a holding is read: the hops of the read, and the fields reached (None: all of the holding's).
+Found = tuple[tuple[Hop, ...], tuple[str, ...] | None]
+
+
 @dataclass(frozen=True, slots=True)
 class Access:
     """A party reaches a holding: a shortest path found, and how many paths reach it.

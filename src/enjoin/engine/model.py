@@ -7,7 +7,7 @@ CLI, the tests). The engine never imports boto3, pytest or anything that does I/
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,8 +129,9 @@ class DeferredResult(Result):
     """
 
     __slots__ = ("_writer",)
+    _writer: Callable[[], tuple[str, ...]] | None
 
-    @property  # type: ignore[override]
+    @property
     def explanation(self) -> tuple[str, ...]:
         writer = self._writer
         if writer is not None:
