@@ -125,10 +125,10 @@ def test_principal_keys_cannot_be_chosen() -> None:
 
 def test_missing_keys_are_part_of_the_search() -> None:
     req = request(
-        allow_if({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}, "Null": {"aws:SecureTransport": "true"}})
+        allow_if({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}, "Null": {"aws:SourceVpce": "true"}})
     )
     witness = confirmed(possible(req), req)
-    assert "aws:SecureTransport" not in witness
+    assert "aws:SourceVpce" not in witness
     any_value = request(allow_if({"ForAnyValue:StringLike": {"aws:TagKeys": "team-*"}}))
     keys = confirmed(possible(any_value), any_value)["aws:TagKeys"]
     assert isinstance(keys, tuple) and any(k.startswith("team-") for k in keys)
@@ -437,6 +437,27 @@ def test_boolean_keys_take_only_true_or_false(monkeypatch: pytest.MonkeyPatch, s
         allow_if({"StringNotLike": {"aws:SecureTransport": ["t*"]}}), deny_if({"Null": {"aws:SecureTransport": "true"}})
     )
     assert confirmed(possible(secure), secure)["aws:SecureTransport"] == "false"
+
+
+@pytest.mark.parametrize("solver_name", ["own", "z3"])
+def test_keys_aws_always_sends_are_never_absent_in_a_witness(monkeypatch: pytest.MonkeyPatch, solver_name: str) -> None:
+    """aws:CurrentTime (and aws:EpochTime, the same instant) and aws:SecureTransport are always in
+    the request context (AWS global condition context keys, Availability): an allow that needs one
+    of them missing is never allowed, a deny on its presence always applies, and an ...IfExists
+    allow needs a value that passes. A key AWS may leave out (aws:SourceIp) may still be absent."""
+    if solver_name == "z3":
+        possible_module = importlib.import_module("enjoin.engine.possible")
+        monkeypatch.setattr(possible_module, "solve_exactly", lambda final, allow_part: None)
+    for key in ("aws:CurrentTime", "aws:EpochTime", "aws:SecureTransport"):
+        assert possible(request(allow_if({"Null": {key: "true"}}))).decision is Decision.IMPLICIT_DENY, key
+        everything = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+        present_denied = request(everything, deny_if({"Null": {key: "false"}}))
+        assert possible(present_denied).decision is Decision.EXPLICIT_DENY, key
+    before = request(allow_if({"DateLessThanIfExists": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}))
+    witness = confirmed(possible(before), before)
+    assert str(witness["aws:CurrentTime"]) < "2020"
+    no_ip = request(allow_if({"Null": {"aws:SourceIp": "true"}}))
+    assert "aws:SourceIp" not in confirmed(possible(no_ip), no_ip)
 
 
 def test_never_allowed_is_certain_even_when_the_kind_of_deny_is_not() -> None:

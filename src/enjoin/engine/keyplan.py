@@ -49,6 +49,10 @@ SINGLE_VALUED = frozenset(
 # else ("AWS global condition context keys"), so a witness may only give them those values.
 BOOLEAN_KEYS = frozenset({"aws:multifactorauthpresent", "aws:securetransport", "aws:viaawsservice"})
 BOOLEAN_VALUES = ("true", "false")
+# Keys AWS documents as always in the request context ("AWS global condition context keys",
+# Availability): the time of the request, and whether it came over TLS. A witness never leaves them
+# out (aws:EpochTime is planned as aws:currenttime).
+ALWAYS_PRESENT = frozenset({"aws:currenttime", "aws:securetransport"})
 TIME_KEYS = ("aws:currenttime", "aws:epochtime")
 STRING_FAMILIES = frozenset({"string", "like", "ignorecase", "bool", "binary", "arn"})
 

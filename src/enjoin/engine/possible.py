@@ -2,7 +2,8 @@
 
 Is there ANY request context under which the request is allowed? Keys derived from the principal
 and the resource (see :mod:`enjoin.engine.context`) and keys present in ``request.context`` are held
-fixed; every other key is free, including being absent. The request's policies are evaluated
+fixed; every other key is free, including being absent (but for the keys AWS always sends:
+``keyplan.ALWAYS_PRESENT``). The request's policies are evaluated
 symbolically (:mod:`enjoin.engine.symbolic`): when no statement that matters tests a free key the
 formula folds to a constant and the answer needs no solver (the fast path); otherwise the engine's
 own exact solver decides it (:mod:`enjoin.engine.regions`: per-key regions, automata for strings),
@@ -12,18 +13,23 @@ cache their answers by formula, and tests hold them to the same answers.
 An ALLOW is never returned on the solver's word alone: the witness context is evaluated with
 :func:`~enjoin.engine.evaluate.decide`, and unless that concrete evaluation gives ALLOW the answer
 is INDETERMINATE. Before any of this, the request is decided concretely with the keys given and no
-other: when that allows it, it is the witness, and no symbolic work is done.
+other: when that allows it, it is the witness, and no symbolic work is done (unless a condition tests
+a key AWS always sends that is not given: then the witness must hold that key, and the search does).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Mapping
 
 from enjoin.engine.arn import parse_caller
 from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.evaluate import decide
+from enjoin.engine.keyplan import ALWAYS_PRESENT, TIME_KEYS
 from enjoin.engine.layers import combine
 from enjoin.engine.model import ContextValue, Decision, Possibility, Request
+from enjoin.engine.policy import Policy
 from enjoin.engine.regions import solve as solve_exactly
 from enjoin.engine.solver import Outcome, solve
 from enjoin.engine.symbolic import SYMBOLIC, Expr, FreeContext, atoms_of, build_layers
@@ -39,7 +45,7 @@ def possible(request: Request) -> Possibility:
     # (and its own proof); anything else needs the symbolic search over the free keys.
     given: dict[str, ContextValue] = {k: v for k, v in request.context.items() if v is not None}
     first = decide(request if len(given) == len(request.context) else dataclasses.replace(request, context=given))
-    if first.decision is Decision.ALLOW:
+    if first.decision is Decision.ALLOW and not _tests_always_sent(request, given):
         what = f"{request.action} on {request.resource} by {request.principal}"
         lines = (
             f"ALLOW is possible: {what}.",
@@ -57,6 +63,35 @@ def possible(request: Request) -> Possibility:
     if outcome is None:
         outcome = solve(final, allow_part)
     return _answer(request, outcome, final, free.reasons)
+
+
+# The condition keys AWS always sends (keyplan.ALWAYS_PRESENT, with aws:EpochTime beside
+# aws:CurrentTime): a concrete ALLOW without them is no witness if a condition tests one.
+_ALWAYS_SENT = frozenset({*ALWAYS_PRESENT, *TIME_KEYS})
+
+
+def _tests_always_sent(request: Request, given: Mapping[str, ContextValue]) -> bool:
+    """Whether a condition of the request's policies tests a key AWS always sends that ``given``
+    leaves out (a policy given as a document counts as testing one: it is not looked into)."""
+    missing = _ALWAYS_SENT - {key.lower() for key in given}
+    if not missing:
+        return False
+    policies = [*request.identity_policies, request.permissions_boundary, request.session_policy]
+    policies += [p for level in (*request.scps, *request.rcps) for p in level]
+    policies.append(request.resource_policy)
+    for policy in policies:
+        if policy is None:
+            continue
+        if not isinstance(policy, Policy):
+            return True
+        if missing & _condition_keys(policy):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _condition_keys(policy: Policy) -> frozenset[str]:
+    return frozenset(c.key_lower for st in policy.statements for c in st.conditions)
 
 
 def _fast(final: Expr, allow_part: Expr) -> Outcome | None:

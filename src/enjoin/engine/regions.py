@@ -16,7 +16,8 @@ formula is definitely true. Both steps are exact:
   breadth-first over an alphabet of the characters the patterns mention plus one character none of
   them mentions (which every pattern treats alike): every reachable product state gives a vector,
   with the shortest string reaching it as the witness.
-- presence: absent is always one of the ways; multivalued keys take non-empty sets of at most
+- presence: absent is one of the ways (not for the keys AWS always sends, ``keyplan.ALWAYS_PRESENT``);
+  multivalued keys take non-empty sets of at most
   ``E + 1`` distinct regions (see :mod:`enjoin.engine.solver` for why that bound is complete).
 
 When a key cannot be handled this way (too many automaton states, too many combinations, a value
@@ -34,7 +35,7 @@ from typing import Any
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import COMPARE, FOR_ALL, FOR_ANY
-from enjoin.engine.keyplan import BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, plan, text
+from enjoin.engine.keyplan import ALWAYS_PRESENT, BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.solver import Outcome
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
@@ -348,7 +349,8 @@ def _ways(key_plan: KeyPlan) -> list[Way]:
     atoms = key_plan.atoms
     regions = _regions(key_plan)
     ways: dict[tuple[bool, ...], Way] = {}
-    ways[tuple(_absent_truth(a) for a in atoms)] = Way(None, tuple(_absent_truth(a) for a in atoms))
+    if key_plan.key not in ALWAYS_PRESENT:
+        ways[tuple(_absent_truth(a) for a in atoms)] = Way(None, tuple(_absent_truth(a) for a in atoms))
     if not key_plan.multi:
         for word, positives in regions:
             truths = tuple(

@@ -16,7 +16,8 @@ Each free key gets a model typed by the operators that compare it (see :mod:`enj
   1-9999. ``aws:CurrentTime`` and ``aws:EpochTime`` are one instant.
 - IP addresses: a 128-bit vector and an IPv6 flag (IPv4 addresses use the low 32 bits).
 - presence: a Bool per key; absent keys are modelled, so ``Null``, ``...IfExists``, negated
-  operators and ``ForAllValues`` on missing keys are exact.
+  operators and ``ForAllValues`` on missing keys are exact; the keys AWS always sends
+  (``keyplan.ALWAYS_PRESENT``) are held present.
 
 Multivalued keys (those compared with ``ForAllValues``/``ForAnyValue``, unless AWS documents them as
 single-valued) are modelled as a set of at most ``E + 1`` members, ``E`` being the number of set
@@ -45,7 +46,7 @@ import z3  # type: ignore[import-untyped]  # z3-solver ships no type information
 
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import FOR_ALL, FOR_ANY, PLAIN
-from enjoin.engine.keyplan import BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, alias, plan, text
+from enjoin.engine.keyplan import ALWAYS_PRESENT, BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, alias, plan, text
 from enjoin.engine.model import ContextValue
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
 from enjoin.engine.truth import FALSE, TRUE
@@ -79,6 +80,7 @@ class _Key:
         self.values: list[Any] = [self._variable(f"{tag}_v{i}") for i in range(count)]
         self.is6: list[Any] = [z3.Bool(f"{tag}_6_{i}") for i in range(count)] if self.kind == "ip" else []
         self.boolean = self.kind == "string" and key_plan.key in BOOLEAN_KEYS
+        self.always = key_plan.key in ALWAYS_PRESENT
 
     def _variable(self, name: str) -> Any:
         if self.kind == "string":
@@ -99,6 +101,8 @@ class _Key:
                 out.append(z3.Or(self.is6[i], z3.Extract(127, 32, value) == 0))
             elif self.boolean:
                 out.append(z3.Or(*(value == z3.StringVal(word) for word in BOOLEAN_VALUES)))
+        if self.always:
+            out.append(self.present)
         return out
 
 
