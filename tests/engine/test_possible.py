@@ -458,6 +458,20 @@ def test_keys_aws_always_sends_are_never_absent_in_a_witness(monkeypatch: pytest
     assert str(witness["aws:CurrentTime"]) < "2020"
     no_ip = request(allow_if({"Null": {"aws:SourceIp": "true"}}))
     assert "aws:SourceIp" not in confirmed(possible(no_ip), no_ip)
+    # The first try gives the keys a condition tests a fixed value (TLS, the order's date); when
+    # that does not allow, the search finds one that does.
+    tls = request(allow_if({"Bool": {"aws:SecureTransport": "true"}}))
+    assert confirmed(possible(tls), tls)["aws:SecureTransport"] == "true"
+    plain = request(allow_if({"Bool": {"aws:SecureTransport": "false"}}))
+    assert confirmed(possible(plain), plain)["aws:SecureTransport"] == "false"
+    epoch = request(allow_if({"NumericLessThan": {"aws:EpochTime": "1000"}}))
+    assert int(str(confirmed(possible(epoch), epoch)["aws:EpochTime"])) < 1000
+    # An instant given as aws:CurrentTime only: aws:EpochTime is the same instant, not a free key.
+    late = request(
+        allow_if({"DateGreaterThan": {"aws:EpochTime": "2030-01-01T00:00:00Z"}}),
+        context={"aws:CurrentTime": "2026-03-01T00:00:00Z"},
+    )
+    assert possible(late).decision is not Decision.ALLOW
 
 
 def test_never_allowed_is_certain_even_when_the_kind_of_deny_is_not() -> None:

@@ -13,16 +13,16 @@ cache their answers by formula, and tests hold them to the same answers.
 An ALLOW is never returned on the solver's word alone: the witness context is evaluated with
 :func:`~enjoin.engine.evaluate.decide`, and unless that concrete evaluation gives ALLOW the answer
 is INDETERMINATE. Before any of this, the request is decided concretely with the keys given and no
-other: when that allows it, it is the witness, and no symbolic work is done (unless a condition tests
-a key AWS always sends that is not given: then the witness must hold that key, and the search does).
+other: when that allows it, it is the witness, and no symbolic work is done. (A key AWS always sends
+that a condition tests and the request does not give is given a fixed value in that try.)
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Mapping
 
+from enjoin.engine import values as vals
 from enjoin.engine.arn import parse_caller
 from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.evaluate import decide
@@ -41,17 +41,21 @@ def possible(request: Request) -> Possibility:
     caller = parse_caller(request.principal, request.principal_id)
     if isinstance(caller, str):
         return Possibility(Decision.INDETERMINATE, explanation=(f"Cannot decide: {caller}.",))
-    # The cheapest witness first: the keys given and no other. A concrete ALLOW there is the answer
-    # (and its own proof); anything else needs the symbolic search over the free keys.
+    request = _one_instant(request)
+    # The cheapest witness first: the keys given and no other (but for the keys AWS always sends
+    # that a condition tests, at fixed values). A concrete ALLOW there is the answer (and its own
+    # proof); anything else needs the symbolic search over the free keys.
     given: dict[str, ContextValue] = {k: v for k, v in request.context.items() if v is not None}
-    first = decide(request if len(given) == len(request.context) else dataclasses.replace(request, context=given))
-    if first.decision is Decision.ALLOW and not _tests_always_sent(request, given):
-        what = f"{request.action} on {request.resource} by {request.principal}"
-        lines = (
-            f"ALLOW is possible: {what}.",
-            f"It is allowed with the keys given and no other present: {given!r}.",
-        )
-        return Possibility(Decision.ALLOW, witness=given, result=first, explanation=(*lines, *first.explanation))
+    tried = _first_context(request, given)
+    if tried is not None:
+        first = decide(request if tried == request.context else dataclasses.replace(request, context=tried))
+        if first.decision is Decision.ALLOW:
+            what = f"{request.action} on {request.resource} by {request.principal}"
+            lines = (
+                f"ALLOW is possible: {what}.",
+                f"It is allowed with the keys given (and those AWS always sends) and no other present: {tried!r}.",
+            )
+            return Possibility(Decision.ALLOW, witness=tried, result=first, explanation=(*lines, *first.explanation))
     action_lower = request.action.lower()
     ctx = EvalContext(request, caller, action_lower, account_of_resource(request, caller))
     free = FreeContext(ctx)
@@ -66,16 +70,24 @@ def possible(request: Request) -> Possibility:
 
 
 # The condition keys AWS always sends (keyplan.ALWAYS_PRESENT, with aws:EpochTime beside
-# aws:CurrentTime): a concrete ALLOW without them is no witness if a condition tests one.
+# aws:CurrentTime), and the values the first try gives them when a condition tests one that the
+# request leaves out: a request over TLS, at the instant the order in force took effect.
 _ALWAYS_SENT = frozenset({*ALWAYS_PRESENT, *TIME_KEYS})
+_FIRST_TRY = {
+    "aws:SecureTransport": "true",
+    "aws:CurrentTime": "2026-01-06T00:00:00Z",
+    "aws:EpochTime": "1767657600",  # the same instant
+}
 
 
-def _tests_always_sent(request: Request, given: Mapping[str, ContextValue]) -> bool:
-    """Whether a condition of the request's policies tests a key AWS always sends that ``given``
-    leaves out (a policy given as a document counts as testing one: it is not looked into)."""
-    missing = _ALWAYS_SENT - {key.lower() for key in given}
+def _first_context(request: Request, given: dict[str, ContextValue]) -> dict[str, ContextValue] | None:
+    """The context of the first try: ``given``, plus the keys AWS always sends that a condition of
+    the request's policies tests and the request leaves out. None when there is no such try: a policy
+    given as a document (not looked into), or an instant given as one time key but not the other."""
+    missing = _ALWAYS_SENT - {key.lower() for key in request.context}  # a key held absent is given
     if not missing:
-        return False
+        return given
+    tested: set[str] = set()
     policies = [*request.identity_policies, request.permissions_boundary, request.session_policy]
     policies += [p for level in (*request.scps, *request.rcps) for p in level]
     policies.append(request.resource_policy)
@@ -83,10 +95,35 @@ def _tests_always_sent(request: Request, given: Mapping[str, ContextValue]) -> b
         if policy is None:
             continue
         if not isinstance(policy, Policy):
-            return True
-        if missing & _condition_keys(policy):
-            return True
-    return False
+            return None
+        tested |= missing & _condition_keys(policy)
+    if not tested:
+        return given
+    filled = dict(given)
+    if "aws:securetransport" in tested:
+        filled["aws:SecureTransport"] = _FIRST_TRY["aws:SecureTransport"]
+    if tested & set(TIME_KEYS):
+        if len(missing & set(TIME_KEYS)) < len(TIME_KEYS):
+            return None  # one of the two is given: the search keeps them one instant
+        filled["aws:CurrentTime"] = _FIRST_TRY["aws:CurrentTime"]
+        filled["aws:EpochTime"] = _FIRST_TRY["aws:EpochTime"]
+    return filled
+
+
+def _one_instant(request: Request) -> Request:
+    """aws:CurrentTime and aws:EpochTime are one instant: when the request gives one of them, the
+    other is fixed to the same instant (not left free for the search to move)."""
+    times = {key.lower(): key for key in request.context if key.lower() in TIME_KEYS}
+    if len(times) != 1:
+        return request
+    (key,) = times.values()
+    value = request.context[key]
+    micros = vals.parse_date(value) if isinstance(value, str) else None
+    if micros is None:
+        return request  # unreadable: the concrete evaluation reports it
+    other = "aws:EpochTime" if key.lower() == "aws:currenttime" else "aws:CurrentTime"
+    same = vals.format_date(micros, epoch=other == "aws:EpochTime")
+    return dataclasses.replace(request, context={**request.context, other: same})
 
 
 @functools.lru_cache(maxsize=4096)
