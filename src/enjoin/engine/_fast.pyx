@@ -18,9 +18,8 @@ apart where it matters:
 - context values: as ``EvalContext.lookup`` (derived keys from the reference's ``derive``);
 - principals of resource policies: the reference's ``principal_strengths``;
 - combining the layers: ``layers.combine_truth`` restated over C values;
-- explaining the result: ALLOW, EXPLICIT_DENY and IMPLICIT_DENY as ``evaluate.explain`` words them,
-  written when the explanation is first read (``model.DeferredResult``); the rest by the reference's
-  ``explain`` itself.
+- explaining the result: by the reference's ``explain`` over this run's layers, when the
+  explanation is first read for ALLOW, EXPLICIT_DENY and IMPLICIT_DENY (``model.DeferredResult``).
 
 It is two-valued on purpose: whenever anything evaluates to UNKNOWN (an unsupported operator, an
 unknown principal id, a value that cannot be read), or the request holds something unusual (a
@@ -98,7 +97,6 @@ cdef object _allow = Decision.ALLOW
 cdef object _explicit_deny = Decision.EXPLICIT_DENY
 cdef object _implicit_deny = Decision.IMPLICIT_DENY
 cdef object _user_kind = CallerKind.USER
-# The reference's decision and explanation, bound by enjoin.engine.evaluate (which imports this module).
 # Slots read in place. Request, Policy and Caller are slotted classes: their attributes sit at fixed
 # offsets in the object, which the generic attribute lookup (type lookup, descriptor, call) finds
 # again on every read. The core reads the offsets the classes' own descriptors give, once, here, and
@@ -151,6 +149,7 @@ cdef Py_ssize_t _D_DENIED_BY = _offset(DeferredResult, "denied_by")
 cdef Py_ssize_t _D_UNSUPPORTED = _offset(DeferredResult, "unsupported")
 cdef Py_ssize_t _D_WRITER = _offset(DeferredResult, "_writer")
 
+# The reference's decision and explanation, bound by enjoin.engine.evaluate (which imports this module).
 cdef object _reference = None
 cdef object _explain = None
 # Each action's lower-cased text, one object per action: the memos keyed by it then match by identity.
@@ -593,8 +592,6 @@ cdef class FastStatement:
 
     cdef object statement  # the reference's Statement
     cdef object ref
-    cdef str allowed_line  # "Allowed by <ref>." and "Denied by <ref>.", rendered once
-    cdef str denied_line
     cdef bint allow
     cdef bint dynamic
     cdef bint plain
@@ -607,8 +604,6 @@ cdef class FastStatement:
     def __cinit__(self, statement):
         self.statement = statement
         self.ref = statement.ref
-        self.allowed_line = f"Allowed by {statement.ref}."
-        self.denied_line = f"Denied by {statement.ref}."
         self.allow = statement.allow
         self.dynamic = statement.dynamic
         self.plain = statement.plain
@@ -1324,25 +1319,19 @@ cdef object _decide(object request):
     return _explain_run(request, run, final, allow_part)
 
 
-DEF WRITE_ALLOW = 0
-DEF WRITE_EXPLICIT_DENY = 1
-DEF WRITE_IMPLICIT_DENY = 2
-
-
 cdef object _explain_run(object request, _Run run, int final, int allow_part):
-    """The result, explained as ``evaluate.explain`` explains it: ALLOW, EXPLICIT_DENY and
-    IMPLICIT_DENY written by this module when first read (``model.DeferredResult``); the rest by the
-    reference's ``explain`` itself, at once."""
+    """The result. ALLOW, EXPLICIT_DENY and IMPLICIT_DENY are explained when first read
+    (``model.DeferredResult``); the rest at once. Either way by the reference's own ``explain``, over
+    this run's layers: the words are written in one place."""
     cdef tuple refs
     if run.all_deny == T_TRUE or (run.rcp_deny == T_TRUE and run.rcp_applies):
         refs = tuple([(<FastStatement> s).ref for s in run.deny_sts])
-        return _deferred(_explicit_deny, _Writer.make(run, WRITE_EXPLICIT_DENY, None), (), refs)
+        return _deferred(_explicit_deny, _Writer.make(run, final, allow_part), (), refs)
     if final == T_TRUE:
-        granted = run.allowed_by()
-        refs = tuple([(<FastStatement> s).ref for s in granted])
-        return _deferred(_allow, _Writer.make(run, WRITE_ALLOW, granted), refs, ())
+        refs = tuple([(<FastStatement> s).ref for s in run.allowed_by()])
+        return _deferred(_allow, _Writer.make(run, final, allow_part), refs, ())
     if final == T_FALSE and run.all_deny == T_FALSE and (run.rcp_deny == T_FALSE or not run.rcp_applies):
-        return _deferred(_implicit_deny, _Writer.make(run, WRITE_IMPLICIT_DENY, None), (), ())
+        return _deferred(_implicit_deny, _Writer.make(run, final, allow_part), (), ())
     return _explain(request, run.layers(), final, allow_part)
 
 
@@ -1363,103 +1352,19 @@ cdef class _Writer:
     """The sentences of one decision, from its finished run (which nothing changes after)."""
 
     cdef _Run run
-    cdef int kind
-    cdef list granted
+    cdef int final
+    cdef int allow_part
 
     @staticmethod
-    cdef _Writer make(_Run run, int kind, list granted):
+    cdef _Writer make(_Run run, int final, int allow_part):
         cdef _Writer writer = _Writer.__new__(_Writer)
         writer.run = run
-        writer.kind = kind
-        writer.granted = granted
+        writer.final = final
+        writer.allow_part = allow_part
         return writer
 
     def __call__(self):
-        cdef _Run run = self.run
-        request = run.request
-        what = f"{request.action} on {request.resource} by {request.principal}"
-        cdef list lines
-        cdef FastStatement statement
-        if self.kind == WRITE_EXPLICIT_DENY:
-            lines = [f"EXPLICIT_DENY: {what}."]
-            for statement in run.deny_sts:
-                lines.append(statement.denied_line)
-            lines.append("An explicit deny overrides every allow.")
-        elif self.kind == WRITE_ALLOW:
-            lines = [f"ALLOW: {what}."]
-            for statement in self.granted:
-                lines.append(statement.allowed_line)
-        else:
-            lines = [f"IMPLICIT_DENY: {what}."]
-            _why_not(request, run, lines)
-        return tuple(lines)
-
-
-cdef str _label(object policies):
-    """``evaluate._label``: the labels of some (compiled) policies, for an explanation."""
-    cdef list labels = [policy.label for policy in policies]
-    return ", ".join(labels) if labels else "(none)"
-
-
-cdef void _why_not(object request, _Run run, list lines) except *:
-    """``evaluate._why_not`` over the C layers: why no combination of the policies allows it."""
-    action = request.action
-    cdef Py_ssize_t number
-    for number in range(len(run.scp_levels)):
-        if run.scp_levels[number] == T_FALSE:
-            lines.append(
-                f"No SCP at organization level {number} ({_label(request.scps[number])}) allows {action}: "
-                "every level from the root to the account must allow."
-            )
-    if run.rcp_applies:
-        for number in range(len(run.rcp_levels)):
-            if run.rcp_levels[number] == T_FALSE:
-                lines.append(
-                    f"No RCP at organization level {number} ({_label(request.rcps[number])}) allows {action} "
-                    "on the resource: every level must allow."
-                )
-    if len(lines) > 1:
-        return
-    rp = request.resource_policy
-    rp_label = "the resource policy" if rp is None else rp.label
-    cdef bint named = run.rp_direct == T_TRUE or run.rp_role == T_TRUE or run.rp_account == T_TRUE
-    cdef Py_ssize_t before = len(lines)
-    if run.mandatory:
-        kind = "key policy" if run.action_lower.startswith("kms:") else "trust policy"
-        if rp is None:
-            lines.append(f"There is no {kind}: {action} must be allowed by the {kind}, and nothing else can grant it.")
-            return
-        if not named:
-            lines.append(
-                f"No statement of the {kind} {rp_label} that names the principal or its account applies: "
-                "identity policies cannot grant it on their own."
-            )
-            return
-    if not run.same_account and not named:
-        lines.append(
-            f"Cross-account request: the resource policy ({rp_label if rp is not None else 'none'}) must "
-            f"allow the principal of account {request.principal.split(':')[4]}, "
-            "and no statement naming it applies."
-        )
-        return
-    if run.identity == T_FALSE:
-        if request.identity_policies:
-            lines.append(
-                f"No identity policy ({_label(request.identity_policies)}) allows {action} on {request.resource}."
-            )
-        else:
-            lines.append("The principal has no identity policies.")
-    if run.boundary == T_FALSE:
-        lines.append(f"The permissions boundary ({_label([request.permissions_boundary])}) does not allow {action}.")
-    if run.session == T_FALSE:
-        lines.append(f"The session policy ({_label([request.session_policy])}) does not allow {action}.")
-    if run.same_account and not run.mandatory:
-        if rp is None:
-            lines.append("There is no resource policy.")
-        elif not named:
-            lines.append(f"No statement of the resource policy {rp_label} that names the principal applies.")
-    if len(lines) == before:
-        lines.append("No combination of the policies allows it.")
+        return _explain(self.run.request, self.run.layers(), self.final, self.allow_part).explanation
 
 
 def decide_many(requests):
