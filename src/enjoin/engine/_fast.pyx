@@ -597,7 +597,6 @@ cdef class FastStatement:
     cdef bint plain
     cdef tuple conditions
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
-    cdef int position  # in its policy
     cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
     cdef dict principals_bounded
 
@@ -880,7 +879,6 @@ cdef class FastPolicy:
         cdef Py_ssize_t position
         for position in range(self.count):
             statement = self.statements[position]
-            statement.position = position
             actions, action_negated, resources, resource_negated = statement.statement.scan_spec()
             self.records[position].actions = _set_id(
                 _action_set_ids, _action_sets, tuple(actions), action_negated
