@@ -14,7 +14,8 @@ apart where it matters:
 - conditions: key presence, ``...IfExists``, ``ForAllValues``/``ForAnyValue``, negation and ``Null``
   in C; the comparison of one value in C for the string, ``StringLike`` and ``Bool`` families and
   for IPv4 addresses, and by the reference's own compiled matcher for the others (numbers, dates,
-  IPv6, ARNs, case folding); statements with policy variables by the reference's ``Statement.check``;
+  IPv6, ARNs, case folding); policy variables (in condition values and in Resource) substituted as
+  the reference's ``variables.resolve`` does, and what they resolve to kept by the variables' texts;
 - context values: as ``EvalContext.lookup`` (derived keys from the reference's ``derive``);
 - principals of resource policies: the reference's ``principal_strengths``;
 - combining the layers: ``layers.combine_truth`` restated over C values;
@@ -72,6 +73,7 @@ from enjoin.engine import conditions as _conditions_module
 from enjoin.engine import context as _context_module
 from enjoin.engine import layers as _layers_module
 from enjoin.engine import values as _values_module
+from enjoin.engine import variables as _variables_module
 from enjoin.engine import wildcard as _wildcard_module
 from enjoin.engine.arn import Caller, CallerKind, parse_caller
 from enjoin.engine.model import Decision, DeferredResult, Request
@@ -85,13 +87,18 @@ cdef object _glob_tokens = _wildcard_module.glob_tokens
 cdef object _pieces = _wildcard_module.pieces
 cdef object _has_wildcard = _wildcard_module.has_wildcard
 cdef object _literal_text = _wildcard_module.literal_text
+cdef object _literal_type = _wildcard_module.Literal
+cdef object _variable_type = _variables_module.Variable
+cdef object _has_variables = _variables_module.has_variables
+cdef object _make_matcher = _conditions_module.make_matcher
 cdef object _policy_type = Policy
 cdef object _kind_resource = PolicyKind.RESOURCE
 cdef frozenset _rcp_services = frozenset(_layers_module.RCP_SERVICES)
 cdef frozenset _trust_actions = frozenset(_layers_module.TRUST_ACTIONS)
 cdef frozenset _fixed_keys = frozenset(_context_module.FIXED_KEYS)
 cdef tuple _tag_prefixes = tuple(_context_module.TAG_PREFIXES)
-cdef object _derive = _context_module.derive
+cdef str _principal_tag = _context_module.TAG_PREFIXES[0]
+cdef str _resource_tag = _context_module.TAG_PREFIXES[1]
 cdef object _parse_network = _values_module.parse_network
 cdef object _deferred_type = DeferredResult
 cdef object _allow = Decision.ALLOW
@@ -200,32 +207,126 @@ cdef class Glob:
         free(self.codes)
 
     cdef bint match(self, str value):
-        # Greedy matching with one backtrack point (the last star): exact for * and ?.
-        cdef int kind = PyUnicode_KIND(value)
-        cdef void* data = PyUnicode_DATA(value)
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value)
-        cdef Py_ssize_t p = 0, s = 0, star = -1, mark = 0
-        cdef uint32_t code
-        while s < n:
-            if p < self.length:
-                code = self.codes[p]
-                if code == G_STAR:
-                    star = p
-                    mark = s
-                    p += 1
-                    continue
-                if code == G_ONE or code == <uint32_t> PyUnicode_READ(kind, data, s):
-                    p += 1
-                    s += 1
-                    continue
-            if star < 0:
-                return False
-            p = star + 1
-            mark += 1
-            s = mark
-        while p < self.length and self.codes[p] == G_STAR:
-            p += 1
-        return p == self.length
+        return _glob_match(self.codes, self.length, value)
+
+
+cdef bint _glob_match(uint32_t* codes, Py_ssize_t length, str value):
+    """Whether the pattern (code points; G_STAR and G_ONE the wildcards) matches ``value`` in full.
+    Greedy matching with one backtrack point (the last star): exact for * and ?."""
+    cdef int kind = PyUnicode_KIND(value)
+    cdef void* data = PyUnicode_DATA(value)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(value)
+    cdef Py_ssize_t p = 0, s = 0, star = -1, mark = 0
+    cdef uint32_t code
+    while s < n:
+        if p < length:
+            code = codes[p]
+            if code == G_STAR:
+                star = p
+                mark = s
+                p += 1
+                continue
+            if code == G_ONE or code == <uint32_t> PyUnicode_READ(kind, data, s):
+                p += 1
+                s += 1
+                continue
+        if star < 0:
+            return False
+        p = star + 1
+        mark += 1
+        s = mark
+    while p < length and codes[p] == G_STAR:
+        p += 1
+    return p == length
+
+
+@cython.no_gc
+@cython.final
+cdef class _Template:
+    """A value or Resource pattern holding policy variables, as code points: its text with each
+    variable left out (with ``wildcards``, the ``*`` and ``?`` of its plain text as G_STAR and
+    G_ONE; the special variables and other literal pieces as their characters), and where each
+    variable's text goes. A request's pattern is that text with the variables' texts put in,
+    literally, as ``variables.resolve`` substitutes them."""
+
+    cdef uint32_t* codes
+    cdef Py_ssize_t length
+    cdef Py_ssize_t* slots  # for each variable in order: the position in codes its text goes before
+    cdef Py_ssize_t count
+
+    def __cinit__(self, tuple template, bint wildcards):
+        cdef list codes = []
+        cdef list slots = []
+        for piece in template:
+            if type(piece) is _variable_type:
+                slots.append(len(codes))
+            elif type(piece) is str:
+                for ch in <str> piece:
+                    if wildcards and ch == "*":
+                        codes.append(G_STAR)
+                    elif wildcards and ch == "?":
+                        codes.append(G_ONE)
+                    else:
+                        codes.append(ord(ch))
+            else:
+                codes.extend([ord(ch) for ch in <str> piece.text])
+        self.length = len(codes)
+        self.count = len(slots)
+        self.codes = <uint32_t*> malloc((self.length + 1) * sizeof(uint32_t))
+        self.slots = <Py_ssize_t*> malloc((self.count + 1) * sizeof(Py_ssize_t))
+        if self.codes == NULL or self.slots == NULL:
+            raise MemoryError()
+        cdef Py_ssize_t i
+        for i in range(self.length):
+            self.codes[i] = codes[i]
+        for i in range(self.count):
+            self.slots[i] = slots[i]
+
+    def __dealloc__(self):
+        free(self.codes)
+        free(self.slots)
+
+    cdef int matches(self, list texts, Py_ssize_t first, str value, bint wildcards) except -1:
+        """Whether this pattern, its variables' texts ``texts[first:first + count]``, matches
+        ``value`` (in full; without ``wildcards``, equals it)."""
+        cdef Py_ssize_t total = self.length, i, j, n, at = 0, done = 0
+        cdef str text
+        for i in range(self.count):
+            total += PyUnicode_GET_LENGTH(<str> texts[first + i])
+        if not wildcards and total != PyUnicode_GET_LENGTH(value):
+            return False
+        cdef uint32_t* codes = <uint32_t*> malloc((total + 1) * sizeof(uint32_t))
+        if codes == NULL:
+            raise MemoryError()
+        cdef int kind
+        cdef void* data
+        for i in range(self.count):
+            n = self.slots[i] - done
+            memcpy(codes + at, self.codes + done, n * sizeof(uint32_t))
+            at += n
+            done = self.slots[i]
+            text = <str> texts[first + i]
+            kind = PyUnicode_KIND(text)
+            data = PyUnicode_DATA(text)
+            for j in range(PyUnicode_GET_LENGTH(text)):
+                codes[at] = <uint32_t> PyUnicode_READ(kind, data, j)
+                at += 1
+        memcpy(codes + at, self.codes + done, (self.length - done) * sizeof(uint32_t))
+        cdef bint found = _glob_match(codes, total, value)  # without wildcards: no G_STAR, G_ONE
+        free(codes)
+        return found
+
+
+cdef int _any_template(tuple templates, list texts, str value, bint wildcards) except -1:
+    """Whether any of the patterns (``_Template``), their variables' texts in ``texts`` in order,
+    matches ``value``."""
+    cdef Py_ssize_t first = 0
+    cdef _Template template
+    for template in templates:
+        if template.matches(texts, first, value, wildcards):
+            return True
+        first += template.count
+    return False
 
 
 @cython.no_gc
@@ -347,8 +448,82 @@ cdef class Patterns:
 
 
 @cython.no_gc
+@cython.final
+cdef class _Values:
+    """The policy values of a condition as its comparison reads them: exact texts (F_EXACT, F_BOOL
+    lower-cased), patterns (F_LIKE), or the reference's matcher of one value (F_OTHER; a string when
+    a value cannot be read as the operator's type)."""
+
+    cdef frozenset exact
+    cdef Patterns like
+    cdef object matcher
+
+
+cdef _Values _values_of(int family, object matcher, tuple resolved):
+    """A condition's values from its templates' pieces (variables substituted) and the reference's
+    matcher of them."""
+    cdef _Values values = _Values.__new__(_Values)
+    values.matcher = matcher
+    if family == F_EXACT:
+        values.exact = frozenset([_literal_text(piece) for piece in resolved])
+    elif family == F_BOOL:
+        values.exact = frozenset([(<str> _literal_text(piece)).lower() for piece in resolved])
+    elif family == F_LIKE:
+        values.like = Patterns(resolved)
+    return values
+
+
+DEF RESOLVED = 0
+DEF UNRESOLVABLE = -3  # a variable's key is absent, without a default: the statement is invalid
+DEF UNKNOWN_VARIABLE = -4  # a variable's value cannot be known: the statement's truth is unknown
+
+
+cdef int _resolve(tuple templates, _Run run, list out) except -2:
+    """As ``variables.resolve`` over each template: appends each variable's text to ``out``;
+    UNRESOLVABLE or UNKNOWN_VARIABLE where the reference raises."""
+    for template in templates:
+        for piece in <tuple> template:
+            if type(piece) is not _variable_type:
+                continue
+            value = run.lookup(piece.key)
+            if value is _unknown_value:
+                return UNKNOWN_VARIABLE
+            if isinstance(value, tuple):
+                if len(<tuple> value) == 1:
+                    value = (<tuple> value)[0]
+                elif len(<tuple> value) == 0:
+                    value = None
+                else:
+                    return UNKNOWN_VARIABLE
+            if value is None:
+                value = piece.default
+                if value is None:
+                    return UNRESOLVABLE
+            out.append(str(value))
+    return RESOLVED
+
+
+cdef tuple _substituted(tuple templates, list texts):
+    """The templates' pieces with each variable replaced by its text, literally (as ``resolve``)."""
+    cdef list out = []
+    cdef list pieces
+    cdef Py_ssize_t next_text = 0
+    for template in templates:
+        pieces = []
+        for piece in <tuple> template:
+            if type(piece) is _variable_type:
+                pieces.append(_literal_type(texts[next_text]))
+                next_text += 1
+            else:
+                pieces.append(piece)
+        out.append(tuple(pieces))
+    return tuple(out)
+
+
+@cython.no_gc
 cdef class FastCondition:
-    """One compiled condition (operator, key, values) of a statement without policy variables."""
+    """One compiled condition (operator, key, values); values with policy variables are resolved per
+    request, and what they resolve to is kept by the variables' texts."""
 
     cdef object condition  # the reference's Condition
     cdef str key
@@ -358,9 +533,11 @@ cdef class FastCondition:
     cdef bint negated
     cdef bint unsupported
     cdef int family
-    cdef frozenset exact
-    cdef Patterns like
-    cdef object matcher  # the reference's matcher of one value (F_OTHER)
+    cdef _Values values  # the static values (None when they hold policy variables)
+    cdef tuple templates  # values with policy variables: the templates, resolved per request
+    cdef tuple patterns  # F_EXACT, F_LIKE: the templates as _Template, compared in place
+    cdef object spec
+    cdef dict resolved  # the other families: the variables' texts -> _Values
     cdef frozenset null_wants
     cdef uint32_t* networks  # F_IP: the IPv4 blocks, as (address >> shift, shift) pairs
     cdef Py_ssize_t network_count
@@ -374,7 +551,8 @@ cdef class FastCondition:
         self.negated = condition.negated
         self.unsupported = condition.unsupported is not None
         self.family = F_OTHER
-        self.matcher = None
+        self.values = None
+        self.templates = None
         if self.unsupported:
             return
         family = condition.family
@@ -382,19 +560,35 @@ cdef class FastCondition:
             self.family = F_NULL
             self.null_wants = condition.null_wants
             return
-        self.matcher = condition.matcher(None)  # static: the values hold no policy variables
-        texts = [_literal_text(piece) for piece in self._pieces()]
         if family in ("string", "binary"):
             self.family = F_EXACT
-            self.exact = frozenset(texts)
         elif family == "bool":
             self.family = F_BOOL
-            self.exact = frozenset(text.lower() for text in texts)
         elif family == "like":
             self.family = F_LIKE
-            self.like = Patterns(self._pieces())
-        elif family == "ip":
-            self._ipv4_networks(texts)
+        if any([_has_variables(template) for template in condition.templates]):
+            self.templates = tuple(condition.templates)
+            if self.family == F_EXACT or self.family == F_LIKE:
+                self.patterns = tuple([_Template(t, self.family == F_LIKE) for t in self.templates])
+            else:
+                self.spec = condition.spec
+                self.resolved = {}
+            return
+        pieces = tuple(self._pieces())
+        self.values = _values_of(self.family, condition.matcher(None), pieces)
+        if family == "ip":
+            self._ipv4_networks([_literal_text(piece) for piece in pieces])
+
+    cdef _Values resolve(self, list texts):
+        """The values (of a family other than F_EXACT and F_LIKE) for the variables' texts."""
+        key = tuple(texts)
+        found = self.resolved.get(key)
+        if found is None:
+            if len(self.resolved) > 4096:
+                self.resolved.clear()
+            resolved = _substituted(self.templates, texts)
+            found = self.resolved[key] = _values_of(self.family, _make_matcher(self.spec, resolved), resolved)
+        return <_Values> found
 
     def __dealloc__(self):
         free(self.networks)
@@ -461,29 +655,34 @@ cdef class FastCondition:
     def _pieces(self):
         return [tuple(p for p in template) for template in self.condition.templates]
 
-    cdef int one(self, str value) except -1:
+    cdef int one(self, str value, _Values values) except -1:
         """The positive comparison of one request value with the policy values."""
         if self.family == F_EXACT:
-            return T_TRUE if value in self.exact else T_FALSE
+            return T_TRUE if value in values.exact else T_FALSE
         if self.family == F_LIKE:
-            return T_TRUE if self.like.match(value) else T_FALSE
+            return T_TRUE if values.like.match(value) else T_FALSE
         if self.family == F_BOOL:
-            return T_TRUE if value.isascii() and value.lower() in self.exact else T_FALSE
+            return T_TRUE if value.isascii() and value.lower() in values.exact else T_FALSE
         cdef int truth
         if self.family == F_IP:
             truth = self.ipv4(value)
             if truth >= 0:
                 return truth
-        return self.matcher(value)
+        if type(values.matcher) is str:
+            return T_UNKNOWN  # a policy value the operator cannot read (the reference: UNKNOWN)
+        return values.matcher(value)
 
-    cdef int evaluate(self, _Run run) except -1:
-        """The condition's truth for the request; -2 when the request must go to the reference."""
+    cdef int evaluate(self, _Run run) except -5:
+        """The condition's truth for the request; -2 when the request must go to the reference;
+        UNRESOLVABLE or UNKNOWN_VARIABLE when resolving its policy variables fails (the reference
+        raises, and the statement is then invalid or unknown)."""
         if self.unsupported:
             return T_UNKNOWN
         value = run.lookup_as(self.key, self.derived)
-        cdef int result
-        if type(value) is str and self.qualifier == Q_PLAIN and self.family != F_NULL:
-            result = self.one(value)
+        cdef int result, status = RESOLVED
+        cdef _Values values = self.values
+        if values is not None and type(value) is str and self.qualifier == Q_PLAIN and self.family != F_NULL:
+            result = self.one(value, values)
             return 2 - result if self.negated else result
         if value is _unknown_value:
             return T_UNKNOWN
@@ -507,14 +706,23 @@ cdef class FastCondition:
             if self.qualifier == Q_FOR_ANY:
                 return T_FALSE
             return T_TRUE if self.negated else T_FALSE
+        cdef list texts = None
+        if values is None:  # as the reference: the variables are resolved only when a value is compared
+            texts = []
+            status = _resolve(self.templates, run, texts)
+            if status != RESOLVED:
+                return status
+            if self.patterns is None:
+                values = self.resolve(texts)
+                texts = None
         if self.qualifier == Q_PLAIN:
             if len(members) > 1:
                 return T_UNKNOWN
-            result = self.one(members[0])
+            result = self.compare(members[0], values, texts)
             return 2 - result if self.negated else result
         cdef int low = T_TRUE, high = T_FALSE, each
         for member in members:
-            each = self.one(member)
+            each = self.compare(member, values, texts)
             if self.negated:
                 each = 2 - each
             if each < low:
@@ -522,6 +730,12 @@ cdef class FastCondition:
             if each > high:
                 high = each
         return low if self.qualifier == Q_FOR_ALL else high
+
+    cdef inline int compare(self, str value, _Values values, list texts) except -1:
+        """``one``, or for F_EXACT and F_LIKE values with variables, the templates with ``texts``."""
+        if texts is None:
+            return self.one(value, values)
+        return T_TRUE if _any_template(self.patterns, texts, value, self.family == F_LIKE) else T_FALSE
 
 
 # --------------------------------------------------------------------------- principals
@@ -595,8 +809,10 @@ cdef class FastStatement:
     cdef object ref
     cdef bint allow
     cdef bint dynamic
-    cdef bint plain
     cdef tuple conditions
+    cdef tuple resource_templates  # a Resource/NotResource with policy variables (else None)
+    cdef tuple resource_patterns  # the same as _Template
+    cdef bint resource_negated
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
     cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
     cdef dict principals_bounded
@@ -606,28 +822,51 @@ cdef class FastStatement:
         self.ref = statement.ref
         self.allow = statement.allow
         self.dynamic = statement.dynamic
-        self.plain = statement.plain
-        self.conditions = tuple(FastCondition(c) for c in statement.conditions) if statement.plain else ()
+        self.conditions = tuple(FastCondition(c) for c in statement.conditions)
+        self.resource_templates = None
+        if statement.resource_templates is not None and statement.resources is None:
+            self.resource_templates = tuple(statement.resource_templates)
+            self.resource_patterns = tuple([_Template(t, True) for t in self.resource_templates])
+            self.resource_negated = statement.resource_negated
         self.principals = {}
         self.principals_bounded = {}
         spec = statement.principal
         self.principal = None if spec is None or statement.principal_negated else FastPrincipal(spec)
 
     cdef int truth(self, _Run run) except -1:
-        """Truth of a statement that names the action and covers the (static) resource; -2: hand over."""
+        """Truth of a statement that names the action and covers the (static) resource, as the
+        reference's ``Statement.check``; -2: hand over."""
         if not self.dynamic:
             return T_TRUE
         cdef int result = T_TRUE, value
         cdef FastCondition condition
-        if self.plain:
-            for condition in self.conditions:
-                value = condition.evaluate(run)
-                if value == T_FALSE or value == -2:
-                    return value
-                if value == T_UNKNOWN:
-                    result = T_UNKNOWN
-            return result
-        return self.statement.check(run.resource, run.context_value)
+        if self.resource_templates is not None:
+            value = self.resource_truth(run)
+            if value == UNRESOLVABLE or value == T_FALSE:
+                return T_FALSE
+            if value == UNKNOWN_VARIABLE:
+                return T_UNKNOWN
+        for condition in self.conditions:
+            value = condition.evaluate(run)
+            if value == T_FALSE or value == -2:
+                return value
+            if value == UNRESOLVABLE:
+                return T_FALSE  # a variable without a value: the statement is invalid
+            if value == UNKNOWN_VARIABLE:
+                return T_UNKNOWN
+            if value == T_UNKNOWN:
+                result = T_UNKNOWN
+        return result
+
+    cdef int resource_truth(self, _Run run) except -5:
+        """Whether Resource/NotResource with policy variables covers the resource (the reference's
+        ``resource_matches``); UNRESOLVABLE or UNKNOWN_VARIABLE as its ``resolve`` raises."""
+        cdef list texts = []
+        cdef int status = _resolve(self.resource_templates, run, texts)
+        if status != RESOLVED:
+            return status
+        cdef bint covered = _any_template(self.resource_patterns, texts, run.resource, True)
+        return T_TRUE if covered != self.resource_negated else T_FALSE
 
     cdef int strengths(self, object caller, bint has_boundary) except -1:
         """The reference's ``principal_strengths`` packed as named*27 + direct*9 + role*3 + account."""
@@ -939,8 +1178,9 @@ cdef list _NONE = []
 cdef class _Run:
     """The state of one decision: the layers of ``layers.Layers`` as C values, and the context.
 
-    Once the decision is made, the run is also its result's writer (``__call__``): it keeps what the
-    reference's ``explain`` reads, and drops the context it no longer needs.
+    A decision borrows the module's spare run and gives it back cleared (``_borrow``, ``_give_back``),
+    so that its fields stay in the processor's caches from one decision to the next; what the
+    result's explanation needs is copied into a small ``_Writer``.
     """
 
     cdef object request
@@ -962,17 +1202,6 @@ cdef class _Run:
     cdef int identity, boundary, session, rp_direct, rp_role, rp_account, all_deny, rcp_deny
     cdef FastStatement identity_st, boundary_st, session_st, rp_direct_st, rp_role_st, rp_account_st
     cdef list scp_levels, scp_sts, rcp_levels, rcp_sts, deny_sts
-    cdef tuple deny_refs  # once decided: the references of deny_sts (which is then let go)
-    # The result, once combined.
-    cdef int final, allow_part
-
-    def context_value(self, key):
-        """The request's context lookup, as ``EvalContext.lookup`` does it."""
-        return self.lookup(key)
-
-    def __call__(self):
-        """The sentences of the result (``model.DeferredResult``'s writer)."""
-        return _explain(self.request, self.layers(), self.final, self.allow_part).explanation
 
     cdef object lookup(self, str key):
         return self.lookup_as(key, key in _fixed_keys or key.startswith(_tag_prefixes))
@@ -981,7 +1210,7 @@ cdef class _Run:
         """A key's value; ``derived``: whether AWS derives it from the principal or resource."""
         if derived:
             if self.derived is None:
-                self.derived = _derive(self.request, self.caller, self.action_lower, self.resource_account)
+                self.derived = _derive_keys(self.request, self.caller, self.action_lower, self.resource_account)
             return self.derived.get(key)
         if self.given is None:
             self.given = _lowered_keys(_slot(self.request, _R_CONTEXT))
@@ -1160,43 +1389,42 @@ cdef class _Run:
                 unique.append(statement)
         return unique
 
-    cdef object layers(self):
-        """The reference's ``Layers`` object, for the reference's explanation."""
-        layers = _layers_type(
-            self.same_account,
-            self.mandatory,
-            self.rcp_applies,
-            self.all_deny,
-            self.rcp_deny,
-            self.identity,
-            _ref(self.identity_st),
-            list(self.deny_refs),
-        )
-        layers.trust = self.trust
-        if self.boundary != ABSENT:
-            layers.boundary = self.boundary
-            layers.boundary_ref = _ref(self.boundary_st)
-        if self.session != ABSENT:
-            layers.session = self.session
-            layers.session_ref = _ref(self.session_st)
-        if self.rp_direct != ABSENT:
-            layers.rp_direct = self.rp_direct
-            layers.rp_role = self.rp_role
-            layers.rp_account = self.rp_account
-            layers.rp_direct_ref = _ref(self.rp_direct_st)
-            layers.rp_role_ref = _ref(self.rp_role_st)
-            layers.rp_account_ref = _ref(self.rp_account_st)
-        if self.scp_levels:
-            layers.scp_levels = self.scp_levels
-            layers.scp_refs = [_ref(s) for s in self.scp_sts]
-        if self.rcp_levels:
-            layers.rcp_levels = self.rcp_levels
-            layers.rcp_refs = [_ref(s) for s in self.rcp_sts]
-        return layers
-
 
 cdef inline object _ref(object statement):
     return None if statement is None else (<FastStatement> statement).ref
+
+
+def derive_keys(request, caller, str action_lower, str resource_account):
+    """``context.derive``, compiled (for the tests)."""
+    return _derive_keys(request, caller, action_lower, resource_account)
+
+
+cdef dict _derive_keys(object request, object caller, str action_lower, str resource_account):
+    """The reference's ``context.derive``, statement for statement, compiled: the keys AWS derives
+    from the principal and the resource (``tests/engine/test_core.py`` holds the two equal)."""
+    cdef bint user = caller.kind is _user_kind
+    userid = caller.principal_id
+    if userid is None or (not user and ":" not in str(userid)):
+        userid = _unknown_value
+    cdef dict keys = {
+        "aws:principalarn": caller.arn,
+        "aws:principalaccount": caller.account,
+        "aws:principaltype": "User" if user else "AssumedRole",
+        "aws:principalisawsservice": "false",
+        "aws:principalorgid": request.principal_org_id or None,
+        "aws:principalorgpaths": tuple(request.principal_org_paths) or None,
+        "aws:userid": userid,
+        "aws:username": caller.name if user else None,
+        "aws:resourceaccount": resource_account,
+        "kms:calleraccount": caller.account if action_lower.startswith("kms:") else None,
+        "aws:principalservicename": None,
+        "aws:principalservicenameslist": None,
+    }
+    for tag, value in request.principal_tags.items():
+        keys[_principal_tag + tag.lower()] = value
+    for tag, value in request.resource_tags.items():
+        keys[_resource_tag + tag.lower()] = value
+    return keys
 
 
 cdef dict _key_lower = {}  # context key as a request spells it -> lower-cased
@@ -1255,7 +1483,37 @@ cdef object _decide(object request):
     resource = _slot(request, _R_RESOURCE)
     if type(action) is not str or type(resource) is not str:
         return None
-    cdef _Run run = _Run.__new__(_Run)
+    global _spare
+    cdef _Run run = _spare
+    if run is None:  # in use (a decision within a decision, or another thread's): a run of its own
+        run = _Run.__new__(_Run)
+    else:
+        _spare = None
+    result = _decide_with(run, request, caller, action, resource)
+    _give_back(run)
+    return result
+
+
+cdef _Run _spare = _Run.__new__(_Run)
+
+
+cdef void _give_back(_Run run):
+    """Clear the run to the state of a new one (what it refers to, it lets go) and keep it."""
+    global _spare
+    run.request = run.caller = None
+    run.action_lower = run.resource = run.resource_account = None
+    run.actions = run.resources = None
+    run.given = run.derived = None
+    run.declined = False
+    run.first = run.identity_st = run.boundary_st = run.session_st = None
+    run.rp_direct_st = run.rp_role_st = run.rp_account_st = None
+    run.scp_levels = run.scp_sts = run.rcp_levels = run.rcp_sts = run.deny_sts = None
+    run.rcp_deny = T_FALSE
+    _spare = run
+
+
+cdef object _decide_with(_Run run, object request, object caller, str action, str resource):
+    """The decision on a cleared run."""
     run.actions = _action_memo(action)
     run.resources = _resource_memo(resource)
     cdef str action_lower = run.actions.value
@@ -1328,25 +1586,16 @@ cdef object _decide(object request):
 
 cdef object _explain_run(object request, _Run run, int final, int allow_part):
     """The result. ALLOW, EXPLICIT_DENY and IMPLICIT_DENY are explained when first read
-    (``model.DeferredResult``, the run its writer); the rest at once. Either way by the reference's
-    own ``explain``, over this run's layers: the words are written in one place."""
-    run.deny_refs = _refs(run.deny_sts)
-    run.deny_sts = _NONE
-    # What the run keeps of the organization's levels (truth values and FastStatements, which refer
-    # to nothing made later) cannot close a cycle either.
-    if run.scp_levels is not _NONE:
-        PyObject_GC_UnTrack(<void*> run.scp_levels)
-        PyObject_GC_UnTrack(<void*> run.scp_sts)
-    if run.rcp_levels is not _NONE:
-        PyObject_GC_UnTrack(<void*> run.rcp_levels)
-        PyObject_GC_UnTrack(<void*> run.rcp_sts)
+    (``model.DeferredResult``, a ``_Writer`` over this run's layers); the rest at once. Either way by
+    the reference's own ``explain``: the words are written in one place."""
+    cdef _Writer writer = _Writer.make(run, final, allow_part)
     if run.all_deny == T_TRUE or (run.rcp_deny == T_TRUE and run.rcp_applies):
-        return _deferred(_explicit_deny, run, final, allow_part, (), run.deny_refs)
+        return _deferred(_explicit_deny, writer, (), writer.deny_refs)
     if final == T_TRUE:
-        return _deferred(_allow, run, final, allow_part, _refs(run.allowed_by()), ())
+        return _deferred(_allow, writer, _refs(run.allowed_by()), ())
     if final == T_FALSE and run.all_deny == T_FALSE and (run.rcp_deny == T_FALSE or not run.rcp_applies):
-        return _deferred(_implicit_deny, run, final, allow_part, (), ())
-    return _explain(request, run.layers(), final, allow_part)
+        return _deferred(_implicit_deny, writer, (), ())
+    return _explain(request, writer.layers(), final, allow_part)
 
 
 cdef tuple _refs(list statements):
@@ -1359,26 +1608,111 @@ cdef tuple _refs(list statements):
     return refs
 
 
-cdef object _deferred(object decision, _Run run, int final, int allow_part, tuple allowed_by, tuple denied_by):
-    """A ``model.DeferredResult``, its slots set directly; its explanation is ``run()``."""
-    run.final = final
-    run.allow_part = allow_part
-    # What only the decision read: the explanation does not. Most results are never explained, and
-    # a batch keeps all of them, so what they hold is what a batch's memory grows by.
-    run.given = None
-    run.derived = None
+cdef object _deferred(object decision, _Writer writer, tuple allowed_by, tuple denied_by):
+    """A ``model.DeferredResult``, its slots set directly; its explanation is ``writer()``."""
     result = _deferred_type.__new__(_deferred_type)
     _set_slot(result, _D_DECISION, decision)
     _set_slot(result, _D_ALLOWED_BY, allowed_by)
     _set_slot(result, _D_DENIED_BY, denied_by)
     _set_slot(result, _D_UNSUPPORTED, ())
-    _set_slot(result, _D_WRITER, run)
-    # Nothing a result holds refers back to it (the run is never traversed by the collector either),
-    # so the collector has no cycle to find through it: results are left out of its generations, as
-    # CPython leaves out tuples of atoms. A batch of many thousand results otherwise costs the
-    # collector about a tenth of the batch's time.
+    _set_slot(result, _D_WRITER, writer)
+    # Nothing a result holds refers back to it (its writer is never traversed by the collector
+    # either), so the collector has no cycle to find through it: results are left out of its
+    # generations, as CPython leaves out tuples of atoms. A batch of many thousand results otherwise
+    # costs the collector about a tenth of the batch's time.
     PyObject_GC_UnTrack(<void*> result)
     return result
+
+
+@cython.no_gc
+@cython.final
+cdef class _Writer:
+    """The sentences of one decision, written when first read: what the reference's ``explain``
+    reads of the run's layers, copied (a batch keeps one of these a result, so it is kept small)."""
+
+    cdef object request
+    cdef bint same_account, mandatory, rcp_applies, trust
+    cdef signed char identity, boundary, session, rp_direct, rp_role, rp_account, all_deny, rcp_deny
+    cdef signed char final, allow_part
+    cdef FastStatement identity_st, boundary_st, session_st, rp_direct_st, rp_role_st, rp_account_st
+    cdef list scp_levels, scp_sts, rcp_levels, rcp_sts
+    cdef tuple deny_refs
+
+    @staticmethod
+    cdef _Writer make(_Run run, int final, int allow_part):
+        cdef _Writer writer = _Writer.__new__(_Writer)
+        writer.request = run.request
+        writer.same_account = run.same_account
+        writer.mandatory = run.mandatory
+        writer.rcp_applies = run.rcp_applies
+        writer.trust = run.trust
+        writer.identity = run.identity
+        writer.boundary = run.boundary
+        writer.session = run.session
+        writer.rp_direct = run.rp_direct
+        writer.rp_role = run.rp_role
+        writer.rp_account = run.rp_account
+        writer.all_deny = run.all_deny
+        writer.rcp_deny = run.rcp_deny
+        writer.final = final
+        writer.allow_part = allow_part
+        writer.identity_st = run.identity_st
+        writer.boundary_st = run.boundary_st
+        writer.session_st = run.session_st
+        writer.rp_direct_st = run.rp_direct_st
+        writer.rp_role_st = run.rp_role_st
+        writer.rp_account_st = run.rp_account_st
+        writer.deny_refs = _refs(run.deny_sts)
+        # The organization's levels (truth values and FastStatements, which refer to nothing made
+        # later) cannot close a cycle either.
+        writer.scp_levels = run.scp_levels
+        writer.scp_sts = run.scp_sts
+        if run.scp_levels is not _NONE:
+            PyObject_GC_UnTrack(<void*> run.scp_levels)
+            PyObject_GC_UnTrack(<void*> run.scp_sts)
+        writer.rcp_levels = run.rcp_levels
+        writer.rcp_sts = run.rcp_sts
+        if run.rcp_levels is not _NONE:
+            PyObject_GC_UnTrack(<void*> run.rcp_levels)
+            PyObject_GC_UnTrack(<void*> run.rcp_sts)
+        return writer
+
+    def __call__(self):
+        return _explain(self.request, self.layers(), self.final, self.allow_part).explanation
+
+    cdef object layers(self):
+        """The reference's ``Layers`` object, for the reference's explanation."""
+        layers = _layers_type(
+            self.same_account,
+            self.mandatory,
+            self.rcp_applies,
+            self.all_deny,
+            self.rcp_deny,
+            self.identity,
+            _ref(self.identity_st),
+            list(self.deny_refs),
+        )
+        layers.trust = self.trust
+        if self.boundary != ABSENT:
+            layers.boundary = self.boundary
+            layers.boundary_ref = _ref(self.boundary_st)
+        if self.session != ABSENT:
+            layers.session = self.session
+            layers.session_ref = _ref(self.session_st)
+        if self.rp_direct != ABSENT:
+            layers.rp_direct = self.rp_direct
+            layers.rp_role = self.rp_role
+            layers.rp_account = self.rp_account
+            layers.rp_direct_ref = _ref(self.rp_direct_st)
+            layers.rp_role_ref = _ref(self.rp_role_st)
+            layers.rp_account_ref = _ref(self.rp_account_st)
+        if self.scp_levels:
+            layers.scp_levels = self.scp_levels
+            layers.scp_refs = [_ref(s) for s in self.scp_sts]
+        if self.rcp_levels:
+            layers.rcp_levels = self.rcp_levels
+            layers.rcp_refs = [_ref(s) for s in self.rcp_sts]
+        return layers
 
 
 def decide_many(requests):
