@@ -623,9 +623,10 @@ def test_results_leave_nothing_for_the_garbage_collector() -> None:
 
 @pytestmark_core
 def test_resource_answers_found_by_index_equal_the_patterns() -> None:
-    """A resource's memo is filled from the indexes of exact ARNs and literal prefixes when it is
-    made, and lists compiled after that are tested when first asked: every combination of Resource
-    and NotResource, exact, prefix, "*" and glob, asked before and after, answers as the reference."""
+    """A resource's memo is filled from the indexes of exact ARNs, literal prefixes and the literal
+    heads of wildcard patterns when it is made, and lists compiled after that are tested when first
+    asked: every combination of Resource and NotResource, exact, prefix, "*" and glob, asked before
+    and after, answers as the reference."""
     resources = [f"arn:aws:s3:::idx-{b}/{k}" for b in ("a", "ab", "b") for k in ("x", "dir/y", "")]
     shapes = [
         "arn:aws:s3:::idx-a/x",
@@ -637,6 +638,11 @@ def test_resource_answers_found_by_index_equal_the_patterns() -> None:
         ["arn:aws:s3:::idx-zz", "*"],
         "arn:aws:s3:::idx-?/x",
         "arn:aws:s3:::*/dir/*",
+        # Wildcards inside, after a literal head long enough to be indexed (tested when a memo is made).
+        "arn:aws:s3:::idx-ab/d?r/*",
+        "arn:aws:s3:::idx-ab/?",
+        ["arn:aws:s3:::idx-a/x", "arn:aws:s3:::idx-ab/di?/y"],
+        ["arn:aws:s3:::idx-ab/?", "arn:aws:s3:::*/y"],
     ]
 
     def policy(index: int, shape: object, key: str) -> Any:
@@ -658,10 +664,12 @@ def test_resource_answers_found_by_index_equal_the_patterns() -> None:
                 allowed += core.decision is Decision.ALLOW
         return allowed
 
-    early = [policy(i, shape, "Resource") for i, shape in enumerate(shapes)]
+    early = [policy(i, shape, key) for i, shape in enumerate(shapes) for key in ("Resource", "NotResource")]
     first = check(early)  # makes the resources' memos
-    late = [policy(i, shape, key) for i, shape in enumerate(shapes) for key in ("NotResource", "Resource")]
-    second = check(late)  # lists numbered after the memos were made
+    # The same shapes as new lists (an extra ARN no resource has): numbered after the memos were made.
+    later = [[*(shape if isinstance(shape, list) else [shape]), "arn:aws:s3:::idx-none"] for shape in shapes]
+    late = [policy(i + 100, shape, key) for i, shape in enumerate(later) for key in ("NotResource", "Resource")]
+    second = check(late)
     assert 0 < first < len(early) * len(resources) and 0 < second < len(late) * len(resources)
 
 

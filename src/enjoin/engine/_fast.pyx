@@ -150,7 +150,17 @@ cdef Py_ssize_t _R_SESSION = _offset(Request, "session_policy")
 cdef Py_ssize_t _R_RESOURCE_POLICY = _offset(Request, "resource_policy")
 cdef Py_ssize_t _R_CONTEXT = _offset(Request, "context")
 cdef Py_ssize_t _P_FAST = _offset(Policy, "_fast")
+cdef object _caller_type = Caller
+cdef Py_ssize_t _C_KIND = _offset(Caller, "kind")
 cdef Py_ssize_t _C_ACCOUNT = _offset(Caller, "account")
+cdef Py_ssize_t _C_ARN = _offset(Caller, "arn")
+cdef Py_ssize_t _C_NAME = _offset(Caller, "name")
+cdef Py_ssize_t _C_SESSION_ARN = _offset(Caller, "session_arn")
+cdef Py_ssize_t _C_PRINCIPAL_ID = _offset(Caller, "principal_id")
+cdef Py_ssize_t _R_PRINCIPAL_TAGS = _offset(Request, "principal_tags")
+cdef Py_ssize_t _R_RESOURCE_TAGS = _offset(Request, "resource_tags")
+cdef Py_ssize_t _R_ORG_ID = _offset(Request, "principal_org_id")
+cdef Py_ssize_t _R_ORG_PATHS = _offset(Request, "principal_org_paths")
 cdef Py_ssize_t _D_DECISION = _offset(DeferredResult, "decision")
 cdef Py_ssize_t _D_ALLOWED_BY = _offset(DeferredResult, "allowed_by")
 cdef Py_ssize_t _D_DENIED_BY = _offset(DeferredResult, "denied_by")
@@ -393,11 +403,13 @@ cdef class Patterns:
     cdef tuple prefix_texts
     cdef tuple suffixes
     cdef list globs
+    cdef tuple glob_heads  # each glob's literal text before its first wildcard
 
     def __cinit__(self, patterns):
         exact = set()
         prefixes = []
         suffixes = []
+        heads = []
         self.globs = []
         self.everything = False
         for pattern in patterns:
@@ -418,6 +430,8 @@ cdef class Patterns:
                     suffixes.append(text[1:])
                     continue
             self.globs.append(Glob(parts))
+            heads.append(_head(parts))
+        self.glob_heads = tuple(heads)
         self.exact = frozenset(exact)
         self.prefixes = tuple(Fixed(text) for text in prefixes)
         self.prefix_texts = tuple(prefixes)
@@ -442,6 +456,23 @@ cdef class Patterns:
             if glob.match(value):
                 return True
         return False
+
+
+cdef str _head(tuple parts):
+    """A pattern's literal text before its first wildcard (Literal pieces are all literal)."""
+    cdef list out = []
+    cdef Py_ssize_t star, one
+    for piece in parts:
+        if type(piece) is str:
+            star = (<str> piece).find("*")
+            one = (<str> piece).find("?")
+            if star >= 0 or one >= 0:
+                out.append((<str> piece)[: min(star, one) if star >= 0 and one >= 0 else max(star, one)])
+                break
+            out.append(piece)
+        else:
+            out.append(piece.text)
+    return "".join(out)
 
 
 # --------------------------------------------------------------------------- conditions
@@ -478,28 +509,49 @@ DEF UNRESOLVABLE = -3  # a variable's key is absent, without a default: the stat
 DEF UNKNOWN_VARIABLE = -4  # a variable's value cannot be known: the statement's truth is unknown
 
 
-cdef int _resolve(tuple templates, _Run run, list out) except -2:
+@cython.no_gc
+@cython.final
+cdef class _Variables:
+    """The policy variables of some templates, in order: each one's key (lower-cased), whether AWS
+    derives that key, and its default (None: none)."""
+
+    cdef tuple keys
+    cdef tuple derived
+    cdef tuple defaults
+
+    def __cinit__(self, tuple templates):
+        keys = []
+        defaults = []
+        for template in templates:
+            for piece in <tuple> template:
+                if type(piece) is _variable_type:
+                    keys.append(piece.key)
+                    defaults.append(piece.default)
+        self.keys = tuple(keys)
+        self.derived = tuple([key in _fixed_keys or key.startswith(_tag_prefixes) for key in keys])
+        self.defaults = tuple(defaults)
+
+
+cdef int _resolve(_Variables variables, _Run run, list out) except -2:
     """As ``variables.resolve`` over each template: appends each variable's text to ``out``;
     UNRESOLVABLE or UNKNOWN_VARIABLE where the reference raises."""
-    for template in templates:
-        for piece in <tuple> template:
-            if type(piece) is not _variable_type:
-                continue
-            value = run.lookup(piece.key)
-            if value is _unknown_value:
+    cdef Py_ssize_t i
+    for i in range(len(variables.keys)):
+        value = run.lookup_as(<str> variables.keys[i], variables.derived[i] is True)
+        if value is _unknown_value:
+            return UNKNOWN_VARIABLE
+        if isinstance(value, tuple):
+            if len(<tuple> value) == 1:
+                value = (<tuple> value)[0]
+            elif len(<tuple> value) == 0:
+                value = None
+            else:
                 return UNKNOWN_VARIABLE
-            if isinstance(value, tuple):
-                if len(<tuple> value) == 1:
-                    value = (<tuple> value)[0]
-                elif len(<tuple> value) == 0:
-                    value = None
-                else:
-                    return UNKNOWN_VARIABLE
+        if value is None:
+            value = variables.defaults[i]
             if value is None:
-                value = piece.default
-                if value is None:
-                    return UNRESOLVABLE
-            out.append(str(value))
+                return UNRESOLVABLE
+        out.append(value if type(value) is str else str(value))
     return RESOLVED
 
 
@@ -535,6 +587,7 @@ cdef class FastCondition:
     cdef int family
     cdef _Values values  # the static values (None when they hold policy variables)
     cdef tuple templates  # values with policy variables: the templates, resolved per request
+    cdef _Variables variables
     cdef tuple patterns  # F_EXACT, F_LIKE: the templates as _Template, compared in place
     cdef object spec
     cdef dict resolved  # the other families: the variables' texts -> _Values
@@ -568,6 +621,7 @@ cdef class FastCondition:
             self.family = F_LIKE
         if any([_has_variables(template) for template in condition.templates]):
             self.templates = tuple(condition.templates)
+            self.variables = _Variables(self.templates)
             if self.family == F_EXACT or self.family == F_LIKE:
                 self.patterns = tuple([_Template(t, self.family == F_LIKE) for t in self.templates])
             else:
@@ -709,7 +763,7 @@ cdef class FastCondition:
         cdef list texts = None
         if values is None:  # as the reference: the variables are resolved only when a value is compared
             texts = []
-            status = _resolve(self.templates, run, texts)
+            status = _resolve(self.variables, run, texts)
             if status != RESOLVED:
                 return status
             if self.patterns is None:
@@ -759,34 +813,35 @@ cdef class FastPrincipal:
         self.unique_ids = spec.unique_ids
 
     cdef int match(self, object caller) except -1:
-        """Packed as ``FastStatement.strengths``: named*27 + direct*9 + role*3 + account."""
+        """Packed as ``FastStatement.strengths``: named*27 + direct*9 + role*3 + account. ``caller``
+        is a ``Caller`` (``_decide`` checks), read at its slots' offsets."""
         if self.wildcard:
             return T_TRUE * 27 + T_TRUE * 9
         cdef int direct = T_FALSE, role = T_FALSE, account, listed
-        account_id = caller.account
+        account_id = _slot(caller, _C_ACCOUNT)
         if account_id in self.accounts:
             account = T_TRUE
         else:
             account = T_UNKNOWN if self.canonical else T_FALSE
-        cdef bint user = caller.kind is _user_kind
+        cdef bint user = _slot(caller, _C_KIND) is _user_kind
         if user:
-            if caller.arn in self.users:
+            if _slot(caller, _C_ARN) in self.users:
                 direct = T_TRUE
         else:
-            if self.roles and (account_id, caller.name) in self.roles:
+            if self.roles and (account_id, _slot(caller, _C_NAME)) in self.roles:
                 role = T_TRUE
             if self.sessions:
-                session_arn = caller.session_arn
+                session_arn = _slot(caller, _C_SESSION_ARN)
                 if session_arn is not None:
                     direct = T_TRUE if session_arn in self.sessions else T_FALSE
                 else:
-                    prefix = f":{account_id}:assumed-role/{caller.name}/"
+                    prefix = f":{account_id}:assumed-role/{_slot(caller, _C_NAME)}/"
                     for session in self.sessions:
                         if prefix in session:
                             direct = T_UNKNOWN
                             break
         if self.unique_ids:
-            principal_id = caller.principal_id
+            principal_id = _slot(caller, _C_PRINCIPAL_ID)
             if principal_id is None:
                 listed = T_UNKNOWN
             else:
@@ -812,6 +867,7 @@ cdef class FastStatement:
     cdef tuple conditions
     cdef tuple resource_templates  # a Resource/NotResource with policy variables (else None)
     cdef tuple resource_patterns  # the same as _Template
+    cdef _Variables resource_variables
     cdef bint resource_negated
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
     cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
@@ -827,6 +883,7 @@ cdef class FastStatement:
         if statement.resource_templates is not None and statement.resources is None:
             self.resource_templates = tuple(statement.resource_templates)
             self.resource_patterns = tuple([_Template(t, True) for t in self.resource_templates])
+            self.resource_variables = _Variables(self.resource_templates)
             self.resource_negated = statement.resource_negated
         self.principals = {}
         self.principals_bounded = {}
@@ -862,7 +919,7 @@ cdef class FastStatement:
         """Whether Resource/NotResource with policy variables covers the resource (the reference's
         ``resource_matches``); UNRESOLVABLE or UNKNOWN_VARIABLE as its ``resolve`` raises."""
         cdef list texts = []
-        cdef int status = _resolve(self.resource_templates, run, texts)
+        cdef int status = _resolve(self.resource_variables, run, texts)
         if status != RESOLVED:
             return status
         cdef bint covered = _any_template(self.resource_patterns, texts, run.resource, True)
@@ -929,6 +986,13 @@ cdef uint32_t _set_id(dict ids, list sets, tuple patterns, bint negated) except 
 cdef dict _exact_index = {}  # ARN -> the numbers of the simple lists that name it exactly
 cdef dict _prefix_index = {}  # literal prefix -> the numbers of the simple lists that have it
 cdef set _prefix_lengths = set()
+# Lists with wildcards inside ("arn:aws:s3:::b/team?/*.csv"), by each such pattern's literal text
+# before its first wildcard: a resource that starts with it has the list tested when its memo is made.
+# A pattern whose literal head is shorter than this would be tested for too many resources: its list
+# is tested when first asked instead.
+DEF GLOB_HEAD = 20
+cdef dict _glob_index = {}
+cdef set _glob_lengths = set()
 cdef uint64_t* _template = <uint64_t*> calloc(2, sizeof(uint64_t))  # covers every number given out
 cdef Py_ssize_t _template_groups = 1
 if _template == NULL:
@@ -956,11 +1020,17 @@ cdef int _index_resource_set(uint32_t number, PatternSet patterns) except -1:
         _template = _grown(_template, _template_groups, wanted)
         _template_groups = wanted
     cdef Patterns listed = patterns.patterns
-    if listed.suffixes or listed.globs:
+    if listed.suffixes:
         return 0  # not known: tested when first asked
+    for head in listed.glob_heads:
+        if len(head) < GLOB_HEAD:
+            return 0
     _template[2 * group] |= bit
     if patterns.negated:
         _template[2 * group + 1] |= bit
+    for head in set(listed.glob_heads):
+        _glob_index.setdefault(head, []).append(number)
+        _glob_lengths.add(len(head))
     for text in listed.exact:
         _exact_index.setdefault(text, []).append(number)
     prefixes = listed.prefix_texts + (("",) if listed.everything else ())
@@ -979,6 +1049,9 @@ cdef class Memo:
     cdef str value
     cdef uint64_t* words
     cdef Py_ssize_t groups
+    # An action's memo: how the layers treat it (``layers.Layers``): a KMS or trust action, whose
+    # resource policy must allow; a trust action; a service RCPs govern.
+    cdef bint mandatory, trust, rcp_applies
 
     def __cinit__(self, str value):
         self.value = value
@@ -1003,6 +1076,22 @@ cdef class Memo:
         for length in _prefix_lengths:
             if length <= len(value):
                 self._matched(_prefix_index.get(value[:length]))
+        cdef PatternSet patterns
+        cdef uint64_t bit
+        for length in _glob_lengths:
+            if length <= len(value):
+                numbers = _glob_index.get(value[:length])
+                if numbers is None:
+                    continue
+                for number in <list> numbers:
+                    if (<Py_ssize_t> number >> 6) >= groups:
+                        continue
+                    patterns = <PatternSet> _resource_sets[number]
+                    bit = (<uint64_t> 1) << (<Py_ssize_t> number & 63)
+                    if patterns.patterns.match(value) != patterns.negated:
+                        self.words[2 * (<Py_ssize_t> number >> 6) + 1] |= bit
+                    else:
+                        self.words[2 * (<Py_ssize_t> number >> 6) + 1] &= ~bit
         return 0
 
     cdef void _matched(self, object numbers):
@@ -1059,7 +1148,12 @@ cdef Memo _action_memo(str action):
     if found is not None:
         return <Memo> found
     _mind_budget()
-    memo = _action_memos[action] = Memo(action.lower())
+    cdef str action_lower = action.lower()
+    cdef Memo memo = Memo(action_lower)
+    _action_memos[action] = memo
+    memo.trust = action_lower in _trust_actions
+    memo.mandatory = action_lower.startswith("kms:") or memo.trust
+    memo.rcp_applies = action_lower.partition(":")[0] in _rcp_services
     return memo
 
 
@@ -1202,9 +1296,6 @@ cdef class _Run:
     cdef int identity, boundary, session, rp_direct, rp_role, rp_account, all_deny, rcp_deny
     cdef FastStatement identity_st, boundary_st, session_st, rp_direct_st, rp_role_st, rp_account_st
     cdef list scp_levels, scp_sts, rcp_levels, rcp_sts, deny_sts
-
-    cdef object lookup(self, str key):
-        return self.lookup_as(key, key in _fixed_keys or key.startswith(_tag_prefixes))
 
     cdef object lookup_as(self, str key, bint derived):
         """A key's value; ``derived``: whether AWS derives it from the principal or resource."""
@@ -1396,33 +1487,36 @@ cdef inline object _ref(object statement):
 
 def derive_keys(request, caller, str action_lower, str resource_account):
     """``context.derive``, compiled (for the tests)."""
+    if type(request) is not _request_type or type(caller) is not _caller_type:
+        raise TypeError("a Request and its Caller")
     return _derive_keys(request, caller, action_lower, resource_account)
 
 
 cdef dict _derive_keys(object request, object caller, str action_lower, str resource_account):
     """The reference's ``context.derive``, statement for statement, compiled: the keys AWS derives
-    from the principal and the resource (``tests/engine/test_core.py`` holds the two equal)."""
-    cdef bint user = caller.kind is _user_kind
-    userid = caller.principal_id
+    from the principal and the resource (``tests/engine/test_core.py`` holds the two equal). The
+    request is a ``Request`` and the caller a ``Caller`` (``_decide`` checks), read at their offsets."""
+    cdef bint user = _slot(caller, _C_KIND) is _user_kind
+    userid = _slot(caller, _C_PRINCIPAL_ID)
     if userid is None or (not user and ":" not in str(userid)):
         userid = _unknown_value
     cdef dict keys = {
-        "aws:principalarn": caller.arn,
-        "aws:principalaccount": caller.account,
+        "aws:principalarn": _slot(caller, _C_ARN),
+        "aws:principalaccount": _slot(caller, _C_ACCOUNT),
         "aws:principaltype": "User" if user else "AssumedRole",
         "aws:principalisawsservice": "false",
-        "aws:principalorgid": request.principal_org_id or None,
-        "aws:principalorgpaths": tuple(request.principal_org_paths) or None,
+        "aws:principalorgid": _slot(request, _R_ORG_ID) or None,
+        "aws:principalorgpaths": tuple(_slot(request, _R_ORG_PATHS)) or None,
         "aws:userid": userid,
-        "aws:username": caller.name if user else None,
+        "aws:username": _slot(caller, _C_NAME) if user else None,
         "aws:resourceaccount": resource_account,
-        "kms:calleraccount": caller.account if action_lower.startswith("kms:") else None,
+        "kms:calleraccount": _slot(caller, _C_ACCOUNT) if action_lower.startswith("kms:") else None,
         "aws:principalservicename": None,
         "aws:principalservicenameslist": None,
     }
-    for tag, value in request.principal_tags.items():
+    for tag, value in _slot(request, _R_PRINCIPAL_TAGS).items():
         keys[_principal_tag + tag.lower()] = value
-    for tag, value in request.resource_tags.items():
+    for tag, value in _slot(request, _R_RESOURCE_TAGS).items():
         keys[_resource_tag + tag.lower()] = value
     return keys
 
@@ -1477,8 +1571,8 @@ cdef object _decide(object request):
     if type(request) is not _request_type:
         return None
     caller = _parse_caller(_slot(request, _R_PRINCIPAL), _slot(request, _R_PRINCIPAL_ID))
-    if type(caller) is str:
-        return None
+    if type(caller) is not _caller_type:
+        return None  # a reason the principal is not supported: the reference explains it
     action = _slot(request, _R_ACTION)
     resource = _slot(request, _R_RESOURCE)
     if type(action) is not str or type(resource) is not str:
@@ -1531,9 +1625,9 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
     run.identity_st = run.first
     cdef int deny = run.deny
     run.same_account = _slot(caller, _C_ACCOUNT) == run.resource_account
-    run.mandatory = action_lower.startswith("kms:") or action_lower in _trust_actions
-    run.rcp_applies = action_lower.partition(":")[0] in _rcp_services
-    run.trust = action_lower in _trust_actions
+    run.mandatory = run.actions.mandatory
+    run.rcp_applies = run.actions.rcp_applies
+    run.trust = run.actions.trust
     cdef int level_deny
     scps = _slot(request, _R_SCPS)
     if scps:
@@ -1561,7 +1655,7 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
         deny = max(deny, run.deny)
     session_policy = _slot(request, _R_SESSION)
     if session_policy is not None:
-        if not caller.is_session:
+        if _slot(caller, _C_KIND) is _user_kind:
             return None  # the reference explains why a user's session policy is unknown
         run.scan((session_policy,))
         if run.declined:
