@@ -130,6 +130,31 @@ def _userid_request() -> Request:
     )
 
 
+@pytestmark_core
+def test_allowed_by_names_each_statement_reference_once() -> None:
+    """Two statements whose references are equal (the same label, index, Sid and effect: a policy
+    attached as identity policy and as boundary under one name) are named once, as the reference's
+    ``dict.fromkeys`` does; different ones each once, in the reference's order."""
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "Read", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    same_identity = compile_policy(document, label="shared", kind=PolicyKind.IDENTITY)
+    same_boundary = compile_policy(document, label="shared", kind=PolicyKind.BOUNDARY)
+    other_boundary = compile_policy(document, label="other", kind=PolicyKind.BOUNDARY)
+    for boundary, named in ((same_boundary, 1), (other_boundary, 2)):
+        request = Request(
+            principal="arn:aws:iam::111111111111:user/u",
+            action="s3:GetObject",
+            resource="arn:aws:s3:::b/k",
+            identity_policies=(same_identity,),
+            permissions_boundary=boundary,
+        )
+        core = _fast.decide_core(request)
+        assert core is not None and core == decide_reference(request)
+        assert core.decision is Decision.ALLOW and len(core.allowed_by) == named
+
+
 # --------------------------------------------------------------------------- policy variables
 
 # Templates with policy variables whose keys are present, absent, multivalued or unknown, with and

@@ -486,6 +486,7 @@ cdef class _Values:
     a value cannot be read as the operator's type)."""
 
     cdef frozenset exact
+    cdef str single  # the one text of ``exact``, when it holds one (compared without the set)
     cdef Patterns like
     cdef object matcher
 
@@ -501,6 +502,8 @@ cdef _Values _values_of(int family, object matcher, tuple resolved):
         values.exact = frozenset([(<str> _literal_text(piece)).lower() for piece in resolved])
     elif family == F_LIKE:
         values.like = Patterns(resolved)
+    if values.exact is not None and len(values.exact) == 1:
+        values.single = next(iter(values.exact))
     return values
 
 
@@ -712,11 +715,17 @@ cdef class FastCondition:
     cdef int one(self, str value, _Values values) except -1:
         """The positive comparison of one request value with the policy values."""
         if self.family == F_EXACT:
+            if values.single is not None:
+                return T_TRUE if value == values.single else T_FALSE
             return T_TRUE if value in values.exact else T_FALSE
         if self.family == F_LIKE:
             return T_TRUE if values.like.match(value) else T_FALSE
         if self.family == F_BOOL:
-            return T_TRUE if value.isascii() and value.lower() in values.exact else T_FALSE
+            if not value.isascii():
+                return T_FALSE
+            if values.single is not None:
+                return T_TRUE if value.lower() == values.single else T_FALSE
+            return T_TRUE if value.lower() in values.exact else T_FALSE
         cdef int truth
         if self.family == F_IP:
             truth = self.ipv4(value)
@@ -802,12 +811,15 @@ cdef class FastPrincipal:
     cdef bint wildcard
     cdef bint canonical
     cdef frozenset accounts, users, roles, sessions, unique_ids
+    cdef str one_account, one_user  # the one account, user, when the element names one
 
     def __cinit__(self, spec):
         self.wildcard = spec.wildcard
         self.canonical = spec.canonical
         self.accounts = spec.accounts
         self.users = spec.users
+        self.one_account = next(iter(self.accounts)) if len(self.accounts) == 1 else None
+        self.one_user = next(iter(self.users)) if len(self.users) == 1 else None
         self.roles = spec.roles
         self.sessions = spec.sessions
         self.unique_ids = spec.unique_ids
@@ -818,14 +830,17 @@ cdef class FastPrincipal:
         if self.wildcard:
             return T_TRUE * 27 + T_TRUE * 9
         cdef int direct = T_FALSE, role = T_FALSE, account, listed
-        account_id = _slot(caller, _C_ACCOUNT)
-        if account_id in self.accounts:
+        cdef str account_id = _slot(caller, _C_ACCOUNT)
+        if account_id == self.one_account if self.one_account is not None else account_id in self.accounts:
             account = T_TRUE
         else:
             account = T_UNKNOWN if self.canonical else T_FALSE
         cdef bint user = _slot(caller, _C_KIND) is _user_kind
         if user:
-            if _slot(caller, _C_ARN) in self.users:
+            if self.one_user is not None:
+                if <str> _slot(caller, _C_ARN) == self.one_user:
+                    direct = T_TRUE
+            elif _slot(caller, _C_ARN) in self.users:
                 direct = T_TRUE
         else:
             if self.roles and (account_id, _slot(caller, _C_NAME)) in self.roles:
@@ -862,6 +877,7 @@ cdef class FastStatement:
 
     cdef object statement  # the reference's Statement
     cdef object ref
+    cdef Py_hash_t ref_hash
     cdef bint allow
     cdef bint dynamic
     cdef tuple conditions
@@ -876,6 +892,7 @@ cdef class FastStatement:
     def __cinit__(self, statement):
         self.statement = statement
         self.ref = statement.ref
+        self.ref_hash = hash(self.ref)
         self.allow = statement.allow
         self.dynamic = statement.dynamic
         self.conditions = tuple(FastCondition(c) for c in statement.conditions)
@@ -1471,13 +1488,22 @@ cdef class _Run:
             found.append(self.rp_direct_st or self.rp_role_st or self.rp_account_st)
             found.append(self.identity_st)
             found.extend(limits)
-        # Distinct by reference, as the reference's dict.fromkeys over StatementRefs.
+        # Distinct by reference, as the reference's dict.fromkeys over StatementRefs: references
+        # are compared only when their hashes (kept by each statement) are equal.
         cdef list unique = []
-        cdef list refs = []
+        cdef FastStatement each, kept
+        cdef bint seen
         for statement in found:
-            if statement is not None and (<FastStatement> statement).ref not in refs:
-                refs.append((<FastStatement> statement).ref)
-                unique.append(statement)
+            if statement is None:
+                continue
+            each = <FastStatement> statement
+            seen = False
+            for kept in unique:
+                if kept.ref_hash == each.ref_hash and (kept is each or kept.ref == each.ref):
+                    seen = True
+                    break
+            if not seen:
+                unique.append(each)
         return unique
 
 
