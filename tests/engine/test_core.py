@@ -636,6 +636,7 @@ def test_results_leave_nothing_for_the_garbage_collector() -> None:
         tracemalloc.stop()
         gc.enable()
     assert tracked < len(results) // 20, f"{tracked} objects tracked for {len(results)} results"
+    assert gc.is_tracked(results)  # the batch's list is the caller's: tracked as any other
     # About 250 bytes a result (the result, its writer, its tuples); when results kept their whole
     # run and the lower-cased context, about 670.
     assert held < 400, f"{held:.0f} bytes held a result"

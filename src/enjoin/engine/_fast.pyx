@@ -43,6 +43,7 @@ cdef extern from *:
 cdef extern from "Python.h":
     PyTypeObject* _type_of "Py_TYPE"(PyObject*)
     void PyObject_GC_UnTrack(void*)
+    void PyObject_GC_Track(void*)
     ctypedef struct PyMemberDef:
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
@@ -1596,7 +1597,10 @@ def decide_core(request):
 cdef object _decide(object request):
     if type(request) is not _request_type:
         return None
-    caller = _parse_caller(_slot(request, _R_PRINCIPAL), _slot(request, _R_PRINCIPAL_ID))
+    principal = _slot(request, _R_PRINCIPAL)
+    if type(principal) is not str:
+        return None
+    caller = _caller_of(principal, _slot(request, _R_PRINCIPAL_ID))
     if type(caller) is not _caller_type:
         return None  # a reason the principal is not supported: the reference explains it
     action = _slot(request, _R_ACTION)
@@ -1615,6 +1619,24 @@ cdef object _decide(object request):
 
 
 cdef _Run _spare = _Run.__new__(_Run)
+
+
+# The parsed caller of each principal ARN seen (with the principal id it was parsed with): the
+# reference's parse_caller, without its LRU bookkeeping on every decision.
+cdef dict _callers = {}
+
+
+cdef object _caller_of(object principal, object principal_id):
+    found = _callers.get(principal)
+    if found is not None:
+        given = (<tuple> found)[0]
+        if given is principal_id or (given is not None and principal_id is not None and given == principal_id):
+            return (<tuple> found)[1]
+    caller = _parse_caller(principal, principal_id)
+    if len(_callers) > 65536:
+        _callers.clear()
+    _callers[principal] = (principal_id, caller)
+    return caller
 
 
 cdef void _give_back(_Run run):
@@ -1856,7 +1878,14 @@ def decide_many(requests):
     cdef list order = []
     for group in groups.values():
         order.extend(group)
+    groups = None
     cdef list out = [None] * n
+    # The batch's own lists are the largest young containers the collector would traverse at each
+    # of its collections during the batch (the results themselves are not tracked): they refer to
+    # nothing that refers back to them, so they are left out until the batch is done.
+    PyObject_GC_UnTrack(<void*> items)
+    PyObject_GC_UnTrack(<void*> order)
+    PyObject_GC_UnTrack(<void*> out)
     cdef Py_ssize_t k
     for k in range(n):
         # Ask the memory ahead for what the next decisions read first: two requests on, the
@@ -1870,6 +1899,7 @@ def decide_many(requests):
         request = items[i]
         result = _decide(request)
         out[i] = _reference(request) if result is None else result
+    PyObject_GC_Track(<void*> out)  # the caller's list, tracked as any other
     return out
 
 
