@@ -44,6 +44,8 @@ cdef extern from "Python.h":
     PyTypeObject* _type_of "Py_TYPE"(PyObject*)
     void PyObject_GC_UnTrack(void*)
     void PyObject_GC_Track(void*)
+    Py_ssize_t PyTuple_GET_SIZE(object)
+    object _alloc "PyType_GenericAlloc"(PyTypeObject*, Py_ssize_t)
     ctypedef struct PyMemberDef:
         Py_ssize_t offset
     ctypedef struct PyMemberDescrObject:
@@ -1568,10 +1570,21 @@ cdef dict _lowered_keys(object context):
     return given
 
 
+cdef inline bint _truthy(object value) except -1:
+    """``bool(value)``, without the generic call for the usual None, str and tuple."""
+    if value is None:
+        return False
+    if type(value) is tuple:
+        return PyTuple_GET_SIZE(value) > 0
+    if type(value) is str:
+        return PyUnicode_GET_LENGTH(value) > 0
+    return bool(value)
+
+
 cdef str _resource_account(object request, object caller):
     """As ``context.account_of_resource``: as given, else from the resource ARN, else the principal's."""
     given = _slot(request, _R_RESOURCE_ACCOUNT)
-    if given:
+    if _truthy(given):
         return given
     cdef list parts = (<str> _slot(request, _R_RESOURCE)).split(":", 5)
     if len(parts) == 6 and parts[0] == "arn":
@@ -1581,6 +1594,7 @@ cdef str _resource_account(object request, object caller):
     return _slot(caller, _C_ACCOUNT)
 
 
+@cython.binding(False)  # a plain built-in function of one argument: the cheapest call Python has
 def decide(request):
     """Answer the concrete question; the reference answers what this core hands over."""
     result = _decide(request)
@@ -1678,7 +1692,7 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
     run.trust = run.actions.trust
     cdef int level_deny
     scps = _slot(request, _R_SCPS)
-    if scps:
+    if _truthy(scps):
         run.scp_levels = []
         run.scp_sts = []
         level_deny = run.scan_levels(scps, run.scp_levels, run.scp_sts, True)
@@ -1686,7 +1700,7 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
             return None
         deny = max(deny, level_deny)
     rcps = _slot(request, _R_RCPS)
-    if rcps:
+    if _truthy(rcps):
         run.rcp_levels = []
         run.rcp_sts = []
         run.rcp_deny = run.scan_levels(rcps, run.rcp_levels, run.rcp_sts, False)
@@ -1752,7 +1766,8 @@ cdef tuple _refs(list statements):
 
 cdef object _deferred(object decision, _Writer writer, tuple allowed_by, tuple denied_by):
     """A ``model.DeferredResult``, its slots set directly; its explanation is ``writer()``."""
-    result = _deferred_type.__new__(_deferred_type)
+    # Allocated as ``object.__new__`` would (every slot unset), without the call through __new__.
+    result = _alloc(<PyTypeObject*> _deferred_type, 0)
     _set_slot(result, _D_DECISION, decision)
     _set_slot(result, _D_ALLOWED_BY, allowed_by)
     _set_slot(result, _D_DENIED_BY, denied_by)
