@@ -1268,15 +1268,21 @@ cdef class FastPolicy:
         return record.resources == 0 or resources.holds(record.resources, _resource_sets)
 
 
-cdef FastPolicy fast_policy(object policy):
+cdef inline FastPolicy fast_policy(object policy):
     """The policy's compiled core (kept on the Policy); None for a document."""
     if type(policy) is not _policy_type:
         return None
     found = _slot(policy, _P_FAST)
-    if found is None:  # compiled before the core was bound
-        found = FastPolicy(policy)
-        policy._fast = found
+    if found is None:
+        return _compile_late(policy)
     return <FastPolicy> found
+
+
+cdef FastPolicy _compile_late(object policy):
+    """The core of a policy compiled before the core was bound, made and kept on first use."""
+    found = FastPolicy(policy)
+    policy._fast = found
+    return found
 
 
 # --------------------------------------------------------------------------- one request
@@ -1305,7 +1311,6 @@ cdef class _Run:
     cdef Memo resources  # what their static Resource lists say of the resource
     cdef str resource_account
     cdef dict given
-    cdef dict derived
     cdef bint declined
     # Outputs of the last scan.
     cdef int allow
@@ -1320,9 +1325,7 @@ cdef class _Run:
     cdef object lookup_as(self, str key, bint derived):
         """A key's value; ``derived``: whether AWS derives it from the principal or resource."""
         if derived:
-            if self.derived is None:
-                self.derived = _derive_keys(self.request, self.caller, self.action_lower, self.resource_account)
-            return self.derived.get(key)
+            return _derived_value(self.request, self.caller, self.action_lower, self.resource_account, key)
         if self.given is None:
             self.given = _lowered_keys(_slot(self.request, _R_CONTEXT))
         return self.given.get(key)
@@ -1514,40 +1517,58 @@ cdef inline object _ref(object statement):
     return None if statement is None else (<FastStatement> statement).ref
 
 
-def derive_keys(request, caller, str action_lower, str resource_account):
-    """``context.derive``, compiled (for the tests)."""
+def derived_value(request, caller, str action_lower, str resource_account, str key):
+    """``context.derive(...).get(key)``, compiled (for the tests)."""
     if type(request) is not _request_type or type(caller) is not _caller_type:
         raise TypeError("a Request and its Caller")
-    return _derive_keys(request, caller, action_lower, resource_account)
+    return _derived_value(request, caller, action_lower, resource_account, key)
 
 
-cdef dict _derive_keys(object request, object caller, str action_lower, str resource_account):
-    """The reference's ``context.derive``, statement for statement, compiled: the keys AWS derives
-    from the principal and the resource (``tests/engine/test_core.py`` holds the two equal). The
-    request is a ``Request`` and the caller a ``Caller`` (``_decide`` checks), read at their offsets."""
+cdef object _derived_value(object request, object caller, str action_lower, str resource_account, str key):
+    """One key of the reference's ``context.derive`` (lower-cased; None when absent), computed
+    alone: a decision asks for one or two derived keys, not for the dozen ``derive`` writes. The
+    request is a ``Request`` and the caller a ``Caller`` (``_decide`` checks), read at their
+    offsets; ``tests/engine/test_core.py`` holds every key equal to ``derive``'s."""
+    if key.startswith(_principal_tag):
+        return _tag_value(_slot(request, _R_PRINCIPAL_TAGS), key, len(_principal_tag))
+    if key.startswith(_resource_tag):
+        return _tag_value(_slot(request, _R_RESOURCE_TAGS), key, len(_resource_tag))
     cdef bint user = _slot(caller, _C_KIND) is _user_kind
-    userid = _slot(caller, _C_PRINCIPAL_ID)
-    if userid is None or (not user and ":" not in str(userid)):
-        userid = _unknown_value
-    cdef dict keys = {
-        "aws:principalarn": _slot(caller, _C_ARN),
-        "aws:principalaccount": _slot(caller, _C_ACCOUNT),
-        "aws:principaltype": "User" if user else "AssumedRole",
-        "aws:principalisawsservice": "false",
-        "aws:principalorgid": _slot(request, _R_ORG_ID) or None,
-        "aws:principalorgpaths": tuple(_slot(request, _R_ORG_PATHS)) or None,
-        "aws:userid": userid,
-        "aws:username": _slot(caller, _C_NAME) if user else None,
-        "aws:resourceaccount": resource_account,
-        "kms:calleraccount": _slot(caller, _C_ACCOUNT) if action_lower.startswith("kms:") else None,
-        "aws:principalservicename": None,
-        "aws:principalservicenameslist": None,
-    }
-    for tag, value in _slot(request, _R_PRINCIPAL_TAGS).items():
-        keys[_principal_tag + tag.lower()] = value
-    for tag, value in _slot(request, _R_RESOURCE_TAGS).items():
-        keys[_resource_tag + tag.lower()] = value
-    return keys
+    if key == "aws:principalarn":
+        return _slot(caller, _C_ARN)
+    if key == "aws:principalaccount":
+        return _slot(caller, _C_ACCOUNT)
+    if key == "aws:principaltype":
+        return "User" if user else "AssumedRole"
+    if key == "aws:principalisawsservice":
+        return "false"
+    if key == "aws:principalorgid":
+        return _slot(request, _R_ORG_ID) or None
+    if key == "aws:principalorgpaths":
+        return tuple(_slot(request, _R_ORG_PATHS)) or None
+    if key == "aws:userid":
+        userid = _slot(caller, _C_PRINCIPAL_ID)
+        if userid is None or (not user and ":" not in str(userid)):
+            return _unknown_value
+        return userid
+    if key == "aws:username":
+        return _slot(caller, _C_NAME) if user else None
+    if key == "aws:resourceaccount":
+        return resource_account
+    if key == "kms:calleraccount":
+        return _slot(caller, _C_ACCOUNT) if action_lower.startswith("kms:") else None
+    return None  # aws:PrincipalServiceName(sList): the caller is never an AWS service
+
+
+cdef object _tag_value(object tags, str key, Py_ssize_t prefix):
+    """The value of the tag whose lower-cased name follows ``prefix`` in ``key`` (the last such
+    tag, as ``derive`` writes them in order), or None."""
+    cdef str name = key[prefix:]
+    found = None
+    for tag, value in tags.items():
+        if tag.lower() == name:
+            found = value
+    return found
 
 
 cdef dict _key_lower = {}  # context key as a request spells it -> lower-cased
@@ -1659,7 +1680,7 @@ cdef void _give_back(_Run run):
     run.request = run.caller = None
     run.action_lower = run.resource = run.resource_account = None
     run.actions = run.resources = None
-    run.given = run.derived = None
+    run.given = None
     run.declined = False
     run.first = run.identity_st = run.boundary_st = run.session_st = None
     run.rp_direct_st = run.rp_role_st = run.rp_account_st = None
