@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,49 @@ def test_allowed_by_names_each_statement_reference_once() -> None:
         core = _fast.decide_core(request)
         assert core is not None and core == decide_reference(request)
         assert core.decision is Decision.ALLOW and len(core.allowed_by) == named
+
+
+@pytestmark_core
+@pytest.mark.parametrize("mapping", [dict, types.MappingProxyType])
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({"aws:SourceIp": "10.0.0.1"}, "ALLOW"),
+        ({"AWS:SOURCEIP": "10.0.0.1"}, "ALLOW"),
+        ({"aws:SourceIp": "10.0.0.1", "aws:sourceip": "192.0.2.1"}, "IMPLICIT_DENY"),  # the last wins
+        ({"aws:sourceip": "192.0.2.1", "aws:SourceIp": "10.0.0.1"}, "ALLOW"),
+        ({"aws:SourceIpX": "10.0.0.1"}, "IMPLICIT_DENY"),
+        ({}, "IMPLICIT_DENY"),
+    ],
+)
+def test_context_keys_are_found_whatever_their_case(mapping: Any, context: dict[str, str], expected: str) -> None:
+    """Context keys are case-insensitive: the core reads the context in place, finding the key as
+    the reference's lower-cased dict would (of two spellings, the later one)."""
+    policy = compile_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
+                }
+            ],
+        },
+        label="ip",
+        kind=PolicyKind.IDENTITY,
+    )
+    request = Request(
+        principal="arn:aws:iam::111111111111:user/u",
+        action="s3:GetObject",
+        resource="arn:aws:s3:::b/k",
+        identity_policies=(policy,),
+        context=mapping(context),
+    )
+    core = _fast.decide_core(request)
+    assert core is not None and core == decide_reference(request)
+    assert core.decision.value == expected
 
 
 # --------------------------------------------------------------------------- policy variables

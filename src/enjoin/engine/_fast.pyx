@@ -31,6 +31,7 @@ tests hold the two equal on the conformance corpus and on generated workloads.
 
 cimport cython
 from cpython.object cimport PyObject, PyTypeObject
+from cpython.dict cimport PyDict_Next
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_1BYTE_KIND, PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND, PyUnicode_READ
 from libc.string cimport memcmp, memcpy
@@ -1310,7 +1311,6 @@ cdef class _Run:
     cdef Memo actions  # what the policies' Action lists say of the action
     cdef Memo resources  # what their static Resource lists say of the resource
     cdef str resource_account
-    cdef dict given
     cdef bint declined
     # Outputs of the last scan.
     cdef int allow
@@ -1326,9 +1326,7 @@ cdef class _Run:
         """A key's value; ``derived``: whether AWS derives it from the principal or resource."""
         if derived:
             return _derived_value(self.request, self.caller, self.action_lower, self.resource_account, key)
-        if self.given is None:
-            self.given = _lowered_keys(_slot(self.request, _R_CONTEXT))
-        return self.given.get(key)
+        return _context_value(_slot(self.request, _R_CONTEXT), key)
 
     cdef int scan(self, object policies, bint deny_decides=True) except -1:
         """One layer (identity policies, an SCP level, the boundary...): sets allow, first and deny.
@@ -1571,24 +1569,51 @@ cdef object _tag_value(object tags, str key, Py_ssize_t prefix):
     return found
 
 
-cdef dict _key_lower = {}  # context key as a request spells it -> lower-cased
+# Each context key's lower case, by the key object (a request's keys are usually the same few
+# string objects, its literals): a direct-mapped table on the object's address. An entry holds its
+# key, so no other object can take that address while the entry stands.
+DEF LOWER_SLOTS = 1024
+cdef PyObject* _lower_keys[LOWER_SLOTS]
+cdef PyObject* _lower_texts[LOWER_SLOTS]
 
 
-cdef dict _lowered_keys(object context):
-    """The context with its keys lower-cased (``EvalContext``'s ``given``), each key's lower case
-    computed once per spelling."""
-    cdef dict given = {}
-    for key, value in context.items():
-        if type(key) is str:
-            low = _key_lower.get(key)
-            if low is None:
-                if len(_key_lower) > 4096:
-                    _key_lower.clear()
-                low = _key_lower[key] = key.lower()
-        else:
-            low = key.lower()
-        given[low] = value
-    return given
+cdef inline object _lower(str key):
+    cdef size_t slot = ((<size_t> <PyObject*> key) >> 4) & (LOWER_SLOTS - 1)
+    if _lower_keys[slot] == <PyObject*> key:
+        return <object> _lower_texts[slot]
+    low = key.lower()
+    Py_XDECREF(_lower_keys[slot])
+    Py_XDECREF(_lower_texts[slot])
+    Py_INCREF(key)
+    Py_INCREF(low)
+    _lower_keys[slot] = <PyObject*> key
+    _lower_texts[slot] = <PyObject*> low
+    return low
+
+
+cdef object _context_value(object context, str key):
+    """The value of a (lower-cased) key in the request's context, as ``EvalContext.lookup`` finds
+    it in ``{k.lower(): v for k, v in context.items()}``: of the keys that lower-case to it, the
+    last one's value; None when there is none. Read in place, without building that dict."""
+    cdef Py_ssize_t position = 0
+    cdef PyObject* name
+    cdef PyObject* value
+    cdef PyObject* found = NULL
+    if type(context) is dict:
+        while PyDict_Next(context, &position, &name, &value):
+            if _type_of(name) == <PyTypeObject*> str:
+                low = _lower(<str> name)
+            else:
+                low = (<object> name).lower()
+            if low is key or low == key:
+                found = value
+        return None if found == NULL else <object> found
+    result = None
+    for name_object, value_object in context.items():
+        low = _lower(name_object) if type(name_object) is str else name_object.lower()
+        if low is key or low == key:
+            result = value_object
+    return result
 
 
 cdef inline bint _truthy(object value) except -1:
@@ -1680,7 +1705,6 @@ cdef void _give_back(_Run run):
     run.request = run.caller = None
     run.action_lower = run.resource = run.resource_account = None
     run.actions = run.resources = None
-    run.given = None
     run.declined = False
     run.first = run.identity_st = run.boundary_st = run.session_st = None
     run.rp_direct_st = run.rp_role_st = run.rp_account_st = None
