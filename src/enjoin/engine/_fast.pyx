@@ -66,6 +66,11 @@ DEF F_LIKE = 2
 DEF F_BOOL = 3
 DEF F_NULL = 4
 DEF F_IP = 5  # IpAddress: an IPv4 value in C, any other value by the reference's matcher
+# The Principal elements ``FastStatement.strengths`` matches without its FastPrincipal.
+DEF P_OTHER = 0
+DEF P_ANY = 1  # "*"
+DEF P_ONE_ACCOUNT = 2  # one account (its id or root ARN), nothing else
+DEF P_ONE_USER = 3  # one IAM user's ARN, nothing else
 # Qualifiers, as in enjoin.engine.conditions.
 DEF Q_PLAIN = 0
 DEF Q_FOR_ALL = 1
@@ -890,6 +895,8 @@ cdef class FastStatement:
     cdef _Variables resource_variables
     cdef bint resource_negated
     cdef FastPrincipal principal  # a Principal element (None: NotPrincipal, or no principal)
+    cdef int principal_shape  # P_ANY, P_ONE_ACCOUNT, P_ONE_USER: matched here; P_OTHER: by principal
+    cdef str principal_one  # the account or user ARN of P_ONE_ACCOUNT, P_ONE_USER
     cdef dict principals  # NotPrincipal: caller -> packed principal strengths, per has_boundary
     cdef dict principals_bounded
 
@@ -910,6 +917,9 @@ cdef class FastStatement:
         self.principals_bounded = {}
         spec = statement.principal
         self.principal = None if spec is None or statement.principal_negated else FastPrincipal(spec)
+        self.principal_shape = P_OTHER
+        if self.principal is not None:
+            self.principal_shape, self.principal_one = _principal_shape(spec)
 
     cdef int truth(self, _Run run) except -1:
         """Truth of a statement that names the action and covers the (static) resource, as the
@@ -948,6 +958,16 @@ cdef class FastStatement:
 
     cdef int strengths(self, object caller, bint has_boundary) except -1:
         """The reference's ``principal_strengths`` packed as named*27 + direct*9 + role*3 + account."""
+        cdef int matched
+        if self.principal_shape == P_ANY:
+            return T_TRUE * 27 + T_TRUE * 9
+        if self.principal_shape == P_ONE_ACCOUNT:  # an account: the account's strength alone
+            matched = T_TRUE if <str> _slot(caller, _C_ACCOUNT) == self.principal_one else T_FALSE
+            return matched * 27 + matched
+        if self.principal_shape == P_ONE_USER:  # a user: a direct grant to that user alone
+            if _slot(caller, _C_KIND) is _user_kind and <str> _slot(caller, _C_ARN) == self.principal_one:
+                return T_TRUE * 27 + T_TRUE * 9
+            return T_FALSE
         if self.principal is not None:
             return self.principal.match(caller)
         cdef dict memo = self.principals_bounded if has_boundary else self.principals
@@ -959,6 +979,19 @@ cdef class FastStatement:
                 memo.clear()
             memo[caller] = found
         return found
+
+
+cdef tuple _principal_shape(object spec):
+    """The shape of a Principal element (``principals.PrincipalSpec``) and its one name."""
+    if spec.wildcard:
+        return P_ANY, None
+    if spec.canonical or spec.roles or spec.sessions or spec.unique_ids:
+        return P_OTHER, None
+    if len(spec.accounts) == 1 and not spec.users:
+        return P_ONE_ACCOUNT, next(iter(spec.accounts))
+    if len(spec.users) == 1 and not spec.accounts:
+        return P_ONE_USER, next(iter(spec.users))
+    return P_OTHER, None
 
 
 # --------------------------------------------------------------------------- what patterns say of a value
