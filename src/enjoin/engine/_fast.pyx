@@ -78,6 +78,8 @@ DEF Q_FOR_ANY = 2
 
 # The reference's own helpers and constants, read once at import into typed module variables (a
 # Python global would cost a dictionary lookup on every use).
+import sys
+
 from enjoin.engine import conditions as _conditions_module
 from enjoin.engine import context as _context_module
 from enjoin.engine import layers as _layers_module
@@ -100,6 +102,7 @@ cdef object _literal_type = _wildcard_module.Literal
 cdef object _variable_type = _variables_module.Variable
 cdef object _has_variables = _variables_module.has_variables
 cdef object _make_matcher = _conditions_module.make_matcher
+cdef object _intern = sys.intern
 cdef object _policy_type = Policy
 cdef object _kind_resource = PolicyKind.RESOURCE
 cdef frozenset _rcp_services = frozenset(_layers_module.RCP_SERVICES)
@@ -537,7 +540,7 @@ cdef class _Variables:
         for template in templates:
             for piece in <tuple> template:
                 if type(piece) is _variable_type:
-                    keys.append(piece.key)
+                    keys.append(_intern(piece.key))
                     defaults.append(piece.default)
         self.keys = tuple(keys)
         self.derived = tuple([key in _fixed_keys or key.startswith(_tag_prefixes) for key in keys])
@@ -609,7 +612,7 @@ cdef class FastCondition:
 
     def __cinit__(self, condition):
         self.condition = condition
-        self.key = condition.key_lower
+        self.key = _intern(condition.key_lower)
         self.derived = self.key in _fixed_keys or self.key.startswith(_tag_prefixes)
         self.qualifier = condition.qualifier
         self.if_exists = condition.if_exists
@@ -1610,11 +1613,11 @@ cdef PyObject* _lower_keys[LOWER_SLOTS]
 cdef PyObject* _lower_texts[LOWER_SLOTS]
 
 
-cdef inline object _lower(str key):
+cdef inline str _lower(str key):
     cdef size_t slot = ((<size_t> <PyObject*> key) >> 4) & (LOWER_SLOTS - 1)
     if _lower_keys[slot] == <PyObject*> key:
-        return <object> _lower_texts[slot]
-    low = key.lower()
+        return <str> _lower_texts[slot]
+    cdef str low = _intern(key.lower())
     Py_XDECREF(_lower_keys[slot])
     Py_XDECREF(_lower_texts[slot])
     Py_INCREF(key)
@@ -1622,6 +1625,12 @@ cdef inline object _lower(str key):
     _lower_keys[slot] = <PyObject*> key
     _lower_texts[slot] = <PyObject*> low
     return low
+
+
+cdef inline bint _same_key(str low, str key):
+    """Whether two lower-cased keys are equal (both are interned where the core makes them, so
+    equal keys are usually the same object, and the text is compared only at equal lengths)."""
+    return low is key or (PyUnicode_GET_LENGTH(low) == PyUnicode_GET_LENGTH(key) and low == key)
 
 
 cdef object _context_value(object context, str key):
@@ -1635,16 +1644,14 @@ cdef object _context_value(object context, str key):
     if type(context) is dict:
         while PyDict_Next(context, &position, &name, &value):
             if _type_of(name) == <PyTypeObject*> str:
-                low = _lower(<str> name)
-            else:
-                low = (<object> name).lower()
-            if low is key or low == key:
+                if _same_key(_lower(<str> name), key):
+                    found = value
+            elif (<object> name).lower() == key:
                 found = value
         return None if found == NULL else <object> found
     result = None
     for name_object, value_object in context.items():
-        low = _lower(name_object) if type(name_object) is str else name_object.lower()
-        if low is key or low == key:
+        if _same_key(_lower(name_object), key) if type(name_object) is str else name_object.lower() == key:
             result = value_object
     return result
 
