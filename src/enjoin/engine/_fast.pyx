@@ -1104,6 +1104,7 @@ cdef class Memo:
     bytes, so the answers a decision reads sit on a few cache lines."""
 
     cdef str value
+    cdef bint resource  # a resource's memo (else an action's): which lists its numbers name
     cdef uint64_t* words
     cdef Py_ssize_t groups
     # An action's memo: how the layers treat it (``layers.Layers``): a KMS or trust action, whose
@@ -1166,15 +1167,17 @@ cdef class Memo:
                 else:
                     self.words[2 * group + 1] |= bit
 
-    cdef inline bint holds(self, uint32_t number, list sets) except -1:
+    cdef inline bint holds(self, uint32_t number) except -1:
+        """What list ``number`` says of the value (tested now if not yet known)."""
         cdef Py_ssize_t group = number >> 6
         cdef uint64_t bit = (<uint64_t> 1) << (number & 63)
         if group < self.groups and self.words[2 * group] & bit:
             return (self.words[2 * group + 1] & bit) != 0
-        return self.fill(number, sets)
+        return self.fill(number)
 
-    cdef bint fill(self, uint32_t number, list sets) except -1:
+    cdef bint fill(self, uint32_t number) except -1:
         global _memo_bytes
+        cdef list sets = _resource_sets if self.resource else _action_sets
         cdef Py_ssize_t group = number >> 6, wanted
         cdef uint64_t bit = (<uint64_t> 1) << (number & 63)
         if group >= self.groups:
@@ -1220,6 +1223,7 @@ cdef Memo _resource_memo(str resource):
         return <Memo> found
     _mind_budget()
     memo = _resource_memos[resource] = Memo(resource)
+    (<Memo> memo).resource = True
     memo.prefill()
     return memo
 
@@ -1300,9 +1304,9 @@ cdef class FastPolicy:
 
     cdef inline bint covers(self, Py_ssize_t position, Memo actions, Memo resources) except -1:
         cdef Record* record = &self.records[position]
-        if not actions.holds(record.actions, _action_sets):
+        if not actions.holds(record.actions):
             return False
-        return record.resources == 0 or resources.holds(record.resources, _resource_sets)
+        return record.resources == 0 or resources.holds(record.resources)
 
 
 cdef inline FastPolicy fast_policy(object policy):
@@ -1390,9 +1394,9 @@ cdef class _Run:
                     # Allow can change neither (the reference's OR is TRUE whatever this one is).
                     # Or the layer denies, and the answer is an explicit deny whatever it allows.
                     continue
-                if not actions.holds(record.actions, _action_sets):
+                if not actions.holds(record.actions):
                     continue
-                if record.resources != 0 and not resources.holds(record.resources, _resource_sets):
+                if record.resources != 0 and not resources.holds(record.resources):
                     continue
                 if record.flags & R_DYNAMIC:
                     statement = <FastStatement> fast.statements[position]
