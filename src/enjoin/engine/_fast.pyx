@@ -16,7 +16,9 @@ apart where it matters:
   for IPv4 addresses, and by the reference's own compiled matcher for the others (numbers, dates,
   IPv6, ARNs, case folding); policy variables (in condition values and in Resource) substituted as
   the reference's ``variables.resolve`` does, and what they resolve to kept by the variables' texts;
-- context values: as ``EvalContext.lookup`` (derived keys from the reference's ``derive``);
+- context values: as ``EvalContext.lookup``: the request's context read in place (keys compared
+  lower-cased, the last spelling winning), and each derived key computed alone as ``context.derive``
+  computes it (held equal by the tests);
 - principals of resource policies: the reference's ``principal_strengths``;
 - combining the layers: ``layers.combine_truth`` restated over C values;
 - explaining the result: by the reference's ``explain`` over this run's layers, when the
