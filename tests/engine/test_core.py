@@ -172,26 +172,9 @@ def test_allowed_by_names_each_statement_reference_once() -> None:
 def test_context_keys_are_found_whatever_their_case(mapping: Any, context: dict[str, str], expected: str) -> None:
     """Context keys are case-insensitive: the core reads the context in place, finding the key as
     the reference's lower-cased dict would (of two spellings, the later one)."""
-    policy = compile_policy(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": "s3:GetObject",
-                    "Resource": "*",
-                    "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}},
-                }
-            ],
-        },
-        label="ip",
-        kind=PolicyKind.IDENTITY,
-    )
-    request = Request(
-        principal="arn:aws:iam::111111111111:user/u",
-        action="s3:GetObject",
+    request = _one_statement(
+        _allow({"Resource": "*", "Condition": {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}),
         resource="arn:aws:s3:::b/k",
-        identity_policies=(policy,),
         context=mapping(context),
     )
     core = _fast.decide_core(request)
@@ -353,6 +336,17 @@ def _allow(where: dict[str, Any]) -> dict[str, Any]:
         (
             _allow({"Resource": "*", "Condition": {"StringEquals": {"s3:prefix": "home/${aws:username}/*"}}}),
             {"resource": "arn:aws:s3:::b", "context": {"s3:prefix": "home/alice/*"}},
+            "ALLOW",
+        ),
+        # Operators the core leaves to the reference's matcher, with the variables' texts put in.
+        (
+            _allow({"Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:${aws:username}"}}}),
+            {"resource": "arn:aws:s3:::b", "context": {"aws:SourceArn": "arn:aws:sns:us-east-1:111111111111:alice"}},
+            "ALLOW",
+        ),
+        (
+            _allow({"Resource": "*", "Condition": {"StringEqualsIgnoreCase": {"s3:prefix": "home/${aws:username}"}}}),
+            {"resource": "arn:aws:s3:::b", "context": {"s3:prefix": "HOME/ALICE"}},
             "ALLOW",
         ),
         # A role has no aws:username: the statement is invalid, unless the variable has a default.

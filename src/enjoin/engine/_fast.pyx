@@ -103,7 +103,6 @@ cdef object _literal_text = _wildcard_module.literal_text
 cdef object _literal_type = _wildcard_module.Literal
 cdef object _variable_type = _variables_module.Variable
 cdef object _has_variables = _variables_module.has_variables
-cdef object _make_matcher = _conditions_module.make_matcher
 cdef object _intern = sys.intern
 cdef object _policy_type = Policy
 cdef object _kind_resource = PolicyKind.RESOURCE
@@ -606,8 +605,6 @@ cdef class FastCondition:
     cdef tuple templates  # values with policy variables: the templates, resolved per request
     cdef _Variables variables
     cdef tuple patterns  # F_EXACT, F_LIKE: the templates as _Template, compared in place
-    cdef object spec
-    cdef dict resolved  # the other families: the variables' texts -> _Values
     cdef frozenset null_wants
     cdef uint32_t* networks  # F_IP: the IPv4 blocks, as (address >> shift, shift) pairs
     cdef Py_ssize_t network_count
@@ -641,9 +638,6 @@ cdef class FastCondition:
             self.variables = _Variables(self.templates)
             if self.family == F_EXACT or self.family == F_LIKE:
                 self.patterns = tuple([_Template(t, self.family == F_LIKE) for t in self.templates])
-            else:
-                self.spec = condition.spec
-                self.resolved = {}
             return
         pieces = tuple(self._pieces())
         self.values = _values_of(self.family, condition.matcher(None), pieces)
@@ -651,15 +645,10 @@ cdef class FastCondition:
             self._ipv4_networks([_literal_text(piece) for piece in pieces])
 
     cdef _Values resolve(self, list texts):
-        """The values (of a family other than F_EXACT and F_LIKE) for the variables' texts."""
-        key = tuple(texts)
-        found = self.resolved.get(key)
-        if found is None:
-            if len(self.resolved) > 4096:
-                self.resolved.clear()
-            resolved = _substituted(self.templates, texts)
-            found = self.resolved[key] = _values_of(self.family, _make_matcher(self.spec, resolved), resolved)
-        return <_Values> found
+        """The values (of a family other than F_EXACT and F_LIKE) for the variables' texts, with the
+        reference's matcher of them (which the reference's Condition keeps per values)."""
+        resolved = _substituted(self.templates, texts)
+        return _values_of(self.family, self.condition.matcher_of(resolved), resolved)
 
     def __dealloc__(self):
         free(self.networks)

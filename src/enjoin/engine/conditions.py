@@ -119,7 +119,7 @@ def scalar_text(value: object) -> str | None:
     return None
 
 
-def make_matcher(spec: OperatorSpec, values: tuple[Pieces, ...]) -> Matcher | str:
+def _make_matcher(spec: OperatorSpec, values: tuple[Pieces, ...]) -> Matcher | str:
     """Compile the positive comparison of one request value with every policy value, or a reason
     string when a policy value cannot be read as the operator's type."""
     family = spec.family
@@ -259,7 +259,7 @@ class Condition:
         else:
             self.templates = tuple(literal_template(raw) for raw in raw_values)
         if not any(has_variables(t) for t in self.templates):
-            static = make_matcher(spec, tuple(_static_pieces(t) for t in self.templates))
+            static = _make_matcher(spec, tuple(_static_pieces(t) for t in self.templates))
             if isinstance(static, str):
                 self.unsupported = static
             else:
@@ -275,13 +275,16 @@ class Condition:
         """The positive matcher for this request (variables resolved), or a reason it cannot be built."""
         if self._static is not None:
             return self._static
+        return self.matcher_of(self.resolved_values(lookup))
+
+    def matcher_of(self, resolved: tuple[Pieces, ...]) -> Matcher | str:
+        """The positive matcher for these values (variables already substituted), kept per values."""
         assert self.spec is not None
-        resolved = self.resolved_values(lookup)
         found = self._cache.get(resolved)
         if found is None:
             if len(self._cache) > 4096:
                 self._cache.clear()
-            found = self._cache[resolved] = make_matcher(self.spec, resolved)
+            found = self._cache[resolved] = _make_matcher(self.spec, resolved)
         return found
 
     def evaluate(self, lookup: Lookup) -> Truth:
