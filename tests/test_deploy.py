@@ -15,7 +15,7 @@ from enjoin.backends.moto import MotoBackend
 from enjoin.config import load
 from enjoin.config_model import Config, ScpAttachment, Template
 from enjoin.deploy import Deployment, deploy
-from enjoin.deploy_verify import verify_resource
+from enjoin.deploy.verify import verify_resource
 from enjoin.errors import DeployError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -347,8 +347,8 @@ def test_verification_names_resource_and_property(fresh: MotoBackend, tmp_path: 
 
 def test_failed_stack_names_template_resource_and_reason(tmp_path: Path) -> None:
     """What a real CloudFormation (or a later moto) reports asynchronously: ROLLBACK after a failure."""
-    from enjoin.deploy import _wait
-    from enjoin.templates import load_template
+    from enjoin.deploy.stack import _wait
+    from enjoin.iac.cloudformation.template import load_template
 
     path = template_file(tmp_path, "Resources:\n  Data:\n    Type: AWS::S3::Bucket\n")
 
@@ -680,10 +680,10 @@ def organisation(moto: MotoBackend, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.mark.filterwarnings("ignore:Tried to parse")
 def test_moto_5_2_1_drops_the_organisation_scale_types(fresh: MotoBackend, tmp_path: Path) -> None:
-    """Pins what enjoin.deploy_s3, deploy_lake and deploy_compute work around: re-check if moto changes."""
+    """Pins what enjoin.deploy.s3, deploy_lake and deploy_compute work around: re-check if moto changes."""
     import yaml
 
-    from enjoin.templates import load_template
+    from enjoin.iac.cloudformation.template import load_template
 
     body = load_template(template_file(tmp_path, ORGANISATION_SCALE)).body
     body["Parameters"]["Metadata"]["Default"] = SAML_METADATA

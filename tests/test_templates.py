@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from enjoin.errors import DeployError
-from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve, substitute
+from enjoin.iac.cloudformation.template import (
+    CfnTemplate,
+    Scope,
+    evaluate_conditions,
+    load_template,
+    resolve,
+    substitute,
+)
 
 REFERENCE = Path(__file__).resolve().parents[1] / "infra" / "reference"
 
@@ -202,7 +209,11 @@ def test_resolve_every_supported_intrinsic() -> None:
         ({"Fn::GetAtt": ["Role", "RoleId"]}, "Fn::GetAtt of a known resource attribute", "Role.RoleId"),
         ({"Fn::ImportValue": "missing"}, "Fn::ImportValue of an exported name", "'missing'"),
         ({"Fn::If": ["Undefined", 1, 2]}, "Fn::If naming a defined condition", "'Undefined'"),
-        ({"Fn::GetAZs": ""}, "an intrinsic function enjoin resolves (see enjoin.templates)", "Fn::GetAZs"),
+        (
+            {"Fn::GetAZs": ""},
+            "an intrinsic function enjoin resolves (see enjoin.iac.cloudformation.template)",
+            "Fn::GetAZs",
+        ),
         ({"Fn::Sub": "${Missing}"}, "Ref to a parameter, a resource or a pseudo parameter", "'Missing'"),
     ],
 )
@@ -257,7 +268,7 @@ def test_substitute_replaces_only_the_given_resources() -> None:
 
 def test_every_infra_template_is_one_enjoin_deploys() -> None:
     """Every template of infra/ loads, and only uses types and properties deploy applies and verifies."""
-    from enjoin.deploy import _check_supported
+    from enjoin.deploy.stack import _check_supported
 
     templates = sorted((REFERENCE.parent).glob("**/*.yaml"))
     names = {p.relative_to(REFERENCE.parent).as_posix() for p in templates}
@@ -269,13 +280,13 @@ def test_every_infra_template_is_one_enjoin_deploys() -> None:
         template = load_template(path)
         _check_supported(template)
         types |= {r["Type"] for r in template.resources.values()}
-    from enjoin.deploy_types import SUPPORTED
+    from enjoin.iac.cloudformation.types import SUPPORTED
 
     assert types == set(SUPPORTED)  # the platform and its variants exercise every type deploy supports
 
 
 def test_physical_ids_and_attributes_of_the_types_moto_skips() -> None:
-    from enjoin.deploy_types import attribute, name_in, physical_id_of
+    from enjoin.iac.cloudformation.types import attribute, name_in, physical_id_of
 
     cms, region = "111111111111", "us-east-1"
     assert name_in({"DatabaseInput": {"Name": "taf"}}, "DatabaseInput.Name") == "taf"

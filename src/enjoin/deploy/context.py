@@ -1,8 +1,8 @@
 """One deployed resource as the appliers and the verifiers see it, and the helpers they share.
 
-:mod:`enjoin.deploy_fixups` applies a resource's template properties through the ordinary APIs,
-:mod:`enjoin.deploy_verify` reads them back and compares; the modules for further services
-(:mod:`enjoin.deploy_lake`, :mod:`enjoin.deploy_compute`) do both for theirs. Each gets an
+:mod:`enjoin.deploy.fixups` applies a resource's template properties through the ordinary APIs,
+:mod:`enjoin.deploy.verify` reads them back and compares; the modules for further services
+(:mod:`enjoin.deploy.lake`, :mod:`enjoin.deploy.compute`) do both for theirs. Each gets an
 :class:`ApplyContext` or a :class:`VerifyContext`: the resource's resolved properties, its physical
 id, clients in the stack's account and region, and the way to name a failure (template, resource,
 property).
@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
-from enjoin.deploy_types import tags_of
 from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.types import tags_of
 
 if TYPE_CHECKING:
-    from enjoin.deploy import DeployedStack
+    from enjoin.deploy.stack import DeployedStack
 
 
 class ApplyContext:

@@ -12,16 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from enjoin import deploy_compute, deploy_lake, deploy_s3
 from enjoin.backends import Backend
-from enjoin.deploy_context import VerifyContext
-from enjoin.deploy_fixups import api_encryption
-from enjoin.deploy_types import attribute, tags_of
+from enjoin.deploy import compute as deploy_compute
+from enjoin.deploy import lake as deploy_lake
+from enjoin.deploy import s3 as deploy_s3
+from enjoin.deploy.context import VerifyContext
+from enjoin.deploy.fixups import api_encryption
 from enjoin.errors import DeployError
-from enjoin.templates import Scope, evaluate_conditions, resolve
+from enjoin.iac.cloudformation.template import Scope, evaluate_conditions, resolve
+from enjoin.iac.cloudformation.types import attribute, tags_of
 
 if TYPE_CHECKING:
-    from enjoin.deploy import DeployedStack
+    from enjoin.deploy.stack import DeployedStack
 
 
 def verify_resource(backend: Backend, stack: DeployedStack, logical_id: str) -> None:

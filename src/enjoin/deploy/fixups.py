@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
-from enjoin import deploy_compute, deploy_lake, deploy_s3
 from enjoin.backends import Backend
-from enjoin.deploy_context import ApplyContext, doc, tag_list, true
-from enjoin.deploy_types import tags_of
+from enjoin.deploy import compute as deploy_compute
+from enjoin.deploy import lake as deploy_lake
+from enjoin.deploy import s3 as deploy_s3
+from enjoin.deploy.context import ApplyContext, doc, tag_list, true
+from enjoin.iac.cloudformation.types import tags_of
 
 if TYPE_CHECKING:
-    from enjoin.deploy import DeployedStack
+    from enjoin.deploy.stack import DeployedStack
 
 
 def apply_resource(backend: Backend, stack: DeployedStack, logical_id: str) -> None:

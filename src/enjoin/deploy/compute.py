@@ -5,7 +5,7 @@ it decides the rest), so these are what deploy makes sure of. moto 5.2.1's Cloud
 an ``AWS::Lambda::Function`` (without needing Docker: only invoking one would) but drops its Tags;
 it stores an ``AWS::Lambda::Permission`` as a statement with a random Sid and a stray
 ``FunctionName`` key, which is why deploy keeps permissions out of the stack
-(:data:`enjoin.deploy_body.WITHHELD_FROM_BACKEND`) and adds each here with ``AddPermission``, its
+(:data:`enjoin.deploy.body.WITHHELD_FROM_BACKEND`) and adds each here with ``AddPermission``, its
 statement id being the resource's physical id (``<stack>-<LogicalId>``, as CloudFormation forms it
 without the random suffix).
 
@@ -19,9 +19,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from enjoin.deploy_context import ApplyContext, VerifyContext, canon
-from enjoin.deploy_types import tags_of
+from enjoin.deploy.context import ApplyContext, VerifyContext, canon
 from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.types import tags_of
 from enjoin.inventory_calls import lambda_principal
 
 _CODE_KEYS = frozenset({"ZipFile"})

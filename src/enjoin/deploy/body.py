@@ -15,9 +15,9 @@ import copy
 import json
 from typing import Any
 
-from enjoin.deploy_types import SUPPORTED, attribute, name_in, partition_of, physical_id_of
 from enjoin.errors import DeployError
-from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, resolve, substitute
+from enjoin.iac.cloudformation.template import CfnTemplate, Scope, evaluate_conditions, resolve, substitute
+from enjoin.iac.cloudformation.types import SUPPORTED, attribute, name_in, partition_of, physical_id_of
 
 # moto stores a Lambda permission as a malformed statement (a random Sid, a FunctionName key);
 # deploy_compute adds each itself, so moto never sees them.

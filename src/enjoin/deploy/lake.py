@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from enjoin.deploy_context import ApplyContext, VerifyContext, canon
-from enjoin.deploy_types import tags_of
+from enjoin.deploy.context import ApplyContext, VerifyContext, canon
 from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.types import tags_of
 
 _ABSENT = frozenset({"EntityNotFoundException"})
 # AWS::LakeFormation::Permissions (older) names its resources differently from the API.

@@ -3,9 +3,9 @@
 For each template of the config, in order: CloudFormation ``create_stack`` in its account and the
 config's region with its parameters, then wait for it to finish. moto 5.2's CloudFormation reports
 CREATE_COMPLETE while it silently skips some resource types and properties, so deploy then applies
-every resource's properties itself through the ordinary APIs (:mod:`enjoin.deploy_fixups`), and
+every resource's properties itself through the ordinary APIs (:mod:`enjoin.deploy.fixups`), and
 finally reads every resource back and compares each security-relevant property with the template's
-value, intrinsics resolved (:mod:`enjoin.deploy_verify`). What cannot be made equal is a
+value, intrinsics resolved (:mod:`enjoin.deploy.verify`). What cannot be made equal is a
 :class:`~enjoin.errors.DeployError` naming the template, the resource and the property.
 
 What moto 5.2.1 was seen to drop or break (checked against these templates; pinned by
@@ -26,13 +26,13 @@ none of AWS::IAM::SAMLProvider, AWS::IAM::OIDCProvider, AWS::S3::AccessPoint, AW
 AWS::Glue::Table, the AWS::LakeFormation types and AWS::Athena::WorkGroup, and drops a bucket's
 ReplicationConfiguration; it creates an AWS::Lambda::Function but drops its Tags, and stores an
 AWS::Lambda::Permission malformed (so deploy withholds it from the stack). deploy creates each
-through the APIs (:mod:`enjoin.deploy_s3`, :mod:`enjoin.deploy_lake`, :mod:`enjoin.deploy_compute`),
-and hands moto a body in which references to them are already resolved (:mod:`enjoin.deploy_body`).
+through the APIs (:mod:`enjoin.deploy.s3`, :mod:`enjoin.deploy.lake`, :mod:`enjoin.deploy.compute`),
+and hands moto a body in which references to them are already resolved (:mod:`enjoin.deploy.body`).
 A replication rule's prefix and KMS-object setting cannot be held by moto at all:
 :meth:`Deployment.declared` carries them as the templates declare them, and
 :func:`enjoin.inventory.inventory` takes them from there (``declared=``).
 
-Organisation policies come from the config, not from stacks: see :mod:`enjoin.deploy_organization`.
+Organisation policies come from the config, not from stacks: see :mod:`enjoin.deploy.organization`.
 
 The live backend never deploys: ``can_deploy`` False is a DeployError.
 """
@@ -52,22 +52,22 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
-from enjoin.deploy_body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
-from enjoin.deploy_compute import check_code
-from enjoin.deploy_fixups import apply_resource
-from enjoin.deploy_lake import check_grant
-from enjoin.deploy_organization import organization_from_config
-from enjoin.deploy_s3 import api_replication, declared_replication
-from enjoin.deploy_types import (
+from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
+from enjoin.deploy.compute import check_code
+from enjoin.deploy.fixups import apply_resource
+from enjoin.deploy.lake import check_grant
+from enjoin.deploy.organization import organization_from_config
+from enjoin.deploy.s3 import api_replication, declared_replication
+from enjoin.deploy.verify import verify_outputs, verify_resource
+from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.template import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
+from enjoin.iac.cloudformation.types import (
     RESOURCE_ATTRIBUTES,
     SUPPORTED,
     attribute,
 )
-from enjoin.deploy_verify import verify_outputs, verify_resource
-from enjoin.errors import DeployError
 from enjoin.inventory import Declared
 from enjoin.snapshot import Organization, ReplicationRule
-from enjoin.templates import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
 
 _WAIT_SECONDS = 600.0
 
@@ -124,7 +124,7 @@ class Deployment:
         """What the templates declare where the backend cannot hold it, for the inventory.
 
         A replication rule's prefix and KMS-object setting: moto reads a rule back without them
-        (:mod:`enjoin.deploy_s3`), so ``inventory(..., declared=deployment.declared())`` takes every
+        (:mod:`enjoin.deploy.s3`), so ``inventory(..., declared=deployment.declared())`` takes every
         declared ReplicationConfiguration from here, keyed (account, bucket name).
         """
         replication: dict[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]] = {}

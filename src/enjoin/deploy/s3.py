@@ -22,7 +22,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
-from enjoin.deploy_context import ApplyContext, VerifyContext, doc, true
+from enjoin.deploy.context import ApplyContext, VerifyContext, doc, true
 from enjoin.errors import DeployError
 from enjoin.inventory_s3 import replication_rules
 from enjoin.snapshot import ReplicationRule

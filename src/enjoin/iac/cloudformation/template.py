@@ -324,7 +324,7 @@ def _function(name: str, args: Any, scope: Scope, where: str) -> Any:
             raise _fail(scope, where, "Fn::FindInMap of a defined mapping entry", repr(args)) from None
     if name == "Fn::Base64":
         return base64.b64encode(str(resolve(args, scope, where)).encode()).decode()
-    raise _fail(scope, where, "an intrinsic function enjoin resolves (see enjoin.templates)", name)
+    raise _fail(scope, where, "an intrinsic function enjoin resolves (see enjoin.iac.cloudformation.template)", name)
 
 
 def _sub(args: Any, scope: Scope, where: str) -> str:

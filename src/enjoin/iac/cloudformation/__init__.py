@@ -1,0 +1,1 @@
+"""CloudFormation intake: parsing, intrinsic functions, the resource types enjoin knows."""
