@@ -46,3 +46,19 @@ class BackendError(EnjoinError):
 
 class InventoryError(EnjoinError):
     """The deployed state could not be read back, or a snapshot file is malformed."""
+
+
+class TemplateRejected(DeployError):
+    """A template CloudFormation would reject: cfn-lint's blocking rules or enjoin's own found a bug in it.
+
+    Args:
+        where: the first blocking problem's place: ``"infra/lake.yaml: line 12: resource B, property Foo"``.
+        expected: ``"a template CloudFormation accepts (cfn-lint <version>)"``.
+        found: the first blocking problem's rule and message, then how many more there are.
+        problems: every problem found (``enjoin.iac.cloudformation.validate.Problem``), blocking or not,
+            sorted by line; each one's ``blocking`` says which would make CloudFormation refuse the template.
+    """
+
+    def __init__(self, where: str, expected: str, found: str, problems: list[object] | None = None) -> None:
+        super().__init__(where, expected, found)
+        self.problems: list[object] = list(problems or [])
