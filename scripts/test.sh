@@ -29,7 +29,7 @@ if [[ "${CI:-}" == true || ! -x "$venv/bin/python" || "$(cat "$venv/.enjoin-stam
     python3 -m venv "$venv" || { echo "test.sh: python3 -m venv failed (on Debian: apt-get install python3-venv)" >&2; exit 1; }
 fi
 py="$venv/bin/python"
-"$py" -m pip install -q -c constraints.txt -e '.[dev]' \
+"$py" -m pip install -q -c constraints.txt -e '.[dev]' 2> >(grep -v 'is ignored: it is neither' >&2) \
     || { echo "test.sh: installing enjoin into $venv failed (a C compiler and the Python headers are needed)" >&2; exit 1; }
 echo "$stamp" >"$venv/.enjoin-stamp"
 export VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" ENJOIN_PINNED=1
