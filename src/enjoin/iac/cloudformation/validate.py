@@ -95,7 +95,6 @@ AWS documentation followed
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -116,6 +115,7 @@ from cfnlint.runner import run_template_by_data  # type: ignore[import-untyped]
 from cfnlint.version import __version__ as CFN_LINT_VERSION  # type: ignore[import-untyped]
 
 from enjoin.errors import DeployError, TemplateRejected
+from enjoin.s3_public import FIXED, UNKNOWN, statement_public
 
 __all__ = [
     "CFN_LINT_VERSION",
@@ -356,19 +356,12 @@ def _from_match(match: Any, parameters: Mapping[str, str] | None) -> Problem:
 # ---------------------------------------------------------------------------------------------
 
 
-class _Unknown:
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
 class _Absent:
     def __repr__(self) -> str:
         return "<absent>"
 
 
-UNKNOWN: Any = _Unknown()  # a value enjoin cannot know before deploying
 ABSENT: Any = _Absent()  # AWS::NoValue, or a property not written
-FIXED = "\x00fixed\x00"  # stands in a resolved string for a value that is fixed but unknown (an account id)
 _MAX_POSSIBILITIES = 16
 _PSEUDO = {"AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::URLSuffix", "AWS::StackName", "AWS::StackId"}
 
@@ -1108,131 +1101,6 @@ def _s3_acls(scope: _Scope) -> Iterator[Problem]:
 # S3-POLICY-PUBLIC-BLOCKED
 # ---------------------------------------------------------------------------------------------
 
-# Condition keys whose fixed values make a statement non-public ("The meaning of 'public'", bucket policies),
-# lower case: IAM compares condition keys case-insensitively.
-_LIMITING_KEYS = {
-    "aws:sourceip",
-    "aws:sourcearn",
-    "aws:sourcevpc",
-    "aws:sourcevpce",
-    "aws:sourceowner",
-    "aws:sourceaccount",
-    "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    "aws:userid",
-    "s3:dataaccesspointarn",
-    "s3:dataaccesspointaccount",
-    # "An AWS principal, user, role, or service principal (e.g. aws:PrincipalOrgID)"
-    "aws:principalorgid",
-    "aws:principalaccount",
-    "aws:principalarn",
-}
-_LIMITING_OPERATORS = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "ipaddress"}
-_ROLE_SESSIONS = re.compile(r"^AROA[A-Z0-9]+:\*$")  # aws:userid "AROLEID:*": a role's sessions
-_ACCESS_POINT = re.compile(r"^arn:[^:*?]+:s3:[^:*?]+:(\d{12}|" + re.escape(FIXED) + r"):accesspoint/[^:]*$")
-
-
-def _wildcard(value: str) -> bool:
-    """A value that is not fixed: it has a wildcard or a policy variable."""
-    return "*" in value or "?" in value or "${" in value
-
-
-def _principal_public(principal: Any) -> bool | None:
-    """True: the principal is public (a wildcard, federated); False: fixed; None: not known."""
-    if principal is UNKNOWN:
-        return None
-    if isinstance(principal, str):
-        return _wildcard(principal)
-    if not isinstance(principal, dict):
-        return None
-    public: bool | None = False
-    for kind, values in principal.items():
-        listed = values if isinstance(values, list) else [values]
-        if kind == "Federated" and listed:
-            return True  # the doc's first public example: a federated principal
-        for value in listed:
-            if not isinstance(value, str):
-                public = None
-            elif _wildcard(value):
-                return True
-    return public
-
-
-def _limiting(operator: str, key: str, values: Any) -> bool | None:
-    """Does one condition limit the statement to fixed values? None: not known."""
-    op = operator.lower()
-    if op.startswith("foranyvalue:"):
-        op = op.removeprefix("foranyvalue:")
-    if op not in _LIMITING_OPERATORS or key.lower() not in _LIMITING_KEYS:
-        return False
-    if op == "ipaddress" and key.lower() != "aws:sourceip":
-        return False
-    listed = values if isinstance(values, list) else [values]
-    if not listed:
-        return False
-    known = True
-    for value in listed:
-        if value is UNKNOWN or (isinstance(value, str) and FIXED in value and key.lower() == "aws:sourceip"):
-            known = False
-            continue
-        if not isinstance(value, str):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                continue  # a number is a fixed value
-            return False
-        if key.lower() == "aws:sourceip":
-            if not _narrow_cidr(value):
-                return False
-        elif _fixed_pattern(key.lower(), value):
-            continue
-        elif _wildcard(value):
-            return False
-    return True if known else None
-
-
-def _fixed_pattern(key: str, value: str) -> bool:
-    """The two wildcards the doc allows: a role's sessions in aws:userid, any access point of a fixed account."""
-    if key == "aws:userid":
-        return _ROLE_SESSIONS.match(value) is not None
-    return key == "s3:dataaccesspointarn" and _ACCESS_POINT.match(value) is not None
-
-
-def _narrow_cidr(value: str) -> bool:
-    """A CIDR no broader than /8 (IPv4) or /32 (IPv6); RFC 1918 ranges are not broad."""
-    try:
-        network = ipaddress.ip_network(value, strict=False)
-    except ValueError:
-        return False
-    if network.version == 4:
-        private = any(
-            network.subnet_of(ipaddress.IPv4Network(r)) for r in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
-        )
-        return private or network.prefixlen >= 8
-    return network.prefixlen >= 32
-
-
-def _statement_public(statement: Any) -> bool:
-    """True only when the statement is certainly public by S3's definition."""
-    if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-        return False
-    if "NotPrincipal" in statement:
-        principal_public: bool | None = True
-    else:
-        principal_public = _principal_public(statement.get("Principal", UNKNOWN))
-    if principal_public is not True:
-        return False
-    conditions = statement.get("Condition")
-    if conditions is None:
-        return True
-    if not isinstance(conditions, dict):
-        return False
-    for operator, block in conditions.items():
-        if not isinstance(block, dict):
-            return False
-        for key, values in block.items():
-            limits = _limiting(str(operator), str(key), values)
-            if limits is not False:
-                return False  # limited to fixed values, or perhaps: not certainly public
-    return True
-
 
 def _bucket_of(scope: _Scope, node: Any) -> str | None:
     """The logical id of the template's bucket a BucketPolicy's ``Bucket`` names, if it certainly names one."""
@@ -1272,7 +1140,7 @@ def _s3_policies(scope: _Scope) -> Iterator[Problem]:
         if not isinstance(statements, list):
             continue
         for index, statement in enumerate(statements):
-            if _statement_public(statement):
+            if statement_public(statement):
                 given = "PublicAccessBlockConfiguration" in bucket_props
                 yield scope.problem(
                     "S3-POLICY-PUBLIC-BLOCKED",
