@@ -40,7 +40,7 @@ class Class(enum.Enum):
 
 
 # What an unmodeled construct can affect, bounded by what it refers to (see the data file's header comment).
-AFFECTS = frozenset({"roles", "users", "buckets", "tables", "keys", "service_token", "self", "all"})
+AFFECTS = frozenset({"roles", "function_roles", "users", "buckets", "tables", "keys", "service_token", "self", "all"})
 
 # The pattern entry that stands for every ``Custom::Name`` type and for AWS::CloudFormation::CustomResource.
 CUSTOM_PATTERN = "Custom::*"

@@ -9,13 +9,14 @@ replaced every intrinsic function by its value.
 Supported intrinsics: Ref (parameters, resources, pseudo parameters AWS::AccountId, AWS::Region,
 AWS::Partition, AWS::StackName, AWS::StackId, AWS::URLSuffix, AWS::NoValue), Fn::Sub (both forms),
 Fn::GetAtt, Fn::ImportValue, Fn::Join, Fn::Select, Fn::Split, Fn::If with Conditions (Fn::Equals,
-Fn::Not, Fn::And, Fn::Or, Condition), Fn::FindInMap, Fn::Base64. Anything else (Fn::GetAZs, Fn::Cidr,
+Fn::Not, Fn::And, Fn::Or, Condition), Fn::FindInMap, Fn::Base64, Fn::GetAZs, Fn::Cidr. Anything else (
 Fn::Transform, macros) is an error naming where it is: enjoin does not guess a value it would compare.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -74,6 +75,7 @@ class CfnTemplate:
     path: Path
     body: dict[str, Any]
     lines: dict[str, int] = field(default_factory=dict)
+    text: str = field(default="", repr=False, compare=False)  # the file as read, for validation
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -122,7 +124,7 @@ def load_template(path: Path) -> CfnTemplate:
             raise DeployError(
                 CfnTemplate(path, body, lines).where(logical_id), "a resource with a Type", repr(resource)
             )
-    return CfnTemplate(path=path, body=body, lines=lines)
+    return CfnTemplate(path=path, body=body, lines=lines, text=text)
 
 
 def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
@@ -231,10 +233,63 @@ def evaluate_conditions(template: CfnTemplate, scope: Scope) -> dict[str, bool]:
     return done
 
 
+def choose(value: Any, conditions: Mapping[str, bool], where: str = "") -> Any:
+    """``value`` with every ``Fn::If`` replaced by its chosen branch and ``AWS::NoValue`` entries removed.
+
+    CloudFormation allows ``Fn::If`` anywhere a value goes, a whole ``Properties`` included; deploy
+    chooses before anything else reads the template, so that no later stage meets a condition.
+
+    Raises:
+        DeployError: an Fn::If naming a condition the template does not define, or malformed.
+    """
+    if isinstance(value, list):
+        items = [choose(item, conditions, where) for item in value]
+        return [item for item in items if item is not NO_VALUE]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((key, args),) = value.items()
+        if key == "Ref" and args == "AWS::NoValue":
+            return NO_VALUE
+        if key == "Fn::If":
+            if not (isinstance(args, list) and len(args) == 3 and isinstance(args[0], str)):
+                raise DeployError(where, "Fn::If [condition, value if true, value if false]", repr(args)[:200])
+            if args[0] not in conditions:
+                raise DeployError(where, "Fn::If naming a defined condition", repr(args[0]))
+            return choose(args[1] if conditions[args[0]] else args[2], conditions, where)
+    out = {}
+    for key, item in value.items():
+        chosen = choose(item, conditions, where)
+        if chosen is not NO_VALUE:
+            out[key] = chosen
+    return out
+
+
+def chosen_template(template: CfnTemplate, conditions: Mapping[str, bool]) -> CfnTemplate:
+    """The template as CloudFormation would create it: resources and outputs whose Condition is false
+    removed, every ``Fn::If`` chosen (:func:`choose`)."""
+    body = dict(template.body)
+    resources = {}
+    for logical_id, resource in (template.body.get("Resources") or {}).items():
+        if not conditions.get(resource.get("Condition", ""), True):
+            continue
+        where = template.where(logical_id)
+        kept = choose(resource, conditions, where)
+        if not isinstance(kept.get("Properties", {}), dict):
+            raise DeployError(f"{where}, property Properties", "a mapping", repr(kept["Properties"])[:200])
+        resources[logical_id] = kept
+    body["Resources"] = resources
+    outputs = {}
+    for key, output in (template.body.get("Outputs") or {}).items():
+        if isinstance(output, dict) and conditions.get(output.get("Condition", ""), True):
+            outputs[key] = choose(output, conditions, f"{template.path}: output {key}")
+    if "Outputs" in body:
+        body["Outputs"] = outputs
+    return CfnTemplate(template.path, body, template.lines, template.text)
+
+
 def _scope_with(scope: Scope, conditions: Mapping[str, bool]) -> Scope:
-    return Scope(
-        scope.template, scope.parameters, scope.pseudo, scope.refs, scope.attribute, scope.imports, conditions
-    )
+    return Scope(scope.template, scope.parameters, scope.pseudo, scope.refs, scope.attribute, scope.imports, conditions)
 
 
 def resolve(value: Any, scope: Scope, where: str = "") -> Any:
@@ -261,9 +316,7 @@ def resolve(value: Any, scope: Scope, where: str = "") -> Any:
 
 
 def _fail(scope: Scope, where: str, expected: str, found: str) -> DeployError:
-    return DeployError(
-        f"{scope.template.path}: {where}" if where else str(scope.template.path), expected, found
-    )
+    return DeployError(f"{scope.template.path}: {where}" if where else str(scope.template.path), expected, found)
 
 
 def _ref(name: str, scope: Scope, where: str) -> Any:
@@ -282,9 +335,7 @@ def _getatt(resource: str, attribute: str, scope: Scope, where: str) -> Any:
     try:
         return scope.attribute(resource, attribute)
     except KeyError:
-        raise _fail(
-            scope, where, "Fn::GetAtt of a known resource attribute", f"{resource}.{attribute}"
-        ) from None
+        raise _fail(scope, where, "Fn::GetAtt of a known resource attribute", f"{resource}.{attribute}") from None
 
 
 def _function(name: str, args: Any, scope: Scope, where: str) -> Any:
@@ -324,7 +375,25 @@ def _function(name: str, args: Any, scope: Scope, where: str) -> Any:
             raise _fail(scope, where, "Fn::FindInMap of a defined mapping entry", repr(args)) from None
     if name == "Fn::Base64":
         return base64.b64encode(str(resolve(args, scope, where)).encode()).decode()
+    if name == "Fn::GetAZs":
+        # The region's Availability Zones as the account sees them; six letters cover every region's count.
+        region = str(resolve(args, scope, where) or scope.pseudo.get("AWS::Region", "us-east-1"))
+        return [f"{region}{letter}" for letter in "abcdef"]
+    if name == "Fn::Cidr":
+        return _cidr(args, scope, where)
     raise _fail(scope, where, "an intrinsic function enjoin resolves (see enjoin.iac.cloudformation.template)", name)
+
+
+def _cidr(args: Any, scope: Scope, where: str) -> list[str]:
+    """Fn::Cidr [ipBlock, count, cidrBits]: the first ``count`` subnets with ``cidrBits`` host bits."""
+    try:
+        block, count, bits = (resolve(a, scope, where) for a in args)
+        network = ipaddress.ip_network(str(block), strict=False)
+        prefix = network.max_prefixlen - int(bits)
+        subnets = network.subnets(new_prefix=prefix)
+        return [str(next(subnets)) for _ in range(int(count))]
+    except (ValueError, TypeError, StopIteration):
+        raise _fail(scope, where, "Fn::Cidr [ip block, count, cidr bits] that fits", repr(args)[:200]) from None
 
 
 def _sub(args: Any, scope: Scope, where: str) -> str:
@@ -373,17 +442,13 @@ def substitute(value: Any, refs: Mapping[str, Any], attribute: Callable[[str, st
         if key == "Fn::Sub":
             text, variables = (args[0], args[1]) if isinstance(args, list) else (args, {})
             if isinstance(text, str):
-                text = _substitute_text(
-                    text, refs, attribute, set(variables) if isinstance(variables, dict) else set()
-                )
+                text = _substitute_text(text, refs, attribute, set(variables) if isinstance(variables, dict) else set())
                 variables = substitute(variables, refs, attribute)
                 return {key: [text, variables] if isinstance(args, list) else text}
     return {k: substitute(v, refs, attribute) for k, v in value.items()}
 
 
-def _substitute_text(
-    text: str, refs: Mapping[str, Any], attribute: Callable[[str, str], Any], own: set[str]
-) -> str:
+def _substitute_text(text: str, refs: Mapping[str, Any], attribute: Callable[[str, str], Any], own: set[str]) -> str:
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
         if name in own or name.startswith("!"):

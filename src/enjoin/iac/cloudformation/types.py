@@ -9,6 +9,7 @@ does not create it at all.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,19 +60,13 @@ SUPPORTED: dict[str, TypeSpec] = {
         "ManagedPolicyName",
         True,
     ),
-    "AWS::IAM::Policy": TypeSpec(
-        frozenset({"PolicyName", "PolicyDocument", "Roles", "Users", "Groups"}), None, True
-    ),
+    "AWS::IAM::Policy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "Roles", "Users", "Groups"}), None, True),
     "AWS::IAM::User": TypeSpec(
-        frozenset(
-            {"UserName", "Path", "Policies", "ManagedPolicyArns", "Groups", "Tags", "PermissionsBoundary"}
-        ),
+        frozenset({"UserName", "Path", "Policies", "ManagedPolicyArns", "Groups", "Tags", "PermissionsBoundary"}),
         "UserName",
         True,
     ),
-    "AWS::IAM::Group": TypeSpec(
-        frozenset({"GroupName", "Path", "Policies", "ManagedPolicyArns"}), "GroupName", False
-    ),
+    "AWS::IAM::Group": TypeSpec(frozenset({"GroupName", "Path", "Policies", "ManagedPolicyArns"}), "GroupName", False),
     "AWS::IAM::UserToGroupAddition": TypeSpec(frozenset({"GroupName", "Users"}), None, False),
     "AWS::S3::Bucket": TypeSpec(
         frozenset(
@@ -108,9 +103,7 @@ SUPPORTED: dict[str, TypeSpec] = {
     "AWS::KMS::Alias": TypeSpec(frozenset({"AliasName", "TargetKeyId"}), "AliasName", True),
     # Federation: moto 5.2's CloudFormation creates neither provider.
     "AWS::IAM::SAMLProvider": TypeSpec(frozenset({"Name", "SamlMetadataDocument"}), "Name", False),
-    "AWS::IAM::OIDCProvider": TypeSpec(
-        frozenset({"Url", "ClientIdList", "ThumbprintList", "Tags"}), None, False
-    ),
+    "AWS::IAM::OIDCProvider": TypeSpec(frozenset({"Url", "ClientIdList", "ThumbprintList", "Tags"}), None, False),
     "AWS::S3::AccessPoint": TypeSpec(
         frozenset({"Bucket", "Name", "Policy", "VpcConfiguration", "PublicAccessBlockConfiguration"}),
         "Name",
@@ -143,9 +136,7 @@ SUPPORTED: dict[str, TypeSpec] = {
     ),
     # The data catalog, Lake Formation and Athena: moto 5.2's CloudFormation creates none of them.
     "AWS::Glue::Database": TypeSpec(frozenset({"CatalogId", "DatabaseInput"}), "DatabaseInput.Name", False),
-    "AWS::Glue::Table": TypeSpec(
-        frozenset({"CatalogId", "DatabaseName", "TableInput"}), "TableInput.Name", False
-    ),
+    "AWS::Glue::Table": TypeSpec(frozenset({"CatalogId", "DatabaseName", "TableInput"}), "TableInput.Name", False),
     "AWS::LakeFormation::DataLakeSettings": TypeSpec(
         frozenset(
             {
@@ -172,6 +163,21 @@ SUPPORTED: dict[str, TypeSpec] = {
     "AWS::Athena::WorkGroup": TypeSpec(
         frozenset({"Name", "Description", "State", "WorkGroupConfiguration", "Tags"}), "Name", False
     ),
+    # moto 5.2.1's CloudFormation creates none of the three standalone inline policies: deploy puts them.
+    "AWS::IAM::RolePolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "RoleName"}), None, False),
+    "AWS::IAM::UserPolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "UserName"}), None, False),
+    "AWS::IAM::GroupPolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "GroupName"}), None, False),
+    "AWS::IAM::InstanceProfile": TypeSpec(
+        frozenset({"InstanceProfileName", "Path", "Roles"}), "InstanceProfileName", True
+    ),
+    # Created through IAM's API (the role's name is the service's, formed by the backend).
+    "AWS::IAM::ServiceLinkedRole": TypeSpec(frozenset({"AWSServiceName", "CustomSuffix", "Description"}), None, False),
+    # CloudFront is judged from the template (moto's CloudFormation creates none of these).
+    "AWS::CloudFront::Distribution": TypeSpec(frozenset({"DistributionConfig", "Tags"}), None, False),
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity": TypeSpec(
+        frozenset({"CloudFrontOriginAccessIdentityConfig"}), None, False
+    ),
+    "AWS::CloudFront::OriginAccessControl": TypeSpec(frozenset({"OriginAccessControlConfig"}), None, False),
 }
 
 
@@ -193,9 +199,7 @@ def iam_arn(kind: str, name: str, path: str | None, account: str, region: str) -
     return f"arn:{partition_of(region)}:iam::{account}:{kind}{path or '/'}{name}"
 
 
-def attribute(
-    rtype: str, physical_id: str, props: Mapping[str, Any], attr: str, account: str, region: str
-) -> Any:
+def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str, account: str, region: str) -> Any:
     """What ``Fn::GetAtt`` returns for a resource, computed the way AWS forms it.
 
     Raises:
@@ -215,6 +219,8 @@ def attribute(
             "Arn": f"arn:{part}:s3:::{physical_id}",
             "DomainName": f"{physical_id}.s3.amazonaws.com",
             "RegionalDomainName": f"{physical_id}.s3.{region}.amazonaws.com",
+            "DualStackDomainName": f"{physical_id}.s3.dualstack.{region}.amazonaws.com",
+            "WebsiteURL": f"http://{physical_id}.s3-website-{region}.amazonaws.com",
         }
         return computed[attr]
     if rtype == "AWS::KMS::Key":
@@ -230,7 +236,40 @@ def attribute(
         return computed[attr]
     if rtype == "AWS::Lambda::Function" and attr == "Arn":
         return f"arn:{part}:lambda:{region}:{account}:function:{physical_id}"
+    if rtype == "AWS::IAM::InstanceProfile" and attr == "Arn":
+        return iam_arn("instance-profile", physical_id, props.get("Path"), account, region)
+    if rtype == "AWS::CloudFront::Distribution":
+        return {
+            "Id": physical_id,
+            "DomainName": f"{physical_id.lower()}.cloudfront.net",
+        }[attr]
+    if rtype == "AWS::CloudFront::CloudFrontOriginAccessIdentity":
+        # The canonical user id is S3's name for the identity: enjoin derives a stable 64-hex one.
+        return {"Id": physical_id, "S3CanonicalUserId": canonical_user_of(physical_id)}[attr]
+    if rtype == "AWS::CloudFront::OriginAccessControl" and attr == "Id":
+        return physical_id
     raise KeyError(attr)
+
+
+def canonical_user_of(identity_id: str) -> str:
+    """The S3 canonical user id enjoin gives a CloudFront origin access identity (64 hex digits, stable)."""
+    return hashlib.sha256(f"cloudfront-oai:{identity_id}".encode()).hexdigest()
+
+
+def service_of(rtype: str) -> str:
+    """The ARN service name of a type, as AWS forms most of them (AWS::SNS::Topic -> sns)."""
+    parts = rtype.split("::")
+    return parts[1].lower() if len(parts) == 3 else "cloudformation"
+
+
+def placeholder(rtype: str, physical_id: str, attr: str | None, account: str, region: str) -> str:
+    """What enjoin puts for a Ref or Fn::GetAtt of a resource it does not deploy, or an attribute it does
+    not compute: a value shaped as AWS shapes it (an ARN of the resource's own service for ``Arn`` and
+    for ``Ref``), never a wildcard, so that it can match no holding and no principal of the snapshot."""
+    if attr is None or attr == "Arn" or attr.endswith("Arn"):
+        kind = rtype.split("::")[-1].lower()
+        return f"arn:{partition_of(region)}:{service_of(rtype)}:{region}:{account}:{kind}/{physical_id}"
+    return f"{physical_id}-{attr}"
 
 
 def name_in(props: Mapping[str, Any], name_property: str | None) -> Any:
