@@ -16,7 +16,7 @@ from enjoin.config import load
 from enjoin.config_model import Config, ScpAttachment, Template
 from enjoin.deploy import Deployment, deploy
 from enjoin.deploy.verify import verify_resource
-from enjoin.errors import DeployError
+from enjoin.errors import DeployError, TemplateRejected
 
 ROOT = Path(__file__).resolve().parents[1]
 CMS, DHS = "111111111111", "222222222222"
@@ -112,9 +112,7 @@ def test_what_moto_drops_is_applied(moto: MotoBackend, reference: Deployment) ->
     iam = moto.client("iam", CMS, REGION)
     group = iam.get_group(GroupName="CmsProgramIntegrity")
     assert {u["UserName"] for u in group["Users"]} == {"pi-analyst-mrivera", "pi-analyst-tnguyen"}
-    assert iam.list_group_policies(GroupName="CmsProgramIntegrity")["PolicyNames"] == [
-        "DecryptDataLakeThroughS3"
-    ]
+    assert iam.list_group_policies(GroupName="CmsProgramIntegrity")["PolicyNames"] == ["DecryptDataLakeThroughS3"]
     attached = iam.list_attached_role_policies(RoleName="CmsMedicaidAnalyst")["AttachedPolicies"]
     assert {a["PolicyArn"] for a in attached} == {
         f"arn:aws:iam::{CMS}:policy/CmsTmsisAnalystRead",
@@ -253,56 +251,67 @@ def test_parameter_without_value(fresh: MotoBackend, tmp_path: Path) -> None:
     assert info.value.found == "unknown ['Stage']"
 
 
-def test_unsupported_resource_type(fresh: MotoBackend, tmp_path: Path) -> None:
+def test_an_inert_type_is_listed_and_not_deployed(fresh: MotoBackend, tmp_path: Path) -> None:
     path = template_file(tmp_path, "Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n")
-    with pytest.raises(DeployError) as info:
-        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
-    assert info.value.where == f"{path}: line 2: resource Queue"
-    assert info.value.found == "AWS::SQS::Queue"
-    assert info.value.expected == (
-        "a resource type enjoin can deploy and verify (AWS::Athena::WorkGroup, AWS::Glue::Database, "
-        "AWS::Glue::Table, AWS::IAM::Group, AWS::IAM::ManagedPolicy, AWS::IAM::OIDCProvider, "
-        "AWS::IAM::Policy, AWS::IAM::Role, AWS::IAM::SAMLProvider, AWS::IAM::User, "
-        "AWS::IAM::UserToGroupAddition, "
-        "AWS::KMS::Alias, AWS::KMS::Key, AWS::LakeFormation::DataLakeSettings, "
-        "AWS::LakeFormation::Permissions, AWS::LakeFormation::PrincipalPermissions, "
-        "AWS::LakeFormation::Resource, AWS::Lambda::Function, AWS::Lambda::Permission, "
-        "AWS::S3::AccessPoint, AWS::S3::Bucket, AWS::S3::BucketPolicy)"
+    deployment = deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    (construct,) = deployment.declared().constructs
+    assert (construct.where, construct.type, construct.prop, construct.klass) == (
+        f"{path}: line 2: resource Queue",
+        "AWS::SQS::Queue",
+        None,
+        "inert",
     )
-    assert fresh.client("cloudformation", CMS, REGION).describe_stacks()["Stacks"] == []  # nothing deployed
+    assert construct.reason
+    assert fresh.client("sqs", CMS, REGION).list_queues().get("QueueUrls", []) == []  # nothing deployed
+    assert fresh.client("cloudformation", CMS, REGION).describe_stacks()["Stacks"] == []
 
 
-def test_unsupported_property(fresh: MotoBackend, tmp_path: Path) -> None:
+def test_a_type_the_classification_does_not_name_is_unmodeled_for_every_holding(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  Map:\n    Type: AWS::Location::Map\n"
+        "    Properties: {MapName: m, Configuration: {Style: VectorEsriNavigation}}\n",
+    )
+    (construct,) = deploy(fresh, config_for(tmp_path, Template(path, CMS))).declared().constructs
+    assert (construct.klass, construct.affects) == ("unmodeled", ("all",))
+    assert construct.unbounded.startswith("the classification says what it can affect cannot be bounded")
+
+
+def test_an_inert_property_is_left_out_and_listed(fresh: MotoBackend, tmp_path: Path) -> None:
     path = template_file(
         tmp_path,
         "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
         "    Properties: {BucketName: enjoin-test-b, LoggingConfiguration: {DestinationBucketName: l}}\n",
     )
-    with pytest.raises(DeployError) as info:
-        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
-    assert info.value.where == f"{path}: line 2: resource B, property LoggingConfiguration"
+    deployment = deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert deployment.stacks[0].resources == {"B": "enjoin-test-b"}
+    (construct,) = deployment.declared().constructs
+    assert construct.where == f"{path}: line 2: resource B, property LoggingConfiguration"
+    assert construct.klass == "inert"
+    logging = fresh.client("s3", CMS, REGION).get_bucket_logging(Bucket="enjoin-test-b")
+    assert "LoggingEnabled" not in logging
 
 
-def test_template_moto_rejects(fresh: MotoBackend, tmp_path: Path) -> None:
+def test_a_template_cloudformation_rejects_is_refused_with_the_rule(fresh: MotoBackend, tmp_path: Path) -> None:
     path = template_file(
         tmp_path,
         "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
         "    Properties: {BucketName: enjoin-test-b, Tags: [{Key: k, Value: !GetAtt Missing.Arn}]}\n",
     )
-    with pytest.raises(DeployError) as info:
+    with pytest.raises(TemplateRejected) as info:
         deploy(fresh, config_for(tmp_path, Template(path, CMS)))
-    assert info.value.where == str(path)
-    assert info.value.expected == "a template the backend accepts"
-    assert info.value.found == (
-        "ValidationError: Template error: instance of Fn::GetAtt references undefined resource Missing"
-    )
+    assert info.value.where == f"{path}: line 4: resource B, property Tags[0].Value.Fn::GetAtt[0]"
+    assert info.value.found.startswith("E1010: ")
+    assert fresh.client("cloudformation", CMS, REGION).describe_stacks()["Stacks"] == []
 
 
-def test_template_moto_fails_on(fresh: MotoBackend, tmp_path: Path) -> None:
+def test_a_required_property_missing_is_refused_before_moto_sees_it(fresh: MotoBackend, tmp_path: Path) -> None:
     path = template_file(tmp_path, "Resources:\n  R: {Type: AWS::IAM::Role, Properties: {RoleName: r}}\n")
-    with pytest.raises(DeployError) as info:
+    with pytest.raises(TemplateRejected) as info:
         deploy(fresh, config_for(tmp_path, Template(path, CMS)))
-    assert (info.value.where, info.value.found) == (str(path), "KeyError: 'AssumeRolePolicyDocument'")
+    assert info.value.found.startswith("E3003: 'AssumeRolePolicyDocument' is a required property")
 
 
 def test_property_neither_moto_nor_enjoin_can_apply(fresh: MotoBackend, tmp_path: Path) -> None:
@@ -464,9 +473,7 @@ def test_same_state_over_http(moto: MotoBackend, moto_server: str) -> None:
     remote = MotoBackend(endpoint_url=moto_server)
     remote.start()
     over_http = inventory(remote, accounts, REGION, deploy(remote, config).organization)
-    assert {(b.account, b.name) for b in over_http.buckets} == {
-        (b.account, b.name) for b in in_process.buckets
-    }
+    assert {(b.account, b.name) for b in over_http.buckets} == {(b.account, b.name) for b in in_process.buckets}
     assert _comparable(over_http) == _comparable(in_process)
     remote.reset()
     assert remote.client("s3", CMS, REGION).list_buckets()["Buckets"] == []
@@ -512,10 +519,7 @@ SAML_METADATA = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"'
     ' entityID="https://idp.example/saml"><md:IDPSSODescriptor protocolSupportEnumeration='
-    '"urn:oasis:names:tc:SAML:2.0:protocol">'
-    + "<!-- padding: IAM wants 1000 characters or more -->"
-    * 20
-    + "<md"
+    '"urn:oasis:names:tc:SAML:2.0:protocol">' + "<!-- padding: IAM wants 1000 characters or more -->" * 20 + "<md"
     ':SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example'
     '/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>'
 )
@@ -693,8 +697,7 @@ def test_moto_5_2_1_drops_the_organisation_scale_types(fresh: MotoBackend, tmp_p
     assert cfn.describe_stacks(StackName="raw")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     assert yaml  # the template above is YAML; moto is handed its long form as JSON, as deploy does
     iam, s3, s3control, glue, lf, athena, lam = (
-        fresh.client(s, CMS, REGION)
-        for s in ("iam", "s3", "s3control", "glue", "lakeformation", "athena", "lambda")
+        fresh.client(s, CMS, REGION) for s in ("iam", "s3", "s3control", "glue", "lakeformation", "athena", "lambda")
     )
     assert iam.list_saml_providers()["SAMLProviderList"] == []
     assert iam.list_open_id_connect_providers()["OpenIDConnectProviderList"] == []
@@ -783,9 +786,7 @@ def test_organisation_scale_types_deploy_as_written(moto: MotoBackend, organisat
         (role, on({"DataLocation": {"CatalogId": CMS, "ResourceArn": "arn:aws:s3:::org-source/tables"}}),
          "DATA_LOCATION_ACCESS"),
     }  # fmt: skip
-    assert (
-        lf.describe_resource(ResourceArn="arn:aws:s3:::org-source/tables")["ResourceInfo"]["RoleArn"] == role
-    )
+    assert lf.describe_resource(ResourceArn="arn:aws:s3:::org-source/tables")["ResourceInfo"]["RoleArn"] == role
     workgroup = athena.get_work_group(WorkGroup="org-queries")["WorkGroup"]
     assert workgroup["Configuration"]["ResultConfiguration"] == {"OutputLocation": "s3://org-replica/athena/"}
 
@@ -804,9 +805,7 @@ def test_deployment_declares_what_moto_loses(moto: MotoBackend, organisation: De
             ),
         )
     }  # fmt: skip
-    rules = moto.client("s3", CMS, REGION).get_bucket_replication(Bucket="org-source")[
-        "ReplicationConfiguration"
-    ]
+    rules = moto.client("s3", CMS, REGION).get_bucket_replication(Bucket="org-source")["ReplicationConfiguration"]
     assert [(r["ID"], r["Filter"], "SourceSelectionCriteria" in r) for r in rules["Rules"]] == [
         ("to-replica", {"Prefix": ""}, False),  # moto's read-back: what the inventory must not trust
         ("legacy", {"Prefix": ""}, False),
@@ -816,9 +815,7 @@ def test_deployment_declares_what_moto_loses(moto: MotoBackend, organisation: De
 def test_verification_catches_drift_of_the_new_types(moto: MotoBackend, organisation: Deployment) -> None:
     stack = organisation.stacks[0]
     s3control = moto.client("s3control", CMS, REGION)
-    s3control.put_access_point_policy(
-        AccountId=CMS, Name="org-vpc-point", Policy=json.dumps({"Statement": []})
-    )
+    s3control.put_access_point_policy(AccountId=CMS, Name="org-vpc-point", Policy=json.dumps({"Statement": []}))
     with pytest.raises(DeployError) as info:
         verify_resource(moto, stack, "VpcPoint")
     assert info.value.where.endswith("resource VpcPoint, property Policy")
@@ -868,50 +865,42 @@ def test_lake_formation_defaults_apply_as_aws_applies_them(fresh: MotoBackend, t
     )
 
 
+def test_a_glue_catalog_of_another_account_is_an_error(fresh: MotoBackend, tmp_path: Path) -> None:
+    path = template_file(
+        tmp_path,
+        "Resources:\n  R:\n    Type: AWS::Glue::Database\n"
+        "    Properties: {CatalogId: '999999999999', DatabaseInput: {Name: d}}\n",
+    )
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert info.value.where == f"{path}: line 2: resource R, property CatalogId"
+    assert info.value.expected == "the data catalog of the stack's own account (111111111111)"
+
+
 @pytest.mark.parametrize(
-    ("resource", "prop", "expected"),
+    ("resource", "prop", "reason"),
     [
         (
             "Type: AWS::LakeFormation::PrincipalPermissions\n"
-            "    Properties: {Principal: {DataLakePrincipalIdentifier: x},"
-            " Resource: {LFTag: {TagKey: k, TagValues: [v]}}, Permissions: [ASSOCIATE]}",
-            "Resource",
-            "one resource among DataLocation, Database, Table, TableWithColumns "
-            "(not LF-tags, not data cells filters)",
-        ),
-        (
-            "Type: AWS::Glue::Database\n"
-            "    Properties: {CatalogId: '999999999999', DatabaseInput: {Name: d}}",
-            "CatalogId",
-            "the data catalog of the stack's own account (111111111111)",
-        ),
-        (
-            "Type: AWS::Lambda::Function\n"
-            "    Properties: {FunctionName: f, Role: 'arn:aws:iam::111111111111:role/r',"
-            " Runtime: python3.12, Handler: i.h, Code: {ZipFile: x, S3Bucket: b}}",
-            "Code",
-            "inline code (ZipFile) only",
-        ),
-        (
-            "Type: AWS::S3::Bucket\n"
-            "    Properties: {BucketName: enjoin-test-r, VersioningConfiguration: {Status: Enabled},"
-            " ReplicationConfiguration: {Role: r, Rules: [{Status: Enabled, Destination: {Bucket: b},"
-            " ExistingObjectReplication: {Status: Enabled}}]}}",
-            "ReplicationConfiguration.Rules[0]",
-            "keys enjoin verifies (DeleteMarkerReplication, Destination, Filter, Id, Prefix, Priority, "
-            "SourceSelectionCriteria, Status)",
+            "    Properties: {Principal: {DataLakePrincipalIdentifier: 'arn:aws:iam::111111111111:role/x'},"
+            " Resource: {LFTag: {CatalogId: '111111111111', TagKey: k, TagValues: [v]}}, Permissions: [ASSOCIATE],"
+            " PermissionsWithGrantOption: []}",
+            None,
+            "one resource among DataLocation, Database, Table, TableWithColumns (not LF-tags, not data cells filters)",
         ),
     ],
 )
-def test_what_enjoin_cannot_represent_is_an_error(
-    fresh: MotoBackend, tmp_path: Path, resource: str, prop: str, expected: str
+def test_what_enjoin_cannot_represent_is_an_unmodeled_construct(
+    fresh: MotoBackend, tmp_path: Path, resource: str, prop: str | None, reason: str
 ) -> None:
+    """A part of a modeled type enjoin cannot apply is left out and named: of the resource itself when
+    the resource cannot be deployed without it, else of the property."""
     path = template_file(tmp_path, f"Resources:\n  R:\n    {resource}\n")
-    with pytest.raises(DeployError) as info:
-        deploy(fresh, config_for(tmp_path, Template(path, CMS)))
-    assert info.value.where.startswith(f"{path}: line 2: resource R")
-    assert info.value.where.endswith(prop)
-    assert info.value.expected == expected
+    deployment = deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    unmodeled = [c for c in deployment.declared().constructs if c.klass == "unmodeled"]
+    assert [(c.resource, c.prop, c.affects) for c in unmodeled] == [("R", prop, ("self",))]
+    assert reason in unmodeled[0].reason
+    assert ("R" in deployment.stacks[0].resources) == (prop is not None)
 
 
 def test_organisation_scale_state_over_http(moto_server: str, tmp_path: Path) -> None:

@@ -42,6 +42,8 @@ from enjoin.inventory_s3 import read_access_points, read_buckets
 from enjoin.snapshot import (
     AccessPoint,
     Bucket,
+    Construct,
+    Distribution,
     Document,
     Function,
     Group,
@@ -70,9 +72,11 @@ class Declared:
             template declares a ReplicationConfiguration.
     """
 
-    replication: Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]] = field(
-        default_factory=dict
-    )
+    replication: Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]] = field(default_factory=dict)
+    # What the templates declare and enjoin did not deploy (inert or unmodeled), carried to reach.
+    constructs: tuple[Construct, ...] = ()
+    # CloudFront distributions, judged from the templates (the emulator cannot hold them).
+    distributions: tuple[Distribution, ...] = ()
 
 
 def inventory(
@@ -136,14 +140,14 @@ def inventory(
         functions=tuple(functions),
         tables=tuple(tables),
         lake_formation_grants=tuple(grants),
+        constructs=declared.constructs if declared is not None else (),
+        distributions=declared.distributions if declared is not None else (),
     )
 
 
 def _inline(entries: Any, owner: str) -> tuple[NamedPolicy, ...]:
     return tuple(
-        NamedPolicy(
-            p["PolicyName"], document(p["PolicyDocument"], f"{owner}: inline policy {p['PolicyName']}")
-        )
+        NamedPolicy(p["PolicyName"], document(p["PolicyDocument"], f"{owner}: inline policy {p['PolicyName']}"))
         for p in entries or []
     )
 
@@ -280,9 +284,7 @@ def _function_policy(policy: Document) -> Document:
     """A function's policy with each Principal in AWS's form (moto 5.2.1 leaves an account id bare)."""
     statements = policy.get("Statement", [])
     fixed = [
-        {**s, "Principal": lambda_principal(s["Principal"])}
-        if isinstance(s, dict) and "Principal" in s
-        else s
+        {**s, "Principal": lambda_principal(s["Principal"])} if isinstance(s, dict) and "Principal" in s else s
         for s in (statements if isinstance(statements, list) else [statements])
     ]
     return {**policy, "Statement": fixed}
@@ -291,9 +293,7 @@ def _function_policy(policy: Document) -> Document:
 def _read_functions(backend: Backend, account: str, region: str) -> list[Function]:
     lam = backend.client("lambda", account, region)
     where = f"account {account}: lambda in {region}"
-    listed = pages(
-        f"{where}: list_functions", lam.list_functions, "Functions", token="NextMarker", marker="Marker"
-    )
+    listed = pages(f"{where}: list_functions", lam.list_functions, "Functions", token="NextMarker", marker="Marker")
     functions = []
     for entry in sorted(listed, key=lambda f: f["FunctionArn"]):
         name = entry["FunctionName"]
@@ -310,9 +310,7 @@ def _read_functions(backend: Backend, account: str, region: str) -> list[Functio
                 account=account,
                 region=region,
                 role_arn=entry["Role"],
-                policy=_function_policy(
-                    document(policy["Policy"], f"{entry['FunctionArn']}: function policy")
-                )
+                policy=_function_policy(document(policy["Policy"], f"{entry['FunctionArn']}: function policy"))
                 if policy
                 else None,
             )
@@ -340,9 +338,7 @@ def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:
     keys = []
     for key_id in key_ids:
         meta = _call(f"{where}: describe_key {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"]
-        policy = _call(
-            f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default"
-        )
+        policy = _call(f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default")
         tags: dict[str, str] = {}
         if meta.get("KeyManager") != "AWS":  # AWS managed keys refuse ListResourceTags
             listed = _call(f"{where}: list_resource_tags {key_id}", kms.list_resource_tags, KeyId=key_id)
@@ -381,9 +377,7 @@ def _read_organization(backend: Backend, accounts: Sequence[str], region: str) -
             ) from None
         chain = [account]
         while True:  # account -> OU ... -> root
-            parents = _call(
-                f"account {account}: organizations list_parents", org.list_parents, ChildId=chain[-1]
-            )
+            parents = _call(f"account {account}: organizations list_parents", org.list_parents, ChildId=chain[-1])
             parent = parents["Parents"][0]
             chain.append(parent["Id"])
             if parent["Type"] == "ROOT":
@@ -398,9 +392,7 @@ def _read_organization(backend: Backend, accounts: Sequence[str], region: str) -
             )
             docs = []
             for summary in listed.get("Policies", []):
-                described = _call(
-                    f"{summary['Id']}: describe_policy", org.describe_policy, PolicyId=summary["Id"]
-                )
+                described = _call(f"{summary['Id']}: describe_policy", org.describe_policy, PolicyId=summary["Id"])
                 docs.append(document(described["Policy"]["Content"], f"SCP {summary['Id']}"))
             levels.append(tuple(docs))
         scps[account] = tuple(levels)

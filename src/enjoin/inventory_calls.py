@@ -27,6 +27,7 @@ ABSENT = frozenset(
         "NoSuchTagSet",
         "ReplicationConfigurationNotFoundError",
         "NoSuchAccessPointPolicy",
+        "NoSuchWebsiteConfiguration",
     }
 )
 

@@ -24,9 +24,7 @@ from enjoin.snapshot import AccessPoint, Bucket, ReplicationRule
 DeclaredReplication = Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]]
 
 
-def read_buckets(
-    backend: Any, account: str, region: str, declared: DeclaredReplication | None = None
-) -> list[Bucket]:
+def read_buckets(backend: Any, account: str, region: str, declared: DeclaredReplication | None = None) -> list[Bucket]:
     """Every bucket the account owns, with what bears on who can read it."""
     s3 = backend.client("s3", account, region)
     listed = call(f"account {account}: s3 list_buckets", s3.list_buckets).get("Buckets", [])
@@ -41,9 +39,7 @@ def read_buckets(
         policy = optional(f"{where}: get_bucket_policy", s3.get_bucket_policy, Bucket=name)
         encryption = optional(f"{where}: get_bucket_encryption", s3.get_bucket_encryption, Bucket=name)
         pab = optional(f"{where}: get_public_access_block", s3.get_public_access_block, Bucket=name)
-        ownership = optional(
-            f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name
-        )
+        ownership = optional(f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name)
         tagging = optional(f"{where}: get_bucket_tagging", s3.get_bucket_tagging, Bucket=name)
         versioning = call(f"{where}: get_bucket_versioning", s3.get_bucket_versioning, Bucket=name)
         role: str | None
@@ -53,6 +49,8 @@ def read_buckets(
             replication = optional(f"{where}: get_bucket_replication", s3.get_bucket_replication, Bucket=name)
             config = (replication or {}).get("ReplicationConfiguration") or {}
             role, rules = config.get("Role"), replication_rules(config)
+        acl = call(f"{where}: get_bucket_acl", s3.get_bucket_acl, Bucket=name)
+        website = optional(f"{where}: get_bucket_website", s3.get_bucket_website, Bucket=name)
         sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
         ownership_rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
         buckets.append(
@@ -71,9 +69,39 @@ def read_buckets(
                 versioning=versioning.get("Status"),
                 replication_role=role,
                 replication_rules=rules,
+                acl_grants=acl_grants(acl),
+                website=website is not None,
             )
         )
     return buckets
+
+
+# The group grantees of S3 ACLs, by their URIs (Amazon S3 User Guide, "Access control list (ACL) overview").
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+
+def acl_grants(acl: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A bucket ACL's grants as (grantee, permission), grantees other than the owner only, sorted.
+
+    A grantee is a group's URI, ``id:<canonical id>`` or ``email:<address>``; the owner's own FULL_CONTROL
+    is left out (every bucket has it).
+    """
+    owner = (acl.get("Owner") or {}).get("ID")
+    grants = set()
+    for grant in acl.get("Grants") or []:
+        grantee = grant.get("Grantee") or {}
+        if grantee.get("URI"):
+            who = str(grantee["URI"])
+        elif grantee.get("ID"):
+            if grantee["ID"] == owner:
+                continue
+            who = f"id:{grantee['ID']}"
+        else:
+            who = f"email:{grantee.get('EmailAddress', '')}"
+        grants.add((who, str(grant.get("Permission", ""))))
+    return tuple(sorted(grants))
 
 
 def replication_rules(api_value: Mapping[str, Any]) -> tuple[ReplicationRule, ...]:
@@ -82,9 +110,7 @@ def replication_rules(api_value: Mapping[str, Any]) -> tuple[ReplicationRule, ..
     for rule in api_value.get("Rules") or []:
         destination = rule.get("Destination") or {}
         rule_filter = rule.get("Filter") or {}
-        prefix = rule_filter.get(
-            "Prefix", (rule_filter.get("And") or {}).get("Prefix", rule.get("Prefix", ""))
-        )
+        prefix = rule_filter.get("Prefix", (rule_filter.get("And") or {}).get("Prefix", rule.get("Prefix", "")))
         criteria = (rule.get("SourceSelectionCriteria") or {}).get("SseKmsEncryptedObjects") or {}
         out.append(
             ReplicationRule(
@@ -118,9 +144,7 @@ def read_access_points(backend: Any, account: str, region: str) -> list[AccessPo
     """The account's access points in ``region``, each with its policy (None when it has none)."""
     s3control = backend.client("s3control", account, region)
     where = f"account {account}: s3control in {region}"
-    listed = pages(
-        f"{where}: list_access_points", s3control.list_access_points, "AccessPointList", AccountId=account
-    )
+    listed = pages(f"{where}: list_access_points", s3control.list_access_points, "AccessPointList", AccountId=account)
     points = []
     for entry in sorted(listed, key=lambda p: p["Name"]):
         name = entry["Name"]

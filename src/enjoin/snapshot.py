@@ -93,6 +93,10 @@ class Bucket:
     versioning: str | None = None  # "Enabled" | "Suspended" | None
     replication_role: str | None = None
     replication_rules: tuple[ReplicationRule, ...] = ()
+    # The bucket ACL's grants to others than the owner: (grantee URI or id:..., permission). On a bucket,
+    # READ lists object keys and WRITE writes objects; no bucket ACL grant reads an object's data.
+    acl_grants: tuple[tuple[str, str], ...] = ()
+    website: bool = False  # a static website configuration (an endpoint for anonymous GET requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +184,58 @@ class LakeFormationGrant:
 
 
 @dataclass(frozen=True, slots=True)
+class DistributionOrigin:
+    """An S3 origin of a CloudFront distribution, as the template declares it."""
+
+    bucket: str  # the bucket's name
+    path: str = ""  # OriginPath: the objects served are those under it
+    oai: str | None = None  # the origin access identity's id
+    oac: bool = False  # an origin access control signs the requests (as cloudfront.amazonaws.com)
+    public: bool = True  # some cache behavior serving it requires no signed URL
+    signed: bool = False  # some cache behavior serving it requires signed URLs or cookies
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A CloudFront distribution: whoever reaches it reads what its S3 origins let it read."""
+
+    arn: str  # arn:aws:cloudfront::account:distribution/ID
+    id: str
+    account: str
+    enabled: bool = True
+    origins: tuple[DistributionOrigin, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Construct:
+    """Something the templates declare that enjoin did not deploy: inert (listed only) or unmodeled.
+
+    An unmodeled construct makes INDETERMINATE the holdings it can affect (``affects``, resolved by
+    reach against what it refers to): the roles, users, buckets, tables and keys below, or every holding
+    when ``unbounded`` says why it cannot be bounded.
+    """
+
+    where: str  # "file: line N: resource X, property P"
+    file: str
+    line: int  # 0 when unknown
+    resource: str  # the logical id
+    type: str
+    prop: str | None  # None: the whole resource
+    klass: str  # "inert" | "unmodeled"
+    reason: str
+    account: str = ""
+    affects: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()  # role ARNs it refers to (directly, through instance profiles or functions)
+    users: tuple[str, ...] = ()  # user ARNs
+    buckets: tuple[str, ...] = ()  # bucket names
+    tables: tuple[str, ...] = ()  # table ARNs
+    keys: tuple[str, ...] = ()  # key ARNs
+    functions: tuple[str, ...] = ()  # Lambda function ARNs (a custom resource's ServiceToken)
+    mentions: tuple[str, ...] = ()  # the literal strings of its resolved properties (bounded)
+    unbounded: str = ""  # why what it affects cannot be bounded ("" when it can)
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     """SCPs and RCPs as they apply to each account: levels root first, account last."""
 
@@ -208,6 +264,8 @@ class Snapshot:
     functions: tuple[Function, ...] = ()
     tables: tuple[Table, ...] = ()
     lake_formation_grants: tuple[LakeFormationGrant, ...] = ()
+    constructs: tuple[Construct, ...] = ()  # from the templates: what was not deployed, and why
+    distributions: tuple[Distribution, ...] = ()
 
     def to_json(self) -> str:
         """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
@@ -248,6 +306,9 @@ _NESTED: dict[str, type] = {
     "functions": Function,
     "tables": Table,
     "lake_formation_grants": LakeFormationGrant,
+    "constructs": Construct,
+    "distributions": Distribution,
+    "origins": DistributionOrigin,
 }
 
 
@@ -267,6 +328,8 @@ def _build(cls: type[_T], data: Mapping[str, Any], where: str) -> _T:
                     acct: tuple(tuple(level) for level in levels) for acct, levels in org.get(kind, {}).items()
                 }
             kwargs[name] = Organization(**org)
+        elif name == "acl_grants" and isinstance(value, list):
+            kwargs[name] = tuple(tuple(grant) for grant in value)
         elif isinstance(value, list):
             kwargs[name] = tuple(value)
         else:

@@ -16,12 +16,9 @@ import json
 from typing import Any
 
 from enjoin.errors import DeployError
-from enjoin.iac.cloudformation.template import CfnTemplate, Scope, evaluate_conditions, resolve, substitute
-from enjoin.iac.cloudformation.types import SUPPORTED, attribute, name_in, partition_of, physical_id_of
-
-# moto stores a Lambda permission as a malformed statement (a random Sid, a FunctionName key);
-# deploy_compute adds each itself, so moto never sees them.
-WITHHELD_FROM_BACKEND = frozenset({"AWS::Lambda::Permission"})
+from enjoin.iac.cloudformation.plan import TemplatePlan
+from enjoin.iac.cloudformation.template import Scope, resolve, substitute
+from enjoin.iac.cloudformation.types import SUPPORTED, attribute, name_in, partition_of, physical_id_of, placeholder
 
 
 def no_attr(resource: str, attribute_name: str) -> Any:
@@ -52,74 +49,109 @@ def own_physical_id(
 
 
 def precomputed(
-    template: CfnTemplate,
+    plan: TemplatePlan,
     parameters: dict[str, Any],
-    imports: dict[str, str],
+    imports: dict[str, Any],
     name: str,
     account: str,
     region: str,
 ) -> tuple[dict[str, Any], Any]:
-    """What Ref and Fn::GetAtt return for the resources moto does not create, known before creating the stack.
+    """What Ref and Fn::GetAtt return for every resource moto does not create, known before creating the stack.
 
-    moto's CloudFormation exports a Ref to a resource it skips unresolved, and fails on an Fn::GetAtt of
-    one; deploy hands it these values instead. A resource whose name depends on what only the created
-    stack tells (a resource moto creates, AWS::StackId) is left out, and moto sees it as written.
+    Modeled resources enjoin creates itself get their physical ids formed from their names, as AWS forms
+    them (a name that depends on what only the created stack tells falls back to ``stack-LogicalId``);
+    resources enjoin does not deploy get ``stack-LogicalId``, and their attributes the values of
+    :func:`~enjoin.iac.cloudformation.types.placeholder`. moto's CloudFormation would export a Ref to a
+    resource it skips unresolved, and fail on an Fn::GetAtt of one: deploy hands it these values instead.
     """
+    template = plan.template
     resources = template.resources
     refs: dict[str, Any] = {}
-    try:
-        conditions = evaluate_conditions(
-            template,
-            Scope(template, parameters, pseudo_parameters(name, account, region), {}, no_attr, imports),
-        )
-    except DeployError:
-        return refs, no_attr
-    scope = Scope(
-        template, parameters, pseudo_parameters(name, account, region), refs, no_attr, imports, conditions
-    )
+    scope = Scope(template, parameters, pseudo_parameters(name, account, region), refs, no_attr, imports, {})
     raw = {lid: r.get("Properties") or {} for lid, r in resources.items()}
     for logical_id, resource in resources.items():
-        rtype = resource["Type"]
-        if SUPPORTED[rtype].created_by_moto or not conditions.get(resource.get("Condition", ""), True):
-            continue
-        try:
-            refs[logical_id] = own_physical_id(
-                rtype, logical_id, raw[logical_id], scope, name, account, region
-            )
-        except DeployError:
-            continue
+        rtype = str(resource["Type"])
+        if logical_id in plan.modeled:
+            if SUPPORTED[rtype].created_by_moto:
+                continue
+            try:
+                refs[logical_id] = own_physical_id(rtype, logical_id, raw[logical_id], scope, name, account, region)
+                continue
+            except DeployError:
+                pass
+        refs[logical_id] = generic_physical_id(logical_id, name)
 
     def attr(logical_id: str, name_: str) -> Any:
-        props = raw[logical_id]
+        rtype = str(resources[logical_id]["Type"])
+        props = raw[logical_id] if logical_id in plan.modeled else {}
         known = {"VpcConfiguration": props.get("VpcConfiguration")}  # IAM types (Path) are moto's
-        return attribute(resources[logical_id]["Type"], refs[logical_id], known, name_, account, region)
+        try:
+            return attribute(rtype, refs[logical_id], known, name_, account, region)
+        except KeyError:
+            return placeholder(rtype, refs[logical_id], name_, account, region)
 
     return refs, attr
 
 
 def create_body(
-    template: CfnTemplate, known_refs: dict[str, Any] | None = None, known_attr: Any = None
+    plan: TemplatePlan,
+    handed: set[str],
+    known_refs: dict[str, Any],
+    known_attr: Any,
+    imports: dict[str, Any],
 ) -> str:
-    """The template's body as JSON for the backend: withheld types removed, known references in place."""
-    body = copy.deepcopy(template.body)
-    for resource in body["Resources"].values():
-        if resource["Type"] == "AWS::KMS::Key" and isinstance(resource.get("Properties"), dict):
-            # moto 5.2 loses every Fn::GetAtt on a key created with Tags; deploy_fixups tags it after.
-            resource["Properties"].pop("Tags", None)
-        if resource["Type"] in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy") and isinstance(
-            resource.get("Properties"), dict
-        ):
-            # moto would attach to groups it never creates, and fail; deploy_fixups attaches them after.
-            resource["Properties"].pop("Groups", None)
-    withheld = {lid for lid, r in body["Resources"].items() if r["Type"] in WITHHELD_FROM_BACKEND}
-    for lid in withheld:
-        del body["Resources"][lid]
-    for resource in body["Resources"].values():
+    """The body handed to the backend's CloudFormation, as JSON.
+
+    Only the resources in ``handed`` (modeled, created by moto), each with only its modeled properties
+    and its DependsOn on other handed resources; no Conditions, Outputs or other resource attributes
+    (conditions are already chosen, outputs and exports enjoin resolves itself). References to what moto
+    does not create, and Fn::ImportValue, are replaced by their values.
+    """
+    template = plan.template
+    body: dict[str, Any] = {
+        k: copy.deepcopy(v)
+        for k, v in template.body.items()
+        if k in ("AWSTemplateFormatVersion", "Parameters", "Mappings")
+    }
+    resources: dict[str, Any] = {}
+    for logical_id, resource in template.resources.items():
+        if logical_id not in handed:
+            continue
+        rtype = str(resource["Type"])
+        props = {
+            k: copy.deepcopy(v) for k, v in (resource.get("Properties") or {}).items() if k in plan.modeled[logical_id]
+        }
+        if rtype == "AWS::KMS::Key":
+            props.pop("Tags", None)  # moto 5.2 loses every Fn::GetAtt on a key created with Tags; fixups tag it
+        if rtype in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"):
+            props.pop("Groups", None)  # moto would attach to groups it never creates, and fail; fixups attach
+        if rtype == "AWS::Lambda::Function":
+            # Code in S3 or an image would be fetched; reach reads only the role the code runs as.
+            props["Code"] = {"ZipFile": "def handler(event, context):\n    return None\n"}
+        kept: dict[str, Any] = {"Type": rtype, "Properties": props}
         depends = resource.get("DependsOn")
-        if isinstance(depends, str) and depends in withheld:
-            del resource["DependsOn"]
-        elif isinstance(depends, list):
-            resource["DependsOn"] = [d for d in depends if d not in withheld]
-    if known_refs:
-        body = substitute(body, known_refs, known_attr or no_attr)
-    return json.dumps(body)
+        depends = [depends] if isinstance(depends, str) else depends if isinstance(depends, list) else []
+        depends = [d for d in depends if d in handed]
+        if depends:
+            kept["DependsOn"] = depends
+        resources[logical_id] = kept
+    body["Resources"] = resources
+    body = substitute(body, known_refs, known_attr or no_attr)
+    return json.dumps(_imported(body, imports))
+
+
+def generic_physical_id(logical_id: str, stack: str) -> str:
+    """The physical id enjoin gives a resource it does not deploy: CloudFormation's ``stack-LogicalId`` form."""
+    return f"{stack}-{logical_id}"[:128]
+
+
+def _imported(value: Any, imports: dict[str, Any]) -> Any:
+    """``value`` with each Fn::ImportValue of a literal export name replaced by the exported value."""
+    if isinstance(value, list):
+        return [_imported(v, imports) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1 and "Fn::ImportValue" in value and isinstance(value["Fn::ImportValue"], str):
+        name = value["Fn::ImportValue"]
+        return imports.get(name, value)
+    return {k: _imported(v, imports) for k, v in value.items()}

@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
+from botocore.exceptions import ClientError, ParamValidationError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
 from enjoin.errors import DeployError
@@ -51,6 +51,8 @@ class ApplyContext:
             found = f"{error.get('Code')}: {error.get('Message')}"
         except NotImplementedError as exc:  # in-process moto: an API it does not implement
             found = f"the backend does not implement it ({exc})"
+        except ParamValidationError as exc:  # a value the service's API does not take as written
+            found = f"a value the API refuses: {exc}"
         raise self.fail(prop, found)
 
     def exists(self, fn: Callable[..., Any], absent: frozenset[str], **kwargs: Any) -> Any | None:

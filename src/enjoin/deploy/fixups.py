@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.backends import Backend
+from enjoin.deploy import cloudfront as deploy_cloudfront
 from enjoin.deploy import compute as deploy_compute
+from enjoin.deploy import iam_more as deploy_iam_more
 from enjoin.deploy import lake as deploy_lake
 from enjoin.deploy import s3 as deploy_s3
 from enjoin.deploy.context import ApplyContext, doc, tag_list, true
@@ -56,9 +58,7 @@ def _role(ctx: ApplyContext) -> None:
             PolicyName=policy_name,
             PolicyDocument=doc(document),
         )
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_role_policies, RoleName=name)[
-        "AttachedPolicies"
-    ]
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_role_policies, RoleName=name)["AttachedPolicies"]
     _attach_missing(
         ctx,
         {a["PolicyArn"] for a in attached},
@@ -89,9 +89,7 @@ def _user(ctx: ApplyContext) -> None:
             PolicyName=policy["PolicyName"],
             PolicyDocument=doc(policy["PolicyDocument"]),
         )
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_user_policies, UserName=name)[
-        "AttachedPolicies"
-    ]
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_user_policies, UserName=name)["AttachedPolicies"]
     _attach_missing(
         ctx,
         {a["PolicyArn"] for a in attached},
@@ -124,9 +122,7 @@ def _group(ctx: ApplyContext) -> None:
             PolicyName=policy["PolicyName"],
             PolicyDocument=doc(policy["PolicyDocument"]),
         )
-    attached = ctx.call("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)[
-        "AttachedPolicies"
-    ]
+    attached = ctx.call("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)["AttachedPolicies"]
     _attach_missing(
         ctx,
         {a["PolicyArn"] for a in attached},
@@ -209,6 +205,10 @@ def _bucket(ctx: ApplyContext) -> None:
         )
     if "ReplicationConfiguration" in props:  # S3 refuses replication before versioning is enabled
         deploy_s3.apply_replication(ctx)
+    if "AccessControl" in props:  # after OwnershipControls, which decide whether ACLs apply at all
+        deploy_s3.apply_acl(ctx)
+    if "WebsiteConfiguration" in props:
+        deploy_s3.apply_website(ctx)
     if props.get("Tags"):
         ctx.call("Tags", s3.put_bucket_tagging, Bucket=name, Tagging={"TagSet": tag_list(props["Tags"])})
 
@@ -226,17 +226,13 @@ def _bucket_policy(ctx: ApplyContext) -> None:
 def _key(ctx: ApplyContext) -> None:
     kms, key_id, props = ctx.client("kms"), ctx.physical_id, ctx.props
     # moto stores CloudFormation's key policy as a Python object; describe_key then fails.
-    ctx.call(
-        "KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=doc(props["KeyPolicy"])
-    )
+    ctx.call("KeyPolicy", kms.put_key_policy, KeyId=key_id, PolicyName="default", Policy=doc(props["KeyPolicy"]))
     if props.get("Tags"):
         tags = [{"TagKey": k, "TagValue": v} for k, v in tags_of(props["Tags"]).items()]
         ctx.call("Tags", kms.tag_resource, KeyId=key_id, Tags=tags)
     if "Description" in props:
         ctx.call("Description", kms.update_key_description, KeyId=key_id, Description=props["Description"])
-    rotation = (
-        kms.enable_key_rotation if true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
-    )
+    rotation = kms.enable_key_rotation if true(props.get("EnableKeyRotation", False)) else kms.disable_key_rotation
     ctx.call("EnableKeyRotation", rotation, KeyId=key_id)
     enabled = kms.enable_key if true(props.get("Enabled", True)) else kms.disable_key
     ctx.call("Enabled", enabled, KeyId=key_id)
@@ -263,9 +259,7 @@ def _saml_provider(ctx: ApplyContext) -> None:
 
 def _oidc_provider(ctx: ApplyContext) -> None:
     iam, arn, props = ctx.client("iam"), ctx.physical_id, ctx.props
-    existing = ctx.exists(
-        iam.get_open_id_connect_provider, frozenset({"NoSuchEntity"}), OpenIDConnectProviderArn=arn
-    )
+    existing = ctx.exists(iam.get_open_id_connect_provider, frozenset({"NoSuchEntity"}), OpenIDConnectProviderArn=arn)
     if existing is not None:
         return  # the Url is the provider's identity; verification compares the rest
     create: dict[str, Any] = {"Url": props["Url"], "ThumbprintList": list(props.get("ThumbprintList", []))}
@@ -297,4 +291,6 @@ _APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     **deploy_s3.APPLIERS,
     **deploy_lake.APPLIERS,
     **deploy_compute.APPLIERS,
+    **deploy_iam_more.APPLIERS,
+    **deploy_cloudfront.APPLIERS,
 }

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # b
 
 from enjoin.deploy.context import ApplyContext, VerifyContext, doc, true
 from enjoin.errors import DeployError
-from enjoin.inventory_s3 import replication_rules
+from enjoin.inventory_s3 import ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY, acl_grants, replication_rules
 from enjoin.snapshot import ReplicationRule
 
 _RULE_KEYS = frozenset(
@@ -125,24 +125,18 @@ def verify_replication(c: VerifyContext) -> None:
     """What moto keeps must equal the template; prefix and KMS-object setting only when reported."""
     prop = "ReplicationConfiguration"
     expected = api_replication(c.props[prop], c.stack.template.where(c.logical_id, prop))
-    found = c.read(prop, c.client("s3").get_bucket_replication, Bucket=c.physical_id)[
-        "ReplicationConfiguration"
-    ]
+    found = c.read(prop, c.client("s3").get_bucket_replication, Bucket=c.physical_id)["ReplicationConfiguration"]
     c.equal(f"{prop}.Role", expected["Role"], found.get("Role"))
     rules = found.get("Rules") or []
     if len(rules) != len(expected["Rules"]):
         raise c.fail(f"{prop}.Rules", expected["Rules"], rules)
     declared, read = replication_rules(expected), replication_rules(found)
-    for index, (want, got, api_want, api_got) in enumerate(
-        zip(declared, read, expected["Rules"], rules, strict=True)
-    ):
+    for index, (want, got, api_want, api_got) in enumerate(zip(declared, read, expected["Rules"], rules, strict=True)):
         at = f"{prop}.Rules[{index}]"
         if want.rule_id:
             c.equal(f"{at}.Id", want.rule_id, got.rule_id)
         c.equal(f"{at}.Status", want.enabled, got.enabled)
-        c.equal(
-            f"{at}.Destination", api_want["Destination"], _destination_kept(api_got.get("Destination") or {})
-        )
+        c.equal(f"{at}.Destination", api_want["Destination"], _destination_kept(api_got.get("Destination") or {}))
         if "Priority" in api_want:
             c.equal(f"{at}.Priority", api_want["Priority"], api_got.get("Priority"))
         # moto 5.2.1 reads back an empty prefix and no SourceSelectionCriteria: a backend that
@@ -155,6 +149,87 @@ def verify_replication(c: VerifyContext) -> None:
 
 def _destination_kept(found: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in found.items() if k in _DESTINATION_KEYS}
+
+
+# --- canned ACLs and website configuration ---------------------------------------------------------
+
+# CloudFormation's AccessControl values, as S3's API writes them (x-amz-acl), with the grants each gives
+# others than the owner on a bucket (Amazon S3 User Guide, "Access control list (ACL) overview", "Canned
+# ACL"): bucket-owner-read and bucket-owner-full-control apply to objects, and on a bucket give nothing.
+CANNED_ACLS: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "Private": ("private", ()),
+    "PublicRead": ("public-read", ((ALL_USERS, "READ"),)),
+    "PublicReadWrite": ("public-read-write", ((ALL_USERS, "READ"), (ALL_USERS, "WRITE"))),
+    "AuthenticatedRead": ("authenticated-read", ((AUTHENTICATED_USERS, "READ"),)),
+    "LogDeliveryWrite": ("log-delivery-write", ((LOG_DELIVERY, "READ_ACP"), (LOG_DELIVERY, "WRITE"))),
+    "BucketOwnerRead": ("bucket-owner-read", ()),
+    "BucketOwnerFullControl": ("bucket-owner-full-control", ()),
+    # EC2 gets READ on the bucket (to fetch AMI bundles): granted to a canonical id S3 knows.
+    "AwsExecRead": ("aws-exec-read", ()),
+}
+
+
+def apply_acl(ctx: ApplyContext) -> None:
+    """PutBucketAcl with the canned ACL (after the ownership controls that allow ACLs at all)."""
+    prop = "AccessControl"
+    canned = CANNED_ACLS.get(str(ctx.props[prop]))
+    if canned is None:
+        raise ctx.fail(prop, f"a canned ACL among {sorted(CANNED_ACLS)}: {ctx.props[prop]!r}")
+    ctx.call(prop, ctx.client("s3").put_bucket_acl, Bucket=ctx.physical_id, ACL=canned[0])
+
+
+def verify_acl(c: VerifyContext) -> None:
+    """The bucket grants others nothing beyond the canned ACL's grants (AwsExecRead's EC2 grantee is S3's
+    own canonical id). moto 5.2.1 keeps only the first grant of log-delivery-write and public-read-write
+    (pinned by tests/test_deploy.py), so a backend may hold less; never more. No bucket ACL grant reads an
+    object's data, so what reach decides does not depend on the difference."""
+    prop = "AccessControl"
+    found = acl_grants(c.read(prop, c.client("s3").get_bucket_acl, Bucket=c.physical_id))
+    name = str(c.props[prop])
+    expected = CANNED_ACLS[name][1] if name in CANNED_ACLS else ()
+    if name == "AwsExecRead":
+        found = tuple(g for g in found if not g[0].startswith("id:"))
+    if not set(found) <= set(expected):
+        raise c.fail(prop, list(expected), list(found))
+
+
+def api_website(cfn_value: Mapping[str, Any]) -> dict[str, Any]:
+    """WebsiteConfiguration as CloudFormation writes it, as S3's PutBucketWebsite takes it."""
+    api: dict[str, Any] = {}
+    if "IndexDocument" in cfn_value:
+        api["IndexDocument"] = {"Suffix": cfn_value["IndexDocument"]}
+    if "ErrorDocument" in cfn_value:
+        api["ErrorDocument"] = {"Key": cfn_value["ErrorDocument"]}
+    if "RedirectAllRequestsTo" in cfn_value:
+        api["RedirectAllRequestsTo"] = dict(cfn_value["RedirectAllRequestsTo"])
+    if "RoutingRules" in cfn_value:
+        api["RoutingRules"] = [
+            {k: dict(v) for k, v in rule.items() if k in ("RedirectRule", "RoutingRuleCondition")}
+            for rule in cfn_value["RoutingRules"]
+        ]
+        for rule in api["RoutingRules"]:
+            if "RoutingRuleCondition" in rule:
+                rule["Condition"] = rule.pop("RoutingRuleCondition")
+            if "RedirectRule" in rule:
+                rule["Redirect"] = rule.pop("RedirectRule")
+    return api
+
+
+def apply_website(ctx: ApplyContext) -> None:
+    prop = "WebsiteConfiguration"
+    ctx.call(
+        prop,
+        ctx.client("s3").put_bucket_website,
+        Bucket=ctx.physical_id,
+        WebsiteConfiguration=api_website(ctx.props[prop]),
+    )
+
+
+def verify_website(c: VerifyContext) -> None:
+    prop = "WebsiteConfiguration"
+    found = c.read(prop, c.client("s3").get_bucket_website, Bucket=c.physical_id)
+    expected = api_website(c.props[prop])
+    c.subset(prop, {k: v for k, v in expected.items() if k != "RoutingRules"}, found)
 
 
 # --- access points --------------------------------------------------------------------------------
@@ -170,9 +245,7 @@ _PAB_DEFAULT = {
 def _access_point(ctx: ApplyContext) -> None:
     s3control, name, props = ctx.client("s3control"), ctx.physical_id, ctx.props
     account = ctx.stack.account
-    existing = ctx.exists(
-        s3control.get_access_point, frozenset({"NoSuchAccessPoint"}), AccountId=account, Name=name
-    )
+    existing = ctx.exists(s3control.get_access_point, frozenset({"NoSuchAccessPoint"}), AccountId=account, Name=name)
     if existing is None:
         create: dict[str, Any] = {"AccountId": account, "Name": name, "Bucket": props["Bucket"]}
         if "VpcConfiguration" in props:
@@ -197,9 +270,7 @@ def _verify_access_point(c: VerifyContext) -> None:
     found = c.read("Name", s3control.get_access_point, AccountId=account, Name=name)
     c.equal("Bucket", props["Bucket"], found.get("Bucket"))
     c.equal("VpcConfiguration", props.get("VpcConfiguration"), found.get("VpcConfiguration"))
-    c.equal(
-        "NetworkOrigin", "VPC" if props.get("VpcConfiguration") else "Internet", found.get("NetworkOrigin")
-    )
+    c.equal("NetworkOrigin", "VPC" if props.get("VpcConfiguration") else "Internet", found.get("NetworkOrigin"))
     expected_pab = {
         **_PAB_DEFAULT,
         **{k: true(v) for k, v in (props.get("PublicAccessBlockConfiguration") or {}).items()},

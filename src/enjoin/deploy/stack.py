@@ -53,21 +53,29 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
 from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
-from enjoin.deploy.compute import check_code
+from enjoin.deploy.cloudfront import declared_distribution
+from enjoin.deploy.constructs import backend_attribute, constructs_of
 from enjoin.deploy.fixups import apply_resource
 from enjoin.deploy.lake import check_grant
 from enjoin.deploy.organization import organization_from_config
 from enjoin.deploy.s3 import api_replication, declared_replication
-from enjoin.deploy.verify import verify_outputs, verify_resource
+from enjoin.deploy.verify import verify_resource
 from enjoin.errors import DeployError
-from enjoin.iac.cloudformation.template import CfnTemplate, Scope, evaluate_conditions, load_template, resolve
-from enjoin.iac.cloudformation.types import (
-    RESOURCE_ATTRIBUTES,
-    SUPPORTED,
-    attribute,
+from enjoin.iac.cloudformation.classification import Classification, load_classification
+from enjoin.iac.cloudformation.coerce import coerce_properties
+from enjoin.iac.cloudformation.plan import PartCheck, TemplatePlan, plan_template
+from enjoin.iac.cloudformation.template import (
+    CfnTemplate,
+    Scope,
+    chosen_template,
+    evaluate_conditions,
+    load_template,
+    resolve,
 )
+from enjoin.iac.cloudformation.types import SUPPORTED, attribute, partition_of, placeholder
+from enjoin.iac.cloudformation.validate import check as check_template
 from enjoin.inventory import Declared
-from enjoin.snapshot import Organization, ReplicationRule
+from enjoin.snapshot import Construct, Organization, ReplicationRule
 
 _WAIT_SECONDS = 600.0
 
@@ -96,6 +104,8 @@ class DeployedStack:
     resources: dict[str, str]
     properties: dict[str, dict[str, Any]]
     types: dict[str, str] = field(default_factory=dict)
+    # What the template declares and enjoin did not deploy (inert or unmodeled), resolved.
+    constructs: tuple[Construct, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,16 +146,28 @@ class Deployment:
                     replication[(stack.account, stack.resources[logical_id])] = declared_replication(
                         props["ReplicationConfiguration"], where
                     )
-        return Declared(replication=replication)
+        constructs = tuple(c for stack in self.stacks for c in stack.constructs)
+        distributions = tuple(
+            declared_distribution(stack.properties[lid], stack.resources[lid], stack.account, stack.region)
+            for stack in self.stacks
+            for lid, rtype in stack.types.items()
+            if rtype == "AWS::CloudFront::Distribution"
+        )
+        return Declared(replication=replication, constructs=constructs, distributions=distributions)
 
 
 def deploy(backend: Backend, config: Config) -> Deployment:
     """Deploy every template of ``config`` through ``backend`` and check it is deployed as written.
 
+    Each template is first validated as CloudFormation would (:mod:`enjoin.iac.cloudformation.validate`)
+    and classified (:mod:`enjoin.iac.cloudformation.plan`): what is modeled is deployed and verified; what
+    is inert or unmodeled is not deployed, and comes out as the deployment's constructs.
+
     Raises:
-        DeployError: the backend cannot deploy; a template is missing, malformed, has an unsupported
-            resource type or property, lacks a parameter value; the backend rejects or fails a stack;
-            or a resource or property is not deployed as the template says.
+        TemplateRejected: a template CloudFormation would reject (cfn-lint's rule and message).
+        DeployError: the backend cannot deploy; a template is missing or malformed, lacks a parameter
+            value; the backend rejects or fails a stack; or a resource or property is not deployed as
+            the template says.
     """
     if not backend.can_deploy:
         raise DeployError(
@@ -154,15 +176,27 @@ def deploy(backend: Backend, config: Config) -> Deployment:
             "a read-only backend",
         )
     organization = organization_from_config(config)
+    classification = load_classification()
     loaded = [(entry, load_template(entry.path)) for entry in config.templates]
-    for entry, template in loaded:  # every problem enjoin can see is reported before deploying anything
-        _check_supported(template)
-        _parameters(entry, template, config)
-    stacks: list[DeployedStack] = []
+    planned: list[tuple[Template, str, dict[str, Any], TemplatePlan]] = []
     used_names: set[tuple[str, str]] = set()
-    for entry, template in loaded:
+    for entry, template in loaded:  # every problem enjoin can see is reported before deploying anything
+        if "Transform" in template.body:
+            raise DeployError(
+                f"{template.path}: Transform",
+                "a template without transforms (deploy the processed template: CloudFormation's "
+                "GetTemplate with TemplateStage Processed, or `sam build`'s output)",
+                repr(template.body["Transform"])[:200],
+            )
+        parameters = _parameters(entry, template, config)  # a missing value is the config's mistake
+        check_template(template.path, template.text, config.region, entry.parameters)
         name = _stack_name(template.path, entry.account, used_names)
-        stacks.append(_deploy_one(backend, config, entry, template, name))
+        planned.append((entry, name, parameters, _plan(template, parameters, name, entry, config, classification)))
+    stacks: list[DeployedStack] = []
+    exports: dict[str, dict[str, Any]] = {}  # account -> export name -> value
+    for entry, name, parameters, plan in planned:
+        account_exports = exports.setdefault(entry.account, {})
+        stacks.append(_deploy_one(backend, config, entry, plan, name, parameters, account_exports))
     return Deployment(
         stacks=tuple(stacks),
         physical_ids=_physical_ids(stacks),
@@ -171,42 +205,32 @@ def deploy(backend: Backend, config: Config) -> Deployment:
     )
 
 
-def _check_supported(template: CfnTemplate) -> None:
-    for logical_id, resource in template.resources.items():
-        rtype = resource["Type"]
-        if rtype not in SUPPORTED:
-            raise DeployError(
-                template.where(logical_id),
-                f"a resource type enjoin can deploy and verify ({', '.join(sorted(SUPPORTED))})",
-                rtype,
-            )
-        unknown_attributes = set(resource) - RESOURCE_ATTRIBUTES
-        if unknown_attributes:
-            raise DeployError(
-                template.where(logical_id),
-                f"resource attributes among {sorted(RESOURCE_ATTRIBUTES)}",
-                str(sorted(unknown_attributes)),
-            )
-        props = resource.get("Properties") or {}
-        if not isinstance(props, dict):
-            raise DeployError(template.where(logical_id, "Properties"), "a mapping", repr(props))
-        unknown = set(props) - SUPPORTED[rtype].properties
-        if unknown:
-            known = ", ".join(sorted(SUPPORTED[rtype].properties))
-            raise DeployError(
-                template.where(logical_id, ", ".join(sorted(unknown))),
-                f"properties of {rtype} that enjoin verifies ({known})",
-                "a property enjoin cannot check was deployed as written",
-            )
-        # Inside some properties too, only what enjoin can apply and verify.
-        if rtype == "AWS::Lambda::Function":
-            check_code(props, template.where(logical_id))
-        elif rtype in ("AWS::LakeFormation::Permissions", "AWS::LakeFormation::PrincipalPermissions"):
-            check_grant(rtype, props, template.where(logical_id))
-        elif rtype == "AWS::S3::Bucket" and "ReplicationConfiguration" in props:
-            api_replication(
-                props["ReplicationConfiguration"], template.where(logical_id, "ReplicationConfiguration")
-            )
+def _lake_resource(rtype: str) -> PartCheck:
+    return PartCheck(lambda value, where: check_grant(rtype, {"Resource": value}, where.rsplit(",", 1)[0]), True)
+
+
+# The parts of modeled properties that enjoin applies only in part (see enjoin.iac.cloudformation.plan).
+PART_CHECKS: dict[tuple[str, str], PartCheck] = {
+    ("AWS::S3::Bucket", "ReplicationConfiguration"): PartCheck(api_replication),
+    ("AWS::LakeFormation::Permissions", "Resource"): _lake_resource("AWS::LakeFormation::Permissions"),
+    ("AWS::LakeFormation::PrincipalPermissions", "Resource"): _lake_resource(
+        "AWS::LakeFormation::PrincipalPermissions"
+    ),
+}
+
+
+def _plan(
+    template: CfnTemplate,
+    parameters: dict[str, Any],
+    name: str,
+    entry: Template,
+    config: Config,
+    classification: Classification,
+) -> TemplatePlan:
+    """The template with its conditions chosen, classified."""
+    pseudo = pseudo_parameters(name, entry.account, config.region)
+    conditions = evaluate_conditions(template, Scope(template, parameters, pseudo, {}, no_attr, {}))
+    return plan_template(chosen_template(template, conditions), classification, PART_CHECKS)
 
 
 def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:
@@ -265,21 +289,113 @@ def _quiet() -> Iterator[None]:
 
 
 def _deploy_one(
-    backend: Backend, config: Config, entry: Template, template: CfnTemplate, name: str
+    backend: Backend,
+    config: Config,
+    entry: Template,
+    plan: TemplatePlan,
+    name: str,
+    parameters: dict[str, Any],
+    exports: dict[str, Any],
 ) -> DeployedStack:
+    template = plan.template
     region, account = config.region, entry.account
-    parameters = _parameters(entry, template, config)
-    cfn = backend.client("cloudformation", account, region)
+    types = {lid: str(res["Type"]) for lid, res in template.resources.items()}
+    handed = {lid for lid in plan.modeled if SUPPORTED[types[lid]].created_by_moto}
+    known_refs, known_attr = precomputed(plan, parameters, exports, name, account, region)
+    created: dict[str, str] = {}
+    stack_id = f"arn:{partition_of(region)}:cloudformation:{region}:{account}:stack/{name}/enjoin"
+    if handed:  # a stack of nothing moto creates is not handed to it at all
+        created, stack_id = _create_stack(backend, entry, region, plan, name, (handed, known_refs, known_attr), exports)
+    pseudo = {**pseudo_parameters(name, account, region), "AWS::StackId": stack_id}
+    refs: dict[str, Any] = {}
+    guessed: list[tuple[str, str]] = []
+    raw_props = {lid: res.get("Properties") or {} for lid, res in template.resources.items()}
+
+    def attr(logical_id: str, name_: str) -> Any:
+        if logical_id not in refs:
+            raise KeyError(logical_id)
+        rtype = types[logical_id]
+        # Only a Path (IAM ARNs) and a VpcConfiguration (an access point's NetworkOrigin) enter an attribute.
+        props = {
+            k: resolve(raw_props[logical_id][k], scope, f"resource {logical_id}")
+            for k in ("Path", "VpcConfiguration")
+            if raw_props[logical_id].get(k) is not None and logical_id in plan.modeled
+        }
+        try:
+            return attribute(rtype, refs[logical_id], props, name_, account, region)
+        except KeyError:
+            pass
+        found = backend_attribute(backend, account, region, rtype, refs[logical_id], name_)
+        if found is not None:
+            return found
+        if logical_id in plan.modeled:
+            guessed.append((logical_id, name_))
+        return placeholder(rtype, refs[logical_id], name_, account, region)
+
+    scope = Scope(template, parameters, pseudo, refs, attr, exports, {})
+    for logical_id, rtype in types.items():
+        if logical_id in handed:
+            if logical_id not in created:
+                raise DeployError(
+                    template.where(logical_id), f"a {rtype} created by stack {name}", "no such resource in the stack"
+                )
+            refs[logical_id] = created[logical_id]
+        elif logical_id in plan.modeled:
+            refs[logical_id] = own_physical_id(rtype, logical_id, raw_props[logical_id], scope, name, account, region)
+        else:
+            refs[logical_id] = known_refs[logical_id]
+    properties: dict[str, dict[str, Any]] = {}
+    uses_guess: dict[str, list[tuple[str, str]]] = {}
+    for logical_id, kept in plan.modeled.items():
+        before = len(guessed)
+        written = {k: v for k, v in raw_props[logical_id].items() if k in kept}
+        resolved = resolve(written, scope, f"resource {logical_id}")
+        properties[logical_id] = coerce_properties(types[logical_id], resolved, region)
+        if len(guessed) > before:
+            uses_guess[logical_id] = guessed[before:]
+    deployed = DeployedStack(
+        name=name,
+        account=account,
+        region=region,
+        template=template,
+        parameters=parameters,
+        outputs={},
+        resources={lid: refs[lid] for lid in plan.modeled},
+        properties=properties,
+        types={lid: types[lid] for lid in plan.modeled},
+        constructs=constructs_of(plan, scope, properties, uses_guess, account, region),
+    )
+    for logical_id in _apply_order(deployed):
+        apply_resource(backend, deployed, logical_id)
+    for logical_id in deployed.resources:
+        verify_resource(backend, deployed, logical_id)
+    deployed.outputs.update(_outputs(template, scope, exports))
+    return deployed
+
+
+def _create_stack(
+    backend: Backend,
+    entry: Template,
+    region: str,
+    plan: TemplatePlan,
+    name: str,
+    known: tuple[set[str], dict[str, Any], Any],
+    exports: dict[str, Any],
+) -> tuple[dict[str, str], str]:
+    """Hand moto's CloudFormation the resources it creates; their physical ids and the stack's id.
+
+    ``known`` is (the logical ids handed to moto, the Refs and the Fn::GetAtt known before creating).
+    """
+    template = plan.template
+    handed, known_refs, known_attr = known
+    cfn = backend.client("cloudformation", entry.account, region)
     given = [{"ParameterKey": k, "ParameterValue": str(entry.parameters[k])} for k in entry.parameters]
     where = str(template.path)
-    with _quiet():
-        imports = _exports(cfn)  # of the stacks before this one: a stack cannot import its own exports
-    known_refs, known_attr = precomputed(template, parameters, imports, name, account, region)
     try:
         with _quiet():
             cfn.create_stack(
                 StackName=name,
-                TemplateBody=create_body(template, known_refs, known_attr),
+                TemplateBody=create_body(plan, handed, known_refs, known_attr, exports),
                 Parameters=given,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
             )
@@ -299,60 +415,21 @@ def _deploy_one(
             for r in _stack_resources(cfn, name)
             if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
         }
-    pseudo = {**pseudo_parameters(name, account, region), "AWS::StackId": str(stack.get("StackId", name))}
-    resources = template.resources
-    base = Scope(template, parameters, pseudo, {}, no_attr, imports)
-    conditions = evaluate_conditions(template, base)
-    present = {lid: res for lid, res in resources.items() if conditions.get(res.get("Condition", ""), True)}
-    refs: dict[str, Any] = {}
-    raw_props = {lid: res.get("Properties") or {} for lid, res in present.items()}
+    return created, str(stack.get("StackId", name))
 
-    def attr(logical_id: str, name_: str) -> Any:
-        if logical_id not in present:
-            raise KeyError(logical_id)
-        # Only a Path (IAM ARNs) and a VpcConfiguration (an access point's NetworkOrigin) enter an attribute.
-        props = {
-            k: resolve(raw_props[logical_id][k], scope, f"resource {logical_id}")
-            for k in ("Path", "VpcConfiguration")
-            if raw_props[logical_id].get(k) is not None
-        }
-        return attribute(present[logical_id]["Type"], refs[logical_id], props, name_, account, region)
 
-    scope = Scope(template, parameters, pseudo, refs, attr, imports, conditions)
-    for logical_id, resource in present.items():
-        rtype = resource["Type"]
-        if SUPPORTED[rtype].created_by_moto:
-            if logical_id not in created:
-                raise DeployError(
-                    template.where(logical_id),
-                    f"a {rtype} created by stack {name}",
-                    "no such resource in the stack",
-                )
-            refs[logical_id] = created[logical_id]
-        else:
-            refs[logical_id] = own_physical_id(
-                rtype, logical_id, raw_props[logical_id], scope, name, account, region
-            )
-    properties: dict[str, dict[str, Any]] = {}
-    for logical_id in present:
-        properties[logical_id] = resolve(raw_props[logical_id], scope, f"resource {logical_id}")
-    deployed = DeployedStack(
-        name=name,
-        account=account,
-        region=region,
-        template=template,
-        parameters=parameters,
-        outputs={o["OutputKey"]: str(o.get("OutputValue", "")) for o in stack.get("Outputs", [])},
-        resources=dict(refs),
-        properties=properties,
-        types={lid: res["Type"] for lid, res in present.items()},
-    )
-    for logical_id in _apply_order(deployed):
-        apply_resource(backend, deployed, logical_id)
-    for logical_id in deployed.resources:
-        verify_resource(backend, deployed, logical_id)
-    verify_outputs(deployed, scope)
-    return deployed
+def _outputs(template: CfnTemplate, scope: Scope, exports: dict[str, Any]) -> dict[str, str]:
+    """The stack's outputs as enjoin resolves them; exported ones become importable by later stacks."""
+    outputs: dict[str, str] = {}
+    for key, output in template.outputs.items():
+        if not isinstance(output, dict) or "Value" not in output:
+            continue
+        value = resolve(output["Value"], scope, f"output {key}")
+        outputs[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        export = output.get("Export")
+        if isinstance(export, dict) and "Name" in export:
+            exports[str(resolve(export["Name"], scope, f"output {key}"))] = outputs[key]
+    return outputs
 
 
 # Groups before what joins them; policies after the principals they attach to.
@@ -380,6 +457,14 @@ _ORDER = {
     "AWS::LakeFormation::Permissions": 17,
     "AWS::LakeFormation::PrincipalPermissions": 17,
     "AWS::Athena::WorkGroup": 18,
+    "AWS::IAM::RolePolicy": 7,
+    "AWS::IAM::UserPolicy": 7,
+    "AWS::IAM::GroupPolicy": 7,
+    "AWS::IAM::InstanceProfile": 7,
+    "AWS::IAM::ServiceLinkedRole": 4,
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity": 19,
+    "AWS::CloudFront::OriginAccessControl": 19,
+    "AWS::CloudFront::Distribution": 20,
 }
 
 
@@ -396,9 +481,7 @@ def _wait(cfn: Any, name: str, template: CfnTemplate) -> Mapping[str, Any]:
         if not status.endswith("_IN_PROGRESS"):
             break
         if time.monotonic() > deadline:
-            raise DeployError(
-                str(template.path), f"stack {name} to finish within {_WAIT_SECONDS:.0f} s", status
-            )
+            raise DeployError(str(template.path), f"stack {name} to finish within {_WAIT_SECONDS:.0f} s", status)
         delay = min(max(delay * 2, 0.05), 2.0)
         time.sleep(delay)
     if status != "CREATE_COMPLETE":
@@ -424,17 +507,6 @@ def _failure(cfn: Any, name: str) -> tuple[str | None, str | None]:
 def _stack_resources(cfn: Any, name: str) -> list[Mapping[str, Any]]:
     resources: list[Mapping[str, Any]] = cfn.describe_stack_resources(StackName=name)["StackResources"]
     return resources
-
-
-def _exports(cfn: Any) -> dict[str, str]:
-    exports: dict[str, str] = {}
-    token: str | None = None
-    while True:
-        page = cfn.list_exports(**({"NextToken": token} if token else {}))
-        exports.update({e["Name"]: e["Value"] for e in page.get("Exports", [])})
-        token = page.get("NextToken")
-        if not token:
-            return exports
 
 
 def _physical_ids(stacks: list[DeployedStack]) -> dict[tuple[str, str], str]:

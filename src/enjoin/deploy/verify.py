@@ -13,7 +13,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from enjoin.backends import Backend
+from enjoin.deploy import cloudfront as deploy_cloudfront
 from enjoin.deploy import compute as deploy_compute
+from enjoin.deploy import iam_more as deploy_iam_more
 from enjoin.deploy import lake as deploy_lake
 from enjoin.deploy import s3 as deploy_s3
 from enjoin.deploy.context import VerifyContext
@@ -55,9 +57,7 @@ def _role(c: VerifyContext) -> None:
     role = c.read("RoleName", iam.get_role, RoleName=name)["Role"]
     c.equal("Arn", attribute(c.type, name, c.props, "Arn", c.stack.account, c.stack.region), role["Arn"])
     c.equal("Path", c.props.get("Path", "/"), role.get("Path", "/"))
-    c.document(
-        "AssumeRolePolicyDocument", c.props["AssumeRolePolicyDocument"], role.get("AssumeRolePolicyDocument")
-    )
+    c.document("AssumeRolePolicyDocument", c.props["AssumeRolePolicyDocument"], role.get("AssumeRolePolicyDocument"))
     for policy in c.props.get("Policies", []):
         found = c.read("Policies", iam.get_role_policy, RoleName=name, PolicyName=policy["PolicyName"])
         c.document(f"Policies[{policy['PolicyName']}]", policy["PolicyDocument"], found["PolicyDocument"])
@@ -78,9 +78,7 @@ def _managed_policy(c: VerifyContext) -> None:
     if "ManagedPolicyName" in c.props:
         c.equal("ManagedPolicyName", c.props["ManagedPolicyName"], policy["PolicyName"])
     c.equal("Path", c.props.get("Path", "/"), policy.get("Path", "/"))
-    version = c.read(
-        "PolicyDocument", iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"]
-    )
+    version = c.read("PolicyDocument", iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"])
     c.document("PolicyDocument", c.props["PolicyDocument"], version["PolicyVersion"]["Document"])
     entities = c.read("Roles", iam.list_entities_for_policy, PolicyArn=arn)
     c.contains("Roles", c.props.get("Roles"), {r["RoleName"] for r in entities.get("PolicyRoles", [])})
@@ -125,9 +123,7 @@ def _group(c: VerifyContext) -> None:
     for policy in c.props.get("Policies", []):
         found = c.read("Policies", iam.get_group_policy, GroupName=name, PolicyName=policy["PolicyName"])
         c.document(f"Policies[{policy['PolicyName']}]", policy["PolicyDocument"], found["PolicyDocument"])
-    attached = c.read("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)[
-        "AttachedPolicies"
-    ]
+    attached = c.read("ManagedPolicyArns", iam.list_attached_group_policies, GroupName=name)["AttachedPolicies"]
     c.contains("ManagedPolicyArns", c.props.get("ManagedPolicyArns"), {a["PolicyArn"] for a in attached})
 
 
@@ -143,14 +139,10 @@ def _bucket(c: VerifyContext) -> None:
     if name not in names:
         raise c.fail("BucketName", f"bucket {name} in account {c.stack.account}", sorted(names))
     if "BucketEncryption" in c.props:
-        found = c.read("BucketEncryption", s3.get_bucket_encryption, Bucket=name)[
-            "ServerSideEncryptionConfiguration"
-        ]
+        found = c.read("BucketEncryption", s3.get_bucket_encryption, Bucket=name)["ServerSideEncryptionConfiguration"]
         expected = api_encryption(c.props["BucketEncryption"])
         for rule in found.get("Rules", []):  # S3 reports BucketKeyEnabled false when it was never set
-            if rule.get("BucketKeyEnabled") is False and not any(
-                "BucketKeyEnabled" in r for r in expected["Rules"]
-            ):
+            if rule.get("BucketKeyEnabled") is False and not any("BucketKeyEnabled" in r for r in expected["Rules"]):
                 rule.pop("BucketKeyEnabled")
         c.equal("BucketEncryption", expected, found)
     if "PublicAccessBlockConfiguration" in c.props:
@@ -163,11 +155,13 @@ def _bucket(c: VerifyContext) -> None:
         c.equal("OwnershipControls", c.props["OwnershipControls"], found["OwnershipControls"])
     if "VersioningConfiguration" in c.props:
         found = c.read("VersioningConfiguration", s3.get_bucket_versioning, Bucket=name)
-        c.equal(
-            "VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status")
-        )
+        c.equal("VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status"))
     if "ReplicationConfiguration" in c.props:
         deploy_s3.verify_replication(c)
+    if "AccessControl" in c.props:
+        deploy_s3.verify_acl(c)
+    if "WebsiteConfiguration" in c.props:
+        deploy_s3.verify_website(c)
     if "Tags" in c.props:
         found = c.read("Tags", s3.get_bucket_tagging, Bucket=name)
         c.tags(c.props["Tags"], tags_of(found.get("TagSet")))
@@ -213,14 +207,10 @@ def _saml_provider(c: VerifyContext) -> None:
 
 
 def _oidc_provider(c: VerifyContext) -> None:
-    found = c.read(
-        "Url", c.client("iam").get_open_id_connect_provider, OpenIDConnectProviderArn=c.physical_id
-    )
+    found = c.read("Url", c.client("iam").get_open_id_connect_provider, OpenIDConnectProviderArn=c.physical_id)
     c.equal("Url", str(c.props["Url"]).split("://", 1)[-1], str(found.get("Url", "")).split("://", 1)[-1])
     c.equal("ClientIdList", sorted(c.props.get("ClientIdList", [])), sorted(found.get("ClientIDList", [])))
-    c.equal(
-        "ThumbprintList", sorted(c.props.get("ThumbprintList", [])), sorted(found.get("ThumbprintList", []))
-    )
+    c.equal("ThumbprintList", sorted(c.props.get("ThumbprintList", [])), sorted(found.get("ThumbprintList", [])))
     c.tags(c.props.get("Tags"), tags_of(found.get("Tags")))
 
 
@@ -244,4 +234,6 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **deploy_s3.VERIFIERS,
     **deploy_lake.VERIFIERS,
     **deploy_compute.VERIFIERS,
+    **deploy_iam_more.VERIFIERS,
+    **deploy_cloudfront.VERIFIERS,
 }
