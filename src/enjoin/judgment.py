@@ -18,6 +18,8 @@ from enjoin.case import Case, Clause, ClauseTest, FieldStatus, Order
 from enjoin.config_model import Holding, RecordedDecision
 from enjoin.engine import StatementRef
 from enjoin.reach import Access, Hop, Reach, Undecided
+from enjoin.reach_model import Doubt
+from enjoin.snapshot import Construct
 
 
 class Verdict(enum.Enum):
@@ -52,6 +54,7 @@ class Finding:
     statements: tuple[StatementRef, ...] = ()
     hops: tuple[Hop, ...] = ()
     paths_found: int = 0
+    construct: Construct | None = None  # the unmodeled construct behind an INDETERMINATE, when one is
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,7 @@ class Judgment:
     as_of: dt.date
     verdict: Verdict
     clauses: tuple[ClauseVerdict, ...]
+    constructs: tuple[Construct, ...] = ()  # what the templates declared and enjoin did not deploy
 
     def clause(self, clause_id: str) -> ClauseVerdict:
         self.case.clause(clause_id)  # an unknown id is a CaseError naming the known ones
@@ -189,6 +193,27 @@ def _undecided(clause: Clause, item: Undecided, holding: Holding, why: str) -> F
     )
 
 
+def _doubt(clause: Clause, doubt: Doubt, why: str) -> Finding:
+    c = doubt.construct
+    what = f"{c.type}{'.' + c.prop if c.prop else ''}"
+    return Finding(
+        clause=clause.id,
+        verdict=Verdict.INDETERMINATE,
+        party="*",
+        principal="*",
+        action="*",
+        resource=c.where,
+        holding=doubt.holding.resource,
+        path=(),
+        message=(
+            f"{clause.id}: {c.where} ({what}) is not modeled by enjoin: {c.reason}. It can affect "
+            f"{doubt.holding.resource} because {doubt.how}. If a party reaches the holding through it, that "
+            f"would break {clause.id} because {why}."
+        ),
+        construct=c,
+    )
+
+
 def judge_clause(
     clause: Clause,
     case: Case,
@@ -220,6 +245,10 @@ def judge_clause(
             found = breach(clause, holding, case, decisions)
             if found is not None:
                 findings.append(_undecided(clause, item, holding, found[1]))
+    for doubt in reach.doubts:
+        found = breach(clause, doubt.holding, case, decisions)
+        if found is not None:
+            findings.append(_doubt(clause, doubt, found[1]))
     for holding in reach.holdings_without_store:
         found = breach(clause, holding, case, decisions)
         if found is not None:
@@ -256,9 +285,7 @@ def judge_clause(
         verdict, reason = Verdict.INDETERMINATE, "something that could break the clause was not decided"
     else:
         verdict = Verdict.COMPLIANT
-        reason = (
-            f"no party reaches forbidden content in the {len(scoped)} holding(s) within the clause's scope"
-        )
+        reason = f"no party reaches forbidden content in the {len(scoped)} holding(s) within the clause's scope"
     return ClauseVerdict(clause.id, title, clause.order, verdict, unique, reason)
 
 
@@ -288,4 +315,4 @@ def judge(
         else:
             verdicts.append(judge_clause(clause, case, holdings, reach, decisions))
     overall = max((v.verdict for v in verdicts), key=_RANK.__getitem__, default=Verdict.NOT_APPLICABLE)
-    return Judgment(case, order, as_of, overall, tuple(verdicts))
+    return Judgment(case, order, as_of, overall, tuple(verdicts), reach.constructs)

@@ -34,6 +34,8 @@ from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
+from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
+from enjoin.reach_constructs import doubts as construct_doubts
 from enjoin.reach_data import Reader, buckets_for, is_s3_holding
 from enjoin.reach_edges import (
     REWRITE_ACTIONS,
@@ -328,5 +330,22 @@ def compute_reach(snapshot: Snapshot, parties: Sequence[Party], holdings: Sequen
         found, doubts = _reach_party(search, reader, party)
         accesses += found
         undecided += doubts
+    via_cloudfront = cloudfront_reads(graph, holdings)
+    for party in parties:
+        for read in via_cloudfront:
+            if read.hops:
+                accesses.append(Access(party.name, read.holding, "anyone on the internet", read.hops, 1))
+            else:
+                undecided.append(
+                    Undecided(
+                        party.name,
+                        read.holding,
+                        read.distribution.arn,
+                        VIEW_ACTION,
+                        read.holding.resource,
+                        read.reasons,
+                    )
+                )
     unknown_kind = tuple(h for h in holdings if not (is_s3_holding(h) or is_table_holding(h)))
-    return Reach(tuple(accesses), tuple(undecided), unknown_kind)
+    found_doubts = construct_doubts(snapshot, holdings, lambda party: _reach_party(search, reader, party))
+    return Reach(tuple(accesses), tuple(undecided), unknown_kind, found_doubts, snapshot.constructs)

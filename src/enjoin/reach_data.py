@@ -34,6 +34,7 @@ from enjoin.reach_filter import (
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
 from enjoin.reach_tables import is_table_holding, read_table
+from enjoin.s3_public import policy_public
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule
 
 # A request made to the bucket itself carries no access point keys: they are fixed as absent.
@@ -122,6 +123,12 @@ def _overlaps(rule: ReplicationRule, patterns: Sequence[str], bucket_arn: str) -
         if literal.startswith(rule.prefix) or rule.prefix.startswith(literal):
             return True
     return False
+
+
+def _restricts_public(bucket: Bucket) -> bool:
+    """RestrictPublicBuckets on a bucket whose policy is certainly public (:mod:`enjoin.s3_public`)."""
+    settings = bucket.public_access_block or {}
+    return bool(settings.get("RestrictPublicBuckets")) and policy_public(bucket.policy)
 
 
 def resolve_key(ref: str | None, keys: Sequence[Key]) -> Key | None:
@@ -360,6 +367,10 @@ class Reader:
         # A filter before the engine, implied by could_allow on each object of the bucket: within the
         # account the bucket policy names the caller itself, or its identity side may allow a read in
         # the bucket; across accounts the bucket policy names it in some form and its identity side may.
+        if who.account != bucket.account and _restricts_public(bucket):
+            # Block Public Access: with RestrictPublicBuckets, a bucket whose policy is public admits no
+            # cross-account principal at all, only service principals and its own account's users.
+            return None
         identity = self._identity_reads(who, bucket.arn)
         if who.account == bucket.account:
             if not identity and not (policy is not None and names_caller(admitted(policy), who)):

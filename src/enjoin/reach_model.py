@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from enjoin.config_model import Holding
 from enjoin.engine import ContextValue, Request, StatementRef
+from enjoin.snapshot import Construct
 
 ASSUME_ACTION = "sts:AssumeRole"
 READ_ACTION = "s3:GetObject"
@@ -91,9 +92,20 @@ class Undecided:
 
 
 @dataclass(frozen=True, slots=True)
+class Doubt:
+    """An unmodeled construct of the templates that can affect a holding (:mod:`enjoin.reach_constructs`)."""
+
+    construct: Construct
+    holding: Holding
+    how: str  # how the construct bears on the holding, for the finding's message
+
+
+@dataclass(frozen=True, slots=True)
 class Reach:
     """Everything the parties reach."""
 
     accesses: tuple[Access, ...]
     undecided: tuple[Undecided, ...]
     holdings_without_store: tuple[Holding, ...] = ()  # holdings of a kind reach cannot read yet
+    doubts: tuple[Doubt, ...] = ()  # holdings that unmodeled constructs can affect
+    constructs: tuple[Construct, ...] = ()  # every construct the templates declared and enjoin did not deploy

@@ -57,7 +57,14 @@ def _granted_columns(graph: Graph, who: Node, table: Table) -> set[str]:
     for grant in graph.snapshot.lake_formation_grants:
         if grant.table != table.arn or not ({"SELECT", "ALL"} & set(grant.permissions)):
             continue
-        if grant.principal not in (who.arn, who.account, "IAM_ALLOWED_PRINCIPALS"):
+        if grant.principal == "IAM_ALLOWED_PRINCIPALS":
+            # "Use only IAM access control": the principals the catalog's own account's IAM policies allow.
+            # Another account reaches the table only through a Data Catalog resource policy, which a
+            # template cannot declare and the snapshot does not hold (Lake Formation Developer Guide,
+            # "Cross-account data sharing"; "Changing the default settings for your data lake").
+            if who.account != table.account:
+                continue
+        elif grant.principal not in (who.arn, who.account):
             continue
         granted = set(table.columns) if grant.columns is None else set(grant.columns)
         columns |= granted - set(grant.excluded_columns)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from enjoin.judgment import ClauseVerdict, Finding, Judgment
+from enjoin.snapshot import Construct
 
 
 def _finding(f: Finding) -> dict[str, Any]:
@@ -24,22 +25,19 @@ def _finding(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "verdict": f.verdict.value,
         "holding": f.holding,
-        "statements": [
-            {"policy": s.policy, "sid": s.sid, "index": s.index, "effect": s.effect} for s in f.statements
-        ],
+        "statements": [{"policy": s.policy, "sid": s.sid, "index": s.index, "effect": s.effect} for s in f.statements],
         "hops": [
             {
                 "principal": h.principal,
                 "action": h.action,
                 "resource": h.resource,
                 "statements": [str(s) for s in h.statements],
-                "context": {
-                    k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())
-                },
+                "context": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())},
             }
             for h in f.hops
         ],
         "paths_found": f.paths_found,
+        **({"construct": _construct(f.construct)} if f.construct is not None else {}),
     }
 
 
@@ -73,7 +71,28 @@ def to_report(judgment: Judgment) -> dict[str, Any]:
         "as_of": judgment.as_of.isoformat(),
         "verdict": judgment.verdict.value,
         "clauses": [_clause(judgment, c) for c in sorted(judgment.clauses, key=lambda c: c.id)],
+        "constructs": {
+            "inert": [_construct(c) for c in judgment.constructs if c.klass == "inert"],
+            "unmodeled": [_construct(c) for c in judgment.constructs if c.klass == "unmodeled"],
+        },
     }
+
+
+def _construct(c: Construct) -> dict[str, Any]:
+    """A construct the templates declare and enjoin did not deploy: where, what, and why."""
+    out: dict[str, Any] = {
+        "where": c.where,
+        "file": c.file,
+        "line": c.line or None,
+        "resource": c.resource,
+        "type": c.type,
+        "property": c.prop,
+        "reason": c.reason,
+    }
+    if c.klass == "unmodeled":
+        out["affects"] = list(c.affects)
+        out["unbounded"] = c.unbounded or None
+    return out
 
 
 def write_report(judgment: Judgment, path: Path) -> None:
@@ -91,4 +110,10 @@ def summary(judgment: Judgment) -> str:
         lines.append(f"  {c.id:<22} {c.verdict.value:<15} {c.reason}")
         for f in c.findings:
             lines.append(f"    - {f.verdict.value}: {f.message}")
+    inert = [c for c in judgment.constructs if c.klass == "inert"]
+    if inert:
+        lines.append(f"  treated as inert (cannot change who reads a holding): {len(inert)}")
+        for construct in inert:
+            what = f"{construct.type}{'.' + construct.prop if construct.prop else ''}"
+            lines.append(f"    - {construct.where} ({what}): {construct.reason}")
     return "\n".join(lines)
