@@ -40,8 +40,13 @@ VERDICTS = {"COMPLIANT", "VIOLATION", "INDETERMINATE"}
 CLAUSE_VERDICTS = VERDICTS | {"NOT_APPLICABLE"}
 CLAUSES = {"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS", "DKT148-PROGRAMS", "DKT98-NO-SHARING"}
 EXPECTED_KEYS = {"about", "outcome", "verdict", "clauses", "indeterminate", "decided", "inert", "rule", "resource"}
-PSEUDO = {"AWS::AccountId": "111111111111", "AWS::Region": "us-east-1", "AWS::Partition": "aws",
-          "AWS::StackName": "corpus", "AWS::URLSuffix": "amazonaws.com"}
+PSEUDO = {
+    "AWS::AccountId": "111111111111",
+    "AWS::Region": "us-east-1",
+    "AWS::Partition": "aws",
+    "AWS::StackName": "corpus",
+    "AWS::URLSuffix": "amazonaws.com",
+}
 BEGIN, END = "<!-- BEGIN GENERATED: corpus_check.py --readme -->", "<!-- END GENERATED -->"
 
 
@@ -74,9 +79,9 @@ class Resolver:
             self.conditions[name] = bool(self.value(self.t["Conditions"][name]))
         return self.conditions[name]
 
-    def value(self, node):  # noqa: C901 - one branch per intrinsic function
+    def value(self, node):
         if isinstance(node, dict) and len(node) == 1:
-            (key, arg), = node.items()
+            ((key, arg),) = node.items()
             if key == "Ref":
                 if arg in self.values:
                     return self.values[arg]
@@ -151,7 +156,9 @@ class Resolver:
             if resource["Type"] == "AWS::Glue::Table":
                 props = resource["Properties"]
                 database = self.value(props["DatabaseName"])
-                found.add(f"arn:aws:glue:us-east-1:111111111111:table/{database}/{self.physical_name(logical_id, resource)}")
+                found.add(
+                    f"arn:aws:glue:us-east-1:111111111111:table/{database}/{self.physical_name(logical_id, resource)}"
+                )
         return found
 
 
@@ -212,7 +219,7 @@ def check_case(case: Path, problems: list[str]) -> dict:
         from enjoin.config import load
 
         load(case / "enjoin.yaml")
-    except Exception as error:  # noqa: BLE001 - report whatever the loader says
+    except Exception as error:
         fail(f"enjoin.yaml does not load: {error}")
 
     # parameters
@@ -277,7 +284,8 @@ def readme_sections(rows: list[dict]) -> str:
     counts = collections.Counter(t for r in rows for t in r["types"])
     lines = [BEGIN, "", "### Cases", ""]
     lines.append(
-        f"{len(rows)} cases: " + ", ".join(f"{by_outcome[k]} {k}" for k in ("COMPLIANT", "VIOLATION", "INDETERMINATE", "refused"))
+        f"{len(rows)} cases: "
+        + ", ".join(f"{by_outcome[k]} {k}" for k in ("COMPLIANT", "VIOLATION", "INDETERMINATE", "refused"))
         + f"; {sum(r['file'].endswith('.json') for r in rows)} JSON templates."
     )
     lines += ["", "| case | resource types | outcome |", "| --- | --- | --- |"]
@@ -286,8 +294,15 @@ def readme_sections(rows: list[dict]) -> str:
         outcome = f"judged {e['verdict']}" if e["outcome"] == "judged" else f"refused {e['rule']}"
         short = ", ".join(sorted(t.replace("AWS::", "") for t in r["types"]))
         lines.append(f"| `{r['name']}` ({r['file'].split('.')[-1]}) | {short} | {outcome} |")
-    lines += ["", f"### Resource types ({len(counts)})", "", "Cases using each type:", "",
-              "| resource type | cases |", "| --- | --- |"]
+    lines += [
+        "",
+        f"### Resource types ({len(counts)})",
+        "",
+        "Cases using each type:",
+        "",
+        "| resource type | cases |",
+        "| --- | --- |",
+    ]
     for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"| `{t}` | {n} |")
     lines += ["", END]
