@@ -98,7 +98,7 @@ class VerifyContext:
 
     def document(self, prop: str, expected: Any, found: Any) -> None:
         parsed = parse_document(found)
-        if parsed is None or canon(expected) != canon(parsed):
+        if parsed is None or canon(versioned(expected)) != canon(parsed):
             raise self.fail(prop, expected, found)
 
     def contains(self, prop: str, expected: Any, found: set[str]) -> None:
@@ -122,9 +122,7 @@ class VerifyContext:
 
 def _contains(expected: Any, found: Any) -> bool:
     if isinstance(expected, dict):
-        return isinstance(found, dict) and all(
-            k in found and _contains(v, found[k]) for k, v in expected.items()
-        )
+        return isinstance(found, dict) and all(k in found and _contains(v, found[k]) for k, v in expected.items())
     if isinstance(expected, list):
         return (
             isinstance(found, list)
@@ -157,8 +155,21 @@ def parse_document(found: Any) -> Any:
 
 
 def doc(value: Any) -> str:
-    """A policy document as the APIs take it: JSON text."""
-    return value if isinstance(value, str) else json.dumps(value)
+    """A policy document as the APIs take it: JSON text (see :func:`versioned`)."""
+    return value if isinstance(value, str) else json.dumps(versioned(value))
+
+
+def versioned(document: Any) -> Any:
+    """A policy document without a ``Version`` given the current one, when that changes nothing it means.
+
+    IAM reads a document without a Version as version 2008-10-17, which differs from 2012-10-17 only in
+    not replacing policy variables (IAM User Guide, "IAM JSON policy elements: Version"); SAM's policy
+    templates write no Version, and moto refuses such a document. So a document with no ``${`` in it is
+    applied as 2012-10-17, which IAM evaluates identically; one with a variable is applied as written.
+    """
+    if isinstance(document, dict) and "Version" not in document and "${" not in json.dumps(document):
+        return {"Version": "2012-10-17", **document}
+    return document
 
 
 def true(value: Any) -> bool:

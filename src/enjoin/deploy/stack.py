@@ -64,6 +64,7 @@ from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.classification import Classification, load_classification
 from enjoin.iac.cloudformation.coerce import coerce_properties
 from enjoin.iac.cloudformation.plan import PartCheck, TemplatePlan, plan_template
+from enjoin.iac.cloudformation.sam import SAM, expand, transforms
 from enjoin.iac.cloudformation.template import (
     CfnTemplate,
     Scope,
@@ -181,15 +182,11 @@ def deploy(backend: Backend, config: Config) -> Deployment:
     planned: list[tuple[Template, str, dict[str, Any], TemplatePlan]] = []
     used_names: set[tuple[str, str]] = set()
     for entry, template in loaded:  # every problem enjoin can see is reported before deploying anything
-        if "Transform" in template.body:
-            raise DeployError(
-                f"{template.path}: Transform",
-                "a template without transforms (deploy the processed template: CloudFormation's "
-                "GetTemplate with TemplateStage Processed, or `sam build`'s output)",
-                repr(template.body["Transform"])[:200],
-            )
+        if transforms(template) and transforms(template) != [SAM]:
+            expand(template, entry.parameters, config.region)  # refuses the transforms it cannot run
         parameters = _parameters(entry, template, config)  # a missing value is the config's mistake
         check_template(template.path, template.text, config.region, entry.parameters)
+        template = expand(template, parameters, config.region)  # SAM, as CloudFormation would
         name = _stack_name(template.path, entry.account, used_names)
         planned.append((entry, name, parameters, _plan(template, parameters, name, entry, config, classification)))
     stacks: list[DeployedStack] = []
