@@ -5,7 +5,8 @@ The template (written to a temporary directory) has 100 resources of the types b
 buckets with their policies, 10 KMS keys, 30 roles and 20 managed policies, in the shapes of
 ``infra/reference``. A second template adds 100 inert resources (log groups, topics, queues, parameters,
 alarms) that only the current version accepts: it shows what they cost. Each side runs in its own process
-with the same environment; the earlier one from a ``git worktree`` of --baseline. Prints each stage's median
+with the same environment (the engine's Python reference on both sides: the earlier checkout has no compiled
+core); the earlier one from a ``git worktree`` of --baseline. Prints each stage's median
 over --runs runs, per resource, and the ratio.
 
     python scripts/bench_intake.py [--runs 3] [--baseline REV]
@@ -198,7 +199,8 @@ holdings:
 
 
 def measure(src: Path, config: Path, runs: int) -> tuple[dict[str, float], str]:
-    env = {**os.environ, "PYTHONPATH": str(src)}
+    # Both sides decide with the engine's Python reference: the earlier checkout has no compiled core.
+    env = {**os.environ, "PYTHONPATH": str(src), "ENJOIN_PURE_PYTHON": "1"}
     samples: dict[str, list[float]] = {}
     verdict = ""
     for _ in range(runs):

@@ -49,8 +49,6 @@ def read_buckets(backend: Any, account: str, region: str, declared: DeclaredRepl
             replication = optional(f"{where}: get_bucket_replication", s3.get_bucket_replication, Bucket=name)
             config = (replication or {}).get("ReplicationConfiguration") or {}
             role, rules = config.get("Role"), replication_rules(config)
-        acl = call(f"{where}: get_bucket_acl", s3.get_bucket_acl, Bucket=name)
-        website = optional(f"{where}: get_bucket_website", s3.get_bucket_website, Bucket=name)
         sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
         ownership_rules = (ownership or {}).get("OwnershipControls", {}).get("Rules", [])
         buckets.append(
@@ -69,39 +67,9 @@ def read_buckets(backend: Any, account: str, region: str, declared: DeclaredRepl
                 versioning=versioning.get("Status"),
                 replication_role=role,
                 replication_rules=rules,
-                acl_grants=acl_grants(acl),
-                website=website is not None,
             )
         )
     return buckets
-
-
-# The group grantees of S3 ACLs, by their URIs (Amazon S3 User Guide, "Access control list (ACL) overview").
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
-
-
-def acl_grants(acl: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
-    """A bucket ACL's grants as (grantee, permission), grantees other than the owner only, sorted.
-
-    A grantee is a group's URI, ``id:<canonical id>`` or ``email:<address>``; the owner's own FULL_CONTROL
-    is left out (every bucket has it).
-    """
-    owner = (acl.get("Owner") or {}).get("ID")
-    grants = set()
-    for grant in acl.get("Grants") or []:
-        grantee = grant.get("Grantee") or {}
-        if grantee.get("URI"):
-            who = str(grantee["URI"])
-        elif grantee.get("ID"):
-            if grantee["ID"] == owner:
-                continue
-            who = f"id:{grantee['ID']}"
-        else:
-            who = f"email:{grantee.get('EmailAddress', '')}"
-        grants.add((who, str(grant.get("Permission", ""))))
-    return tuple(sorted(grants))
 
 
 def replication_rules(api_value: Mapping[str, Any]) -> tuple[ReplicationRule, ...]:

@@ -125,12 +125,6 @@ def _overlaps(rule: ReplicationRule, patterns: Sequence[str], bucket_arn: str) -
     return False
 
 
-def _restricts_public(bucket: Bucket) -> bool:
-    """RestrictPublicBuckets on a bucket whose policy is certainly public (:mod:`enjoin.s3_public`)."""
-    settings = bucket.public_access_block or {}
-    return bool(settings.get("RestrictPublicBuckets")) and policy_public(bucket.policy)
-
-
 def resolve_key(ref: str | None, keys: Sequence[Key]) -> Key | None:
     if ref is None:
         return None
@@ -157,6 +151,7 @@ class Reader:
         self.all_buckets = frozenset(self.buckets)
         self.pattern_buckets: dict[str, frozenset[str]] = {}
         self.plans: dict[int, list[tuple[Bucket, Policy | None]] | None] = {}
+        self.restricted: dict[str, bool] = {}  # bucket ARN -> Block Public Access shuts other accounts out
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
         """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
@@ -367,7 +362,7 @@ class Reader:
         # A filter before the engine, implied by could_allow on each object of the bucket: within the
         # account the bucket policy names the caller itself, or its identity side may allow a read in
         # the bucket; across accounts the bucket policy names it in some form and its identity side may.
-        if who.account != bucket.account and _restricts_public(bucket):
+        if who.account != bucket.account and self._restricts_public(bucket):
             # Block Public Access: with RestrictPublicBuckets, a bucket whose policy is public admits no
             # cross-account principal at all, only service principals and its own account's users.
             return None
@@ -386,6 +381,16 @@ class Reader:
             elif hop:
                 undecided.extend(hop)
         return None
+
+    def _restricts_public(self, bucket: Bucket) -> bool:
+        """RestrictPublicBuckets on a bucket whose policy is certainly public (:mod:`enjoin.s3_public`)."""
+        found = self.restricted.get(bucket.arn)
+        if found is None:
+            settings = bucket.public_access_block or {}
+            found = self.restricted[bucket.arn] = bool(settings.get("RestrictPublicBuckets")) and policy_public(
+                bucket.policy
+            )
+        return found
 
     def _read_access_point(
         self, who: Node, store: Store, point: AccessPoint, undecided: list[str]

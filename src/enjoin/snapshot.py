@@ -93,10 +93,6 @@ class Bucket:
     versioning: str | None = None  # "Enabled" | "Suspended" | None
     replication_role: str | None = None
     replication_rules: tuple[ReplicationRule, ...] = ()
-    # The bucket ACL's grants to others than the owner: (grantee URI or id:..., permission). On a bucket,
-    # READ lists object keys and WRITE writes objects; no bucket ACL grant reads an object's data.
-    acl_grants: tuple[tuple[str, str], ...] = ()
-    website: bool = False  # a static website configuration (an endpoint for anonymous GET requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,8 +324,6 @@ def _build(cls: type[_T], data: Mapping[str, Any], where: str) -> _T:
                     acct: tuple(tuple(level) for level in levels) for acct, levels in org.get(kind, {}).items()
                 }
             kwargs[name] = Organization(**org)
-        elif name == "acl_grants" and isinstance(value, list):
-            kwargs[name] = tuple(tuple(grant) for grant in value)
         elif isinstance(value, list):
             kwargs[name] = tuple(value)
         else:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from enjoin.iac.cloudformation.classification import Class, load_classification
+from enjoin.iac.cloudformation.sam import expand
 from enjoin.iac.cloudformation.template import load_template
 from enjoin.iac.cloudformation.types import SUPPORTED
 
@@ -48,7 +49,7 @@ def test_every_type_and_property_of_the_projects_templates_is_classified() -> No
     templates = _templates()
     assert len(templates) > 60
     for path, allowed in templates:
-        template = load_template(path)
+        template = expand(load_template(path), {}, "us-east-1")  # a SAM template as CloudFormation runs it
         for logical_id, resource in template.resources.items():
             rtype = str(resource["Type"])
             entry = classification.of_type(rtype)

@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped]  # b
 
 from enjoin.deploy.context import ApplyContext, VerifyContext, doc, true
 from enjoin.errors import DeployError
-from enjoin.inventory_s3 import ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY, acl_grants, replication_rules
+from enjoin.inventory_s3 import replication_rules
 from enjoin.snapshot import ReplicationRule
 
 _RULE_KEYS = frozenset(
@@ -152,6 +152,33 @@ def _destination_kept(found: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # --- canned ACLs and website configuration ---------------------------------------------------------
+# The group grantees of S3 ACLs, by their URIs (Amazon S3 User Guide, "Access control list (ACL) overview").
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+
+def acl_grants(acl: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """A bucket ACL's grants as (grantee, permission), grantees other than the owner only, sorted.
+
+    A grantee is a group's URI, ``id:<canonical id>`` or ``email:<address>``; the owner's own FULL_CONTROL
+    is left out (every bucket has it).
+    """
+    owner = (acl.get("Owner") or {}).get("ID")
+    grants = set()
+    for grant in acl.get("Grants") or []:
+        grantee = grant.get("Grantee") or {}
+        if grantee.get("URI"):
+            who = str(grantee["URI"])
+        elif grantee.get("ID"):
+            if grantee["ID"] == owner:
+                continue
+            who = f"id:{grantee['ID']}"
+        else:
+            who = f"email:{grantee.get('EmailAddress', '')}"
+        grants.add((who, str(grant.get("Permission", ""))))
+    return tuple(sorted(grants))
+
 
 # CloudFormation's AccessControl values, as S3's API writes them (x-amz-acl), with the grants each gives
 # others than the owner on a bucket (Amazon S3 User Guide, "Access control list (ACL) overview", "Canned

@@ -61,6 +61,7 @@ from enjoin.deploy.organization import organization_from_config
 from enjoin.deploy.s3 import api_replication, declared_replication
 from enjoin.deploy.verify import verify_resource
 from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.ahead import ValidationAhead
 from enjoin.iac.cloudformation.classification import Classification, load_classification
 from enjoin.iac.cloudformation.coerce import coerce_properties
 from enjoin.iac.cloudformation.plan import PartCheck, TemplatePlan, plan_template
@@ -74,7 +75,6 @@ from enjoin.iac.cloudformation.template import (
     resolve,
 )
 from enjoin.iac.cloudformation.types import SUPPORTED, attribute, partition_of, placeholder
-from enjoin.iac.cloudformation.validate import check as check_template
 from enjoin.inventory import Declared
 from enjoin.snapshot import Construct, Organization, ReplicationRule
 
@@ -179,27 +179,47 @@ def deploy(backend: Backend, config: Config) -> Deployment:
     organization = organization_from_config(config)
     classification = load_classification()
     loaded = [(entry, load_template(entry.path)) for entry in config.templates]
-    planned: list[tuple[Template, str, dict[str, Any], TemplatePlan]] = []
-    used_names: set[tuple[str, str]] = set()
-    for entry, template in loaded:  # every problem enjoin can see is reported before deploying anything
+    given: list[dict[str, Any]] = []
+    for entry, template in loaded:  # what is wrong in the config is said before the templates are judged
         if transforms(template) and transforms(template) != [SAM]:
             expand(template, entry.parameters, config.region)  # refuses the transforms it cannot run
-        parameters = _parameters(entry, template, config)  # a missing value is the config's mistake
-        check_template(template.path, template.text, config.region, entry.parameters)
-        template = expand(template, parameters, config.region)  # SAM, as CloudFormation would
-        name = _stack_name(template.path, entry.account, used_names)
-        planned.append((entry, name, parameters, _plan(template, parameters, name, entry, config, classification)))
-    stacks: list[DeployedStack] = []
-    exports: dict[str, dict[str, Any]] = {}  # account -> export name -> value
-    for entry, name, parameters, plan in planned:
-        account_exports = exports.setdefault(entry.account, {})
-        stacks.append(_deploy_one(backend, config, entry, plan, name, parameters, account_exports))
+        given.append(_parameters(entry, template, config))
+    jobs = [(t.path, t.text, config.region, dict(e.parameters)) for e, t in loaded]
+    with ValidationAhead(jobs) as validation:  # cfn-lint in another process while this one deploys
+        try:
+            stacks = _deploy_all(backend, config, loaded, given, classification)
+        except Exception:
+            validation.refuse()  # a template bug explains a failed deployment better than the failure
+            raise
+        validation.refuse()
     return Deployment(
         stacks=tuple(stacks),
         physical_ids=_physical_ids(stacks),
         templates=tuple(t for _, t in loaded),
         organization=organization,
     )
+
+
+def _deploy_all(
+    backend: Backend,
+    config: Config,
+    loaded: list[tuple[Template, CfnTemplate]],
+    given: list[dict[str, Any]],
+    classification: Classification,
+) -> list[DeployedStack]:
+    """Each template expanded (SAM), classified and deployed, in order; the exports of one feed the next."""
+    planned: list[tuple[Template, str, dict[str, Any], TemplatePlan]] = []
+    used_names: set[tuple[str, str]] = set()
+    for (entry, template), parameters in zip(loaded, given, strict=True):
+        name = _stack_name(template.path, entry.account, used_names)
+        template = expand(template, parameters, config.region)  # SAM, as CloudFormation would
+        planned.append((entry, name, parameters, _plan(template, parameters, name, entry, config, classification)))
+    stacks: list[DeployedStack] = []
+    exports: dict[str, dict[str, Any]] = {}  # account -> export name -> value
+    for entry, name, parameters, plan in planned:
+        account_exports = exports.setdefault(entry.account, {})
+        stacks.append(_deploy_one(backend, config, entry, plan, name, parameters, account_exports))
+    return stacks
 
 
 def _lake_resource(rtype: str) -> PartCheck:

@@ -319,7 +319,11 @@ def check(
         TemplateRejected: a problem blocks. ``where`` is the first blocking problem's place, ``found`` its
             rule and message and how many more block; ``problems`` has every problem found.
     """
-    problems = validate(path, text, region, parameters)
+    return refuse_blocking(path, validate(path, text, region, parameters))
+
+
+def refuse_blocking(path: Path, problems: list[Problem]) -> list[Problem]:
+    """:func:`check`'s second half: raise TemplateRejected when a problem of ``problems`` blocks."""
     blocking = [p for p in problems if p.blocking]
     if not blocking:
         return problems
