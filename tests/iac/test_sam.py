@@ -59,3 +59,20 @@ def test_include_is_named_by_its_name(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert transforms(load_template(path)) == ["AWS::Include"]
+
+
+def test_a_foreach_loop_loads_and_its_transform_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "Transform: AWS::LanguageExtensions\n"
+        "Resources:\n"
+        "  Fn::ForEach::Buckets:\n"
+        "    - Name\n"
+        "    - [A, B]\n"
+        "    - Bucket${Name}: {Type: AWS::S3::Bucket}\n",
+        encoding="utf-8",
+    )
+    template = load_template(path)
+    with pytest.raises(DeployError) as info:
+        expand(template, {}, "us-east-1")
+    assert info.value.found == "AWS::LanguageExtensions"

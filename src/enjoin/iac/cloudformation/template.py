@@ -120,6 +120,8 @@ def load_template(path: Path) -> CfnTemplate:
     if not isinstance(resources, dict) or not resources:
         raise DeployError(f"{path}: Resources", "a non-empty mapping of resources", repr(resources))
     for logical_id, resource in resources.items():
+        if str(logical_id).startswith("Fn::ForEach::") and "Transform" in body:
+            continue  # AWS::LanguageExtensions' loop: the transform's own refusal names it
         if not isinstance(resource, dict) or not isinstance(resource.get("Type"), str):
             raise DeployError(
                 CfnTemplate(path, body, lines).where(logical_id), "a resource with a Type", repr(resource)
