@@ -26,20 +26,6 @@ from enjoin.iac.cloudformation.classification import Class, Classification
 from enjoin.iac.cloudformation.template import CfnTemplate
 from enjoin.iac.cloudformation.types import SUPPORTED
 
-# Resource attributes CloudFormation defines besides Type and Properties; none changes who reads data.
-RESOURCE_ATTRIBUTES = frozenset(
-    {
-        "Type",
-        "Properties",
-        "DependsOn",
-        "Condition",
-        "DeletionPolicy",
-        "UpdateReplacePolicy",
-        "Metadata",
-        "CreationPolicy",
-        "UpdatePolicy",
-    }
-)
 _SUB_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
 
 

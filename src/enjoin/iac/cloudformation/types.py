@@ -1,10 +1,9 @@
-"""The CloudFormation resource types enjoin deploys, and what it knows of each.
+"""What deploy knows of each resource type it deploys (the modeled types of the classification).
 
-enjoin fails closed: a resource type not listed here, or a property of a listed type that is not
-listed, is a DeployError, because enjoin could not check that it was deployed as written. Each
-type lists its properties, what ``Ref`` and ``Fn::GetAtt`` return for it (computed from the
-physical id, the account and the region, the way AWS forms them), and its physical id when moto
-does not create it at all.
+Which types and properties enjoin models, and why, is data: ``classification.yaml`` (tests hold the two
+equal). Here is only how to deploy them: the property holding a type's physical name, whether moto 5.2's
+CloudFormation creates it, what ``Ref`` and ``Fn::GetAtt`` return (computed from the physical id, the
+account and the region, the way AWS forms them), and the physical id of what moto does not create.
 """
 
 from __future__ import annotations
@@ -14,170 +13,59 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Attributes a resource may carry besides Type and Properties; none changes what is deployed
-# except Condition, which deploy evaluates.
-RESOURCE_ATTRIBUTES = frozenset(
-    {"Type", "Properties", "DependsOn", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Metadata"}
-)
-
 
 @dataclass(frozen=True, slots=True)
 class TypeSpec:
     """What enjoin knows of one resource type.
 
     Attributes:
-        properties: every property enjoin applies and verifies.
         name_property: the property holding the physical name (when the type has one); a dotted path
             for a name inside a structure (``DatabaseInput.Name``).
         created_by_moto: whether moto 5.2's CloudFormation creates resources of this type at all.
     """
 
-    properties: frozenset[str]
     name_property: str | None
     created_by_moto: bool
 
 
 SUPPORTED: dict[str, TypeSpec] = {
-    "AWS::IAM::Role": TypeSpec(
-        frozenset(
-            {
-                "RoleName",
-                "AssumeRolePolicyDocument",
-                "Policies",
-                "ManagedPolicyArns",
-                "PermissionsBoundary",
-                "Path",
-                "Tags",
-                "Description",
-                "MaxSessionDuration",
-            }
-        ),
-        "RoleName",
-        True,
-    ),
-    "AWS::IAM::ManagedPolicy": TypeSpec(
-        frozenset({"ManagedPolicyName", "PolicyDocument", "Description", "Path", "Roles", "Users", "Groups"}),
-        "ManagedPolicyName",
-        True,
-    ),
-    "AWS::IAM::Policy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "Roles", "Users", "Groups"}), None, True),
-    "AWS::IAM::User": TypeSpec(
-        frozenset({"UserName", "Path", "Policies", "ManagedPolicyArns", "Groups", "Tags", "PermissionsBoundary"}),
-        "UserName",
-        True,
-    ),
-    "AWS::IAM::Group": TypeSpec(frozenset({"GroupName", "Path", "Policies", "ManagedPolicyArns"}), "GroupName", False),
-    "AWS::IAM::UserToGroupAddition": TypeSpec(frozenset({"GroupName", "Users"}), None, False),
-    "AWS::S3::Bucket": TypeSpec(
-        frozenset(
-            {
-                "BucketName",
-                "BucketEncryption",
-                "PublicAccessBlockConfiguration",
-                "OwnershipControls",
-                "VersioningConfiguration",
-                "ReplicationConfiguration",
-                "Tags",
-            }
-        ),
-        "BucketName",
-        True,
-    ),
-    "AWS::S3::BucketPolicy": TypeSpec(frozenset({"Bucket", "PolicyDocument"}), None, False),
-    "AWS::KMS::Key": TypeSpec(
-        frozenset(
-            {
-                "Description",
-                "KeyPolicy",
-                "EnableKeyRotation",
-                "Enabled",
-                "Tags",
-                "KeyUsage",
-                "KeySpec",
-                "PendingWindowInDays",
-            }
-        ),
-        None,
-        True,
-    ),
-    "AWS::KMS::Alias": TypeSpec(frozenset({"AliasName", "TargetKeyId"}), "AliasName", True),
+    "AWS::IAM::Role": TypeSpec("RoleName", True),
+    "AWS::IAM::ManagedPolicy": TypeSpec("ManagedPolicyName", True),
+    "AWS::IAM::Policy": TypeSpec(None, True),
+    "AWS::IAM::User": TypeSpec("UserName", True),
+    "AWS::IAM::Group": TypeSpec("GroupName", False),
+    "AWS::IAM::UserToGroupAddition": TypeSpec(None, False),
+    "AWS::S3::Bucket": TypeSpec("BucketName", True),
+    "AWS::S3::BucketPolicy": TypeSpec(None, False),
+    "AWS::KMS::Key": TypeSpec(None, True),
+    "AWS::KMS::Alias": TypeSpec("AliasName", True),
     # Federation: moto 5.2's CloudFormation creates neither provider.
-    "AWS::IAM::SAMLProvider": TypeSpec(frozenset({"Name", "SamlMetadataDocument"}), "Name", False),
-    "AWS::IAM::OIDCProvider": TypeSpec(frozenset({"Url", "ClientIdList", "ThumbprintList", "Tags"}), None, False),
-    "AWS::S3::AccessPoint": TypeSpec(
-        frozenset({"Bucket", "Name", "Policy", "VpcConfiguration", "PublicAccessBlockConfiguration"}),
-        "Name",
-        False,
-    ),
+    "AWS::IAM::SAMLProvider": TypeSpec("Name", False),
+    "AWS::IAM::OIDCProvider": TypeSpec(None, False),
+    "AWS::S3::AccessPoint": TypeSpec("Name", False),
     # Compute: moto creates the function (and drops its Tags); a Permission it creates holds a malformed
     # statement, so deploy keeps it out of the stack and adds it itself.
-    "AWS::Lambda::Function": TypeSpec(
-        frozenset(
-            {
-                "FunctionName",
-                "Role",
-                "Runtime",
-                "Handler",
-                "Code",
-                "Description",
-                "Timeout",
-                "MemorySize",
-                "Environment",
-                "Tags",
-            }
-        ),
-        "FunctionName",
-        True,
-    ),
-    "AWS::Lambda::Permission": TypeSpec(
-        frozenset({"FunctionName", "Action", "Principal", "SourceArn", "SourceAccount", "PrincipalOrgID"}),
-        None,
-        False,
-    ),
+    "AWS::Lambda::Function": TypeSpec("FunctionName", True),
+    "AWS::Lambda::Permission": TypeSpec(None, False),
     # The data catalog, Lake Formation and Athena: moto 5.2's CloudFormation creates none of them.
-    "AWS::Glue::Database": TypeSpec(frozenset({"CatalogId", "DatabaseInput"}), "DatabaseInput.Name", False),
-    "AWS::Glue::Table": TypeSpec(frozenset({"CatalogId", "DatabaseName", "TableInput"}), "TableInput.Name", False),
-    "AWS::LakeFormation::DataLakeSettings": TypeSpec(
-        frozenset(
-            {
-                "Admins",
-                "CreateDatabaseDefaultPermissions",
-                "CreateTableDefaultPermissions",
-                "TrustedResourceOwners",
-            }
-        ),
-        None,
-        False,
-    ),
-    "AWS::LakeFormation::Resource": TypeSpec(
-        frozenset({"ResourceArn", "UseServiceLinkedRole", "RoleArn"}), None, False
-    ),
-    "AWS::LakeFormation::Permissions": TypeSpec(
-        frozenset({"DataLakePrincipal", "Resource", "Permissions", "PermissionsWithGrantOption"}), None, False
-    ),
-    "AWS::LakeFormation::PrincipalPermissions": TypeSpec(
-        frozenset({"Catalog", "Principal", "Resource", "Permissions", "PermissionsWithGrantOption"}),
-        None,
-        False,
-    ),
-    "AWS::Athena::WorkGroup": TypeSpec(
-        frozenset({"Name", "Description", "State", "WorkGroupConfiguration", "Tags"}), "Name", False
-    ),
+    "AWS::Glue::Database": TypeSpec("DatabaseInput.Name", False),
+    "AWS::Glue::Table": TypeSpec("TableInput.Name", False),
+    "AWS::LakeFormation::DataLakeSettings": TypeSpec(None, False),
+    "AWS::LakeFormation::Resource": TypeSpec(None, False),
+    "AWS::LakeFormation::Permissions": TypeSpec(None, False),
+    "AWS::LakeFormation::PrincipalPermissions": TypeSpec(None, False),
+    "AWS::Athena::WorkGroup": TypeSpec("Name", False),
     # moto 5.2.1's CloudFormation creates none of the three standalone inline policies: deploy puts them.
-    "AWS::IAM::RolePolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "RoleName"}), None, False),
-    "AWS::IAM::UserPolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "UserName"}), None, False),
-    "AWS::IAM::GroupPolicy": TypeSpec(frozenset({"PolicyName", "PolicyDocument", "GroupName"}), None, False),
-    "AWS::IAM::InstanceProfile": TypeSpec(
-        frozenset({"InstanceProfileName", "Path", "Roles"}), "InstanceProfileName", True
-    ),
+    "AWS::IAM::RolePolicy": TypeSpec(None, False),
+    "AWS::IAM::UserPolicy": TypeSpec(None, False),
+    "AWS::IAM::GroupPolicy": TypeSpec(None, False),
+    "AWS::IAM::InstanceProfile": TypeSpec("InstanceProfileName", True),
     # Created through IAM's API (the role's name is the service's, formed by the backend).
-    "AWS::IAM::ServiceLinkedRole": TypeSpec(frozenset({"AWSServiceName", "CustomSuffix", "Description"}), None, False),
+    "AWS::IAM::ServiceLinkedRole": TypeSpec(None, False),
     # CloudFront is judged from the template (moto's CloudFormation creates none of these).
-    "AWS::CloudFront::Distribution": TypeSpec(frozenset({"DistributionConfig", "Tags"}), None, False),
-    "AWS::CloudFront::CloudFrontOriginAccessIdentity": TypeSpec(
-        frozenset({"CloudFrontOriginAccessIdentityConfig"}), None, False
-    ),
-    "AWS::CloudFront::OriginAccessControl": TypeSpec(frozenset({"OriginAccessControlConfig"}), None, False),
+    "AWS::CloudFront::Distribution": TypeSpec(None, False),
+    "AWS::CloudFront::CloudFrontOriginAccessIdentity": TypeSpec(None, False),
+    "AWS::CloudFront::OriginAccessControl": TypeSpec(None, False),
 }
 
 
