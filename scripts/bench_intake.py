@@ -38,14 +38,6 @@ from enjoin.judgment import judge
 from enjoin.reach import compute_reach
 config = load(sys.argv[1])
 times = {}
-try:
-    from enjoin.iac.cloudformation.validate import check
-    t = time.perf_counter()
-    for entry in config.templates:
-        check(entry.path, entry.path.read_text(), config.region, entry.parameters)
-    times["validation"] = time.perf_counter() - t
-except ImportError:
-    pass
 backend = get_backend("moto")
 t0 = time.perf_counter()
 backend.start()
@@ -54,12 +46,21 @@ t1 = time.perf_counter()
 accounts = tuple(config.accounts.values())
 snapshot = inventory(backend, accounts, config.region, deployment.organization, deployment.declared())
 t2 = time.perf_counter()
-backend.stop()
+backend.stop()  # teardown, not a stage the verdict waits for
+t2b = time.perf_counter()
 reach = compute_reach(snapshot, config.parties, config.holdings, config.region)
 t3 = time.perf_counter()
 judgment = judge(load_case(config.case), config.holdings, reach, config.decisions, config.as_of)
 t4 = time.perf_counter()
-times.update({"deploy": t1 - t0, "inventory": t2 - t1, "reach": t3 - t2, "judgment": t4 - t3})
+times.update({"deploy": t1 - t0, "inventory": t2 - t1, "reach": t3 - t2b, "judgment": t4 - t3})
+try:  # validation alone, measured last: deploy runs it in a worker process, beside the deployment
+    from enjoin.iac.cloudformation.validate import check
+    t = time.perf_counter()
+    for entry in config.templates:
+        check(entry.path, entry.path.read_text(), config.region, entry.parameters)
+    times["validation"] = time.perf_counter() - t
+except ImportError:
+    pass
 print(json.dumps({"times": times, "verdict": judgment.verdict.value}))
 """
 

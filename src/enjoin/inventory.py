@@ -39,6 +39,7 @@ from enjoin.inventory_calls import document, lambda_principal, optional, pages
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_lake import read_grants, read_tables
 from enjoin.inventory_s3 import read_access_points, read_buckets
+from enjoin.longlived import frozen
 from enjoin.snapshot import (
     AccessPoint,
     Bucket,
@@ -102,6 +103,17 @@ def inventory(
         InventoryError: a read failed, a policy document read back is not JSON, or a grant cannot
             be represented.
     """
+    with frozen():  # the accounts' state outlives the reading: keep it out of the collector's way
+        return _inventory(backend, accounts, region, organization, declared)
+
+
+def _inventory(
+    backend: Backend,
+    accounts: Sequence[str],
+    region: str,
+    organization: Organization | None,
+    declared: Declared | None,
+) -> Snapshot:
     users: list[User] = []
     groups: list[Group] = []
     roles: list[Role] = []

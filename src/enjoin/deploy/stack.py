@@ -76,6 +76,7 @@ from enjoin.iac.cloudformation.template import (
 )
 from enjoin.iac.cloudformation.types import SUPPORTED, attribute, partition_of, placeholder
 from enjoin.inventory import Declared
+from enjoin.longlived import frozen
 from enjoin.snapshot import Construct, Organization, ReplicationRule
 
 _WAIT_SECONDS = 600.0
@@ -185,7 +186,7 @@ def deploy(backend: Backend, config: Config) -> Deployment:
             expand(template, entry.parameters, config.region)  # refuses the transforms it cannot run
         given.append(_parameters(entry, template, config))
     jobs = [(t.path, t.text, config.region, dict(e.parameters)) for e, t in loaded]
-    with ValidationAhead(jobs) as validation:  # cfn-lint in another process while this one deploys
+    with ValidationAhead(jobs) as validation, frozen():  # cfn-lint in another process while this one deploys
         try:
             stacks = _deploy_all(backend, config, loaded, given, classification)
         except Exception:
