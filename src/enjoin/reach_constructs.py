@@ -119,8 +119,8 @@ class _Bounds:
     def _reads(self, principal: str) -> list[Holding]:
         """The holdings ``principal`` can read or might (reach's own doubts included), found once."""
         if principal not in self.principal_reads:
-            pattern = principal.replace("*", "?")  # an ARN has neither; stay literal anyway
-            accesses, undecided = self.reads_of(Party(name=f"(as {principal})", principals=(pattern,)))
+            # A party's principals are patterns; an IAM ARN holds neither * nor ?, so it names only itself.
+            accesses, undecided = self.reads_of(Party(name=f"(as {principal})", principals=(principal,)))
             reached: dict[int, Holding] = {id(a.holding): a.holding for a in accesses}
             for item in undecided:
                 for holding in [item.holding] if item.holding is not None else self.holdings:
