@@ -1,8 +1,8 @@
 """Wiring only: the step definitions and fixtures the feature files use."""
 
 pytest_plugins = [
-    "fixtures.judgments",
-    "steps.deployment_steps",
-    "steps.clause_steps",
-    "steps.order_steps",
+    "enjoin.pytest_plugin.fixtures",
+    "enjoin.pytest_plugin.steps.deployment",
+    "enjoin.pytest_plugin.steps.clause",
+    "enjoin.pytest_plugin.steps.order",
 ]

@@ -1,5 +1,5 @@
-"""Binds every scenario of the feature files in this folder to pytest (pytest-bdd)."""
+"""Binds every scenario of the case's feature files (shipped in the package) to pytest (pytest-bdd)."""
 
 from pytest_bdd import scenarios
 
-scenarios(".")
+scenarios("../src/enjoin/cases/ca-v-hhs/features")
