@@ -1,112 +1,117 @@
-"""enjoin's pytest plugin (the ``pytest11`` entry point): options, the session's pipeline, the report.
+"""enjoin's pytest plugin (the ``pytest11`` entry point): with enjoin installed, ``pytest`` judges a deployment.
 
-The pipeline is built once per session, the first time a scenario asks for it (deploying is the costly
-part), and shared by every scenario through the ``enjoin_result`` fixture. At the end of the session the
-verdict report is written (``--enjoin-report``) and the run fails on any VIOLATION or INDETERMINATE, even
-if no scenario happened to assert the clause. A user's mistake (bad enjoin.yaml, a template moto rejects)
-is shown as its one-line error, not as a stack trace. This is the only module of enjoin that imports pytest.
+In a repository with an ``enjoin.yaml`` (in pytest's rootdir, or named by ``--enjoin-config``, ``ENJOIN_CONFIG`` or
+the ini key ``enjoin_config``: :mod:`.options`), the configuration is collected as a test file whose items are the
+scenarios of the case's shipped feature files and of the repository's own (:mod:`.collect`); the steps
+(:mod:`.steps`) and fixtures (:mod:`.fixtures`) are registered here, so a repository needs no conftest. The
+configuration is collected when no test paths are named on the command line, or when ``--enjoin-config`` is; a
+run naming other paths (``pytest tests/``) judges only if one of its tests asks for the deployment.
+
+The pipeline is built once per session, the first time a scenario asks for it. At the end the JSON report is
+written (``--enjoin-report``) and the exit status is set from the verdict (:mod:`enjoin.exitcodes`): 0 COMPLIANT
+or NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE, 2 bad input, 3 enjoin's own failure; never pytest's 5 when the
+configuration was collected. A user's mistake is shown as its one-line error, not as a stack trace.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
 
 import pytest
 
 from enjoin.errors import EnjoinError
+from enjoin.pytest_plugin.collect import ConfigFile
+from enjoin.pytest_plugin.options import SettingError, Settings, add_options, refuse_misread_paths, resolve
+from enjoin.pytest_plugin.session import EnjoinSession, combined_status
 
-_KEY = pytest.StashKey["EnjoinSession"]()
+pytest_plugins = [
+    "enjoin.pytest_plugin.fixtures",
+    "enjoin.pytest_plugin.steps.deployment",
+    "enjoin.pytest_plugin.steps.clause",
+    "enjoin.pytest_plugin.steps.order",
+]
+
+_KEY = pytest.StashKey[EnjoinSession]()
+_SETTINGS = pytest.StashKey[Settings]()
 
 
-@dataclass(slots=True)
-class EnjoinSession:
-    """The session's pipeline, built on first use; an error is kept and shown once per scenario."""
-
-    config_path: Path
-    backend: str
-    image: str | None
-    report_path: Path | None
-    _result: object | None = None
-    _error: EnjoinError | None = None
-    _judgments: dict[dt.date, object] = field(default_factory=dict)
-
-    def result(self) -> object:
-        """The PipelineResult; raises the EnjoinError that building it met."""
-        if self._error is not None:
-            raise self._error
-        if self._result is None:
-            from enjoin.pipeline import run_pipeline
-
-            try:
-                self._result = run_pipeline(self.config_path, self.backend, image=self.image)
-            except EnjoinError as exc:
-                self._error = exc
-                raise
-        return self._result
-
-    @property
-    def built(self) -> bool:
-        return self._result is not None
+def state_of(config: pytest.Config) -> EnjoinSession:
+    """The run's enjoin state (the plugin is active: a configuration was given or found)."""
+    return config.stash[_KEY]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("enjoin", "enjoin: hold deployed permissions to a court order")
-    group.addoption(
-        "--enjoin-config",
-        metavar="PATH",
-        default=None,
-        help="the deployment's enjoin.yaml (default: enjoin.yaml at the repository root)",
-    )
-    group.addoption("--enjoin-report", metavar="PATH", default=None, help="write the JSON verdict report there")
-    group.addoption(
-        "--enjoin-backend",
-        metavar="NAME",
-        default="moto",
-        help="where the deployment runs: moto (in process, default), container (a moto server "
-        "started by testcontainers), live (not available yet)",
-    )
-    group.addoption(
-        "--enjoin-image",
-        metavar="IMAGE",
-        default=None,
-        help="the emulator image for --enjoin-backend container (default: enjoin.yaml's image:, "
-        "else the locally built enjoin/moto-server image)",
-    )
+    add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     _register_clause_marks(config)
-    _refuse_misread_paths(config)
-    given = config.getoption("--enjoin-config")
-    path = Path(given) if given else Path(config.rootpath) / "enjoin.yaml"
-    report = config.getoption("--enjoin-report")
+    misread = refuse_misread_paths(config)
+    if misread is not None:
+        pytest.exit(f"enjoin: {misread}", returncode=2)
+    try:
+        settings = resolve(config)
+    except SettingError as exc:
+        pytest.exit(f"enjoin: {exc}", returncode=2)
+    if settings.config_path is None:
+        if settings.report_path is not None:
+            pytest.exit(f"enjoin: --enjoin-report: expected an enjoin.yaml to judge (--enjoin-config, ENJOIN_CONFIG, "
+                        f"ini enjoin_config, or enjoin.yaml in {config.rootpath}); found none", returncode=2)
+        return  # no configuration: pytest runs as if enjoin were not installed
+    if not settings.config_path.is_file():
+        what = "a directory" if settings.config_path.is_dir() else "no such file"
+        pytest.exit(f"enjoin: {settings.config_source} {settings.config_path}: expected an enjoin.yaml; found {what}",
+                    returncode=2)
+    config.stash[_SETTINGS] = settings
     config.stash[_KEY] = EnjoinSession(
-        config_path=path.resolve(),
-        backend=config.getoption("--enjoin-backend"),
-        image=config.getoption("--enjoin-image"),
-        report_path=Path(report).resolve() if report else None,
+        config_path=settings.config_path,
+        backend=settings.backend,
+        image=settings.image,
+        report_path=settings.report_path,
     )
+    named_paths = config.args_source is pytest.Config.ArgsSource.ARGS
+    if not named_paths or config.getoption("enjoin_config") is not None:
+        _collect_the_configuration(config, settings.config_path)
 
 
-def _refuse_misread_paths(config: pytest.Config) -> None:
-    """pytest picks its rootdir and ini file before plugins' options are known, so the value of
-    ``--enjoin-report PATH`` (with a space) that names an existing file is taken for a test path: pytest
-    then runs from that file's directory without the project's configuration. Say so, instead of running
-    the wrong tests."""
-    if config.inipath is not None:
-        return
-    args = list(config.invocation_params.args)
-    for option in ("--enjoin-config", "--enjoin-report"):
-        if option in args[:-1] and Path(args[args.index(option) + 1]).exists():
-            value = args[args.index(option) + 1]
-            raise pytest.UsageError(
-                f"{option} {value}: pytest took {value!r} for a test path and found no configuration "
-                f"(rootdir {config.rootpath}); write {option}={value} instead"
-            )
+def _collect_the_configuration(config: pytest.Config, path: Path) -> None:
+    """Make pytest collect the configuration file, unless a path it collects already holds it.
+
+    A ``testpaths`` entry naming another ``enjoin.yaml`` (a project's default configuration, while this run
+    judges one given by ``--enjoin-config``) is left out: it is not this run's configuration, and pytest would
+    otherwise stop on a file nothing collects.
+    """
+    if config.args_source is pytest.Config.ArgsSource.TESTPATHS:
+        kept = [a for a in config.args if not (a.endswith((".yaml", ".yml")) and Path(a).is_file()
+                                               and Path(os.path.abspath(a)) != path)]
+        config.args[:] = kept
+    for arg in config.args:
+        target = Path(os.path.abspath(config.invocation_params.dir / arg.split("::", 1)[0]))
+        if target == path or (target.is_dir() and path.is_relative_to(target)):
+            return
+    config.args.append(str(path))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    settings = parent.config.stash.get(_SETTINGS, None)
+    if settings is None or file_path != settings.config_path:
+        return None
+    collector = ConfigFile.from_parent(parent, path=file_path, nodeid=_node_id(parent.config, file_path))
+    collector.features = settings.features
+    collector.shipped = settings.shipped_features
+    return collector
+
+
+def _node_id(config: pytest.Config, path: Path) -> str:
+    """How pytest names the configuration: relative to the rootdir, else to the working directory, else absolute
+    (pytest's own name for a file outside the rootdir would be empty)."""
+    for base in (config.rootpath, config.invocation_params.dir):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return path.as_posix()
 
 
 def _register_clause_marks(config: pytest.Config) -> None:
@@ -123,12 +128,17 @@ def _register_clause_marks(config: pytest.Config) -> None:
             config.addinivalue_line("markers", f"{clause.id}: scenarios checking clause {clause.id} of {name}")
         for order in case.orders:
             config.addinivalue_line("markers", f"{order.id}: scenarios about {order.docket} of {name}")
+    config.addinivalue_line("markers", "timeline: scenarios about which order binds on a date")
 
 
 @pytest.fixture(scope="session")
 def enjoin_session(request: pytest.FixtureRequest) -> EnjoinSession:
     """The session's enjoin state (options and the lazily built pipeline)."""
-    return request.config.stash[_KEY]
+    state = request.config.stash.get(_KEY, None)
+    if state is None:
+        pytest.fail("enjoin: no enjoin.yaml to judge: give --enjoin-config=PATH, ENJOIN_CONFIG or the ini key "
+                    f"enjoin_config, or put enjoin.yaml in {request.config.rootpath}", pytrace=False)
+    return state
 
 
 @pytest.fixture(scope="session")
@@ -141,48 +151,43 @@ def enjoin_result(enjoin_session: EnjoinSession) -> object:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    state: EnjoinSession | None = session.config.stash.get(_KEY, None)
-    if state is None:
+    state = session.config.stash.get(_KEY, None)
+    if state is None or session.config.option.collectonly:
         return
-    if state.report_path is not None and not state.built and state._error is None:
-        # A report was asked for although no scenario ran: build it now, the report is the contract.
-        with contextlib.suppress(EnjoinError):  # kept in state._error and shown in the summary
+    if state.wanted and not state.built and state.error is None and int(exitstatus) in (0, 1, 5):
+        # The verdict is owed although no scenario asked for it (all deselected, or only a report wanted).
+        with contextlib.suppress(Exception):  # kept in the state: the summary shows it, the exit code says which
             state.result()
-    if state._error is not None:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if not state.wanted:
         return
-    if not state.built:
-        return
-    from enjoin.judgment import Verdict
-    from enjoin.pipeline import PipelineResult
-    from enjoin.report import to_report
+    if state.built and state.report_path is not None:
+        from enjoin.report import to_report
 
-    result = state.result()
-    assert isinstance(result, PipelineResult)
-    if state.report_path is not None:
-        state.report_path.write_text(json.dumps(to_report(result.judgment), indent=2) + "\n", encoding="utf-8")
-    if result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE):
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        judgment = state.result().judgment
+        try:
+            state.report_path.write_text(json.dumps(to_report(judgment), indent=2) + "\n", encoding="utf-8")
+        except OSError as exc:
+            state.record(exc)
+    session.exitstatus = combined_status(int(exitstatus), state.exit_code())
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
-    state: EnjoinSession | None = config.stash.get(_KEY, None)
-    if state is None:
+    state = config.stash.get(_KEY, None)
+    if state is None or not state.wanted:
         return
-    if state._error is not None:
-        terminalreporter.write_sep("=", "enjoin: the deployment could not be judged", red=True)
-        terminalreporter.write_line(str(state._error))
+    if state.error is not None:
+        if not state.shown:
+            terminalreporter.write_sep("=", "enjoin: the deployment could not be judged", red=True)
+            terminalreporter.write_line(state.describe_error())
         return
     if not state.built:
         return
     from enjoin.judgment import Verdict
-    from enjoin.pipeline import PipelineResult
     from enjoin.report import summary
 
-    result = state.result()
-    assert isinstance(result, PipelineResult)
-    bad = result.judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE)
-    terminalreporter.write_sep("=", f"enjoin verdict: {result.judgment.verdict.value}", red=bad, green=not bad)
-    terminalreporter.write_line(summary(result.judgment))
+    judgment = state.result().judgment
+    bad = judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE)
+    terminalreporter.write_sep("=", f"enjoin verdict: {judgment.verdict.value}", red=bad, green=not bad)
+    terminalreporter.write_line(summary(judgment))
     if state.report_path is not None:
         terminalreporter.write_line(f"report written to {state.report_path}")

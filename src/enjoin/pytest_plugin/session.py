@@ -1,0 +1,105 @@
+"""The session's pipeline, built once on first use, and the exit status it gives the run.
+
+Deploying is the costly part, so the pipeline is built the first time a scenario asks for it and shared by
+every scenario. What stopped it is kept: an :class:`~enjoin.errors.EnjoinError` (the user's input or the
+environment) or any other exception (enjoin's own failure), each with its exit code (:mod:`enjoin.exitcodes`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from enjoin.errors import EnjoinError
+from enjoin.exitcodes import ExitCode, for_error, for_verdict
+
+if TYPE_CHECKING:
+    from enjoin.pipeline import PipelineResult
+
+
+@dataclass(slots=True)
+class EnjoinSession:
+    """The run's enjoin state: what to judge, and the result or what stopped it.
+
+    Attributes:
+        config_path: the enjoin.yaml judged.
+        backend, image: where it is deployed.
+        report_path: where the JSON report goes, or None.
+        collected: whether the configuration was collected as a test file (its scenarios are part of the run):
+            then the verdict is given even if no scenario asked for it.
+    """
+
+    config_path: Path
+    backend: str
+    image: str | None
+    report_path: Path | None
+    collected: bool = False
+    shown: bool = False  # the error was already shown (as the configuration's collection error)
+    _result: PipelineResult | None = None
+    _error: BaseException | None = None
+    _judgments: dict[dt.date, object] = field(default_factory=dict)
+
+    def result(self) -> PipelineResult:
+        """The PipelineResult; raises what building it met (the same exception each time)."""
+        if self._error is not None:
+            raise self._error
+        if self._result is None:
+            from enjoin.pipeline import run_pipeline
+
+            try:
+                self._result = run_pipeline(self.config_path, self.backend, image=self.image)
+            except Exception as exc:  # kept: every scenario and the summary show the same failure
+                self._error = exc
+                raise
+        return self._result
+
+    def record(self, error: BaseException, *, shown: bool = False) -> None:
+        """Keep an error met outside :meth:`result` (the configuration refused at collection, the report
+        unwritable); ``shown`` when pytest already showed it."""
+        if self._error is None:
+            self._error = error
+            self.shown = shown
+
+    @property
+    def built(self) -> bool:
+        return self._result is not None
+
+    @property
+    def error(self) -> BaseException | None:
+        return self._error
+
+    @property
+    def wanted(self) -> bool:
+        """Whether this run owes a verdict: its scenarios were collected, a report was asked for, or a test
+        already asked for the result."""
+        return self.collected or self.report_path is not None or self.built or self._error is not None
+
+    def exit_code(self) -> ExitCode:
+        """The exit code enjoin gives the run: what stopped the pipeline, else the verdict's."""
+        if self._error is not None:
+            return for_error(self._error)
+        if self._result is None:
+            return ExitCode.COMPLIANT
+        return for_verdict(self._result.judgment.verdict)
+
+    def describe_error(self) -> str:
+        """The error as one line (an EnjoinError says where, expected and found), or the bug it is."""
+        error = self._error
+        if error is None:
+            return ""
+        if isinstance(error, EnjoinError):
+            return str(error)
+        return (f"enjoin failed: {type(error).__name__}: {error} (this is a bug in enjoin, not in your input; "
+                "the failing scenario shows the traceback)")
+
+
+def combined_status(pytest_status: int, enjoin: ExitCode) -> int:
+    """The run's exit status from pytest's and enjoin's.
+
+    pytest's "no tests collected" (5) does not stand when enjoin gave a verdict; otherwise the graver of the two
+    wins (3 > 2 > 1 > 0), so a failing test of the repository's own still fails a COMPLIANT run.
+    """
+    pytest_part = 0 if pytest_status == 5 else int(pytest_status)
+    return max(pytest_part, int(enjoin))

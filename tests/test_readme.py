@@ -1,0 +1,95 @@
+"""The README a newcomer follows: every example in it runs as written.
+
+Its YAML blocks load (those naming a ``case:`` are loaded and judged as an ``enjoin.yaml`` placed at the repository
+root, where their paths point), its TOML block names only enjoin's settings, its ``enjoin decide`` examples print
+what the text says they print, and its Gherkin example runs with enjoin's steps in a repository of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from enjoin.pipeline import run_pipeline
+from enjoin.pytest_plugin.options import SETTINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", README, re.S | re.M)
+
+
+def test_the_readme_has_the_examples_these_tests_run() -> None:
+    assert [b for b in blocks("yaml") if "case:" in b], "no enjoin.yaml example"
+    assert [b for b in blocks("sh") if "enjoin decide" in b], "no enjoin decide example"
+    assert blocks("gherkin") and blocks("toml")
+
+
+@pytest.mark.parametrize("index", range(len([b for b in blocks("yaml") if "case:" in b])))
+def test_each_configuration_example_loads_and_judges_as_written(index: int) -> None:
+    text = [b for b in blocks("yaml") if "case:" in b][index]
+    path = ROOT / f".readme-example-{index}.yaml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        result = run_pipeline(path)
+    finally:
+        path.unlink()
+    assert result.judgment.verdict.value == "COMPLIANT", [(c.id, c.verdict.value, c.reason)
+                                                         for c in result.judgment.clauses]
+
+
+def test_the_other_yaml_blocks_are_yaml() -> None:
+    for text in blocks("yaml"):
+        assert isinstance(yaml.safe_load(text), dict)
+
+
+def test_the_ini_example_names_only_enjoins_settings() -> None:
+    for text in blocks("toml"):
+        options = tomllib.loads(text)["tool"]["pytest"]["ini_options"]
+        assert set(options) <= {s.name for s in SETTINGS}, set(options) - {s.name for s in SETTINGS}
+
+
+def test_the_settings_table_lists_every_setting() -> None:
+    for setting in SETTINGS:
+        assert f"`{setting.option}=" in README and f"`{setting.name}`" in README and f"`{setting.env}`" in README
+
+
+def test_the_enjoin_decide_examples_print_what_the_text_says() -> None:
+    script = next(b for b in blocks("sh") if "enjoin decide" in b)
+    enjoin = shutil.which("enjoin", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    assert enjoin, "the enjoin command is not installed"
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=120,
+                         check=False, env={**os.environ, "PATH": os.path.dirname(enjoin) + os.pathsep
+                                           + os.environ.get("PATH", "")})
+    assert run.returncode == 0, run.stderr
+    answers = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [a["decision"] for a in answers] == ["IMPLICIT_DENY", "ALLOW"]
+    assert answers[1]["witness"]["aws:SecureTransport"] == "true"
+
+
+def test_the_gherkin_example_runs_with_enjoins_steps(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "data" / "agency_repo", repo)
+    (repo / "features").mkdir()
+    example = next(b for b in blocks("gherkin") if b.startswith("Feature:"))
+    (repo / "features" / "own.feature").write_text(example, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "ENJOIN_"))}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v", "--enjoin-features=features",
+         "--enjoin-shipped-features=no"],
+        cwd=repo, capture_output=True, text=True, timeout=600, check=False, env=env,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "enjoin.yaml::test_the_eligibility_extracts_reveal_no_forbidden_field_to_dhs PASSED" in run.stdout
+    assert "enjoin.yaml::test_the_order_in_force_on_20260201_is_dkt_148 PASSED" in run.stdout
