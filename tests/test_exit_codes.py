@@ -176,3 +176,15 @@ def test_a_feature_file_of_the_repository_that_asserts_nothing_is_exit_2(repo: P
     run = _pytest(repo, "--enjoin-features=features")
     assert run.returncode == 2, run.stdout[-3000:]
     assert says in run.stdout
+
+
+def test_a_config_that_is_a_symlink_loop_or_a_directory_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")
+    (tmp_path / "conf").mkdir()
+    loop = _pytest(tmp_path, "--enjoin-config=loop.yaml")
+    assert loop.returncode == 2
+    assert loop.stderr.strip().endswith("expected an enjoin.yaml; found a symbolic link that leads to no file (a "
+                                        "loop, or a missing target)")
+    directory = _pytest(tmp_path, "--enjoin-config=conf")
+    assert directory.returncode == 2
+    assert directory.stderr.strip().endswith("expected an enjoin.yaml; found a directory")

@@ -62,7 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
                         f"ini enjoin_config, or enjoin.yaml in {config.rootpath}); found none", returncode=2)
         return  # no configuration: pytest runs as if enjoin were not installed
     if not settings.config_path.is_file():
-        what = "a directory" if settings.config_path.is_dir() else "no such file"
+        path = settings.config_path
+        what = ("a directory" if path.is_dir() else
+                "a symbolic link that leads to no file (a loop, or a missing target)" if path.is_symlink() else
+                "no such file")
         pytest.exit(f"enjoin: {settings.config_source} {settings.config_path}: expected an enjoin.yaml; found {what}",
                     returncode=2)
     config.stash[_SETTINGS] = settings
