@@ -188,3 +188,10 @@ def test_a_config_that_is_a_symlink_loop_or_a_directory_is_exit_2(tmp_path: Path
     directory = _pytest(tmp_path, "--enjoin-config=conf")
     assert directory.returncode == 2
     assert directory.stderr.strip().endswith("expected an enjoin.yaml; found a directory")
+
+
+def test_named_paths_that_collect_nothing_still_get_the_verdict_not_5(repo: Path) -> None:
+    (repo / "tests").mkdir()
+    run = _pytest(repo, "tests")
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "enjoin verdict: COMPLIANT" in run.stdout

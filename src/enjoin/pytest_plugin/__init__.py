@@ -157,6 +157,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = session.config.stash.get(_KEY, None)
     if state is None or session.config.option.collectonly:
         return
+    if int(exitstatus) == pytest.ExitCode.NO_TESTS_COLLECTED:
+        # A configuration was given or found: "no tests ran" is not an answer, the verdict is.
+        state.collected = True
     if state.wanted and not state.built and state.error is None and int(exitstatus) in (0, 1, 5):
         # The verdict is owed although no scenario asked for it (all deselected, or only a report wanted).
         with contextlib.suppress(Exception):  # kept in the state: the summary shows it, the exit code says which
