@@ -411,6 +411,31 @@ def test_missing_scp_file(fresh: MotoBackend, tmp_path: Path) -> None:
     assert info.value.found == "no such file"
 
 
+def test_a_login_profile_is_deployed_verified_and_read_back(fresh: MotoBackend, tmp_path: Path) -> None:
+    """moto's CloudFormation creates no console password: deploy does, and the inventory reads it."""
+    from enjoin.inventory import inventory
+
+    path = template_file(
+        tmp_path,
+        "Resources:\n"
+        "  Console:\n    Type: AWS::IAM::User\n"
+        "    Properties: {UserName: console, LoginProfile: {Password: 'Initial-1234', PasswordResetRequired: true}}\n"
+        "  Keys:\n    Type: AWS::IAM::User\n    Properties: {UserName: keys-only}\n",
+    )
+    deployment = deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    assert deployment.declared().constructs == ()  # LoginProfile is deployed, not declared and left out
+    iam = fresh.client("iam", CMS, REGION)
+    assert iam.get_login_profile(UserName="console")["LoginProfile"]["PasswordResetRequired"] is True
+    snapshot = inventory(fresh, (CMS,), REGION, deployment.organization)
+    assert {u.name: u.login_profile for u in snapshot.users} == {"console": True, "keys-only": False}
+    iam.update_login_profile(UserName="console", Password="Changed-5678", PasswordResetRequired=False)
+    stack = deployment.stacks[0]
+    with pytest.raises(DeployError) as info:
+        verify_resource(fresh, stack, "Console")
+    assert info.value.where.endswith("resource Console, property LoginProfile")
+    assert (info.value.expected, info.value.found) == ("as the template gives it: true", "deployed: false")
+
+
 # --- the same code over HTTP (what the container backend uses) ------------------------------------
 
 

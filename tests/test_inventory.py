@@ -94,6 +94,11 @@ def test_users_and_groups(snapshot: Snapshot) -> None:
     users = {u.name: u for u in snapshot.users}
     assert [p.name for p in users["pi-analyst-mrivera"].inline_policies] == ["ManageOwnCredentials"]
     assert users["pi-analyst-tnguyen"].inline_policies == ()
+    # Neither has a console password (GetLoginProfile: NoSuchEntity), which is read as False, not unknown.
+    assert {name: user.login_profile for name, user in users.items()} == {
+        "pi-analyst-mrivera": False,
+        "pi-analyst-tnguyen": False,
+    }
     assert len(snapshot.groups) == 1
     group = snapshot.groups[0]
     assert (group.arn, group.account, group.managed_policy_arns) == (

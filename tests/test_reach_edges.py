@@ -84,6 +84,44 @@ def test_create_access_key_of_a_reading_user() -> None:
     assert paths(got) == {(LIAISON, "iam:CreateAccessKey", user.arn, "s3:GetObject")}
 
 
+def _password_paths(login_profile: bool | None, *actions: str) -> set[tuple[str, ...]]:
+    user = User(
+        f"arn:aws:iam::{CMS}:user/etl",
+        "etl",
+        CMS,
+        inline_policies=(NamedPolicy("read", READS),),
+        login_profile=login_profile,
+    )
+    return paths(reach(role(LIAISON, doc(allow(list(actions), user.arn))), users=(user,)))
+
+
+ETL = f"arn:aws:iam::{CMS}:user/etl"
+
+
+def test_update_login_profile_takes_over_only_a_user_with_a_console_password() -> None:
+    assert _password_paths(True, "iam:UpdateLoginProfile") == {(LIAISON, "iam:UpdateLoginProfile", ETL, "s3:GetObject")}
+    # UpdateLoginProfile answers NoSuchEntity for a user without a password: no edge.
+    assert _password_paths(False, "iam:UpdateLoginProfile") == set()
+
+
+def test_create_login_profile_takes_over_only_a_user_without_one_unless_the_caller_deletes_it() -> None:
+    assert _password_paths(False, "iam:CreateLoginProfile") == {
+        (LIAISON, "iam:CreateLoginProfile", ETL, "s3:GetObject")
+    }
+    # EntityAlreadyExists for a user with a password...
+    assert _password_paths(True, "iam:CreateLoginProfile") == set()
+    # ...unless the caller may delete it first.
+    assert _password_paths(True, "iam:CreateLoginProfile", "iam:DeleteLoginProfile") == {
+        (LIAISON, "iam:DeleteLoginProfile", ETL, "iam:CreateLoginProfile", ETL, "s3:GetObject")
+    }
+    assert _password_paths(False, "iam:DeleteLoginProfile") == set()
+
+
+def test_a_login_profile_that_was_not_read_leaves_both_password_edges() -> None:
+    assert _password_paths(None, "iam:UpdateLoginProfile") == {(LIAISON, "iam:UpdateLoginProfile", ETL, "s3:GetObject")}
+    assert _password_paths(None, "iam:CreateLoginProfile") == {(LIAISON, "iam:CreateLoginProfile", ETL, "s3:GetObject")}
+
+
 def test_add_a_reachable_user_to_a_reading_group() -> None:
     user = User(f"arn:aws:iam::{CMS}:user/etl", "etl", CMS)
     group = Group(f"arn:aws:iam::{CMS}:group/claims", "claims", CMS, inline_policies=(NamedPolicy("read", READS),))

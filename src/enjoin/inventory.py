@@ -6,8 +6,9 @@ configuration the way AWS reports it (NoSuchBucketPolicy, ...: the resource simp
 InventoryError: a snapshot with a hole would let the judgment call something unreachable that is not.
 
 Calls: iam get_account_authorization_details (paginated; customer managed policies with it, the
-AWS-managed policies attached to a principal with get_policy and get_policy_version),
-list_saml_providers, list_open_id_connect_providers; S3 buckets and access points
+AWS-managed policies attached to a principal with get_policy and get_policy_version), get_login_profile
+per user (NoSuchEntity: the user has no console password), list_saml_providers,
+list_open_id_connect_providers; S3 buckets and access points
 (:mod:`enjoin.inventory_s3`); kms list_keys, describe_key, get_key_policy, list_aliases,
 list_resource_tags (customer managed keys); lambda list_functions, get_policy; Glue tables and Lake
 Formation grants (:mod:`enjoin.inventory_lake`); organizations describe_organization, list_parents,
@@ -234,6 +235,7 @@ def _read_iam(
                 managed_policy_arns=_attached(u.get("AttachedManagedPolicies")),
                 group_arns=tuple(sorted(group_arns[name] for name in u.get("GroupList", []))),
                 permissions_boundary_arn=_boundary(u),
+                login_profile=_has_login_profile(iam, u["UserName"], u["Arn"]),
             )
         )
     for r in details["RoleDetailList"]:
@@ -278,6 +280,17 @@ def _read_iam(
         policies[arn] = ManagedPolicy(
             arn, policy["PolicyName"], document(version["Document"], f"{arn}: default version")
         )
+
+
+def _has_login_profile(iam: Any, name: str, arn: str) -> bool:
+    """Whether the user has a console password.
+
+    "If the user does not exist or does not have a password, the operation returns a 404 (NoSuchEntity)
+    error" (IAM API Reference, GetLoginProfile:
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetLoginProfile.html); the user was just listed.
+    """
+    absent = frozenset({"NoSuchEntity"})
+    return optional(f"{arn}: iam get_login_profile", iam.get_login_profile, absent, UserName=name) is not None
 
 
 def _read_identity_providers(backend: Backend, account: str, region: str) -> list[IdentityProvider]:

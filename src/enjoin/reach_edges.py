@@ -6,7 +6,8 @@
   identity provider of the party belongs to the party (the provider asserts whatever it likes).
 - ``iam:UpdateAssumeRolePolicy`` on a role: the caller rewrites its trust to name itself, then assumes it.
 - ``iam:CreateAccessKey``, ``iam:CreateLoginProfile``, ``iam:UpdateLoginProfile`` on a user: the caller
-  gets the user's credentials.
+  gets the user's credentials. A console password is created only for a user without one and changed only
+  for a user with one (:func:`take_credentials`).
 - ``iam:PutRolePolicy`` / ``PutUserPolicy``, ``iam:CreatePolicyVersion`` on a managed policy the
   principal has, ``iam:PutGroupPolicy`` on its group: the principal, once the party also acts as it, has
   any identity permission (its boundary and SCPs still bind); ``iam:AttachRolePolicy`` /
@@ -192,19 +193,51 @@ def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
     return Edge(role, (update, hop)) if isinstance(hop, Hop) else hop
 
 
+def _credential_steps(user: Node) -> tuple[tuple[str, ...], ...]:
+    """The request sequences that give the caller credentials of ``user``, as the user stands.
+
+    - ``iam:CreateAccessKey``. A user has at most two access keys ("IAM and AWS STS quotas":
+      https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), but the Snapshot does
+      not read a user's keys: the step is offered whatever keys the user has (so a user already at the
+      quota may be reported reachable, never the reverse).
+    - ``iam:CreateLoginProfile`` for a user without a console password: for a user with one it "was
+      rejected because it attempted to create a resource that already exists" (EntityAlreadyExists,
+      https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html), unless the caller
+      first deletes it (``iam:DeleteLoginProfile``,
+      https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteLoginProfile.html).
+    - ``iam:UpdateLoginProfile`` for a user with a console password: it "changes the password"
+      (https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateLoginProfile.html) and answers
+      NoSuchEntity for a user that has none (GetLoginProfile: "If the user does not exist or does not have
+      a password, the operation returns a 404 (NoSuchEntity) error").
+
+    A user whose login profile was not read (``None``: a snapshot saved before enjoin read it) may be
+    either, so every sequence is offered.
+    """
+    steps: list[tuple[str, ...]] = [("iam:CreateAccessKey",)]
+    if user.login_profile is not True:
+        steps.append(("iam:CreateLoginProfile",))
+    if user.login_profile is not False:
+        steps += [("iam:UpdateLoginProfile",), ("iam:DeleteLoginProfile", "iam:CreateLoginProfile")]
+    return tuple(steps)
+
+
 def take_credentials(graph: Graph, who: Node, user: Node) -> Outcome:
     """New credentials for a user of its own account: an access key, or a console password."""
     if who.account != user.account:
         return None
     undecided: list[str] = []
-    for action in ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile"):
-        if not may_act(who, action):
+    for steps in _credential_steps(user):
+        if not all(may_act(who, action) for action in steps):
             continue
-        hop = answer(graph, who, action, user.arn, user.account, None)
-        if isinstance(hop, Hop):
-            return Edge(user, (hop,))
-        if hop:
-            undecided += hop
+        hops: list[Hop] = []
+        for action in steps:
+            hop = answer(graph, who, action, user.arn, user.account, None)
+            if not isinstance(hop, Hop):
+                undecided += hop or ()
+                break
+            hops.append(hop)
+        else:
+            return Edge(user, tuple(hops))
     return tuple(undecided) or None
 
 

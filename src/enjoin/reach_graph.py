@@ -42,6 +42,7 @@ class Node:
     synthetic: bool = False  # the party-controlled principal of a party account
     group_arns: tuple[str, ...] = ()
     managed_arns: tuple[str, ...] = ()  # customer managed policies attached to it or its groups
+    login_profile: bool | None = None  # a user's console password (None: not read, either is possible)
 
 
 @dataclass(slots=True)
@@ -202,6 +203,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             tuple(problems),
             group_arns=tuple(user.group_arns),
             managed_arns=tuple(managed),
+            login_profile=user.login_profile,
         )
     for role in snapshot.roles:
         problems = []

@@ -47,6 +47,9 @@ class User:
     managed_policy_arns: tuple[str, ...] = ()
     group_arns: tuple[str, ...] = ()
     permissions_boundary_arn: str | None = None
+    # A console password (IAM GetLoginProfile): True or False as read back; None in a snapshot saved before
+    # enjoin read it, where reach takes either as possible.
+    login_profile: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -271,7 +271,7 @@ def test_important_types(classification: Classification, rtype: str, klass: Clas
         ("AWS::S3::Bucket", "LifecycleConfiguration", Class.INERT, set()),
         ("AWS::S3::Bucket", "AccessControl", Class.MODELED, set()),
         ("AWS::S3::Bucket", "AbacStatus", Class.UNMODELED, {"self"}),
-        ("AWS::IAM::User", "LoginProfile", Class.UNMODELED, {"self"}),
+        ("AWS::IAM::User", "LoginProfile", Class.MODELED, set()),
         ("AWS::Lambda::Function", "VpcConfig", Class.INERT, set()),
         ("AWS::Lambda::Permission", "FunctionUrlAuthType", Class.INERT, set()),
         ("AWS::Lambda::Function", "Layers", Class.UNMODELED, {"self"}),

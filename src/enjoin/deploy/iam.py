@@ -83,6 +83,27 @@ def _user(ctx: ApplyContext) -> None:
             UserName=name,
             PermissionsBoundary=props["PermissionsBoundary"],
         )
+    if "LoginProfile" in props:
+        _login_profile(ctx, iam, name, props["LoginProfile"])
+
+
+def _login_profile(ctx: ApplyContext, iam: Any, name: str, profile: dict[str, Any]) -> None:
+    """The user's console password (moto 5.2.1's CloudFormation creates none).
+
+    Created when absent, changed when present; ``PasswordResetRequired`` is set with UpdateLoginProfile,
+    since moto's CreateLoginProfile drops it. The password itself is never read back (AWS returns none):
+    reach needs only that the user has one.
+    """
+    reset = bool(profile.get("PasswordResetRequired", False))
+    if ctx.exists(iam.get_login_profile, frozenset({"NoSuchEntity"}), UserName=name) is None:
+        ctx.call("LoginProfile", iam.create_login_profile, UserName=name, Password=str(profile["Password"]))
+    ctx.call(
+        "LoginProfile",
+        iam.update_login_profile,
+        UserName=name,
+        Password=str(profile["Password"]),
+        PasswordResetRequired=reset,
+    )
 
 
 def _group(ctx: ApplyContext) -> None:
@@ -238,6 +259,10 @@ def _verify_user(c: VerifyContext) -> None:
     c.equal("PermissionsBoundary", c.props.get("PermissionsBoundary"), boundary)
     tags = c.read("Tags", iam.list_user_tags, UserName=name)["Tags"]
     c.tags(c.props.get("Tags"), tags_of(tags))
+    if "LoginProfile" in c.props:
+        found = c.read("LoginProfile", iam.get_login_profile, UserName=name)["LoginProfile"]
+        wanted = bool(c.props["LoginProfile"].get("PasswordResetRequired", False))
+        c.equal("LoginProfile", wanted, bool(found.get("PasswordResetRequired", False)))
 
 
 def _verify_group(c: VerifyContext) -> None:
