@@ -3,9 +3,62 @@
 - S3 objects of the holding's bucket: ``s3:GetObject`` (identity, bucket policy, SCPs, RCPs) and, for
   SSE-KMS default encryption, ``kms:Decrypt`` on the bucket's key as S3 calls it (``kms:ViaService`` and
   the ``aws:s3:arn`` encryption context fixed).
-- Through an S3 access point of the bucket: the access point's policy must allow the request on the
-  access point ARN, and the bucket's policy must allow it too (a bucket policy that delegates to access
-  points, ``s3:DataAccessPointAccount``, does); identity policies are consulted on the access point ARN.
+- Through an S3 access point of the bucket: "For an application or user to be able to access objects
+  through an access point, both the access point and the underlying bucket must permit the request", and
+  "Permissions granted in an access point policy are effective only if the underlying bucket also allows
+  the same access", either by delegating access control to its access points or by granting the same
+  access in its own policy (S3 User Guide, "Configuring IAM policies for using access points":
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html, with its sections
+  "Delegating access control to access points" and "Access point policy examples"; "Managing data access
+  with Amazon S3 access points": https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points.html;
+  "Using access points", for the ARN of an object through an access point,
+  ``arn:aws:s3:region:account:accesspoint/name/object/key``:
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-access-points.html). Each side is one
+  request that the engine decides as IAM's evaluation logic does ("Policy evaluation logic":
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html): the caller's
+  identity policies, boundary and SCPs, the side's resource policy and RCPs, an explicit Deny anywhere
+  final; within one account an Allow in either the identity policies or the resource policy suffices,
+  across accounts both must allow. Both requests carry ``s3:DataAccessPointArn``,
+  ``s3:DataAccessPointAccount`` and ``s3:AccessPointNetworkOrigin`` (the access point's). The
+  combinations, for a caller of the bucket's own account:
+
+  ==========================================  ===================================  =======
+  access point side (its object ARN)          bucket side (the bucket's object)    reached
+  ==========================================  ===================================  =======
+  the access point policy names the caller,   the bucket policy delegates           yes
+  or its identity allows the access point     (``s3:DataAccessPointAccount`` = the
+  ARN                                         owner, ``s3:DataAccessPointArn``
+                                              naming this one) or grants the same
+                                              access, to anyone or to the caller
+  the access point policy or the identity     the identity allows the bucket's      yes
+                                              object (within an account an Allow
+                                              in either policy suffices)
+  the identity allows the access point ARN    the bucket policy is silent, or       yes
+                                              names the owner account (which
+                                              defers to the identity policies)
+  the access point policy alone names the     the bucket policy neither delegates   no
+  caller (the identity allows neither ARN)    nor grants, the identity does not
+                                              allow the bucket's object
+  neither allows the access point ARN         anything                              no
+  any                                         an explicit Deny (bucket policy,      no
+                                              identity, SCP, RCP) for the request
+  ==========================================  ===================================  =======
+
+  The third row follows AWS's own example for Object Lambda ("Configuring IAM policies for Object Lambda
+  Access Points": https://docs.aws.amazon.com/AmazonS3/latest/userguide/olap-policies.html): a bucket policy
+  that delegates to access points with the bucket owner's account as its Principal, and an identity policy
+  that allows only the supporting access point's ARN, are the permissions it lists; a resource policy that
+  names the account grants nothing by itself within that account, it delegates to the identity policies
+  (:mod:`enjoin.engine.layers`, after IAM's "Policy evaluation logic"), so the identity's allowance on the
+  access point must count on the bucket's side. The fourth row is AWS's Jane example: "For the access
+  point policy to effectively grant access to Jane, the underlying bucket must also allow the same access to
+  Jane". The second row counts the identity on the bucket's own ARN too; if S3 asks the identity only on
+  the access point ARN, reach over-reports there, never the reverse.
+  A caller of another account needs the access point policy and its identity policies (on the access
+  point ARN) on the access point's side, and the bucket policy on the bucket's ("Cross-account access
+  points don't grant you access to data until you are granted permissions from the bucket owner"); its
+  identity policies are not asked again on the bucket's ARN. An access point of another account than its
+  bucket's is not read (the Snapshot keeps only the bucket's name).
 - Replicas: an enabled replication rule whose prefix overlaps the holding copies it into the destination
   bucket (when versioning is on, the replication role may read the source and write the destination, and
   SSE-KMS objects are selected where the source is SSE-KMS); reading the replica reaches the holding.
@@ -15,7 +68,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -107,8 +160,17 @@ def probes(store_patterns: Sequence[str], bucket_arn: str, policies: Iterable[Po
 
 @lru_cache(maxsize=262144)
 def _probe(pattern: str, bucket_arn: str, store_patterns: tuple[str, ...]) -> str | None:
-    """The object of the store a pattern stands for (moved into the bucket), if inside the holding."""
-    cand = pattern if pattern.startswith(bucket_arn) else bucket_arn + "/" + pattern.split("/", 1)[-1]
+    """The object of the store a pattern stands for (moved into the bucket), if inside the holding.
+
+    An object through an access point (``...:accesspoint/name/object/key``) stands for the bucket's
+    ``key``: the part after ``/object/``.
+    """
+    if pattern.startswith(bucket_arn):
+        cand = pattern
+    elif ":accesspoint/" in pattern and "/object/" in pattern:
+        cand = bucket_arn + "/" + pattern.split("/object/", 1)[1]
+    else:
+        cand = bucket_arn + "/" + pattern.split("/", 1)[-1]
     concrete = cand.replace("*", "enjoin-probe").replace("?", "x")
     if wildcard(f"{bucket_arn}/*").fullmatch(concrete) and any(wildcard(p).fullmatch(concrete) for p in store_patterns):
         return concrete
@@ -425,24 +487,49 @@ class Reader:
             if not isinstance(hop, Hop):
                 undecided.extend(hop or ())
                 continue
-            # The bucket's side: its policy must allow the same request made through the access point.
-            delegate = _delegation_caller(graph, who)
-            check = answer(
-                graph,
-                delegate,
-                READ_ACTION,
-                obj,
-                bucket.account,
-                bucket_policy,
-                context,
-                note="the bucket policy allows it through the access point",
-            )
-            if not isinstance(check, Hop):
-                undecided.extend(check or ())
+            check = self._bucket_side(who, bucket, bucket_policy, obj, via_point, context, undecided)
+            if check is None:
                 continue
             decrypt = self._decrypt(who, store, obj, undecided)
             if decrypt is not None:
                 return (hop, check, *decrypt)
+        return None
+
+    def _bucket_side(
+        self,
+        who: Node,
+        bucket: Bucket,
+        bucket_policy: Policy | None,
+        obj: str,
+        via_point: str,
+        context: Mapping[str, str | None],
+        undecided: list[str],
+    ) -> Hop | None:
+        """The bucket's side of a request through one of its access points (see the module docstring).
+
+        Asked on the bucket's object. The caller's identity side counts there as it does for a request to
+        the bucket, and also where it allowed the request on the access point's ARN (then only the bucket
+        policy, SCPs and RCPs may refuse); a caller of another account needs the bucket policy either way.
+        """
+        graph = self.graph
+        note = "the bucket allows it through the access point"
+        reasons: tuple[str, ...] = ()
+        if who.account == bucket.account:
+            check = answer(graph, who, READ_ACTION, obj, bucket.account, bucket_policy, context, note=note)
+            if isinstance(check, Hop):
+                return check
+            reasons = check or ()
+            on_point = answer(graph, who, READ_ACTION, via_point, bucket.account, None, context)
+            if not isinstance(on_point, Hop):  # the access point policy alone allowed the access point's side
+                undecided.extend((*reasons, *(on_point or ())))
+                return None
+        note += ", its identity policies having allowed it on the access point"
+        lenient = answer(
+            graph, _delegation_caller(graph, who), READ_ACTION, obj, bucket.account, bucket_policy, context, note=note
+        )
+        if isinstance(lenient, Hop):
+            return lenient
+        undecided.extend((*reasons, *(lenient or ())))
         return None
 
     def _decrypt(self, who: Node, store: Store, obj: str, undecided: list[str]) -> tuple[Hop, ...] | None:
@@ -474,8 +561,9 @@ class Reader:
 
 
 def _delegation_caller(graph: Graph, who: Node) -> Node:
-    """``who`` for the bucket policy's side of an access-point request: its identity was already judged
-    on the access point ARN, so here only the bucket policy (and SCPs, RCPs) may refuse."""
+    """``who`` with its identity side taken as allowing: on the bucket's side of an access-point request
+    from another account (its identity was judged on the access point ARN), and to tell whether only the
+    documentation's silence denies a same-account one; the bucket policy (and SCPs, RCPs) may refuse."""
     from dataclasses import replace
 
     from enjoin.reach_graph import ALLOW_ALL
