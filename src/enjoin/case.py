@@ -14,6 +14,7 @@ import datetime as _dt
 import enum
 import functools
 import itertools
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -22,7 +23,8 @@ from typing import Any
 
 from enjoin.config_model import RecordedDecision
 from enjoin.errors import CaseError
-from enjoin.yamlload import KeyPath, Reader, YamlDocument, absolute_path, load_yaml, shown_path
+from enjoin.textfile import check_file
+from enjoin.yamlload import KeyPath, Reader, YamlDocument, absolute_path, load_yaml, outline, shown_path
 
 # Two-letter codes of the 50 states, DC and the five inhabited territories that run Medicaid
 # programs (PR, GU, VI, AS, MP): the values a holding's `states` and a case's plaintiffs may name.
@@ -275,7 +277,9 @@ def load_case(name_or_path: str, *, where: str = "enjoin.yaml: case") -> Case:
         where: the place that named the case, for the error when there is no such case.
 
     Raises:
-        CaseError: for an unknown case (at ``where``) or an invalid case file (at its file and line).
+        CaseError: for an unknown case (at ``where``), a path that is not a regular file enjoin may
+            read (a directory, a loop of symbolic links: at ``where``), or an invalid case file (at its
+            file and line: binary or non-UTF-8 content, an alias bomb, a key or value that is wrong).
     """
     shipped = shipped_cases()
     if name_or_path in shipped:
@@ -284,12 +288,14 @@ def load_case(name_or_path: str, *, where: str = "enjoin.yaml: case") -> Case:
     else:
         path = absolute_path(Path(name_or_path))
         expected_name = None
-        if not path.is_file():
+        if "\0" in name_or_path or not os.path.lexists(path):
             raise CaseError(
                 where,
                 f"a case shipped with enjoin ({', '.join(shipped)}) or the path of a case file",
-                f"{name_or_path!r} (no such case, and no file at {path.resolve()})",
+                f"{name_or_path!r} (no such case, and no file at {os.path.realpath(path)})",
             )
+        # A directory, a loop of symbolic links, a named pipe: said before the cache's stat() below.
+        check_file(path, CaseError, where, "case file", named=name_or_path)
     stat = path.stat()
     case = _load_cached(path, stat.st_mtime_ns, stat.st_size)
     if expected_name is not None and case.name != expected_name:
@@ -353,6 +359,8 @@ class _CaseReader:
 
     def case(self) -> Case:
         r = self.r
+        if not isinstance(self.doc.value, dict):
+            r.fail((), "a case file (a mapping of name, orders, clauses...)", outline(self.doc.value))
         top = r.mapping((), self.doc.value, known=_TOP_KEYS, required=_TOP_KEYS, what="a case file")
         name = r.string(("name",), top["name"])
         vocabulary = self.vocabulary(top["vocabulary"])

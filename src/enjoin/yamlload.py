@@ -13,6 +13,14 @@ Deliberate differences from ``yaml.safe_load``:
   a merge key (``<<``) supplies it: overriding a merged value is what merges are for.
 - The source text of every scalar is kept (:meth:`YamlDocument.raw`), so an account id written
   ``011111111111`` is not lost to YAML 1.1's octal reading.
+- Hostile documents are refused while the node tree is composed, before anything walks it
+  (:class:`BoundedComposer`, which the CloudFormation template loader uses too): nesting deeper than
+  :data:`~enjoin.textfile.MAX_DEPTH` levels (libyaml's own composer would overflow the C stack), and
+  aliases that expand to more than :data:`MAX_ALIAS_NODES` nodes (a "billion laughs" document of a few
+  hundred bytes shares its nodes, but any walk over its values visits 9^9 of them). A value that
+  contains itself through an alias is refused by the walker, which knows its key path.
+- The file is read by :func:`enjoin.textfile.read_text`: a directory, a loop of symbolic links, a
+  named pipe, a binary or non-UTF-8 file is one error naming the file.
 
 :class:`Reader` is the shared vocabulary of checks (a mapping with known keys, a non-empty string, a
 list drawn from a vocabulary, a date...) that :mod:`enjoin.config` and :mod:`enjoin.case` build
@@ -26,20 +34,25 @@ import datetime as _dt
 import difflib
 import os
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
 import yaml
+from yaml.composer import Composer
 
 from enjoin.errors import EnjoinError
+from enjoin.textfile import MAX_DEPTH, read_text
 
 # A key path: mapping keys are strings, sequence positions are ints. () is the document itself.
 KeyPath = tuple[str | int, ...]
 
-# The C parser keeps marks just like the pure-Python one and is several times faster.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The most nodes the aliases of one document may bring in, counting every node of an alias's value
+# each time the alias appears. Real configs and templates use a few hundred; a billion-laughs
+# document of 300 bytes would bring in hundreds of millions.
+MAX_ALIAS_NODES = 100_000
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
 
@@ -85,6 +98,20 @@ def describe(value: Any) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}" if value else "an empty list"
     return f"a {type(value).__name__}"
+
+
+def outline(value: Any) -> str:
+    """What a whole document is, without its content: a file that is not the config or case it was
+    named as (a README, a log) may not be meant to be shown, and is no use to quote."""
+    if value is None:
+        return "an empty document"
+    if isinstance(value, str):
+        return f"text ({len(value)} characters), not a mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item{'s' if len(value) != 1 else ''}, not a mapping"
+    if isinstance(value, Mapping):
+        return f"a mapping of {len(value)} keys"
+    return f"a single {type(value).__name__} value, not a mapping"
 
 
 def suggest(found: str, names: Iterable[str]) -> str:
@@ -145,15 +172,7 @@ def load_yaml(path: Path | str, error: type[EnjoinError]) -> YamlDocument:
     """
     written = Path(path)
     absolute = written if written.is_absolute() else Path.cwd() / written
-    shown = shown_path(absolute)
-    try:
-        text = absolute.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(shown, "an existing YAML file", f"no file at {absolute.resolve()}") from None
-    except UnicodeDecodeError as exc:
-        raise error(shown, "a UTF-8 text file", f"undecodable bytes at offset {exc.start}") from None
-    except OSError as exc:
-        raise error(shown, "a readable YAML file", f"{exc.strerror} ({absolute.resolve()})") from None
+    text = read_text(absolute, error, shown_path(absolute), "YAML file")
     return parse_yaml(text, absolute, error)
 
 
@@ -164,10 +183,16 @@ def parse_yaml(text: str, path: Path, error: type[EnjoinError]) -> YamlDocument:
     try:
         try:
             root = loader.get_single_node()
+        except Refused as exc:
+            raise error(f"{shown}:{exc.mark.line + 1}", exc.expected, exc.found) from None
         except yaml.MarkedYAMLError as exc:
             raise _malformed(exc, shown, error) from None
+        except yaml.reader.ReaderError as exc:
+            raise _unreadable(exc, text, shown, error) from None
         except yaml.YAMLError as exc:
             raise error(shown, "valid YAML", str(exc)) from None
+        except UnicodeError:  # only a str built in memory can hold a lone surrogate; a file cannot
+            raise error(shown, "YAML text", "a lone surrogate character") from None
         lines: dict[KeyPath, int] = {(): 1 if root is None else root.start_mark.line + 1}
         raws: dict[KeyPath, str] = {}
         walker = _Walker(loader, shown, error, lines, raws)
@@ -175,6 +200,125 @@ def parse_yaml(text: str, path: Path, error: type[EnjoinError]) -> YamlDocument:
     finally:
         loader.dispose()
     return YamlDocument(absolute_path(path), shown, value, lines, raws)
+
+
+class Refused(yaml.YAMLError):
+    """A document :class:`BoundedComposer` will not compose: too deep, or an alias bomb.
+
+    Attributes:
+        mark: where in the text (the alias that crossed the bound, the collection one level too deep).
+        expected: what a document should be, as an error's "expected".
+        found: what this one is, as an error's "found".
+    """
+
+    def __init__(self, mark: Any, expected: str, found: str) -> None:
+        super().__init__(f"line {mark.line + 1}: expected {expected}; found {found}")
+        self.mark = mark
+        self.expected = expected
+        self.found = found
+
+
+class BoundedComposer(Composer):
+    """PyYAML's composer, refusing documents that would be too deep or expand too far.
+
+    PyYAML composes an alias as the very node of its anchor, so composing a billion-laughs document
+    is cheap; it is every walk over the values (construction without sharing, a validator, a
+    ``json.dumps``) that explodes. This composer counts, as it goes, how many nodes each anchored
+    value stands for (its own nodes, its aliases at their full size) and refuses the alias that
+    brings the total of nodes aliases stand for past :data:`MAX_ALIAS_NODES`. It also refuses a
+    collection nested more than :data:`~enjoin.textfile.MAX_DEPTH` levels deep before composing it.
+
+    Mixed in ahead of a loader class (:func:`bounded_loader`); it replaces libyaml's C composer too,
+    which recurses on the C stack without any limit.
+
+    Attributes:
+        recursive_alias: where the first alias to one of its own ancestors is, if any (counted as one
+            node: such a value is infinite, and the loader that meets it must refuse it).
+    """
+
+    recursive_alias: Any  # yaml.Mark | None (the C parser's marks are another class)
+    peek_event: Callable[[], Any]  # the parser's, which comes later in the loader's bases
+
+    def reset_bounds(self) -> None:
+        """Start counting; the loader's ``__init__`` calls it."""
+        self.anchors = {}  # a C loader's __init__ leaves the Python composer's table unset
+        self.recursive_alias = None
+        self._depth = 0
+        self._aliased = 0  # nodes the aliases met so far stand for
+        self._total = 0  # nodes composed so far, each alias counted at the size of its value
+        self._sizes: dict[int, int] = {}  # id of an anchored node -> the nodes its value stands for
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            anchored = self.anchors.get(event.anchor)
+            if anchored is not None:  # an undefined alias is the composer's own error
+                size = self._sizes.get(id(anchored))
+                if size is None:  # its anchor is still being composed: an ancestor
+                    self.recursive_alias = self.recursive_alias or event.start_mark
+                    size = 1
+                self._aliased += size
+                self._total += size
+                if self._aliased > MAX_ALIAS_NODES:
+                    raise Refused(
+                        event.start_mark,
+                        f"a YAML document without alias expansion beyond {MAX_ALIAS_NODES} nodes",
+                        f"an alias bomb (the alias *{event.anchor} brings the expansion to {self._aliased} nodes)",
+                    )
+            alias: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]  # never None
+            return alias
+        collection = isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent)
+        if collection:
+            if self._depth >= MAX_DEPTH:
+                raise Refused(
+                    event.start_mark,
+                    f"YAML nested at most {MAX_DEPTH} levels deep",
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                )
+            self._depth += 1
+        before = self._total
+        self._total += 1
+        node: yaml.Node = super().compose_node(parent, index)  # type: ignore[assignment]  # never None
+        if collection:
+            self._depth -= 1
+        if event.anchor is not None:
+            self._sizes[id(node)] = self._total - before
+        return node
+
+
+def bounded_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """``base`` (a SafeLoader or CSafeLoader, or a subclass) composing with :class:`BoundedComposer`."""
+
+    class Bounded(BoundedComposer, base):  # type: ignore[valid-type,misc]  # a class made at run time
+        def __init__(self, stream: str) -> None:
+            base.__init__(self, stream)
+            self.reset_bounds()
+
+    Bounded.__name__ = Bounded.__qualname__ = f"Bounded{base.__name__}"
+    return Bounded
+
+
+# The C parser keeps marks just like the pure-Python one and is several times faster; its events
+# feed the bounded composer.
+_Loader = bounded_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def unreadable_character(exc: yaml.reader.ReaderError, text: str) -> tuple[int, int, str]:
+    """Line, column and description of the character a YAML reader refused in ``text``.
+
+    YAML allows no control character but tab and line breaks: a binary file that happens to decode as
+    UTF-8 ends here. The reader gives the place as a character offset, without a line.
+    """
+    position = exc.position if isinstance(exc.position, int) and 0 <= exc.position <= len(text) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+    return line, column, f"the character U+{character:04X} ({exc.reason})"
+
+
+def _unreadable(exc: yaml.reader.ReaderError, text: str, shown: str, error: type[EnjoinError]) -> EnjoinError:
+    line, column, found = unreadable_character(exc, text)
+    return error(f"{shown}:{line}:{column}", "YAML text (no control characters)", found)
 
 
 def absolute_path(path: Path) -> Path:
@@ -225,9 +369,18 @@ class _Walker:
                 return self.loader.construct_object(node, deep=True)
             except yaml.MarkedYAMLError as exc:
                 raise _malformed(exc, self.shown, self.error) from None
-            except (ValueError, OverflowError) as exc:
-                # A well-formed scalar with an impossible value: 2026-02-30 resolves as a date.
+            except (ValueError, OverflowError, TypeError, AttributeError) as exc:
+                # A well-formed scalar with an impossible value: 2026-02-30 resolves as a date; an
+                # integer of 5,000 digits is more than Python converts (sys.get_int_max_str_digits).
+                # An explicit tag on a scalar that is not of its kind fails inside PyYAML's constructor
+                # (!!timestamp z: an AttributeError on the failed match).
                 kind = node.tag.rsplit(":", 1)[-1].replace("timestamp", "date")
+                if kind == "int":  # the only ValueError of a well-formed int: too many digits
+                    digits = sum(c.isdigit() for c in str(node.value))
+                    limit = sys.get_int_max_str_digits()
+                    self.fail(
+                        node, key, f"an integer Python reads (at most {limit} digits)", f"an integer of {digits} digits"
+                    )
                 self.fail(node, key, f"a valid {kind}", f"{node.value!r} ({exc})")
         if id(node) in active:
             # An alias to one of its own ancestors: a value that contains itself. The composer keeps

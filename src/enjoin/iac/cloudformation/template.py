@@ -6,6 +6,13 @@ CloudFormation documentation defines the short forms. The long form is what depl
 backend (as JSON) and what it compares the deployed state against, once :func:`resolve` has
 replaced every intrinsic function by its value.
 
+Loading refuses, as one :class:`~enjoin.errors.DeployError` naming the file (and line), what is not a
+template it can safely read: a directory, a loop of symbolic links, a file it may not read, binary or
+non-UTF-8 content (:mod:`enjoin.textfile`); YAML nested more than 100 levels deep or whose aliases
+expand past :data:`~enjoin.yamlload.MAX_ALIAS_NODES` nodes (:class:`~enjoin.yamlload.BoundedComposer`),
+an alias inside its own anchor's value; JSON nested too deep or with an integer too long to convert.
+Deploy loads every template before cfn-lint validates any, so no such template reaches cfn-lint.
+
 Supported intrinsics: Ref (parameters, resources, pseudo parameters AWS::AccountId, AWS::Region,
 AWS::Partition, AWS::StackName, AWS::StackId, AWS::URLSuffix, AWS::NoValue), Fn::Sub (both forms),
 Fn::GetAtt, Fn::ImportValue, Fn::Join, Fn::Select, Fn::Split, Fn::If with Conditions (Fn::Equals,
@@ -27,19 +34,47 @@ from typing import Any
 import yaml
 
 from enjoin.errors import DeployError
+from enjoin.textfile import parse_json, read_text
+from enjoin.yamlload import BoundedComposer, Refused, describe, unreadable_character
 
 # The short-form tags that are not simply "Fn::" + tag name.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
 
+# The template sections whose value is a mapping when given (Resources is checked on its own).
+_MAPPING_SECTIONS = ("Parameters", "Mappings", "Conditions", "Outputs", "Metadata", "Rules")
 
-class _CfnLoader(yaml.SafeLoader):
-    """A SafeLoader that keeps CloudFormation's scalars as strings and knows the short-form tags."""
+
+# libyaml's parser when PyYAML has it: the pure-Python scanner takes half a second to reach the
+# 101st level of a document of nothing but "[" (it looks ahead for a key on every level).
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(BoundedComposer, _SafeLoader):  # type: ignore[valid-type,misc]  # C or Python, as installed
+    """A SafeLoader that keeps CloudFormation's scalars as strings and knows the short-form tags.
+
+    It composes with :class:`~enjoin.yamlload.BoundedComposer`: a template nested too deep or an alias
+    bomb is refused before anything (deploy, cfn-lint's validation) walks its values.
+    """
+
+    def __init__(self, stream: str) -> None:
+        _SafeLoader.__init__(self, stream)
+        self.reset_bounds()
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError, TypeError, AttributeError) as exc:
+            # A scalar the resolver typed but Python cannot convert: an integer of 5,000 digits; or an
+            # explicit tag on a scalar not of its kind (!!timestamp z fails inside PyYAML's constructor).
+            digits = sum(c.isdigit() for c in str(node.value))
+            problem = f"an integer of {digits} digits" if node.tag.endswith(":int") else f"a value ({exc})"
+            raise yaml.constructor.ConstructorError(None, None, f"{problem} it cannot read", node.start_mark) from None
 
 
 # CloudFormation reads "2010-09-09" as a string; YAML 1.1 would make it a date.
 _CfnLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -107,18 +142,17 @@ def load_template(path: Path) -> CfnTemplate:
     Raises:
         DeployError: the file is missing, is not YAML/JSON, or is not a template (no Resources mapping).
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DeployError(str(path), "a CloudFormation template file", "no such file") from None
-    except OSError as exc:
-        raise DeployError(str(path), "a readable CloudFormation template file", str(exc)) from None
+    text = read_text(path, DeployError, str(path), "CloudFormation template file", missing="no such file")
     body, lines = _parse(text, path)
     if not isinstance(body, dict):
         raise DeployError(str(path), "a template (a mapping at the top)", type(body).__name__)
     resources = body.get("Resources")
     if not isinstance(resources, dict) or not resources:
         raise DeployError(f"{path}: Resources", "a non-empty mapping of resources", repr(resources))
+    for section in _MAPPING_SECTIONS:
+        # Every later stage reads these as mappings; CloudFormation refuses anything else too.
+        if body.get(section) is not None and not isinstance(body[section], dict):
+            raise DeployError(f"{path}: {section}", f"a mapping ({section})", describe(body[section]))
     for logical_id, resource in resources.items():
         if str(logical_id).startswith("Fn::ForEach::") and "Transform" in body:
             continue  # AWS::LanguageExtensions' loop: the transform's own refusal names it
@@ -133,7 +167,7 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
     lines: dict[str, int]
     if path.suffix.lower() == ".json":
         try:
-            body = json.loads(text)
+            body = parse_json(text)
         except json.JSONDecodeError as exc:
             raise DeployError(f"{path}: line {exc.lineno}", "a JSON template", exc.msg) from None
         lines = {}
@@ -145,16 +179,27 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
         node = loader.get_single_node()
         if node is None:
             return None, {}
+        if loader.recursive_alias is not None:
+            # Construction would make a structure that contains itself; every walk over it would loop.
+            where = f"{path}: line {loader.recursive_alias.line + 1}"
+            raise DeployError(where, "a YAML template", "an alias inside the value of its own anchor")
         lines = {}
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
                 if key.value == "Resources" and isinstance(value, yaml.MappingNode):
-                    lines = {k.value: k.start_mark.line + 1 for k, _ in value.value}
+                    lines = {k.value: k.start_mark.line + 1 for k, _ in value.value if isinstance(k, yaml.ScalarNode)}
         return loader.construct_document(node), lines
+    except Refused as exc:
+        raise DeployError(f"{path}: line {exc.mark.line + 1}", exc.expected, exc.found) from None
+    except yaml.reader.ReaderError as exc:
+        line, _, found = unreadable_character(exc, text)
+        raise DeployError(f"{path}: line {line}", "YAML text (no control characters)", found) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
-        raise DeployError(where, "a YAML template", str(getattr(exc, "problem", exc))) from None
+        # PyYAML's problems often begin "found ...": the message adds its own "found".
+        problem = re.sub(r"^(but )?found ", "", str(getattr(exc, "problem", None) or exc))
+        raise DeployError(where, "a YAML template", problem) from None
     finally:
         loader.dispose()
 
