@@ -32,7 +32,8 @@ QUESTIONS = (
     "emergency_only_code_3, mixed_households, eligibility_reveals_health"
 )
 TOP_KEYS = (
-    "accounts, as_of, case, decisions, extends, holdings, image, organization, parties, region, templates"
+    "accounts, as_of, case, decisions, extends, holdings, image, organization, parties, read_outside, region, "
+    "templates"
 )
 
 
@@ -198,8 +199,10 @@ def test_extends_chains_and_an_inherited_error_names_the_file_that_wrote_it() ->
 def test_extends_chain_of_three(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "b").mkdir()
-    (tmp_path / "a" / "mid.yaml").write_text(f"extends: {VALID / 'enjoin.yaml'}\nregion: eu-west-1\n")
-    (tmp_path / "a" / "b" / "top.yaml").write_text("extends: ../mid.yaml\nas_of: 2025-09-01\n")
+    (tmp_path / "a" / "mid.yaml").write_text(
+        f"extends: {VALID / 'enjoin.yaml'}\nread_outside: [{VALID}]\nregion: eu-west-1\n"
+    )
+    (tmp_path / "a" / "b" / "top.yaml").write_text("extends: ../mid.yaml\nread_outside: [..]\nas_of: 2025-09-01\n")
     config = load(tmp_path / "a" / "b" / "top.yaml")
     assert (config.region, config.as_of) == ("eu-west-1", dt.date(2025, 9, 1))
     assert config.holdings == load(VALID / "enjoin.yaml").holdings
@@ -281,7 +284,9 @@ def test_unknown_case() -> None:
 
 def test_invalid_case_file_is_a_case_error_naming_the_case_file(tmp_path: Path) -> None:
     bad_case = DATA / "cases" / "bad-test.yaml"
-    (tmp_path / "enjoin.yaml").write_text(f"extends: {VALID / 'enjoin.yaml'}\ncase: {bad_case}\n")
+    (tmp_path / "enjoin.yaml").write_text(
+        f"extends: {VALID / 'enjoin.yaml'}\ncase: {bad_case}\nread_outside: [{VALID}, {DATA / 'cases'}]\n"
+    )
     with pytest.raises(CaseError) as caught:
         load(tmp_path / "enjoin.yaml")
     assert caught.value.where == f"{SHOWN}/cases/bad-test.yaml:46: clauses[2].test"
@@ -515,7 +520,8 @@ def test_account_short_name_that_is_an_id() -> None:
 
 def write_config(tmp_path: Path, body: str) -> Path:
     path = tmp_path / "enjoin.yaml"
-    path.write_text(f"extends: {VALID / 'enjoin.yaml'}\n{body}")
+    # read_outside last, so that the lines of ``body`` are what the tests say.
+    path.write_text(f"extends: {VALID / 'enjoin.yaml'}\n{body}\nread_outside: [{VALID}]\n")
     return path
 
 

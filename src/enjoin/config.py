@@ -5,7 +5,8 @@ extended for tables and federated identities). Rules this module enforces:
 
 - Paths are relative to the file that wrote them, and resolved to absolute paths.
 - ``extends: PATH`` loads a base config; every top-level key the extending file gives replaces the
-  base's whole (``holdings:`` replaces every holding). Chains are allowed, cycles are an error.
+  base's whole (``holdings:`` replaces every holding). Chains of up to 32 files are allowed, cycles
+  are an error.
 - Defaults: ``as_of`` today, ``region`` us-east-1, a template's ``account`` the first account.
 - Account ids are 12-digit strings; a YAML integer is accepted only when written with 12 digits.
   Wherever an account is named (template, SCP target, party) a short name or a 12-digit id will do.
@@ -14,12 +15,33 @@ extended for tables and federated identities). Rules this module enforces:
 
 Every error is a :class:`~enjoin.errors.ConfigError` naming ``file:line: key.path``, what was
 expected (listing the allowed values) and what was found. This module reads the config files, the
-case file, and checks that templates and policy files exist; it does not look at any deployment.
+case file and the organization policy files (each must be a JSON document), and checks that every
+template is a regular file it may read; it does not look at any deployment.
+
+Which files a config may read (containment). A config read from somewhere (a pull request, a shared
+folder) must not make enjoin open, or quote in an error, a file its author had no business naming.
+The rule:
+
+- The *chain* is the config file given to :func:`load` and every file it extends, directly or not.
+- The *allowed roots* of the chain are the directory of each of its files and every directory
+  listed under ``read_outside:`` by any of its files. ``read_outside:`` is a list of directories,
+  each relative to the file that lists it (or absolute); it is the only top-level key that is not
+  replaced by an extending file's: the chain's lists add up.
+- Every file a config names, ``case:`` when it is a path (a shipped case name is package data),
+  ``templates[].path``, ``organization.scps[].path`` and ``organization.rcps[].path``, must resolve
+  inside an allowed root of the chain. ``extends:`` in a file must resolve inside an allowed root of
+  that file or of the files that extend it (the base cannot widen the roots that admit it).
+- "Resolve" is :func:`os.path.realpath` of the path as written, joined to the directory of the file
+  that wrote it: ``..`` and symbolic links are followed before judging, so neither leads out of a
+  root; an absolute path is judged the same way. Roots are resolved likewise.
+- A path outside is an error naming the file, line and key, and the path as written; the file it
+  names is neither opened nor looked at.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -29,12 +51,14 @@ from typing import Any
 from enjoin.case import STATE_CODES, Case, load_case, shipped_cases
 from enjoin.config_model import Config, Holding, Party, RecordedDecision, ScpAttachment, Template
 from enjoin.errors import ConfigError
-from enjoin.yamlload import KeyPath, Reader, YamlDocument, describe, load_yaml, shown_path
+from enjoin.textfile import check_file, parse_json, read_text
+from enjoin.yamlload import KeyPath, Reader, YamlDocument, describe, load_yaml, outline, shown_path
 
 DEFAULT_REGION = "us-east-1"
 
 TOP_KEYS = (
     "extends",
+    "read_outside",
     "case",
     "as_of",
     "region",
@@ -73,39 +97,113 @@ def load(path: Path | str) -> Config:
     """
     written = Path(path)
     absolute = Path(os.path.abspath(written))
-    root, entries = _collect(absolute, ())
-    return _Builder(root, entries).build()
+    root, entries, roots = _collect(absolute, (), ())
+    return _Builder(root, entries, roots).build()
 
 
 # The top-level entries after `extends`: each value with the document that gave it, so errors and
 # relative paths refer to the file that wrote the key.
 _Entries = dict[str, tuple[YamlDocument, Any]]
 
+# The keys that say how the chain of files is read, not what the config is.
+_CHAIN_KEYS = ("extends", "read_outside")
+# The longest chain of extends: a real one has two or three files; a longer one is generated, or a trap.
+MAX_EXTENDS = 32
 
-def _collect(path: Path, chain: tuple[Path, ...]) -> tuple[YamlDocument, _Entries]:
+
+def _collect(
+    path: Path, chain: tuple[Path, ...], roots: tuple[str, ...]
+) -> tuple[YamlDocument, _Entries, tuple[str, ...]]:
+    """Read ``path`` and what it extends; ``roots`` are the allowed roots of the files extending it.
+
+    Returns the document, the merged top-level entries and the allowed roots of the whole chain.
+    """
     doc = load_yaml(path, ConfigError)
     reader = Reader(doc, ConfigError)
     if doc.value is None:
         reader.fail(
             (), "a mapping of enjoin.yaml keys (case, accounts, parties, holdings...)", "an empty file"
         )
+    if not isinstance(doc.value, dict):
+        # Not a config at all (a text file named by mistake): say what it is, not what it says.
+        reader.fail((), "a mapping of enjoin.yaml keys", outline(doc.value))
     top = reader.mapping((), doc.value, known=TOP_KEYS, what="a mapping of enjoin.yaml keys")
+    roots = _add_roots(roots, (_real(doc.path.parent), *_read_outside(reader, top)))
     entries: _Entries = {}
     if "extends" in top:
-        written = reader.string(("extends",), top["extends"], what="the path of a config file to extend")
+        key: KeyPath = ("extends",)
+        written = reader.string(key, top["extends"], what="the path of a config file to extend")
         base = Path(os.path.normpath(doc.path.parent / written))
-        here = doc.path.resolve()
+        contain(reader, key, written, base, roots)
+        here = Path(_real(doc.path))
         seen = (*chain, here)
-        if base.resolve() in seen:
-            cycle = " -> ".join(shown_path(p) for p in (*seen[seen.index(base.resolve()) :], base.resolve()))
-            reader.fail(("extends",), "a chain of extends without a cycle", cycle)
-        if not base.is_file():
-            reader.fail(("extends",), "an existing config file to extend", f"{written!r}: no file at {base}")
-        _, entries = _collect(base, seen)
-    for key, value in top.items():
-        if key != "extends":
-            entries[key] = (doc, value)
-    return doc, entries
+        real_base = Path(_real(base))
+        if real_base in seen:
+            cycle = " -> ".join(shown_path(p) for p in (*seen[seen.index(real_base) :], real_base))
+            reader.fail(key, "a chain of extends without a cycle", cycle)
+        if len(seen) >= MAX_EXTENDS:
+            found = f"{written!r}, file {len(seen) + 1} of the chain"
+            reader.fail(key, f"a chain of extends of at most {MAX_EXTENDS} files", found)
+        check_file(
+            base,
+            ConfigError,
+            doc.where(key),
+            "config file to extend",
+            missing=f"{written!r}: no file at {base}",
+            named=written,
+        )
+        _, entries, roots = _collect(base, seen, roots)
+    for name, value in top.items():
+        if name not in _CHAIN_KEYS:
+            entries[name] = (doc, value)
+    return doc, entries, roots
+
+
+def _read_outside(reader: Reader, top: dict[str, Any]) -> tuple[str, ...]:
+    """The directories a file's ``read_outside:`` lists, resolved (see the module docstring)."""
+    if "read_outside" not in top:
+        return ()
+    what = "a list of directories this file and the files it extends may read from"
+    listed = reader.items(("read_outside",), top["read_outside"], what=what)
+    folders = []
+    for index, entry in enumerate(listed):
+        key: KeyPath = ("read_outside", index)
+        written = reader.string(key, entry, what="the path of a directory")
+        if "\0" in written:
+            reader.fail(key, "the path of a directory", "a path with a NUL character")
+        folder = _real(reader.doc.path.parent / written)
+        if not os.path.isdir(folder):
+            reader.fail(key, "an existing directory", f"{written!r}: no directory at {folder}")
+        folders.append(folder)
+    return tuple(folders)
+
+
+def contain(reader: Reader, key: KeyPath, written: str, path: Path, roots: tuple[str, ...]) -> None:
+    """Fail at ``key`` unless ``path`` (as ``written``) resolves inside one of ``roots``.
+
+    Nothing about the file is looked at but where its path leads: the error shows the path as
+    written, never what is there.
+    """
+    if "\0" in written:
+        reader.fail(key, "a path", "a path with a NUL character")
+    real = _real(path)
+    if any(os.path.commonpath([real, root]) == root for root in roots):
+        return
+    here = _real(reader.doc.path.parent)
+    expected = f"a path inside {shown_path(reader.doc.path.parent)} or a directory listed in read_outside:"
+    others = [shown_path(Path(root)) for root in roots if root != here]
+    if others:
+        expected += f" (or inside {', '.join(others)}, allowed by the chain of extends)"
+    reader.fail(key, expected, repr(written))
+
+
+def _add_roots(roots: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
+    return roots + tuple(root for root in dict.fromkeys(more) if root not in roots)
+
+
+def _real(path: Path | str) -> str:
+    # os.path.realpath, not Path.resolve: the latter raises on a loop of symbolic links.
+    return os.path.realpath(path)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +222,9 @@ class _Section:
 class _Builder:
     """Validates the merged top-level entries into a Config."""
 
-    def __init__(self, root: YamlDocument, entries: _Entries) -> None:
+    def __init__(self, root: YamlDocument, entries: _Entries, roots: tuple[str, ...]) -> None:
         self.root = root
+        self.roots = roots  # the allowed roots of the chain: every file named must resolve inside one
         self.sections = {
             key: _Section(doc, value, Reader(doc, ConfigError)) for key, (doc, value) in entries.items()
         }
@@ -167,12 +266,14 @@ class _Builder:
             name = written
         else:
             candidate = Path(os.path.normpath(section.folder / written))
-            if not candidate.is_file():
+            contain(r, key, written, candidate, self.roots)
+            if not os.path.lexists(candidate):
                 r.fail(
                     key,
                     f"a case shipped with enjoin ({', '.join(shipped)}) or the path of a case file",
                     f"{written!r} (no such case, and no file at {candidate})",
                 )
+            check_file(candidate, ConfigError, section.doc.where(key), "case file", named=written)
             name = str(candidate)
         return name, load_case(name, where=section.doc.where(key))
 
@@ -254,12 +355,22 @@ class _Builder:
     # -- files: templates and organization policies -------------------------------------------------
 
     def file(self, section: _Section, key: KeyPath, value: Any, what: str) -> Path:
-        """A path relative to the file that wrote it, which must name an existing file."""
+        """A path relative to the file that wrote it, inside the chain's roots, naming a readable file."""
         written = section.reader.string(key, value, what=f"the path of {what}")
         resolved = Path(os.path.normpath(section.folder / written))
-        if not resolved.is_file():
-            section.reader.fail(key, f"an existing {what}", f"{written!r}: no file at {resolved}")
+        contain(section.reader, key, written, resolved, self.roots)
+        missing = f"{written!r}: no file at {resolved}"
+        check_file(resolved, ConfigError, section.doc.where(key), what, missing=missing, named=written)
         return resolved
+
+    def policy_document(self, section: _Section, key: KeyPath, path: Path, written: str) -> None:
+        """Check that a policy file is a JSON document, before anything deploys it."""
+        shown = shown_path(path)
+        text = read_text(path, ConfigError, section.doc.where(key), "policy file", named=written)
+        try:
+            parse_json(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{shown}:{exc.lineno}", "a policy document in JSON", exc.msg) from None
 
     def templates(self) -> tuple[Template, ...]:
         section = self.sections.get("templates")
@@ -330,9 +441,11 @@ class _Builder:
             table = r.mapping(
                 key, entry, known=_POLICY_FILE_KEYS, required=_POLICY_FILE_KEYS, what=f"a {what}"
             )
+            path = self.file(section, (*key, "path"), table["path"], f"{what} file")
+            self.policy_document(section, (*key, "path"), path, table["path"])
             attachments.append(
                 ScpAttachment(
-                    path=self.file(section, (*key, "path"), table["path"], f"{what} file"),
+                    path=path,
                     targets=self.account_refs(
                         section, (*key, "targets"), table["targets"], what="a list of target accounts"
                     ),
