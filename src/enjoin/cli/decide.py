@@ -28,23 +28,30 @@ With --any-context the question is existential (is there ANY context for the key
 principal, the resource or "context" under which it is allowed?) and each line adds
 "witness": {...} (a context that allows it, confirmed by the concrete evaluation) or null.
 
-A malformed case (bad JSON, unknown key, wrong type, a policy that is not valid grammar) gets an
-error line on standard error naming the case and the place; the other cases are still answered, and
-the exit code is 1. Otherwise it is 0.
+A malformed case (bad JSON, JSON nested deeper than 100 levels, unknown key, wrong type, a principal
+or resource that is not an ARN the engine reads, a policy that is not valid grammar) gets an error
+line on standard error naming the case and the place; the other cases are still answered.
+
+Exit codes: 0 every case answered; 1 some case malformed (the others answered); 2 the input as a
+whole unusable: a missing, unreadable, empty (or blank) file or standard input, one that is not UTF-8
+text, or a usage error. Every error is one line on standard error.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from enjoin.engine import Decision, PolicyKind, Request, compile_policy, decide, possible
+from enjoin.engine.arn import arn_problem, principal_problem
 from enjoin.engine.conditions import scalar_text
 from enjoin.engine.model import ContextValue
-from enjoin.errors import CaseError, EnjoinError
+from enjoin.errors import CaseError, EnjoinError, excerpt
+from enjoin.textfile import decode, os_problem, parse_json
 
 _KEYS = frozenset(
     {
@@ -86,7 +93,7 @@ def read_cases(text: str) -> Iterator[RawCase]:
     if not stripped:
         return
     try:
-        whole = json.loads(stripped)
+        whole = parse_json(stripped)
     except json.JSONDecodeError as error:
         if stripped.startswith("["):
             yield RawCase(0, None, None, f"the file is not valid JSON ({error})")
@@ -106,7 +113,7 @@ def _json_lines(text: str) -> Iterator[RawCase]:
         if not line.strip():
             continue
         try:
-            yield RawCase(index, number, json.loads(line))
+            yield RawCase(index, number, parse_json(line))
         except json.JSONDecodeError as error:
             yield RawCase(index, number, None, f"invalid JSON ({error.msg} at column {error.colno})")
         index += 1
@@ -116,7 +123,7 @@ def case_name(raw: RawCase) -> str:
     """How an error names a case: its name, its index, and its line for JSON Lines."""
     parts = []
     if isinstance(raw.value, Mapping) and isinstance(raw.value.get("name"), str):
-        parts.append(repr(raw.value["name"]))
+        parts.append(excerpt(repr(raw.value["name"]), 100))
     parts.append(f"#{raw.index}")
     if raw.line is not None:
         parts.append(f"line {raw.line}")
@@ -207,10 +214,22 @@ def build_request(case: object) -> Request:
     assert action is not None
     if ":" not in action:
         raise CaseError("action", "service:Action", repr(action))
+    principal = _string(case, "principal", optional=False) or ""
+    problem = principal_problem(principal)
+    if problem is not None:
+        # A question about nobody is a mistake in the case, not something to answer INDETERMINATE.
+        expected = "the ARN of an IAM user, a role or an assumed-role session (arn:aws:iam::ACCOUNT:role/NAME)"
+        raise CaseError("principal", expected, f"{principal!r} ({problem})")
+    resource = _string(case, "resource", optional=False) or ""
+    problem = None if resource == "*" else arn_problem(resource)
+    if problem is not None:
+        raise CaseError(
+            "resource", "'*' or an ARN (arn:partition:service:region:account:resource)", f"{resource!r} ({problem})"
+        )
     return Request(
-        principal=_string(case, "principal", optional=False) or "",
+        principal=principal,
         action=action,
-        resource=_string(case, "resource", optional=False) or "",
+        resource=resource,
         identity_policies=tuple(
             _policy(doc, PolicyKind.IDENTITY, f"identity_policies[{i}]") for i, doc in enumerate(identity)
         ),
@@ -252,8 +271,42 @@ _USAGE = (
 )
 
 
-def run(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """The ``enjoin decide`` command. Returns the exit code (0 ok, 1 malformed case, 2 usage)."""
+def read_input(source: str, stdin: IO[Any] | None = None) -> str:
+    """The text of the input: the file ``source``, or standard input for ``-``.
+
+    Raises:
+        CaseError: naming the input, for a file it cannot read, bytes that are not UTF-8 text, or
+            an input with nothing but whitespace (no case at all).
+    """
+    shown = "<stdin>" if source == "-" else source
+    try:
+        if source == "-":
+            stream = stdin or sys.stdin
+            data = getattr(stream, "buffer", stream).read()  # bytes, so that enjoin decodes them
+        else:
+            # Not read with a size cap or a regular-file check: a pipe (<(...)) is a fine input here.
+            with open(source, "rb") as handle:
+                data = handle.read()
+    except OSError as exc:
+        raise CaseError(shown, "a readable file of cases", f"{os_problem(exc)} (cannot read the file)") from None
+    except UnicodeDecodeError as exc:  # a text stream that decoded for itself
+        raise CaseError(shown, "UTF-8 text", f"a byte 0x{exc.object[exc.start]:02x} at offset {exc.start}") from None
+    text = data if isinstance(data, str) else decode(data, CaseError, shown)
+    if not text.strip():
+        empty = "empty standard input" if source == "-" else "an empty file"
+        raise CaseError(shown, "at least one case", empty + (" (only whitespace)" if text else ""))
+    return text
+
+
+def run(
+    argv: list[str],
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: IO[Any] | None = None,
+) -> int:
+    """The ``enjoin decide`` command. Returns the exit code (0 all answered, 1 a malformed case,
+    2 the input unusable or a usage error); ``stdin`` stands for standard input when given."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     if any(a in ("-h", "--help") for a in argv):
@@ -266,13 +319,18 @@ def run(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None 
         return 2
     source = files[0]
     try:
-        text = sys.stdin.read() if source == "-" else open(source, encoding="utf-8").read()  # noqa: SIM115
-    except OSError as error:
-        print(f"enjoin decide: {source}: cannot read the file ({error.strerror})", file=err)
+        text = read_input(source, stdin)
+    except EnjoinError as error:
+        print(f"enjoin decide: {error}", file=err)
         return 2
     malformed = False
     shown = "<stdin>" if source == "-" else source
-    for raw in read_cases(text):
+    cases = read_cases(text)
+    first = next(cases, None)
+    if first is None:  # "[]": text, but not one case
+        print(f"enjoin decide: {CaseError(shown, 'at least one case', 'an empty JSON array')}", file=err)
+        return 2
+    for raw in itertools.chain((first,), cases):
         if raw.error is not None:
             malformed = True
             print(f"enjoin decide: {shown}: {case_name(raw)}: {raw.error}", file=err)

@@ -66,6 +66,50 @@ def split_arn(arn: str) -> list[str] | None:
     return parts
 
 
+def arn_problem(arn: str) -> str | None:
+    """Why ``arn`` is not an ARN the engine can read, or ``None`` when it is one.
+
+    An ARN is ``arn:partition:service:region:account:resource``: six parts, of which the partition,
+    the service and the resource may not be empty (region and account may, as in S3's).
+    """
+    parts = arn.split(":", 5)
+    if parts[0] != "arn":
+        return "it does not begin with 'arn:'"
+    if len(parts) != 6:
+        return f"{len(parts)} of the 6 colon-separated parts"
+    for name, part in (("partition", parts[1]), ("service", parts[2]), ("resource", parts[5])):
+        if not part:
+            return f"an empty {name}"
+    return None
+
+
+def principal_problem(principal: str) -> str | None:
+    """Why the engine cannot read ``principal`` as the requester of a request, or ``None``.
+
+    ``None`` for what :func:`parse_caller` reads (a user, a role, an assumed-role session) and for
+    the account root user and a federated user session, which it recognizes and answers
+    INDETERMINATE about; a reason for anything else, which is a mistake in the request, not a
+    question the engine could answer.
+    """
+    problem = arn_problem(principal)
+    if problem is not None:
+        return problem
+    _, _, service, _, account, resource = principal.split(":", 5)
+    if not is_account_id(account):
+        return "no 12-digit account id"
+    if service == "iam" and resource == "root":
+        return None
+    if service == "iam" and resource in ("user", "role"):
+        return f"no {resource} name"
+    for kind, prefix in (("user", "user/"), ("role", "role/"), ("federated user", "federated-user/")):
+        if service == ("sts" if kind == "federated user" else "iam") and resource.startswith(prefix):
+            return None if resource.rsplit("/", 1)[1] else f"no {kind} name"
+    if service == "sts" and resource.startswith("assumed-role/"):
+        pieces = resource.split("/")
+        return None if len(pieces) == 3 and all(pieces) else "not assumed-role/ROLE/SESSION"
+    return "not an IAM user, a role, an assumed-role session, the root user or a federated user"
+
+
 def is_account_id(value: str) -> bool:
     """Whether ``value`` is a 12-digit AWS account id."""
     return _ACCOUNT.fullmatch(value) is not None
