@@ -495,6 +495,14 @@ def test_absolute_paths_are_judged_the_same(tmp_path: Path) -> None:
     assert load(path).templates[0].path == tmp_path / "team" / "t.yaml"
 
 
+def test_the_working_directory_is_named_whole(tmp_path: Path) -> None:
+    path = config(tmp_path, "templates:\n  - path: ../t.yaml\n")
+    assert message(ConfigError, lambda: load(path)) == (
+        f"enjoin.yaml:15: templates[0].path: expected a path inside {tmp_path} or a directory listed in "
+        "read_outside:; found '../t.yaml'"
+    )
+
+
 def test_a_symbolic_link_inside_that_leads_outside(tmp_path: Path) -> None:
     write(tmp_path / "secret" / "key.json", '{"Statement": "SECRET-CONTENT"}')
     path = config(tmp_path / "team", "organization:\n  scps:\n    - {path: policies/key.json, targets: [cms]}\n")

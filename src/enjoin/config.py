@@ -52,7 +52,16 @@ from enjoin.case import STATE_CODES, Case, load_case, shipped_cases
 from enjoin.config_model import Config, Holding, Party, RecordedDecision, ScpAttachment, Template
 from enjoin.errors import ConfigError
 from enjoin.textfile import check_file, parse_json, read_text
-from enjoin.yamlload import KeyPath, Reader, YamlDocument, describe, load_yaml, outline, shown_path
+from enjoin.yamlload import (
+    KeyPath,
+    Reader,
+    YamlDocument,
+    absolute_path,
+    describe,
+    load_yaml,
+    outline,
+    shown_path,
+)
 
 DEFAULT_REGION = "us-east-1"
 
@@ -190,11 +199,17 @@ def contain(reader: Reader, key: KeyPath, written: str, path: Path, roots: tuple
     if any(os.path.commonpath([real, root]) == root for root in roots):
         return
     here = _real(reader.doc.path.parent)
-    expected = f"a path inside {shown_path(reader.doc.path.parent)} or a directory listed in read_outside:"
-    others = [shown_path(Path(root)) for root in roots if root != here]
+    expected = f"a path inside {_shown_folder(reader.doc.path.parent)} or a directory listed in read_outside:"
+    others = [_shown_folder(Path(root)) for root in roots if root != here]
     if others:
         expected += f" (or inside {', '.join(others)}, allowed by the chain of extends)"
     reader.fail(key, expected, repr(written))
+
+
+def _shown_folder(folder: Path) -> str:
+    # The working directory itself is shown whole: "inside ." would say nothing.
+    shown = shown_path(folder)
+    return str(absolute_path(folder)) if shown == "." else shown
 
 
 def _add_roots(roots: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
