@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from enjoin.config import load
 from enjoin.errors import BackendError, ConfigError, DeployError
 from enjoin.judgment import Verdict
-from enjoin.pipeline import run_pipeline
+from enjoin.pipeline import check_parties, run_pipeline
+from enjoin.snapshot import IdentityProvider, Role, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "pipeline"
@@ -25,6 +28,74 @@ def test_a_holding_that_matches_no_deployed_store_is_an_error_naming_file_line_a
     assert "holdings[0].resource" in message
     assert "'arn:aws:s3:::cms-tmsis-eligibilty/*'" in message
     assert "cms-tmsis-eligibility" in message  # the buckets that do exist are listed
+
+
+def test_a_party_principal_that_matches_nothing_deployed_is_an_error_naming_file_line_and_principals() -> None:
+    with pytest.raises(ConfigError) as err:
+        run_pipeline(DATA / "party-principal-typo.yaml")
+    message = str(err.value)
+    assert "party-principal-typo.yaml:5: parties.DHS.principals[0]" in message
+    assert "'arn:aws:iam::111111111111:role/IceLiason*', which matches none" in message
+    # The deployed principals closest to the typo come first.
+    assert "closest first: arn:aws:iam::111111111111:role/IceLiaison," in message
+
+
+CMS, DHS = "111111111111", "222222222222"
+TRUSTED = f"arn:aws:iam::{CMS}:saml-provider/DHS-Partner"  # named by a trust policy, not deployed
+
+
+def _party_snapshot() -> Snapshot:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithSAML"}]}
+    federated = {**trust, "Statement": [{**trust["Statement"][0], "Principal": {"Federated": TRUSTED}}]}
+    return Snapshot(
+        (CMS, DHS),
+        roles=(
+            Role(f"arn:aws:iam::{CMS}:role/IceLiaison", "IceLiaison", CMS, trust),
+            Role(f"arn:aws:iam::{CMS}:role/Federated", "Federated", CMS, federated),
+        ),
+        identity_providers=(IdentityProvider(f"arn:aws:iam::{CMS}:saml-provider/DHS-PIV", CMS, "saml"),),
+    )
+
+
+def _check(principals: tuple[str, ...] = (), providers: tuple[str, ...] = ()) -> None:
+    config = load(DATA / "party-principal-typo.yaml")
+    party = replace(config.parties[0], principals=principals, identity_providers=providers)
+    check_parties(replace(config, parties=(party,)), _party_snapshot())
+
+
+def test_party_patterns_that_match_what_is_deployed_or_trusted_pass() -> None:
+    _check(
+        principals=(f"arn:aws:iam::{CMS}:role/IceLiaison*", "arn:aws:iam::*:role/Ice*"),
+        providers=(f"arn:aws:iam::{CMS}:saml-provider/DHS-*", TRUSTED),
+    )
+
+
+def test_a_pattern_naming_the_party_own_account_need_not_match_a_deployed_principal() -> None:
+    # Every principal of the party's accounts is the party's already: the pattern adds nothing, shrinks nothing.
+    _check(principals=(f"arn:aws:iam::{DHS}:role/IceDetailee*",), providers=(f"arn:aws:iam::{DHS}:saml-provider/X",))
+
+
+def test_party_patterns_that_match_nothing_are_errors() -> None:
+    unmatched = {
+        "principals": [
+            f"arn:aws:iam::{CMS}:role/IceLiason*",  # a typo
+            "arn:aws:iam::333333333333:role/IceLiaison",  # an account enjoin does not read
+            "arn:aws:iam::*:role/Nobody*",  # a wildcard account is not the party's own
+            "arn:aws:iam::22222222222?:role/Nobody",  # nor is one written with ?
+        ],
+        "identity_providers": [f"arn:aws:iam::{CMS}:saml-provider/DHS-PIB"],
+    }
+    for key, patterns in unmatched.items():
+        for pattern in patterns:
+            with pytest.raises(ConfigError) as err:
+                if key == "principals":
+                    _check(principals=(f"arn:aws:iam::{CMS}:role/IceLiaison", pattern))
+                else:
+                    _check(providers=(pattern,))
+            index = 1 if key == "principals" else 0
+            assert err.value.where.endswith(f"party-principal-typo.yaml:5: parties.DHS.{key}[{index}]")
+            assert err.value.found == f"{pattern!r}, which matches none"
+            assert "or naming one of the party's accounts (222222222222)" in err.value.expected
 
 
 def test_a_template_cloudformation_rejects_is_an_error_naming_the_template() -> None:

@@ -7,6 +7,8 @@ again for another date (the same deployment under Dkt. 98 and under Dkt. 148).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from enjoin.errors import ConfigError
 from enjoin.inventory import inventory
 from enjoin.judgment import Judgment, judge
 from enjoin.reach import Reach, buckets_for, compute_reach, is_s3_holding, is_table_holding, tables_for
+from enjoin.reach_graph import wildcard
 from enjoin.report import to_report
 from enjoin.snapshot import Snapshot
 
@@ -60,6 +63,73 @@ def check_holdings(config: Config, snapshot: Snapshot) -> None:
             )
 
 
+def check_parties(config: Config, snapshot: Snapshot) -> None:
+    """Every ``principals:`` and ``identity_providers:`` pattern of a party must match something the
+    snapshot holds: a typo must not shrink the party and read as 'nothing reaches'.
+
+    The rule. A ``principals:`` pattern must match the ARN of a user or role read back (what reach
+    starts from). An ``identity_providers:`` pattern must match a SAML or OIDC provider read back, or a
+    provider that a role read back trusts (``Principal.Federated``: what reach follows). A pattern that
+    matches none is a ConfigError, unless its account field is, literally (no ``*`` or ``?``), one of the
+    party's own ``accounts:``: every principal of those accounts is the party's already, and one that is
+    not deployed stands for what the party can create there (reach's party-controlled role), so such a
+    pattern neither adds to the party nor can shrink it. A pattern that names an account enjoin does not
+    read, or one it reads and where the pattern matches nothing, is an error: reach has nothing there for
+    it to match.
+
+    Raises:
+        ConfigError: naming the file, the party's line and the key (``parties.DHS.principals[0]``), what
+            was expected, the pattern found, and the deployed ARNs closest to it.
+    """
+    principals = sorted({u.arn for u in snapshot.users} | {r.arn for r in snapshot.roles})
+    providers = sorted({p.arn for p in snapshot.identity_providers} | set(_trusted_providers(snapshot)))
+    for party in config.parties:
+        where = party.where or f"{config.path}: parties.{party.name}"
+        keys = (
+            ("principals", party.principals, principals),
+            ("identity_providers", party.identity_providers, providers),
+        )
+        for key, patterns, known in keys:
+            what = "user or role" if key == "principals" else "identity provider"
+            for index, pattern in enumerate(patterns):
+                if _arn_account(pattern) in party.accounts or any(wildcard(pattern).fullmatch(a) for a in known):
+                    continue
+                raise ConfigError(
+                    f"{where}.{key}[{index}]",
+                    f"an ARN pattern matching a deployed {what}, or naming one of the party's accounts "
+                    f"({', '.join(party.accounts) or 'none'}); {_closest(pattern, known, what)}",
+                    f"{pattern!r}, which matches none",
+                )
+
+
+def _arn_account(pattern: str) -> str:
+    parts = pattern.split(":", 5)
+    return parts[4] if len(parts) == 6 else ""
+
+
+def _trusted_providers(snapshot: Snapshot) -> Iterable[str]:
+    """The identity providers the roles' trust policies name (``Principal.Federated``)."""
+    for role in snapshot.roles:
+        statements = role.trust_policy.get("Statement", [])
+        for statement in statements if isinstance(statements, list) else [statements]:
+            principal = statement.get("Principal") if isinstance(statement, dict) else None
+            if isinstance(principal, dict):
+                federated = principal.get("Federated", [])
+                yield from (
+                    f for f in (federated if isinstance(federated, list) else [federated]) if isinstance(f, str)
+                )
+
+
+def _closest(pattern: str, known: Sequence[str], what: str, shown: int = 5) -> str:
+    """``deployed: a, b, c (and N more)``, the ARNs most like the pattern first."""
+    if not known:
+        return f"no {what} is deployed"
+    first = difflib.get_close_matches(pattern, known, n=shown, cutoff=0.0)
+    rest = [k for k in known if k not in first]
+    more = f" and {len(known) - shown} more" if len(known) > shown else ""
+    return "deployed, closest first: " + ", ".join([*first, *rest][:shown]) + more
+
+
 def snapshot_of(config: Config, backend: str | Backend = "moto", *, image: str | None = None) -> Snapshot:
     """Deploy the config's templates into the backend and read the accounts back.
 
@@ -87,6 +157,7 @@ def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = N
     """Reach and judgment over a snapshot already taken."""
     case = load_case(config.case, where=f"{config.path}: case")
     check_holdings(config, snapshot)
+    check_parties(config, snapshot)
     reach = compute_reach(snapshot, config.parties, config.holdings, config.region)
     judgment = judge(case, config.holdings, reach, config.decisions, as_of or config.as_of)
     return PipelineResult(config, case, snapshot, reach, judgment)
