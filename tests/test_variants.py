@@ -258,6 +258,22 @@ CASES: dict[str, Expected] = {
         "DhsEligibilityVerification",
         "the CHIP bucket delegates to its account's access points; one grants the DHS account: PROGRAMS",
     ),
+    "iam-update-login-profile": Expected(
+        MEDICAID_PII,
+        frozenset({ELIGIBILITY, CLAIMS}),
+        CMS_USER + "pi-analyst-dkim",
+        "ResetReferralAnalystPassword",
+        "iam:UpdateLoginProfile on pi-analyst-dkim, who has a console password (LoginProfile): a console "
+        "session as the analyst, whose group reads eligibility and claims",
+    ),
+    "access-point-same-account-delegated": Expected(
+        PROGRAMS,
+        frozenset({CHIP}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "DisclosureReconciliationLookups",
+        "the CHIP bucket delegates to its account's access points; one grants DhsDisclosureReader, the CMS role "
+        "DHS assumes: PROGRAMS",
+    ),
     "lake-formation-column-grant": Expected(
         frozenset({"DKT148-FIELDS", "DKT148-POPULATIONS"}),
         frozenset({TAF_TABLE}),
@@ -278,6 +294,12 @@ LOOKALIKES = {
     "lookalike-replication-into-closed-bucket": "the retention archive is as closed as its source",
     "lookalike-replication-without-kms-objects": "the rule selects no SSE-KMS object, and all are SSE-KMS",
     "lookalike-access-point-without-delegation": "the access point grants DHS; the bucket does not delegate",
+    "lookalike-access-point-same-account-without-delegation": "the access point grants a CMS role DHS assumes; "
+    "the bucket neither delegates nor grants it, and the role's identity policies cover neither ARN",
+    "lookalike-update-login-profile-without-password": "iam:UpdateLoginProfile on a Program Integrity analyst "
+    "without a console password: it can change a password, not create one",
+    "lookalike-party-principal-in-own-account": "the party's principals name a role of its own account that is "
+    "not deployed: allowed, and it changes nothing",
     "lookalike-lake-formation-six-fields": "a grant within the six fields of unlawfully present records",
     "lookalike-lake-formation-without-iam": "a whole-table grant without lakeformation:GetDataAccess: none",
 }
@@ -406,6 +428,27 @@ ANALYTICS_GRANTS = {
     LakeFormationGrant(PIPELINE_ROLE, TAF_TABLE, ("SELECT",)),
     LakeFormationGrant(CMS_ROLE + "CmsMedicaidAnalyst", TAF_TABLE, ("SELECT", "DESCRIBE")),
 }
+RECONCILIATION_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-disclosure-reconciliation"
+RECONCILIATION_POINT = AccessPoint(
+    arn=RECONCILIATION_POINT_ARN,
+    name="chip-disclosure-reconciliation",
+    account=CMS,
+    region="us-east-1",
+    bucket=CHIP,
+    policy={
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "DisclosureReconciliationLookups",
+                "Effect": "Allow",
+                "Principal": {"AWS": CMS_ROLE + "DhsDisclosureReader"},
+                "Action": "s3:GetObject",
+                "Resource": f"{RECONCILIATION_POINT_ARN}/object/*",
+            }
+        ],
+    },
+    network_origin="Internet",
+)
 ACCESS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-eligibility-verification"
 ACCESS_POINT = AccessPoint(
     arn=ACCESS_POINT_ARN,
@@ -594,6 +637,20 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {REPLICATION_ROLE: ({"ReplicateEligibility"}, set())},
     ),
     "access-point-delegated": (fields(access_points={_comparable(ACCESS_POINT)}), {}),
+    "access-point-same-account-delegated": (fields(access_points={_comparable(RECONCILIATION_POINT)}), {}),
+    "lookalike-access-point-same-account-without-delegation": (
+        fields(access_points={_comparable(RECONCILIATION_POINT)}),
+        {},
+    ),
+    "iam-update-login-profile": (
+        fields(),
+        {READER: ({EXTRACT_POLICY, "ReferralDeskPasswordResets"}, set()), CMS_USER + "pi-analyst-dkim": (set(), set())},
+    ),
+    "lookalike-update-login-profile-without-password": (
+        fields(),
+        {READER: ({EXTRACT_POLICY, "ReferralDeskPasswordResets"}, set()), CMS_USER + "pi-analyst-dkim": (set(), set())},
+    ),
+    "lookalike-party-principal-in-own-account": (fields(), {}),
     "lookalike-access-point-without-delegation": (fields(access_points={_comparable(ACCESS_POINT)}), {}),
     "lake-formation-column-grant": (
         lake(LakeFormationGrant(READER, TAF_TABLE, ("SELECT",), ("msis_ident_num", "ssn_num", "birth_dt"))),
@@ -653,6 +710,19 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
 
     assert chip_sids("access-point-delegated") == ["DenyInsecureTransport", "DelegateToAccessPoints"]
     assert chip_sids("lookalike-access-point-without-delegation") == ["DenyInsecureTransport"]
+    assert chip_sids("access-point-same-account-delegated") == ["DenyInsecureTransport", "DelegateToAccessPoints"]
+    assert chip_sids("lookalike-access-point-same-account-without-delegation") == ["DenyInsecureTransport"]
+    # The console password: deployed from LoginProfile and read back; none where the template gives none.
+    consoles = {
+        name: {u.name: u.login_profile for u in snapshot(name, backend).users}
+        for name in ("iam-update-login-profile", "lookalike-update-login-profile-without-password", "iam-login-profile")
+    }
+    analysts = {"pi-analyst-mrivera": False, "pi-analyst-tnguyen": False}
+    assert consoles == {
+        "iam-update-login-profile": {**analysts, "pi-analyst-dkim": True},
+        "lookalike-update-login-profile-without-password": {**analysts, "pi-analyst-dkim": False},
+        "iam-login-profile": analysts,
+    }
     passrole = {
         name: statement(snapshot(name, backend), READER, "RunMatchingFunctions", "PassPipelineRole").get("Condition")
         for name in ("passrole-lambda-create", "lookalike-passrole-blocked-by-condition")
