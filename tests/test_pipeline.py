@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,8 +46,9 @@ TRUSTED = f"arn:aws:iam::{CMS}:saml-provider/DHS-Partner"  # named by a trust po
 
 
 def _party_snapshot() -> Snapshot:
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithSAML"}]}
-    federated = {**trust, "Statement": [{**trust["Statement"][0], "Principal": {"Federated": TRUSTED}}]}
+    saml: dict[str, Any] = {"Effect": "Allow", "Action": "sts:AssumeRoleWithSAML"}
+    trust = {"Version": "2012-10-17", "Statement": [saml]}
+    federated = {"Version": "2012-10-17", "Statement": [{**saml, "Principal": {"Federated": TRUSTED}}]}
     return Snapshot(
         (CMS, DHS),
         roles=(
