@@ -56,7 +56,9 @@
   the access point ARN, reach over-reports there, never the reverse.
   A caller of another account needs the access point policy and its identity policies (on the access
   point ARN) on the access point's side, and the bucket policy on the bucket's ("Cross-account access
-  points don't grant you access to data until you are granted permissions from the bucket owner"); its
+  points don't grant you access to data until you are granted permissions from the bucket owner", "Access
+  points restrictions and limitations":
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-restrictions-limitations.html); its
   identity policies are not asked again on the bucket's ARN. An access point of another account than its
   bucket's is not read (the Snapshot keeps only the bucket's name).
 - Replicas: an enabled replication rule whose prefix overlaps the holding copies it into the destination
