@@ -93,3 +93,11 @@ def test_the_gherkin_example_runs_with_enjoins_steps(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-3000:]
     assert "enjoin.yaml::test_the_eligibility_extracts_reveal_no_forbidden_field_to_dhs PASSED" in run.stdout
     assert "enjoin.yaml::test_the_order_in_force_on_20260201_is_dkt_148 PASSED" in run.stdout
+
+
+def test_the_compute_table_lists_every_way_of_the_data() -> None:
+    from enjoin.reach_compute import ways
+
+    section = README.split("### Compute that runs as a role", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M))
+    assert listed == {w.id for w in ways()}

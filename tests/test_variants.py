@@ -304,6 +304,34 @@ LOOKALIKES = {
     "lookalike-lake-formation-without-iam": "a whole-table grant without lakeformation:GetDataAccess: none",
 }
 
+
+
+def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
+    """The variants of the compute-as-role table (scripts/gen_compute_variants.py), each with its expected.yaml."""
+    for directory in sorted(VARIANTS.glob("*compute-*")):
+        yield directory.name, yaml.safe_load((directory / "expected.yaml").read_text(encoding="utf-8"))
+
+
+# A violating one: DHS -> DhsDisclosureReader, which passes the way's workload role to its service and makes the
+# way's requests; the role reads eligibility (the Medicaid clauses). A look-alike: one change AWS would refuse.
+GENERATED = dict(_generated())
+for _name, _expected in GENERATED.items():
+    if _expected["outcome"] == "VIOLATION":
+        CASES[_name] = Expected(MEDICAID_PII, frozenset({ELIGIBILITY}), _expected["hop"], _expected["sid"],
+                                f"way {_expected['way']} of the compute table: the workload role reads eligibility")
+        EXPECTED[_name] = MEDICAID_PII
+    else:
+        LOOKALIKES[_name] = _expected["reason"]
+
+
+def test_the_generated_variants_are_those_the_table_gives() -> None:
+    from enjoin.reach_compute import ways
+
+    modeled = {w.id for w in ways() if w.modeled and w.pass_role and not w.existing}
+    assert {e["way"] for e in GENERATED.values() if e["outcome"] == "VIOLATION"} == modeled
+    looks = {e["way"] for e in GENERATED.values() if e["outcome"] == "COMPLIANT"}
+    assert len(looks) * 3 >= len(modeled), "a compliant look-alike for at least a third of the ways"
+
 _SNAPSHOTS: dict[str, Snapshot] = {}
 
 
@@ -665,6 +693,10 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
     ),
 }
+for _name, _expected in GENERATED.items():
+    _role = CMS_ROLE + "CmsCompute" + "".join(p.capitalize() for p in _expected["way"].split("-"))
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),
+                                   _role[:len(CMS_ROLE) + 64]: ({"ReadEligibility"}, set())})
 ORIGINAL = frozenset(
     {
         *list(CASES)[: list(CASES).index("iam-put-role-policy")],
@@ -698,6 +730,15 @@ def statement(snap: Snapshot, principal: str, policy: str, sid: str) -> dict[str
     document = next(p.document for p in owner.inline_policies if p.name == policy)
     found: dict[str, Any] = next(s for s in document["Statement"] if s.get("Sid") == sid)
     return found
+
+
+def test_an_instance_profile_is_read_back_with_its_role(backend: MotoBackend) -> None:
+    snap = snapshot("compute-ec2-run-instances", backend)
+    role = next(r for r in snap.roles if r.name == "CmsComputeEc2RunInstances")
+    assert role.instance_profiles == ("arn:aws:iam::111111111111:instance-profile/CmsComputeEc2RunInstances",)
+    without = snapshot("compute-autoscaling-launch-configuration", backend)
+    other = next(r for r in without.roles if r.name == "CmsComputeAutoscalingLaunchConfiguration")
+    assert other.instance_profiles == ()
 
 
 def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:

@@ -251,6 +251,7 @@ def _read_iam(
                 inline_policies=_inline(r.get("RolePolicyList"), r["Arn"]),
                 managed_policy_arns=_attached(r.get("AttachedManagedPolicies")),
                 permissions_boundary_arn=_boundary(r),
+                instance_profiles=tuple(sorted(i["Arn"] for i in r.get("InstanceProfileList") or ())),
             )
         )
     for p in details["Policies"]:

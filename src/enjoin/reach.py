@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
 from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
+from enjoin.reach_compute import Way, modeled_new, new_compute, reconfigure_function, trusted_services, ways
 from enjoin.reach_constructs import doubts as construct_doubts
 from enjoin.reach_data import Reader, buckets_for, is_s3_holding
 from enjoin.reach_edges import (
@@ -44,7 +45,6 @@ from enjoin.reach_edges import (
     TrustIndex,
     assume,
     empower,
-    pass_role_to_lambda,
     rewrite_trust,
     take_credentials,
     update_function_code,
@@ -124,6 +124,10 @@ class _Search:
         self.bounds: dict[str, _Bounds] = {}
         self.rewriter: dict[str, bool] = {}
         self.empowered: dict[tuple[str, str, str], list[Outcome]] = {}
+        # Compute that runs as a role (reach_compute.yaml): which services each role trusts, and the ways.
+        self.services = trusted_services(graph)
+        self.new_ways: tuple[Way, ...] = modeled_new()
+        self.reconfigure = tuple(w for w in ways() if w.modeled and w.pass_role and w.existing)
 
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
         """Edges from ``who`` to principals not reached yet (a reached one has a path no longer).
@@ -153,8 +157,8 @@ class _Search:
                 if target.kind == "role":
                     if bounds.update_trust:
                         yield self._memo("trust", who, target, rewrite_trust)
-                    if bounds.pass_role and target.arn in self.index.lambda_roles:
-                        yield self._memo("passrole", who, target, pass_role_to_lambda)
+                    if bounds.pass_role:
+                        yield from self._compute(who, target)
                 elif bounds.credentials:
                     yield self._memo("credentials", who, target, take_credentials)
         for function in graph.snapshot.functions:
@@ -163,6 +167,26 @@ class _Search:
                 key = (f"code:{function.arn}", who.key, role.key)
                 if key not in self.memo:
                     self.memo[key] = update_function_code(graph, who, function, role)
+                yield self.memo[key]
+
+    def _compute(self, who: Node, role: Node) -> Iterator[Outcome]:
+        """The ways of the compute table by which ``who`` runs code as ``role`` (it may pass roles)."""
+        trusted = self.services.get(role.arn, frozenset())
+        for way in self.new_ways:
+            if way.service in trusted:
+                key = (f"compute:{way.id}", who.key, role.key)
+                if key not in self.memo:
+                    self.memo[key] = new_compute(self.graph, way, who, role, self.services)
+                yield self.memo[key]
+        for way in self.reconfigure:
+            if way.service not in trusted:
+                continue
+            for function in self.graph.snapshot.functions:
+                if function.account != who.account or function.role_arn == role.arn:
+                    continue
+                key = (f"{way.id}:{function.arn}", who.key, role.key)
+                if key not in self.memo:
+                    self.memo[key] = reconfigure_function(self.graph, way, who, function.arn, role, self.services)
                 yield self.memo[key]
 
     def _bounds(self, who: Node) -> _Bounds:

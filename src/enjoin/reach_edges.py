@@ -13,9 +13,9 @@
   any identity permission (its boundary and SCPs still bind); ``iam:AttachRolePolicy`` /
   ``AttachUserPolicy`` add the managed policies ``iam:PolicyARN`` lets the caller attach (AWS's
   AdministratorAccess among the candidates); ``iam:AddUserToGroup`` adds a group's policies.
-- ``iam:PassRole`` to Lambda with ``lambda:CreateFunction`` and ``lambda:InvokeFunction``, or
-  ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role.
-  (Lambda only; other compute services that take a role are not covered yet.)
+- ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role. Passing a
+  role to a service that runs code (Lambda, EC2, CloudFormation, CodeBuild, Glue, SageMaker, ECS, Step Functions,
+  Auto Scaling) is :mod:`enjoin.reach_compute`, from its table.
 
 IAM has no resource policies, so every IAM and Lambda rewrite above is a same-account edge.
 """
@@ -42,7 +42,6 @@ from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import ASSUME_ACTION, Hop
 from enjoin.snapshot import Function
 
-LAMBDA = "lambda.amazonaws.com"
 FEDERATED_ACTIONS = ("sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
 
 
@@ -111,7 +110,6 @@ class TrustIndex:
         self.anyone: list[str] = []
         self.by_id: list[str] = []  # roles whose trust names unique ids: any caller without one may match
         self.federated: dict[str, list[tuple[str, str]]] = {}  # provider ARN -> (role, action)
-        self.lambda_roles: set[str] = set()
         self.positions: dict[str, dict[str, int]] = {}  # account -> role -> place among those trusting it
         for role_arn, trust in graph.trust.items():
             if isinstance(trust, str):
@@ -127,10 +125,6 @@ class TrustIndex:
                     for fed in FEDERATED_ACTIONS:
                         if any(wildcard(a).fullmatch(fed.lower()) for a in actions):
                             self.federated.setdefault(provider, []).append((role_arn, fed))
-                if LAMBDA in listed(principal.get("Service")) and any(
-                    wildcard(a).fullmatch("sts:assumerole") for a in actions
-                ):
-                    self.lambda_roles.add(role_arn)
             if ANYONE in names:
                 self.anyone.append(role_arn)
             if any(n.startswith("id:") for n in names):
@@ -259,28 +253,6 @@ def resource_names(who: Node, prefix: str, marker: str, default: str = "enjoin-p
                 if wildcard(pattern).fullmatch(candidate) and candidate not in out:
                     out.append(candidate)
     return out
-
-
-def pass_role_to_lambda(graph: Graph, who: Node, role: Node) -> Outcome:
-    """Create a Lambda function (under a name the caller may use) that runs as ``role``, and invoke it."""
-    if who.account != role.account or not may_act(who, "iam:PassRole"):
-        return None
-    passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None, {"iam:PassedToService": LAMBDA})
-    if not isinstance(passed, Hop):
-        return passed
-    undecided: list[str] = []
-    prefix = f"arn:aws:lambda:{graph.region}:{who.account}:function:"
-    for function in resource_names(who, prefix, ":function:"):
-        hops: list[Hop] = [passed]
-        for action in ("lambda:CreateFunction", "lambda:InvokeFunction"):
-            hop = answer(graph, who, action, function, who.account, None)
-            if not isinstance(hop, Hop):
-                undecided += hop or ()
-                break
-            hops.append(hop)
-        else:
-            return Edge(role, tuple(hops))
-    return tuple(undecided) or None
 
 
 def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:

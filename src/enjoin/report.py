@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from enjoin.judgment import ClauseVerdict, Finding, Judgment
+from enjoin.reach_compute import not_modelled
 from enjoin.snapshot import Construct
 
 
@@ -75,6 +76,13 @@ def to_report(judgment: Judgment) -> dict[str, Any]:
             "inert": [_construct(c) for c in judgment.constructs if c.klass == "inert"],
             "unmodeled": [_construct(c) for c in judgment.constructs if c.klass == "unmodeled"],
         },
+        # The ways to run code as a role that reach does not follow yet (src/enjoin/reach_compute.yaml): a reader
+        # learns what a COMPLIANT did not consider.
+        "paths_not_followed": [
+            {"way": w.id, "service": w.service, "how": w.how, "why_not": w.why_not,
+             **({"through": w.takes_over} if w.takes_over else {})}
+            for w in not_modelled()
+        ],
     }
 
 

@@ -74,6 +74,7 @@ class Role:
     inline_policies: tuple[NamedPolicy, ...] = ()
     managed_policy_arns: tuple[str, ...] = ()
     permissions_boundary_arn: str | None = None
+    instance_profiles: tuple[str, ...] = ()  # ARNs of the instance profiles that hold it (EC2 runs it through one)
 
 
 @dataclass(frozen=True, slots=True)
