@@ -195,3 +195,17 @@ def test_named_paths_that_collect_nothing_still_get_the_verdict_not_5(repo: Path
     run = _pytest(repo, "tests")
     assert run.returncode == 0, run.stdout[-3000:]
     assert "enjoin verdict: COMPLIANT" in run.stdout
+
+
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """``enjoin decide cases.jsonl | head -1``: the reader goes away, and that is no error, no traceback."""
+    case = ('{"principal": "arn:aws:iam::111111111111:role/r", "action": "s3:GetObject", '
+            '"resource": "arn:aws:s3:::b/k", "identity_policies": []}\n')
+    (tmp_path / "cases.jsonl").write_text(case * 5000)
+    run = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", f"{sys.executable} -m enjoin.cli decide cases.jsonl | head -1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert run.stdout.count("\n") == 1 and '"decision": "IMPLICIT_DENY"' in run.stdout
+    assert run.stderr == ""
+    assert run.returncode == 0
