@@ -306,6 +306,29 @@ LOOKALIKES = {
 
 
 
+# IAM paths of "Every path to the data", item 2: a group policy attached by its member, a boundary lifted.
+CASES["iam-attach-group-policy"] = Expected(
+    MEDICAID_PII | PROGRAMS,
+    frozenset({ELIGIBILITY, CLAIMS, CHIP}),
+    CMS_USER + "ice-detailee-jsmith",
+    "ManageLiaisonOfficePolicies",
+    "iam:AttachGroupPolicy on its own group, any policy: AdministratorAccess reads eligibility, claims and CHIP",
+)
+CASES["iam-delete-role-permissions-boundary"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "IceLiaison",
+    "MaintainReaderBoundary",
+    "IceLiaison deletes the reader's boundary; cms-*/* then reads CHIP (SSE-S3; the reader has no Medicaid key)",
+)
+EXPECTED.update({name: CASES[name].clauses for name in ("iam-attach-group-policy",
+                                                        "iam-delete-role-permissions-boundary")})
+LOOKALIKES.update({
+    "lookalike-attach-group-policy-limited": "iam:PolicyARN admits only IAMUserChangePassword: nothing to read",
+    "lookalike-put-role-permissions-boundary-same": "iam:PermissionsBoundary admits only the boundary it has",
+    "lookalike-delete-own-boundary-bounded": "the reader's boundary does not allow it to delete the boundary",
+})
+
 def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
     """The variants of the compute-as-role table (scripts/gen_compute_variants.py), each with its expected.yaml."""
     for directory in sorted(VARIANTS.glob("*compute-*")):
@@ -693,6 +716,15 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
     ),
 }
+SNAPSHOTS["iam-attach-group-policy"] = (
+    fields(), {CMS_USER + "ice-detailee-jsmith": ({"ManageLiaisonOfficePolicies"}, set())}
+)
+SNAPSHOTS["lookalike-attach-group-policy-limited"] = SNAPSHOTS["iam-attach-group-policy"]
+for _name in ("iam-delete-role-permissions-boundary", "lookalike-put-role-permissions-boundary-same",
+              "lookalike-delete-own-boundary-bounded"):
+    SNAPSHOTS[_name] = (
+        fields(), {READER: ({EXTRACT_POLICY}, set()), CMS_ROLE + "IceLiaison": ({EXTRACT_POLICY}, set())}
+    )
 for _name, _expected in GENERATED.items():
     _role = CMS_ROLE + "CmsCompute" + "".join(p.capitalize() for p in _expected["way"].split("-"))
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),

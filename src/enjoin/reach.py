@@ -280,7 +280,9 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
         rewriters = [w for w in explored if search.may_rewrite(w)]
         for who in rewriters:
             for target in by_account.get(who.account, ()):
-                if (who.key, target.key) in rewritten or f"{target.arn}#empowered" in visits:
+                # Empowered already, and no boundary another rewriter could still lift: nothing more to find.
+                empowered = f"{target.arn}#empowered" in visits and target.boundary is None
+                if (who.key, target.key) in rewritten or empowered:
                     continue
                 rewritten.add((who.key, target.key))
                 for outcome in search.empowerments(who, target):

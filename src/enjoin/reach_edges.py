@@ -12,7 +12,9 @@
   principal has, ``iam:PutGroupPolicy`` on its group: the principal, once the party also acts as it, has
   any identity permission (its boundary and SCPs still bind); ``iam:AttachRolePolicy`` /
   ``AttachUserPolicy`` add the managed policies ``iam:PolicyARN`` lets the caller attach (AWS's
-  AdministratorAccess among the candidates); ``iam:AddUserToGroup`` adds a group's policies.
+  AdministratorAccess among the candidates), and ``iam:AttachGroupPolicy`` on a group it belongs to;
+  ``iam:AddUserToGroup`` adds a group's policies; ``iam:Delete*PermissionsBoundary`` lifts its boundary, and
+  ``iam:Put*PermissionsBoundary`` replaces it with a managed policy ``iam:PermissionsBoundary`` allows.
 - ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role. Passing a
   role to a service that runs code (Lambda, EC2, CloudFormation, CodeBuild, Glue, SageMaker, ECS, Step Functions,
   Auto Scaling) is :mod:`enjoin.reach_compute`, from its table.
@@ -280,29 +282,74 @@ REWRITE_ACTIONS = (
     "iam:CreatePolicyVersion",
     "iam:AttachRolePolicy",
     "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
     "iam:AddUserToGroup",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
 )
+# Removing a boundary, or replacing it with a managed policy the caller may choose (iam:PermissionsBoundary).
+_BOUNDARY_ACTIONS = {
+    "role": ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"),
+    "user": ("iam:DeleteUserPermissionsBoundary", "iam:PutUserPermissionsBoundary"),
+}
 
 
-def _attachable(graph: Graph, who: Node, action: str, target: Node) -> Outcome:
-    """``iam:Attach*Policy`` gives the target the policies the caller may attach (``iam:PolicyARN``)."""
-    if not isinstance(answer(graph, who, action, target.arn, target.account, None), Hop):
+def _attachable(
+    graph: Graph, who: Node, action: str, target: Node, resource: str | None = None, before: tuple[Hop, ...] = ()
+) -> Outcome:
+    """``iam:Attach*Policy`` gives the target the policies the caller may attach (``iam:PolicyARN``).
+
+    ``resource`` is what the attachment is asked on: the target itself, or a group it belongs to; ``before`` the
+    hops that already changed the target (its boundary removed).
+    """
+    on = resource or target.arn
+    if not isinstance(answer(graph, who, action, on, target.account, None), Hop):
         return None  # not even with a policy of the caller's choosing (or undecided: asked again below)
     candidates = [ADMINISTRATOR] + [p.arn for p in graph.snapshot.policies if p.arn != ADMINISTRATOR]
     allowed: list[Hop] = []
     undecided: list[str] = []
     for arn in candidates:
-        hop = answer(graph, who, action, target.arn, target.account, None, {"iam:PolicyARN": arn})
+        hop = answer(graph, who, action, on, target.account, None, {"iam:PolicyARN": arn})
         if isinstance(hop, Hop):
             if arn == ADMINISTRATOR:  # the AWS managed policy that allows every action
-                return Edge(graph.empowered(target), (hop,))
+                return Edge(graph.empowered(target), (*before, hop))
             allowed.append(hop)
         elif hop:
             undecided += hop
     if allowed:
         documents = {p.arn: p.document for p in graph.snapshot.policies}
         arns = [str(h.context.get("iam:PolicyARN")) for h in allowed]
-        return Edge(graph.attached(target, {arn: documents[arn] for arn in arns}), tuple(allowed))
+        return Edge(graph.attached(target, {arn: documents[arn] for arn in arns}), (*before, *allowed))
+    return tuple(undecided) or None
+
+
+def unbound(graph: Graph, who: Node, target: Node) -> Outcome:
+    """The target without its permissions boundary: deleted, or replaced by a managed policy the caller may set.
+
+    IAM API Reference, DeleteRolePermissionsBoundary / PutRolePermissionsBoundary (and the user ones); the
+    ``iam:PermissionsBoundary`` condition key names the policy a Put may set ("IAM condition context keys").
+    AdministratorAccess as the boundary bounds nothing. None when the target has no boundary.
+    """
+    if target.boundary is None or target.kind not in _BOUNDARY_ACTIONS:
+        return None
+    delete, put = _BOUNDARY_ACTIONS[target.kind]
+    undecided: list[str] = []
+    if may_act(who, delete):
+        hop = answer(graph, who, delete, target.arn, target.account, None)
+        if isinstance(hop, Hop):
+            return Edge(graph.bounded(target, None, None), (hop,))
+        undecided += hop or ()
+    if may_act(who, put):
+        documents = {p.arn: p.document for p in graph.snapshot.policies}
+        for arn in [ADMINISTRATOR, *sorted(a for a in documents if a != ADMINISTRATOR)]:
+            hop = answer(graph, who, put, target.arn, target.account, None, {"iam:PermissionsBoundary": arn})
+            if isinstance(hop, Hop):
+                if arn == ADMINISTRATOR:
+                    return Edge(graph.bounded(target, None, None), (hop,))
+                return Edge(graph.bounded(target, arn, documents[arn]), (hop,))
+            undecided += hop or ()
     return tuple(undecided) or None
 
 
@@ -315,10 +362,24 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
     """Ways ``who`` can give ``target`` (both acted as by the party) more identity permissions.
 
     An inline policy (Put*Policy) or a new version of a customer managed policy it has can say anything:
-    every identity permission. Attach*Policy adds only the managed policies the caller may attach.
+    every identity permission. Attach*Policy (on the target, or AttachGroupPolicy on a group it belongs to) adds
+    only the managed policies the caller may attach. A boundary the caller may delete or replace is lifted first
+    (:func:`unbound`), and what follows is given to the unbounded target.
     """
     if who.account != target.account or target.synthetic or "#" in target.key or "+" in target.key:
         return
+    before: tuple[Hop, ...] = ()
+    freed = unbound(graph, who, target)
+    if isinstance(freed, Edge):
+        # The boundary goes first; whatever the caller then gives the target is bounded by nothing (or by less).
+        yield freed
+        before, target = freed.hops, freed.target
+    elif freed:
+        yield freed
+    yield from _empower(graph, who, target, before)
+
+
+def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> Iterable[Outcome]:
     direct = _ROLE_REWRITES if target.kind == "role" else _USER_REWRITES
     requests = [(a, target.arn) for a in direct]
     requests += [("iam:CreatePolicyVersion", arn) for arn in target.managed_arns if ":aws:policy/" not in arn]
@@ -328,13 +389,16 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
             continue
         hop = answer(graph, who, action, resource, target.account, None)
         if isinstance(hop, Hop):
-            yield Edge(graph.empowered(target), (hop,))
+            yield Edge(graph.empowered(target), (*before, hop))
             return
         if hop:
             yield hop
     attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
     if may_act(who, attach):
-        yield _attachable(graph, who, attach, target)
+        yield _attachable(graph, who, attach, target, before=before)
+    if may_act(who, "iam:AttachGroupPolicy"):
+        for group_arn in target.group_arns:
+            yield _attachable(graph, who, "iam:AttachGroupPolicy", target, group_arn, before)
     if target.kind == "user" and may_act(who, "iam:AddUserToGroup"):
         for group in graph.snapshot.groups:
             if group.account != target.account or group.arn in target.group_arns:
@@ -349,6 +413,6 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
                 note=f"adds {target.arn} to the group",
             )
             if isinstance(hop, Hop):
-                yield Edge(graph.joined(target, group.arn), (hop,))
+                yield Edge(graph.joined(target, group.arn), (*before, hop))
             elif hop:
                 yield hop

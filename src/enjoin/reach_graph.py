@@ -89,13 +89,20 @@ class Graph:
 
     def empowered(self, node: Node) -> Node:
         """The node with every identity permission (its boundary and SCPs still apply)."""
-        return replace(node, key=f"{node.arn}#empowered", identity=(*node.identity, _rewritten()))
+        return replace(node, key=f"{node.key}#empowered", identity=(*node.identity, _rewritten()))
 
     def attached(self, node: Node, documents: Mapping[str, object]) -> Node:
         """The node with these managed policies attached as well."""
         extra = tuple(compile_policy(doc, label=arn) for arn, doc in sorted(documents.items()))  # type: ignore[arg-type]
-        key = f"{node.arn}+{'+'.join(sorted(documents))}"
+        key = f"{node.key}+{'+'.join(sorted(documents))}"
         return replace(node, key=key, identity=(*node.identity, *extra))
+
+    def bounded(self, node: Node, arn: str | None, document: object | None) -> Node:
+        """The node with its permissions boundary deleted (``arn`` None) or replaced by managed policy ``arn``."""
+        if arn is None or document is None:
+            return replace(node, key=f"{node.key}#unbounded", boundary=None)
+        boundary = compile_policy(document, label=f"{arn} as the permissions boundary")  # type: ignore[arg-type]
+        return replace(node, key=f"{node.key}#boundary={arn}", boundary=boundary)
 
     def joined(self, node: Node, group_arn: str) -> Node:
         """A user node added to a group: the group's policies join its own."""
