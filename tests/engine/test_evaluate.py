@@ -533,9 +533,15 @@ def test_principal_context_keys() -> None:
     assert ask(
         USER, identity_policies=tags, principal_tags={"team": "blue"}, resource_tags={"Class": "phi"}
     ).decision is (Decision.ALLOW)
-    # A caller cannot set a principal-derived key through the context.
-    spoof = ask(USER, identity_policies=org, context={"aws:PrincipalOrgID": "o-abc"})
-    assert spoof.decision is Decision.IMPLICIT_DENY
+    # A principal key the case leaves open is read from the context; one the case fixes is not.
+    supplied = ask(USER, identity_policies=org, context={"aws:PrincipalOrgID": "o-abc"})
+    assert supplied.decision is Decision.ALLOW
+    fixed = ask(USER, identity_policies=org, principal_org_id="o-xyz", context={"aws:PrincipalOrgID": "o-abc"})
+    assert fixed.decision is Decision.IMPLICIT_DENY
+    by_name = conditioned({"StringEquals": {"aws:username": "mallory"}})
+    assert ask(USER, identity_policies=by_name, context={"aws:username": "mallory"}).decision is (
+        Decision.IMPLICIT_DENY
+    )
     not_service = conditioned({"Bool": {"aws:PrincipalIsAWSService": "false"}})
     assert ask(USER, identity_policies=not_service).decision is Decision.ALLOW
 

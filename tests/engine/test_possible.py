@@ -119,8 +119,14 @@ def test_given_context_is_held_fixed() -> None:
 
 
 def test_principal_keys_cannot_be_chosen() -> None:
-    org = request(allow_if({"StringEquals": {"aws:PrincipalOrgID": "o-123"}}), context={"aws:PrincipalOrgID": "o-123"})
-    assert possible(org).decision is Decision.IMPLICIT_DENY
+    """A principal key is never free: absent from the case it is absent, and supplied in the
+    context it is fixed at that value (the search does not move it)."""
+    condition = allow_if({"StringEquals": {"aws:PrincipalOrgID": "o-123"}})
+    assert possible(request(condition)).decision is Decision.IMPLICIT_DENY
+    other = request(condition, context={"aws:PrincipalOrgID": "o-999"})
+    assert possible(other).decision is Decision.IMPLICIT_DENY
+    same = request(condition, context={"aws:PrincipalOrgID": "o-123"})
+    assert confirmed(possible(same), same) == {"aws:PrincipalOrgID": "o-123"}
 
 
 def test_missing_keys_are_part_of_the_search() -> None:

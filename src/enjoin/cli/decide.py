@@ -15,7 +15,13 @@ standard input. Each object is one case; only ``principal``, ``action`` and ``re
     resource_policy       the policy the action's service consults (bucket, key, trust policy...)
     resource_account      the account owning the resource (default: from the ARN, else the principal's)
     context               request context keys: {"aws:SourceIp": "10.0.0.1", "aws:TagKeys": ["a", "b"]};
-                          null means absent (with --any-context: held absent rather than free)
+                          null means absent (with --any-context: held absent rather than free).
+                          Principal keys the other fields leave open are read from here
+                          (aws:userid, aws:PrincipalOrgID, aws:PrincipalOrgPaths,
+                          aws:PrincipalTag/...); a principal key that contradicts the principal's
+                          ARN or those fields (aws:PrincipalArn, aws:PrincipalAccount,
+                          aws:PrincipalType, aws:username, aws:userid, aws:PrincipalIsAWSService...)
+                          makes the case malformed
     principal_tags        {"team": "x"}: aws:PrincipalTag/...
     resource_tags         {"class": "phi"}: aws:ResourceTag/...
     principal_org_id      aws:PrincipalOrgID
@@ -29,7 +35,8 @@ principal, the resource or "context" under which it is allowed?) and each line a
 "witness": {...} (a context that allows it, confirmed by the concrete evaluation) or null.
 
 A malformed case (bad JSON, JSON nested deeper than 100 levels, unknown key, wrong type, a principal
-or resource that is not an ARN the engine reads, a policy that is not valid grammar) gets an error
+or resource that is not an ARN the engine reads, a policy that is not valid grammar, a context key
+that contradicts the principal) gets an error
 line on standard error naming the case and the place; the other cases are still answered.
 
 Exit codes: 0 every case answered; 1 some case malformed (the others answered); 2 the input as a
@@ -47,8 +54,9 @@ from dataclasses import dataclass
 from typing import IO, Any, TextIO
 
 from enjoin.engine import Decision, PolicyKind, Request, compile_policy, decide, possible
-from enjoin.engine.arn import arn_problem, principal_problem
+from enjoin.engine.arn import Caller, arn_problem, parse_caller, principal_problem
 from enjoin.engine.conditions import scalar_text
+from enjoin.engine.context import principal_key_conflict
 from enjoin.engine.model import ContextValue
 from enjoin.errors import CaseError, EnjoinError, excerpt
 from enjoin.textfile import decode, os_problem, parse_json
@@ -226,7 +234,7 @@ def build_request(case: object) -> Request:
         raise CaseError(
             "resource", "'*' or an ARN (arn:partition:service:region:account:resource)", f"{resource!r} ({problem})"
         )
-    return Request(
+    request = Request(
         principal=principal,
         action=action,
         resource=resource,
@@ -246,6 +254,13 @@ def build_request(case: object) -> Request:
         principal_id=_string(case, "principal_id"),
         context=_context(case),
     )
+    caller = parse_caller(principal, request.principal_id)
+    conflict = principal_key_conflict(request, caller) if isinstance(caller, Caller) else None
+    if conflict is not None:
+        # A context that describes another principal than the case's is a mistake in the case.
+        key, expected, found = conflict
+        raise CaseError(f"context.{key}", expected, found)
+    return request
 
 
 def answer(case: Mapping[str, Any], request: Request, any_context: bool) -> dict[str, Any]:

@@ -1559,7 +1559,9 @@ cdef object _derived_value(object request, object caller, str action_lower, str 
     request is a ``Request`` and the caller a ``Caller`` (``_decide`` checks), read at their
     offsets; ``tests/engine/test_core.py`` holds every key equal to ``derive``'s."""
     if key.startswith(_principal_tag):
-        return _tag_value(_slot(request, _R_PRINCIPAL_TAGS), key, len(_principal_tag))
+        found = _tag_value(_slot(request, _R_PRINCIPAL_TAGS), key, len(_principal_tag))
+        # A principal key the case leaves open is read from its context (context.derive).
+        return _context_value(_slot(request, _R_CONTEXT), key) if found is None else found
     if key.startswith(_resource_tag):
         return _tag_value(_slot(request, _R_RESOURCE_TAGS), key, len(_resource_tag))
     cdef bint user = _slot(caller, _C_KIND) is _user_kind
@@ -1572,13 +1574,14 @@ cdef object _derived_value(object request, object caller, str action_lower, str 
     if key == "aws:principalisawsservice":
         return "false"
     if key == "aws:principalorgid":
-        return _slot(request, _R_ORG_ID) or None
+        return _slot(request, _R_ORG_ID) or _context_value(_slot(request, _R_CONTEXT), key)
     if key == "aws:principalorgpaths":
-        return tuple(_slot(request, _R_ORG_PATHS)) or None
+        return tuple(_slot(request, _R_ORG_PATHS)) or _context_value(_slot(request, _R_CONTEXT), key)
     if key == "aws:userid":
         userid = _slot(caller, _C_PRINCIPAL_ID)
         if userid is None or (not user and ":" not in str(userid)):
-            return _unknown_value
+            given = _context_value(_slot(request, _R_CONTEXT), key)
+            return _unknown_value if given is None else given
         return userid
     if key == "aws:username":
         return _slot(caller, _C_NAME) if user else None
@@ -1772,6 +1775,10 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
     run.trust = run.actions.trust
     cdef int level_deny
     scps = _slot(request, _R_SCPS)
+    rcps = _slot(request, _R_RCPS)
+    # SCPs and RCPs do not restrict a service-linked role (as the reference: caller.is_service_linked).
+    if (_truthy(scps) or _truthy(rcps)) and caller.is_service_linked:
+        scps = rcps = None
     if _truthy(scps):
         run.scp_levels = []
         run.scp_sts = []
@@ -1779,7 +1786,6 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
         if run.declined:
             return None
         deny = max(deny, level_deny)
-    rcps = _slot(request, _R_RCPS)
     if _truthy(rcps):
         run.rcp_levels = []
         run.rcp_sts = []

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 _ACCOUNT = re.compile(r"\d{12}")
+# The resource of a service-linked role's ARN begins so: AWS creates them under this path.
+SERVICE_ROLE_PATH = "role/aws-service-role/"
 
 
 class CallerKind(enum.Enum):
@@ -56,6 +58,13 @@ class Caller:
     def is_session(self) -> bool:
         """Whether the caller is a role session."""
         return self.kind is CallerKind.ROLE_SESSION
+
+    @property
+    def is_service_linked(self) -> bool:
+        """Whether the caller is a session of a service-linked role: a role whose ARN has the path
+        ``/aws-service-role/`` (IAM User Guide, "Using service-linked roles"). Only a role ARN
+        shows the path; an assumed-role session ARN does not, and is not taken for one."""
+        return self.kind is CallerKind.ROLE_SESSION and self.arn.split(":", 5)[-1].startswith(SERVICE_ROLE_PATH)
 
 
 def split_arn(arn: str) -> list[str] | None:

@@ -2,7 +2,7 @@
 
 AWS sets some context keys itself from who is calling and what is called (IAM User Guide, "AWS
 global condition context keys"); a caller cannot choose them, so the engine derives them from the
-request and ignores a ``context`` entry of the same name:
+request:
 
 - ``aws:PrincipalArn`` (the ROLE ARN for a role session), ``aws:PrincipalAccount``,
   ``aws:PrincipalType`` (``User`` or ``AssumedRole``), ``aws:PrincipalIsAWSService`` (``false``),
@@ -12,6 +12,14 @@ request and ignores a ``context`` entry of the same name:
   ``aws:ResourceAccount``, ``aws:ResourceTag/*`` (from ``resource_tags``), ``kms:CallerAccount``
   (KMS actions only), and ``aws:PrincipalServiceName``/``aws:PrincipalServiceNamesList`` (absent:
   the caller is never an AWS service).
+
+A principal key the case does not fix (``aws:PrincipalOrgID`` and ``aws:PrincipalOrgPaths``
+without ``principal_org_*``, ``aws:userid`` without a known principal id, an ``aws:PrincipalTag/*``
+that ``principal_tags`` does not list) is taken from ``request.context`` when given there: it
+describes the principal, as AWS would put it in the request context. A ``context`` value that
+contradicts what the case fixes (:func:`principal_key_conflict`) is a mistake in the case; the
+``enjoin decide`` CLI rejects it, and the engine itself keeps the value it derives. The resource
+keys (``aws:ResourceAccount``, ``aws:ResourceTag/*``, ``kms:CallerAccount``) are always derived.
 
 Every other key comes from ``request.context``; key names are case-insensitive.
 """
@@ -100,8 +108,30 @@ class EvalContext:
         return given.get(key_lower)
 
 
+# Principal keys the case may leave open: when it does, a value in ``request.context`` is used.
+SUPPLIABLE_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths", "aws:userid"})
+
+
+def is_suppliable(key_lower: str) -> bool:
+    """Whether a derived key takes its value from ``request.context`` when the case leaves it open."""
+    return key_lower in SUPPLIABLE_KEYS or key_lower.startswith(_PRINCIPAL_TAG)
+
+
 def derive(request: Request, caller: Caller, action_lower: str, resource_account: str) -> dict[str, object]:
-    """Compute the derived keys of a request."""
+    """Compute the derived keys of a request (a principal key the case leaves open from its context)."""
+    keys = derive_own(request, caller, action_lower, resource_account)
+    if request.context:
+        given = {k.lower(): v for k, v in request.context.items()}  # the last spelling wins
+        for key_lower, value in given.items():
+            if value is not None and is_suppliable(key_lower):  # null: absent, the case's own stays
+                own = keys.get(key_lower)
+                if own is None or own is UNKNOWN_VALUE:
+                    keys[key_lower] = value
+    return keys
+
+
+def derive_own(request: Request, caller: Caller, action_lower: str, resource_account: str) -> dict[str, object]:
+    """The keys the case itself fixes (its principal, its fields), without its ``context``."""
     user = caller.kind is CallerKind.USER
     userid: object = caller.principal_id
     if userid is None or (not user and ":" not in str(userid)):
@@ -125,3 +155,88 @@ def derive(request: Request, caller: Caller, action_lower: str, resource_account
     for tag, value in request.resource_tags.items():
         keys[_RESOURCE_TAG + tag.lower()] = value
     return keys
+
+
+# Principal keys whose value the principal's ARN fixes (AWS sets them for every IAM user and role
+# session): a ``context`` entry must agree with the derived value.
+_FIXED_BY_ARN = ("aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:username")
+# Keys present only when an AWS service principal calls (never an IAM user or role session).
+_SERVICE_ONLY = ("aws:principalservicename", "aws:principalservicenameslist")
+
+
+def principal_key_conflict(request: Request, caller: Caller) -> tuple[str, str, str] | None:
+    """The first ``context`` entry that contradicts what the case fixes of its principal.
+
+    Returns ``(key as written, what the case fixes, what the context gives)``, or None when every
+    supplied principal key agrees with the principal's ARN, ``principal_id``, ``principal_org_id``,
+    ``principal_org_paths`` and ``principal_tags`` (or names what the case leaves open).
+    """
+    own = derive_own(request, caller, "", caller.account)
+    who = f"the principal {request.principal}"
+    for key, raw in request.context.items():
+        key_lower = key.lower()
+        value = raw[0] if isinstance(raw, tuple) and len(raw) == 1 else raw
+        expected: str | None = None
+        if key_lower == "aws:principalarn":
+            if not _same_principal_arn(value, caller, request.principal):
+                expected = f"{caller.arn!r}, as {who} fixes it"
+        elif key_lower in _FIXED_BY_ARN:
+            if value != own[key_lower]:
+                fixed = "absent" if own[key_lower] is None else repr(own[key_lower])
+                expected = f"{fixed}, as {who} fixes it"
+        elif key_lower == "aws:principalisawsservice":
+            if not isinstance(value, str) or value.lower() != "false":
+                expected = f"'false': {who} is not an AWS service principal"
+        elif key_lower in _SERVICE_ONLY:
+            if value is not None and value != ():
+                expected = f"absent: {who} is not an AWS service principal"
+        elif key_lower == "aws:userid":
+            expected = _userid_conflict(value, own["aws:userid"], caller)
+        elif key_lower == "aws:principalorgid":
+            if request.principal_org_id and value != request.principal_org_id:
+                expected = f"{request.principal_org_id!r}, as principal_org_id gives it"
+        elif key_lower == "aws:principalorgpaths":
+            paths = set(raw) if isinstance(raw, tuple) else {raw}
+            if request.principal_org_paths and paths != set(request.principal_org_paths):
+                expected = f"{list(request.principal_org_paths)!r}, as principal_org_paths gives it"
+        elif key_lower.startswith(_PRINCIPAL_TAG):
+            tag = own.get(key_lower)
+            if tag is not None and value != tag:
+                expected = f"{tag!r}, as principal_tags gives it"
+        if expected is not None:
+            return key, expected, repr(list(raw) if isinstance(raw, tuple) else raw)
+    return None
+
+
+def _same_principal_arn(value: object, caller: Caller, principal: str) -> bool:
+    """Whether a supplied aws:PrincipalArn is the caller's (for a session given by its session
+    ARN, which does not carry the role's path, any path of that role)."""
+    if value == caller.arn:
+        return True
+    if not isinstance(value, str) or caller.session_arn != principal:
+        return False
+    parts = value.split(":", 5)
+    return (
+        len(parts) == 6
+        and parts[:5] == ["arn", caller.partition, "iam", "", caller.account]
+        and parts[5].startswith("role/")
+        and parts[5].rsplit("/", 1)[1] == caller.name
+    )
+
+
+def _userid_conflict(value: object, own: object, caller: Caller) -> str | None:
+    """What aws:userid must be, when a supplied value contradicts the case; None when it agrees."""
+    if isinstance(own, str):
+        return None if value == own else f"{own!r}, as principal_id gives it"
+    if not isinstance(value, str):
+        return "the principal's unique id: AWS sets aws:userid for every IAM user and role session"
+    if caller.kind is CallerKind.USER:
+        return None
+    role_id, colon, session = value.partition(":")
+    if not colon:
+        return "ROLEID:SESSION, the form aws:userid has for a role session"
+    if caller.principal_id and role_id != caller.principal_id.split(":", 1)[0]:
+        return f"{caller.principal_id}:SESSION, as principal_id gives the role's id"
+    if caller.session_name is not None and session != caller.session_name:
+        return f"ROLEID:{caller.session_name}, as {caller.session_arn} fixes the session name"
+    return None

@@ -129,12 +129,14 @@ def decide_reference(request: Request) -> Result:
     if action_lower.startswith("sts:"):
         layers.trust = is_trust_action(action_lower)
     reasons: list[str] = []
-    if request.scps:
+    # SCPs and RCPs do not restrict a service-linked role (module docstring of layers).
+    organization = (request.scps or request.rcps) and not caller.is_service_linked
+    if organization and request.scps:
         layers.scp_levels, layers.scp_refs, scp_deny = _scan_levels(
             request.scps, PolicyKind.SCP, "SCP", action_lower, resource, lookup, deny_refs, unknown
         )
         deny = max(deny, scp_deny)
-    if request.rcps:
+    if organization and request.rcps:
         layers.rcp_levels, layers.rcp_refs, layers.rcp_deny = _scan_levels(
             request.rcps, PolicyKind.RCP, "RCP", action_lower, resource, lookup, deny_refs, unknown
         )
@@ -252,19 +254,20 @@ def _scan_resource_policy(
 def explain(request: Request, layers: Layers[int], final: int, allow_part: int) -> Result:
     """Turn the layer values into a Result with sentences a person can read."""
     what = f"{request.action} on {request.resource} by {request.principal}"
+    exempt = _organization_exemption(request)
     if layers.deny == TRUE or (layers.rcp_deny == TRUE and layers.rcp_applies):
         refs = tuple(layers.deny_refs)
         lines = [f"EXPLICIT_DENY: {what}."]
         lines += [f"Denied by {ref}." for ref in refs]
         lines.append("An explicit deny overrides every allow.")
-        return Result(Decision.EXPLICIT_DENY, tuple(lines), denied_by=refs)
+        return Result(Decision.EXPLICIT_DENY, (*lines, *exempt), denied_by=refs)
     if final == TRUE:
         refs = _allowed_by(layers)
         lines = [f"ALLOW: {what}."] + [f"Allowed by {ref}." for ref in refs]
-        return Result(Decision.ALLOW, tuple(lines), allowed_by=refs)
+        return Result(Decision.ALLOW, (*lines, *exempt), allowed_by=refs)
     if final == FALSE and _effective_deny(layers) == FALSE:
         lines = [f"IMPLICIT_DENY: {what}.", *_why_not(request, layers)]
-        return Result(Decision.IMPLICIT_DENY, tuple(lines))
+        return Result(Decision.IMPLICIT_DENY, (*lines, *exempt))
     reasons = tuple(dict.fromkeys(layers.unknown)) or (
         "an element the engine does not support could change the answer",
     )
@@ -275,6 +278,20 @@ def explain(request: Request, layers: Layers[int], final: int, allow_part: int) 
         lines.append("The answer depends on what the engine cannot evaluate:")
     lines += [f"- {reason}" for reason in reasons]
     return Result(Decision.INDETERMINATE, tuple(lines), unsupported=reasons)
+
+
+def _organization_exemption(request: Request) -> tuple[str, ...]:
+    """The sentence saying the request's SCPs and RCPs were not applied, when its principal is a
+    service-linked role (nothing when it has none or is not one)."""
+    if not (request.scps or request.rcps):
+        return ()
+    caller = parse_caller(request.principal, request.principal_id)
+    if isinstance(caller, str) or not caller.is_service_linked:
+        return ()
+    return (
+        f"{request.principal} is a service-linked role: SCPs and RCPs do not restrict it, "
+        "and the request's organization policies were not applied.",
+    )
 
 
 def _effective_deny(layers: Layers[int]) -> int:

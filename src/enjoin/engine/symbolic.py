@@ -249,12 +249,13 @@ def build_layers(request: Request, free: FreeContext) -> Layers[Expr]:
         [],
     )
     layers.trust = is_trust_action(action_lower)
-    layers.scp_levels = [
-        plain(level, 0, PolicyKind.SCP, f"SCP level {n}") for n, level in enumerate(request.scps)
-    ]
-    layers.rcp_levels = [
-        plain(level, 1, PolicyKind.RCP, f"RCP level {n}") for n, level in enumerate(request.rcps)
-    ]
+    if not caller.is_service_linked:  # SCPs and RCPs do not restrict a service-linked role
+        layers.scp_levels = [
+            plain(level, 0, PolicyKind.SCP, f"SCP level {n}") for n, level in enumerate(request.scps)
+        ]
+        layers.rcp_levels = [
+            plain(level, 1, PolicyKind.RCP, f"RCP level {n}") for n, level in enumerate(request.rcps)
+        ]
     has_boundary = request.permissions_boundary is not None
     if has_boundary:
         layers.boundary = plain(
