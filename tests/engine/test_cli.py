@@ -207,3 +207,61 @@ def test_installed_command(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert [json.loads(line)["decision"] for line in done.stdout.splitlines()] == ["ALLOW"]
     assert done.stderr.startswith(f"enjoin decide: {path}: case 'oops', #1, line 2: key 'extra'")
+
+
+def test_a_context_that_contradicts_the_principal_is_malformed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A principal key the case fixes (by the principal's ARN, principal_id, principal_org_id...)
+    given another value in "context": one error line naming the case and the key, exit 1; a
+    supplied value that agrees, or that fills what the case leaves open, is answered."""
+    user = GOOD["principal"]
+    session = f"arn:aws:sts::{A}:assumed-role/Analyst/s1"
+
+    def with_context(name: str, context: dict[str, Any], **fields: Any) -> str:
+        return json.dumps({**GOOD, "name": name, "context": context, **fields})
+
+    lines = [
+        with_context("arn", {"aws:PrincipalArn": f"arn:aws:iam::{A}:user/bob"}),
+        with_context("account", {"aws:PrincipalAccount": "222222222222"}),
+        with_context("username", {"aws:username": "bob"}),
+        with_context("type", {"aws:PrincipalType": "AssumedRole"}),
+        with_context("userid", {"aws:userid": "AIDAOTHER"}, principal_id="AIDAALICE"),
+        with_context("session userid", {"aws:userid": "AROAEXAMPLE:s2"}, principal=session),
+        with_context("service", {"aws:PrincipalIsAWSService": "true"}),
+        with_context("org", {"aws:PrincipalOrgID": "o-other"}, principal_org_id="o-123"),
+        with_context(
+            "agrees",
+            {
+                "aws:PrincipalArn": user,
+                "aws:PrincipalType": "User",
+                "aws:userid": "AIDAALICE",
+                "aws:PrincipalIsAWSService": "false",
+            },
+            principal_id="AIDAALICE",
+        ),
+        with_context("fills", {"aws:userid": "AROAEXAMPLE:s1", "aws:PrincipalOrgID": "o-123"}, principal=session),
+    ]
+    for args in ((), ("--any-context",)):
+        code, out, err = run(tmp_path, "\n".join(lines) + "\n", *args, capsys=capsys)
+        assert code == 1
+        assert [(o["name"], o["decision"]) for o in out] == [("agrees", "ALLOW"), ("fills", "ALLOW")]
+        at = f"enjoin decide: {tmp_path / 'cases.json'}: case"
+        assert err == [
+            f"{at} 'arn', #0, line 1: context.aws:PrincipalArn: expected '{user}', as the principal "
+            f"{user} fixes it; found 'arn:aws:iam::{A}:user/bob'",
+            f"{at} 'account', #1, line 2: context.aws:PrincipalAccount: expected '{A}', as the principal "
+            f"{user} fixes it; found '222222222222'",
+            f"{at} 'username', #2, line 3: context.aws:username: expected 'alice', as the principal "
+            f"{user} fixes it; found 'bob'",
+            f"{at} 'type', #3, line 4: context.aws:PrincipalType: expected 'User', as the principal "
+            f"{user} fixes it; found 'AssumedRole'",
+            f"{at} 'userid', #4, line 5: context.aws:userid: expected 'AIDAALICE', as principal_id gives it; "
+            "found 'AIDAOTHER'",
+            f"{at} 'session userid', #5, line 6: context.aws:userid: expected ROLEID:s1, as {session} fixes "
+            "the session name; found 'AROAEXAMPLE:s2'",
+            f"{at} 'service', #6, line 7: context.aws:PrincipalIsAWSService: expected 'false': the principal "
+            f"{user} is not an AWS service principal; found 'true'",
+            f"{at} 'org', #7, line 8: context.aws:PrincipalOrgID: expected 'o-123', as principal_org_id "
+            "gives it; found 'o-other'",
+        ]

@@ -427,6 +427,32 @@ def test_the_core_resolves_policy_variables_itself(
     st.sampled_from([(), ("o-abc123/r-1/ou-1/",), ("o-a/r-1/", "o-a/r-1/ou-2/")]),
     st.sampled_from(["kms:decrypt", "s3:getobject", "kmsx:thing"]),
     st.sampled_from(["111111111111", "333333333333"]),
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "aws:userid",
+                "AWS:UserId",
+                "aws:PrincipalOrgID",
+                "aws:PrincipalOrgPaths",
+                "aws:PrincipalTag/team",
+                "aws:PrincipalTag/owner",
+                "aws:PrincipalArn",
+                "aws:ResourceTag/env",
+                "aws:PrincipalType",
+            ]
+        ),
+        st.sampled_from(
+            [
+                None,
+                "AROAEXAMPLE2:session-1",
+                "o-given",
+                ("o-given/r-1/",),
+                "arn:aws:iam::222222222222:role/path/ops",
+                "arn:aws:iam::111111111111:user/alice",
+            ]
+        ),
+        max_size=4,
+    ),
 )
 def test_the_core_derives_the_keys_the_reference_derives(
     principal: str,
@@ -437,9 +463,11 @@ def test_the_core_derives_the_keys_the_reference_derives(
     org_paths: tuple[str, ...],
     action_lower: str,
     resource_account: str,
+    context: dict[str, Any],
 ) -> None:
     """The core computes each derived key alone: every key ``context.derive`` gives has the same
-    value (and type), and a key it does not give is absent."""
+    value (and type), and a key it does not give is absent; a principal key the case leaves open
+    is read from the context alike."""
     from enjoin.engine.arn import parse_caller
     from enjoin.engine.context import derive
 
@@ -452,12 +480,20 @@ def test_the_core_derives_the_keys_the_reference_derives(
         resource_tags=resource_tags,
         principal_org_id=org_id,
         principal_org_paths=org_paths,
+        context=context,
     )
     caller = parse_caller(principal, principal_id)
     if isinstance(caller, str):
         return
     expected = derive(request, caller, action_lower, resource_account)
-    absent = ["aws:principaltag/absent", "aws:resourcetag/absent", "aws:sourceip", "aws:principalservicename"]
+    absent = [
+        "aws:principaltag/absent",
+        "aws:principaltag/team",
+        "aws:principaltag/owner",
+        "aws:resourcetag/absent",
+        "aws:sourceip",
+        "aws:principalservicename",
+    ]
     for key in [*expected, *absent]:
         got = _fast.derived_value(request, caller, action_lower, resource_account, key)
         assert got == expected.get(key) and type(got) is type(expected.get(key)), key

@@ -111,6 +111,7 @@ cdef frozenset _trust_actions = frozenset(_layers_module.TRUST_ACTIONS)
 cdef frozenset _fixed_keys = frozenset(_context_module.FIXED_KEYS)
 cdef tuple _tag_prefixes = tuple(_context_module.TAG_PREFIXES)
 cdef str _principal_tag = _context_module.TAG_PREFIXES[0]
+cdef object _same_principal_arn = _context_module.same_principal_arn
 cdef str _resource_tag = _context_module.TAG_PREFIXES[1]
 cdef object _parse_network = _values_module.parse_network
 cdef object _deferred_type = DeferredResult
@@ -1566,7 +1567,11 @@ cdef object _derived_value(object request, object caller, str action_lower, str 
         return _tag_value(_slot(request, _R_RESOURCE_TAGS), key, len(_resource_tag))
     cdef bint user = _slot(caller, _C_KIND) is _user_kind
     if key == "aws:principalarn":
-        return _slot(caller, _C_ARN)
+        arn = _slot(caller, _C_ARN)
+        given = _context_value(_slot(request, _R_CONTEXT), key)
+        if given is not None and given != arn and _same_principal_arn(given, caller, _slot(request, _R_PRINCIPAL)):
+            return given  # the role's ARN with its path, for a session given by its session ARN
+        return arn
     if key == "aws:principalaccount":
         return _slot(caller, _C_ACCOUNT)
     if key == "aws:principaltype":

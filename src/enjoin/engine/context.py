@@ -15,7 +15,8 @@ request:
 
 A principal key the case does not fix (``aws:PrincipalOrgID`` and ``aws:PrincipalOrgPaths``
 without ``principal_org_*``, ``aws:userid`` without a known principal id, an ``aws:PrincipalTag/*``
-that ``principal_tags`` does not list) is taken from ``request.context`` when given there: it
+that ``principal_tags`` does not list, the path in ``aws:PrincipalArn`` of a session given by its
+session ARN) is taken from ``request.context`` when given there: it
 describes the principal, as AWS would put it in the request context. A ``context`` value that
 contradicts what the case fixes (:func:`principal_key_conflict`) is a mistake in the case; the
 ``enjoin decide`` CLI rejects it, and the engine itself keeps the value it derives. The resource
@@ -127,6 +128,9 @@ def derive(request: Request, caller: Caller, action_lower: str, resource_account
                 own = keys.get(key_lower)
                 if own is None or own is UNKNOWN_VALUE:
                     keys[key_lower] = value
+        arn = given.get("aws:principalarn")
+        if arn is not None and same_principal_arn(arn, caller, request.principal):
+            keys["aws:principalarn"] = arn  # a session ARN does not show the role's path; this does
     return keys
 
 
@@ -178,7 +182,7 @@ def principal_key_conflict(request: Request, caller: Caller) -> tuple[str, str, 
         value = raw[0] if isinstance(raw, tuple) and len(raw) == 1 else raw
         expected: str | None = None
         if key_lower == "aws:principalarn":
-            if not _same_principal_arn(value, caller, request.principal):
+            if not same_principal_arn(value, caller, request.principal):
                 expected = f"{caller.arn!r}, as {who} fixes it"
         elif key_lower in _FIXED_BY_ARN:
             if value != own[key_lower]:
@@ -208,9 +212,9 @@ def principal_key_conflict(request: Request, caller: Caller) -> tuple[str, str, 
     return None
 
 
-def _same_principal_arn(value: object, caller: Caller, principal: str) -> bool:
-    """Whether a supplied aws:PrincipalArn is the caller's (for a session given by its session
-    ARN, which does not carry the role's path, any path of that role)."""
+def same_principal_arn(value: object, caller: Caller, principal: str) -> bool:
+    """Whether a supplied aws:PrincipalArn is the caller's: its ARN, or for a session given by its
+    session ARN (which does not carry the role's path) that role's ARN with any path."""
     if value == caller.arn:
         return True
     if not isinstance(value, str) or caller.session_arn != principal:
