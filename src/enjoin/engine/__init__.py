@@ -21,7 +21,10 @@ AWS documentation implemented (the specification; wording and rules come from th
   multivalued context keys" (ForAllValues, ForAnyValue); "IAM policy elements: Variables and tags";
   "AWS global condition context keys" (the principal-derived keys).
 - AWS Organizations User Guide: "Service control policies (SCPs)" and "SCP evaluation" (every level
-  from the root to the account must allow); "Resource control policies (RCPs)" and "RCP evaluation".
+  from the root to the account must allow; "Tasks and entities not restricted by SCPs": not
+  service-linked roles); "Resource control policies (RCPs)" and "RCP evaluation" ("Resources and
+  entities not restricted by RCPs": not actions by service-linked roles). IAM User Guide, "Using
+  service-linked roles": a role under the path ``/aws-service-role/`` is one.
 - AWS KMS Developer Guide: "Key policies in AWS KMS" (the key policy must allow; the default
   statement naming the account root delegates to IAM policies).
 - IAM User Guide: "How IAM roles differ from resource-based policies" and "Role terms and concepts"
@@ -37,8 +40,10 @@ or the caller must not pass the case):
   users from GetFederationToken, AWS service principals, anonymous requests).
 - S3 ACLs, S3 Block Public Access, S3 Object Ownership, access points and their policies (pass the
   relevant policy as ``resource_policy`` yourself), KMS grants, VPC endpoint policies, Lake Formation
-  permissions, RAM shares, AWS managed service-linked role exemptions from SCPs/RCPs, the
-  organization's management account being exempt from SCPs/RCPs.
+  permissions, RAM shares, the organization's management account being exempt from SCPs/RCPs,
+  AWS managed KMS keys being exempt from RCPs. A service-linked role is recognized by its role ARN
+  (the path ``/aws-service-role/``) only: a session given by its assumed-role ARN, which does not
+  show the path, is not taken for one.
 - Which services RCPs cover beyond the documented S3, STS, KMS, SQS and Secrets Manager: for other
   services an RCP that would deny makes the answer INDETERMINATE.
 - Multiple session policies (the AssumeRole ``PolicyArns`` list): pass their intersection as one.
@@ -57,12 +62,17 @@ Interpretations the documentation leaves open (each deliberate and tested):
   first"): UNKNOWN.
 - A role ARN as the principal is a session whose name is unknown unless ``principal_id`` is
   ``AROA...:name``: a statement naming a specific session of that role is UNKNOWN; so is
-  ``aws:userid`` without ``principal_id``.
+  ``aws:userid`` without ``principal_id`` (or an ``aws:userid`` in ``context``).
 - Whether a session policy caps a trust policy naming the caller directly is not documented: it can
   only make the answer UNKNOWN. A session policy given for an IAM user is UNKNOWN too.
 - An explicit deny that may or may not apply, where nothing allows anyway, is INDETERMINATE ("denied
   either way"): the decision value itself (explicit or implicit) is not known.
-- A ``context`` entry for a key the engine derives from the principal or resource is ignored.
+- A ``context`` entry for a principal key the case leaves open (``aws:userid``,
+  ``aws:PrincipalOrgID``, ``aws:PrincipalOrgPaths``, an unlisted ``aws:PrincipalTag/*``, the role
+  path in ``aws:PrincipalArn`` of a session given by its session ARN) is used as AWS would send it;
+  one that contradicts the case (``context.principal_key_conflict``) is rejected by
+  ``enjoin decide``, and the engine keeps the value it derives. A ``context`` entry for a resource
+  key (``aws:ResourceAccount``, ``aws:ResourceTag/*``, ``kms:CallerAccount``) is ignored.
 - ``ArnEquals``/``ArnLike`` values that are not six-component ARNs give UNKNOWN.
 - Numbers, dates and IP addresses in the request that cannot be read as such give UNKNOWN.
 - Tag keys in ``aws:PrincipalTag/``/``aws:ResourceTag/`` are matched case-insensitively, like key names.

@@ -9,7 +9,8 @@ The rules, for a principal in account A asking for a resource in account B:
 - An explicit ``Deny`` in any policy that applies (SCPs, RCPs, identity policies, boundary, session
   policy, resource policy) denies.
 - SCPs (the principal's account) and RCPs (the resource's account): every level, root to account,
-  must have an applicable ``Allow``. No SCPs or RCPs given means no organization constraint. RCPs
+  must have an applicable ``Allow``. No SCPs or RCPs given means no organization constraint; neither
+  restricts a service-linked role (the callers build the layers without them). RCPs
   apply only to the services that support them (S3, STS, KMS, SQS, Secrets Manager are documented);
   for another service the engine cannot tell whether an RCP applies, so an RCP that would deny makes
   the answer UNKNOWN.
