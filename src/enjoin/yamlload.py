@@ -46,6 +46,9 @@ from yaml.composer import Composer
 from enjoin.errors import EnjoinError
 from enjoin.textfile import MAX_DEPTH, read_text
 
+# The start of libyaml's own refusal of deep nesting (its limit is far above MAX_DEPTH).
+LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
+
 # A key path: mapping keys are strings, sequence positions are ints. () is the document itself.
 KeyPath = tuple[str | int, ...]
 
@@ -328,6 +331,12 @@ def absolute_path(path: Path) -> Path:
 
 def _malformed(exc: yaml.MarkedYAMLError, shown: str, error: type[EnjoinError]) -> EnjoinError:
     mark = exc.problem_mark or exc.context_mark
+    if (exc.problem or "").startswith(LIBYAML_TOO_DEEP):
+        # libyaml (PyYAML 6.0.4 on) stops at its own depth, which can come before the composer's bound: the
+        # same refusal, in the same words.
+        line = mark.line + 1 if mark is not None else 1
+        return error(f"{shown}:{line}", f"YAML nested at most {MAX_DEPTH} levels deep",
+                     f"nesting deeper than {MAX_DEPTH} levels")
     place = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark is not None else shown
     # PyYAML's problems often begin "found ..." or "but found ...": the message adds its own "found".
     problem = re.sub(r"^(but )?found ", "", exc.problem or "a YAML syntax error")

@@ -34,8 +34,8 @@ from typing import Any
 import yaml
 
 from enjoin.errors import DeployError
-from enjoin.textfile import parse_json, read_text
-from enjoin.yamlload import BoundedComposer, Refused, describe, unreadable_character
+from enjoin.textfile import MAX_DEPTH, parse_json, read_text
+from enjoin.yamlload import LIBYAML_TOO_DEEP, BoundedComposer, Refused, describe, unreadable_character
 
 # The short-form tags that are not simply "Fn::" + tag name.
 _SPECIAL_TAGS = {"Ref": "Ref", "Condition": "Condition"}
@@ -199,6 +199,9 @@ def _parse(text: str, path: Path) -> tuple[Any, dict[str, int]]:
         where = f"{path}: line {mark.line + 1}" if mark is not None else str(path)
         # PyYAML's problems often begin "found ...": the message adds its own "found".
         problem = re.sub(r"^(but )?found ", "", str(getattr(exc, "problem", None) or exc))
+        if problem.startswith(LIBYAML_TOO_DEEP):  # libyaml's own depth limit: the same refusal as the composer's
+            deep = f"nesting deeper than {MAX_DEPTH} levels"
+            raise DeployError(where, f"YAML nested at most {MAX_DEPTH} levels deep", deep) from None
         raise DeployError(where, "a YAML template", problem) from None
     finally:
         loader.dispose()
