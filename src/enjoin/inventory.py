@@ -5,7 +5,7 @@ configuration the way AWS reports it (NoSuchBucketPolicy, ...: the resource simp
 :mod:`enjoin.inventory_calls`). Any other error (AccessDenied, throttling past the retries) is an
 InventoryError: a snapshot with a hole would let the judgment call something unreachable that is not.
 
-Calls: iam get_account_authorization_details (paginated; customer managed policies with it, the
+Calls: iam get_account_authorization_details (paginated; customer managed policies with it, every version, the
 AWS-managed policies attached to a principal with get_policy and get_policy_version), get_login_profile
 per user (NoSuchEntity: the user has no console password), list_saml_providers,
 list_open_id_connect_providers; S3 buckets and access points
@@ -55,6 +55,7 @@ from enjoin.snapshot import (
     ManagedPolicy,
     NamedPolicy,
     Organization,
+    PolicyVersion,
     ReplicationRule,
     Role,
     Snapshot,
@@ -259,8 +260,13 @@ def _read_iam(
         if default is None:
             raise InventoryError(f"{p['Arn']}", "a managed policy with a default version", "none")
         name = p.get("PolicyName") or p["Arn"].rsplit("/", 1)[-1]  # moto omits PolicyName here
+        others = tuple(
+            PolicyVersion(str(v["VersionId"]), document(v["Document"], f"{p['Arn']}: version {v['VersionId']}"))
+            for v in p.get("PolicyVersionList", [])
+            if not v.get("IsDefaultVersion")
+        )
         policies[p["Arn"]] = ManagedPolicy(
-            p["Arn"], name, document(default["Document"], f"{p['Arn']}: default version")
+            p["Arn"], name, document(default["Document"], f"{p['Arn']}: default version"), others
         )
     # AWS-managed policies: only those this account's principals use (there are over a thousand).
     everyone: list[User | Group | Role] = [*users, *groups, *roles]

@@ -27,12 +27,25 @@ class NamedPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyVersion:
+    """A version of a customer managed policy that is not its default one (up to four are kept)."""
+
+    version_id: str
+    document: Document
+
+
+@dataclass(frozen=True, slots=True)
 class ManagedPolicy:
-    """A managed policy (customer or AWS managed) with its default version's document."""
+    """A managed policy (customer or AWS managed) with its default version's document.
+
+    ``other_versions``: the customer managed policy's versions that are not the default; whoever may
+    ``iam:SetDefaultPolicyVersion`` on it can make any of them what every principal it is attached to has.
+    """
 
     arn: str
     name: str
     document: Document
+    other_versions: tuple[PolicyVersion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +310,7 @@ _NESTED: dict[str, type] = {
     "groups": Group,
     "roles": Role,
     "policies": ManagedPolicy,
+    "other_versions": PolicyVersion,
     "buckets": Bucket,
     "keys": Key,
     "inline_policies": NamedPolicy,
