@@ -11,7 +11,8 @@ per user (NoSuchEntity: the user has no console password), list_saml_providers,
 list_open_id_connect_providers; S3 buckets and access points
 (:mod:`enjoin.inventory_s3`); kms list_keys, describe_key, get_key_policy, list_aliases,
 list_resource_tags (customer managed keys); lambda list_functions, get_policy; Glue tables and Lake
-Formation grants (:mod:`enjoin.inventory_lake`); organizations describe_organization, list_parents,
+Formation grants (:mod:`enjoin.inventory_lake`); existing compute that runs as a role
+(:mod:`enjoin.inventory_compute`); organizations describe_organization, list_parents,
 list_policies_for_target, describe_policy (only when no Organization is given). Regional resources
 (keys, access points, functions, tables, grants) are read in the inventory's region; buckets of
 every region.
@@ -38,12 +39,14 @@ from enjoin.errors import InventoryError
 from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import document, lambda_principal, optional, pages
 from enjoin.inventory_calls import tags as tags_of_api
+from enjoin.inventory_compute import read_compute
 from enjoin.inventory_lake import read_grants, read_tables
 from enjoin.inventory_s3 import read_access_points, read_buckets
 from enjoin.longlived import frozen
 from enjoin.snapshot import (
     AccessPoint,
     Bucket,
+    Compute,
     Construct,
     Distribution,
     Document,
@@ -127,6 +130,7 @@ def _inventory(
     functions: list[Function] = []
     tables: list[Table] = []
     grants: list[LakeFormationGrant] = []
+    compute: list[Compute] = []
     replication = declared.replication if declared is not None else None
     for account in accounts:
         _read_iam(backend, account, region, users, groups, roles, policies)
@@ -138,6 +142,7 @@ def _inventory(
         account_tables = read_tables(backend, account, region)
         tables.extend(account_tables)
         grants.extend(read_grants(backend, account, region, account_tables))
+        compute.extend(read_compute(backend, account, region))
     if organization is None:
         organization = _read_organization(backend, accounts, region)
     return Snapshot(
@@ -156,6 +161,7 @@ def _inventory(
         lake_formation_grants=tuple(grants),
         constructs=declared.constructs if declared is not None else (),
         distributions=declared.distributions if declared is not None else (),
+        compute=tuple(compute),
     )
 
 
@@ -276,6 +282,15 @@ def _read_iam(
         boundary = getattr(principal, "permissions_boundary_arn", None)
         if boundary and boundary.split(":")[4] == "aws":
             attached_aws.add(boundary)
+    # And those a policy names as what may be attached or set as a boundary: reach asks whether they can be.
+    documents = [pol.document for pr in mine for pol in pr.inline_policies]
+    documents += [p.document for p in policies.values() if p.arn.split(":")[4] == account]
+    documents += [v.document for p in policies.values() if p.arn.split(":")[4] == account for v in p.other_versions]
+    named = {arn for doc in documents for arn in named_aws_policies(doc)} - attached_aws - set(policies)
+    for arn in sorted(named):
+        policy = optional(f"{arn}: iam get_policy", iam.get_policy, frozenset({"NoSuchEntity"}), PolicyArn=arn)
+        if policy is not None:  # a name no AWS managed policy has: attaching it fails, nothing to read
+            attached_aws.add(arn)
     for arn in sorted(attached_aws - set(policies)):
         policy = _call(f"{arn}: iam get_policy", iam.get_policy, PolicyArn=arn)["Policy"]
         version = _call(
@@ -287,6 +302,27 @@ def _read_iam(
         policies[arn] = ManagedPolicy(
             arn, policy["PolicyName"], document(version["Document"], f"{arn}: default version")
         )
+
+
+_POLICY_KEYS = frozenset({"iam:policyarn", "iam:permissionsboundary"})
+
+
+def named_aws_policies(document: Any) -> set[str]:
+    """The AWS managed policy ARNs (without wildcards) a policy's conditions on ``iam:PolicyARN`` or
+    ``iam:PermissionsBoundary`` name: the policies it may let a principal attach or set as a boundary."""
+    found: set[str] = set()
+    statements = document.get("Statement") if isinstance(document, Mapping) else None
+    for stmt in statements if isinstance(statements, list) else [statements]:
+        condition = stmt.get("Condition") if isinstance(stmt, Mapping) else None
+        for block in condition.values() if isinstance(condition, Mapping) else ():
+            for key, values in block.items() if isinstance(block, Mapping) else ():
+                if str(key).lower() not in _POLICY_KEYS:
+                    continue
+                for value in values if isinstance(values, list) else [values]:
+                    text = str(value)
+                    if ":iam::aws:policy/" in text and not any(c in text for c in "*?$"):
+                        found.add(text)
+    return found
 
 
 def _has_login_profile(iam: Any, name: str, arn: str) -> bool:

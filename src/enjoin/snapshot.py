@@ -173,6 +173,23 @@ class Function:
 
 
 @dataclass(frozen=True, slots=True)
+class Compute:
+    """Compute that already exists and runs as a role: what the takeover ways of ``reach_compute.yaml`` act on.
+
+    ``kind`` is one of ``enjoin.reach_compute.KINDS`` ("ec2-instance", "cloudformation-stack",
+    "cloudformation-stack-set", "codebuild-project", "glue-dev-endpoint", "glue-job", "sagemaker-notebook").
+    """
+
+    kind: str
+    arn: str  # what the takeover requests are asked on (an instance's ARN, a stack's id, a project's ARN...)
+    name: str
+    account: str
+    region: str
+    role_arn: str | None  # the role it runs as; None when it has none (an instance without a profile)
+    profile_arn: str | None = None  # ec2-instance: the instance profile associated with it
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A Glue Data Catalog table (columns include partition keys) and its storage location."""
 
@@ -279,6 +296,7 @@ class Snapshot:
     lake_formation_grants: tuple[LakeFormationGrant, ...] = ()
     constructs: tuple[Construct, ...] = ()  # from the templates: what was not deployed, and why
     distributions: tuple[Distribution, ...] = ()
+    compute: tuple[Compute, ...] = ()  # existing compute that runs as a role (instances, stacks, projects...)
 
     def to_json(self) -> str:
         """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
@@ -323,6 +341,7 @@ _NESTED: dict[str, type] = {
     "constructs": Construct,
     "distributions": Distribution,
     "origins": DistributionOrigin,
+    "compute": Compute,
 }
 
 

@@ -1,0 +1,153 @@
+"""Inventory of compute that already exists and runs as a role: what the takeover ways of reach_compute.yaml act on.
+
+Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in the inventory's region:
+
+- EC2 ``describe_instances`` (every instance not terminated) with its ``IamInstanceProfile``, and IAM
+  ``list_instance_profiles`` for the role each profile holds (an instance profile holds at most one role:
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html);
+- CloudFormation ``describe_stacks`` (a stack's service role, ``RoleARN``) and ``list_stack_sets`` with
+  ``describe_stack_set`` (a self-managed stack set's ``AdministrationRoleARN``);
+- CodeBuild ``list_projects`` and ``batch_get_projects`` (``serviceRole``);
+- Glue ``get_dev_endpoints`` (``RoleArn``) and ``get_jobs`` (``Role``: a name or an ARN);
+- SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``).
+
+Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
+without a profile is kept with no role, as it is still an instance one may give a role to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enjoin.backends import Backend
+from enjoin.inventory_calls import call, pages
+from enjoin.snapshot import Compute
+
+_GONE_STACK = frozenset({"DELETE_COMPLETE"})
+_GONE_INSTANCE = frozenset({"terminated", "shutting-down"})
+_GONE_NOTEBOOK = frozenset({"Deleting", "Failed"})
+
+
+def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
+    """Every existing compute resource of the account, in the region, sorted by kind and ARN."""
+    found = [
+        *_instances(backend, account, region),
+        *_stacks(backend, account, region),
+        *_stack_sets(backend, account, region),
+        *_projects(backend, account, region),
+        *_glue(backend, account, region),
+        *_notebooks(backend, account, region),
+    ]
+    return sorted(found, key=lambda c: (c.kind, c.arn))
+
+
+def _partition(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def _instances(backend: Backend, account: str, region: str) -> list[Compute]:
+    ec2 = backend.client("ec2", account, region)
+    where = f"account {account}: ec2 in {region}"
+    reservations = pages(f"{where}: describe_instances", ec2.describe_instances, "Reservations")
+    instances = [i for r in reservations for i in r.get("Instances", [])
+                 if i.get("State", {}).get("Name") not in _GONE_INSTANCE]
+    if not instances:
+        return []
+    iam = backend.client("iam", account, region)
+    profiles = pages(f"account {account}: iam list_instance_profiles", iam.list_instance_profiles,
+                     "InstanceProfiles", token="Marker")
+    role_of = {p["Arn"]: (p.get("Roles") or [{}])[0].get("Arn") for p in profiles}
+    out = []
+    for instance in instances:
+        instance_id = instance["InstanceId"]
+        profile = (instance.get("IamInstanceProfile") or {}).get("Arn")
+        out.append(Compute(
+            kind="ec2-instance",
+            arn=f"arn:{_partition(region)}:ec2:{region}:{account}:instance/{instance_id}",
+            name=instance_id,
+            account=account,
+            region=region,
+            role_arn=role_of.get(profile) if profile else None,
+            profile_arn=profile,
+        ))
+    return out
+
+
+def _stacks(backend: Backend, account: str, region: str) -> list[Compute]:
+    cfn = backend.client("cloudformation", account, region)
+    stacks = pages(f"account {account}: cloudformation in {region}: describe_stacks", cfn.describe_stacks, "Stacks")
+    return [
+        Compute("cloudformation-stack", s["StackId"], s["StackName"], account, region, s["RoleARN"])
+        for s in stacks
+        if s.get("RoleARN") and s.get("StackStatus") not in _GONE_STACK
+    ]
+
+
+def _stack_sets(backend: Backend, account: str, region: str) -> list[Compute]:
+    cfn = backend.client("cloudformation", account, region)
+    where = f"account {account}: cloudformation in {region}"
+    listed = pages(f"{where}: list_stack_sets", cfn.list_stack_sets, "Summaries", Status="ACTIVE")
+    out = []
+    for summary in listed:
+        name = summary["StackSetName"]
+        described: Any = call(f"{where}: describe_stack_set {name}", cfn.describe_stack_set, StackSetName=name)
+        stack_set = described["StackSet"]
+        role = stack_set.get("AdministrationRoleARN")
+        if role and stack_set.get("PermissionModel", "SELF_MANAGED") == "SELF_MANAGED":
+            out.append(Compute("cloudformation-stack-set", stack_set["StackSetARN"], name, account, region, role))
+    return out
+
+
+def _projects(backend: Backend, account: str, region: str) -> list[Compute]:
+    codebuild = backend.client("codebuild", account, region)
+    where = f"account {account}: codebuild in {region}"
+    names = pages(f"{where}: list_projects", codebuild.list_projects, "projects", token="nextToken")
+    out = []
+    for start in range(0, len(names), 100):  # batch_get_projects takes at most 100 names
+        batch = call(f"{where}: batch_get_projects", codebuild.batch_get_projects, names=names[start:start + 100])
+        for project in batch.get("projects", []):
+            if project.get("serviceRole"):
+                out.append(Compute("codebuild-project", project["arn"], project["name"], account, region,
+                                   _role_arn(project["serviceRole"], account, region)))
+    return out
+
+
+def _glue(backend: Backend, account: str, region: str) -> list[Compute]:
+    glue = backend.client("glue", account, region)
+    where = f"account {account}: glue in {region}"
+    prefix = f"arn:{_partition(region)}:glue:{region}:{account}"
+    endpoints = pages(f"{where}: get_dev_endpoints", glue.get_dev_endpoints, "DevEndpoints")
+    jobs = pages(f"{where}: get_jobs", glue.get_jobs, "Jobs")
+    out = [
+        Compute("glue-dev-endpoint", f"{prefix}:devEndpoint/{e['EndpointName']}", e["EndpointName"], account, region,
+                _role_arn(e["RoleArn"], account, region))
+        for e in endpoints
+        if e.get("RoleArn")
+    ]
+    out += [
+        Compute("glue-job", f"{prefix}:job/{j['Name']}", j["Name"], account, region,
+                _role_arn(j["Role"], account, region))
+        for j in jobs
+        if j.get("Role")
+    ]
+    return out
+
+
+def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:
+    sagemaker = backend.client("sagemaker", account, region)
+    where = f"account {account}: sagemaker in {region}"
+    listed = pages(f"{where}: list_notebook_instances", sagemaker.list_notebook_instances, "NotebookInstances")
+    out = []
+    for entry in listed:
+        name = entry["NotebookInstanceName"]
+        described = call(f"{where}: describe_notebook_instance {name}", sagemaker.describe_notebook_instance,
+                         NotebookInstanceName=name)
+        if described.get("RoleArn") and described.get("NotebookInstanceStatus") not in _GONE_NOTEBOOK:
+            out.append(Compute("sagemaker-notebook", described["NotebookInstanceArn"], name, account, region,
+                               described["RoleArn"]))
+    return out
+
+
+def _role_arn(role: str, account: str, region: str) -> str:
+    """A role as an ARN: Glue and CodeBuild also accept a role's bare name (a role without a path)."""
+    return role if role.startswith("arn:") else f"arn:{_partition(region)}:iam::{account}:role/{role}"

@@ -1,0 +1,93 @@
+"""The inventory of existing compute that runs as a role (src/enjoin/inventory_compute.py), against moto.
+
+Each kind is made through its own service's API, as an agency's console or pipeline would, and read back exactly.
+"""
+
+from __future__ import annotations
+
+import json
+
+from enjoin.backends.moto import MotoBackend
+from enjoin.inventory_compute import read_compute
+from enjoin.snapshot import Compute, Snapshot
+
+ACCOUNT, REGION = "123456789012", "us-east-1"
+TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {
+    "Service": ["ec2.amazonaws.com", "cloudformation.amazonaws.com", "codebuild.amazonaws.com",
+                "glue.amazonaws.com", "sagemaker.amazonaws.com"]}}]}
+
+
+def _role(moto: MotoBackend, name: str) -> str:
+    iam = moto.client("iam", ACCOUNT, REGION)
+    return str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"])
+
+
+def test_every_kind_is_read_back_with_its_role(moto: MotoBackend) -> None:
+    moto.reset()
+    role = _role(moto, "Workload")
+    iam = moto.client("iam", ACCOUNT, REGION)
+    profile = iam.create_instance_profile(InstanceProfileName="WorkloadProfile")["InstanceProfile"]["Arn"]
+    iam.add_role_to_instance_profile(InstanceProfileName="WorkloadProfile", RoleName="Workload")
+    ec2 = moto.client("ec2", ACCOUNT, REGION)
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    with_role = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1,
+                                  IamInstanceProfile={"Name": "WorkloadProfile"})["Instances"][0]["InstanceId"]
+    bare = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    gone = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+    ec2.terminate_instances(InstanceIds=[gone])
+    cfn = moto.client("cloudformation", ACCOUNT, REGION)
+    body = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    stack = cfn.create_stack(StackName="deployed-with-role", TemplateBody=body, RoleARN=role)["StackId"]
+    cfn.create_stack(StackName="deployed-as-caller", TemplateBody=body)
+    codebuild = moto.client("codebuild", ACCOUNT, REGION)
+    project = codebuild.create_project(
+        name="nightly", source={"type": "S3", "location": "b/src.zip"}, artifacts={"type": "NO_ARTIFACTS"},
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType":
+                     "BUILD_GENERAL1_SMALL"}, serviceRole=role)["project"]["arn"]
+    glue = moto.client("glue", ACCOUNT, REGION)
+    glue.create_job(Name="etl", Role="Workload", Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"})
+    glue.create_dev_endpoint(EndpointName="dev", RoleArn=role)
+    sagemaker = moto.client("sagemaker", ACCOUNT, REGION)
+    notebook = sagemaker.create_notebook_instance(NotebookInstanceName="analysis", InstanceType="ml.t2.medium",
+                                                  RoleArn=role)["NotebookInstanceArn"]
+
+    found = read_compute(moto, ACCOUNT, REGION)
+
+    prefix = f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/"
+    glue_arn = f"arn:aws:glue:{REGION}:{ACCOUNT}"
+    assert set(found) == {
+        Compute("ec2-instance", prefix + with_role, with_role, ACCOUNT, REGION, role, profile),
+        Compute("ec2-instance", prefix + bare, bare, ACCOUNT, REGION, None, None),
+        Compute("cloudformation-stack", stack, "deployed-with-role", ACCOUNT, REGION, role),
+        Compute("codebuild-project", project, "nightly", ACCOUNT, REGION, role),
+        Compute("glue-job", f"{glue_arn}:job/etl", "etl", ACCOUNT, REGION, role),
+        Compute("glue-dev-endpoint", f"{glue_arn}:devEndpoint/dev", "dev", ACCOUNT, REGION, role),
+        Compute("sagemaker-notebook", notebook, "analysis", ACCOUNT, REGION, role),
+    }
+    assert found == sorted(found, key=lambda c: (c.kind, c.arn))
+
+
+def test_a_self_managed_stack_set_is_read_with_its_administration_role(moto: MotoBackend) -> None:
+    moto.reset()
+    role = _role(moto, "StackSetAdministration")
+    cfn = moto.client("cloudformation", ACCOUNT, REGION)
+    body = json.dumps({"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}})
+    cfn.create_stack_set(StackSetName="baseline", TemplateBody=body, AdministrationRoleARN=role,
+                         PermissionModel="SELF_MANAGED")
+    found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "cloudformation-stack-set"]
+    assert [(c.name, c.role_arn, c.arn.split(":")[5].split("/")[0]) for c in found] == [
+        ("baseline", role, "stackset")
+    ]
+
+
+def test_an_account_without_compute_reads_nothing(moto: MotoBackend) -> None:
+    moto.reset()
+    assert read_compute(moto, ACCOUNT, REGION) == []
+
+
+def test_compute_survives_the_snapshot_json_round_trip() -> None:
+    compute = (Compute("ec2-instance", "arn:aws:ec2:us-east-1:123456789012:instance/i-1", "i-1", ACCOUNT, REGION,
+                       "arn:aws:iam::123456789012:role/r", "arn:aws:iam::123456789012:instance-profile/p"),
+               Compute("glue-job", "arn:aws:glue:us-east-1:123456789012:job/j", "j", ACCOUNT, REGION, None))
+    snapshot = Snapshot(accounts=(ACCOUNT,), compute=compute)
+    assert Snapshot.from_json(snapshot.to_json()) == snapshot
