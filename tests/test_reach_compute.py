@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from enjoin.iac.cloudformation.classification import Class, load_classification
-from enjoin.reach_compute import Ask, TableError, _way, names, not_modelled, ways
+from enjoin.reach_compute import KINDS, Ask, TableError, _way, names, not_modelled, ways
 from enjoin.reach_graph import Node
 
 # What the issue names, at least: each must be a row, modeled or listed as not yet.
@@ -50,9 +50,19 @@ def test_what_a_not_modelled_row_goes_through_is_unmodeled_for_what_its_roles_re
     for way in not_modelled():
         if way.takes_over is None:
             continue
-        entry = classification.of_type(way.takes_over)
+        entry = classification.of_type(KINDS[way.takes_over])
         assert entry.klass is Class.UNMODELED, (way.id, way.takes_over, entry.klass)
         assert {"roles", "all"} & set(entry.affects), (way.id, way.takes_over, entry.affects)
+
+
+def test_a_kind_s_type_is_modeled_only_when_every_row_through_it_is() -> None:
+    """A template's instance, notebook... is deployed and left to reach only when reach follows every way the table
+    knows to its role; otherwise it stays an unmodeled construct."""
+    classification = load_classification()
+    for kind, rtype in KINDS.items():
+        rows = [w for w in ways() if w.takes_over == kind]
+        if classification.of_type(rtype).klass is Class.MODELED:
+            assert rows and all(w.modeled for w in rows), (kind, [w.id for w in rows if not w.modeled])
 
 
 def test_existing_resource_rows_are_either_modeled_by_reach_or_listed_with_their_resource() -> None:

@@ -35,7 +35,17 @@ from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
 from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
-from enjoin.reach_compute import Way, modeled_new, new_compute, reconfigure_function, trusted_services, ways
+from enjoin.reach_compute import (
+    Way,
+    modeled_new,
+    new_compute,
+    reconfigure_function,
+    replace_role,
+    take_over,
+    takeovers,
+    trusted_services,
+    ways,
+)
 from enjoin.reach_constructs import doubts as construct_doubts
 from enjoin.reach_data import Reader, buckets_for, is_s3_holding
 from enjoin.reach_edges import (
@@ -127,7 +137,13 @@ class _Search:
         # Compute that runs as a role (reach_compute.yaml): which services each role trusts, and the ways.
         self.services = trusted_services(graph)
         self.new_ways: tuple[Way, ...] = modeled_new()
-        self.reconfigure = tuple(w for w in ways() if w.modeled and w.pass_role and w.existing)
+        self.reconfigure = tuple(
+            w for w in ways() if w.modeled and w.pass_role and w.existing and w.takes_over is None
+        )
+        # Existing compute (Snapshot.compute): the ways that take over its own role, and those that give it another.
+        table = {w.id: w for w in ways()}
+        self.own_role = tuple(w for w in takeovers() if not w.pass_role)
+        self.replace = tuple((w, tuple(table[t] for t in w.then)) for w in takeovers() if w.pass_role)
 
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
         """Edges from ``who`` to principals not reached yet (a reached one has a path no longer).
@@ -168,6 +184,16 @@ class _Search:
                 if key not in self.memo:
                     self.memo[key] = update_function_code(graph, who, function, role)
                 yield self.memo[key]
+        for compute in graph.snapshot.compute:
+            role = graph.nodes.get(compute.role_arn or "")
+            if role is None or compute.account != who.account or role.key in reached:
+                continue
+            for way in self.own_role:
+                if way.takes_over == compute.kind:
+                    key = (f"{way.id}:{compute.arn}", who.key, role.key)
+                    if key not in self.memo:
+                        self.memo[key] = take_over(graph, way, who, compute, role, self.services)
+                    yield self.memo[key]
 
     def _compute(self, who: Node, role: Node) -> Iterator[Outcome]:
         """The ways of the compute table by which ``who`` runs code as ``role`` (it may pass roles)."""
@@ -187,6 +213,17 @@ class _Search:
                 key = (f"{way.id}:{function.arn}", who.key, role.key)
                 if key not in self.memo:
                     self.memo[key] = reconfigure_function(self.graph, way, who, function.arn, role, self.services)
+                yield self.memo[key]
+        for way, then in self.replace:
+            if way.service not in trusted:
+                continue
+            for compute in self.graph.snapshot.compute:
+                # Replacing asks for an association to replace (an instance with a profile).
+                if compute.kind != way.takes_over or compute.account != who.account or compute.profile_arn is None:
+                    continue
+                key = (f"{way.id}:{compute.arn}", who.key, role.key)
+                if key not in self.memo:
+                    self.memo[key] = replace_role(self.graph, way, who, compute, role, self.services, then)
                 yield self.memo[key]
 
     def _bounds(self, who: Node) -> _Bounds:

@@ -14,6 +14,12 @@ AWS documentation followed (each row cites its service's pages):
   trust policy allows that service principal ``sts:AssumeRole``.
 - The Service Authorization Reference of each service for the resource each action is asked on.
 
+A takeover row (``takes_over``: a kind of :data:`KINDS`) acts on compute that already exists (the Snapshot's
+``compute``, read by :mod:`enjoin.inventory_compute`): its ``{existing}`` requests are asked on that resource's ARN,
+and the caller ends up with the resource's own role (:func:`take_over`) or, when the row passes a role, with the role
+it gives the resource (:func:`replace_role`). A takeover is same-account: these services have no resource policies
+that let another account make the requests (the caller's account is the resource's).
+
 What is not followed yet is listed in the table as ``not_modelled`` with the reason; :func:`not_modelled` gives them
 to the report. A resource those rows go through, deployed by a template, is an unmodeled construct: INDETERMINATE for
 what its role can read.
@@ -34,10 +40,21 @@ from enjoin.reach_edges import Edge, Outcome, answer
 from enjoin.reach_filter import listed, may_act, raw_statements
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import Hop
+from enjoin.snapshot import Compute
 
 PROBE = "enjoin-probe"
-_FIELDS = {"status", "service", "pass_role", "instance_profile", "also_pass", "requests", "takes_over",
+_FIELDS = {"status", "service", "pass_role", "instance_profile", "also_pass", "requests", "takes_over", "then",
            "documentation", "how", "caveat", "why_not"}
+# The kinds of existing compute (Snapshot.compute), each with the CloudFormation type that declares it.
+KINDS = {
+    "ec2-instance": "AWS::EC2::Instance",
+    "cloudformation-stack": "AWS::CloudFormation::Stack",
+    "cloudformation-stack-set": "AWS::CloudFormation::StackSet",
+    "codebuild-project": "AWS::CodeBuild::Project",
+    "glue-dev-endpoint": "AWS::Glue::DevEndpoint",
+    "glue-job": "AWS::Glue::Job",
+    "sagemaker-notebook": "AWS::SageMaker::NotebookInstance",
+}
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com\Z")
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")
 
@@ -61,7 +78,8 @@ class Way:
     instance_profile: bool
     also_pass: tuple[str, ...]
     requests: tuple[Ask, ...]
-    takes_over: str | None
+    takes_over: str | None  # a kind of KINDS
+    then: tuple[str, ...]  # ways one of which must also succeed on the same resource (how code then runs there)
     documentation: tuple[str, ...]
     how: str
     caveat: str
@@ -107,6 +125,13 @@ def _way(key: str, row: Any) -> Way:
             raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected an action and an ARN pattern; "
                              f"found {action!r} on {resource!r}")
         asks.append(Ask(action, resource))
+    takes_over = row.get("takes_over")
+    if takes_over is not None and takes_over not in KINDS:
+        raise TableError(f"reach_compute.yaml: ways.{key}.takes_over: expected one of {sorted(KINDS)}; "
+                         f"found {takes_over!r}")
+    if any(a.resource == "{existing}" for a in asks) != (takes_over is not None) and key not in _FUNCTION_WAYS:
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}} exactly when it takes_over "
+                         f"a kind; found takes_over {takes_over!r}")
     for url in row["documentation"]:
         if not str(url).startswith("https://docs.aws.amazon.com/"):
             raise TableError(f"reach_compute.yaml: ways.{key}.documentation: expected AWS documentation; found {url}")
@@ -118,7 +143,8 @@ def _way(key: str, row: Any) -> Way:
         instance_profile=bool(row.get("instance_profile", False)),
         also_pass=tuple(row.get("also_pass", ())),
         requests=tuple(asks),
-        takes_over=row.get("takes_over"),
+        takes_over=takes_over,
+        then=tuple(str(t) for t in row.get("then", ())),
         documentation=tuple(row["documentation"]),
         how=" ".join(str(row["how"]).split()),
         caveat=" ".join(str(row.get("caveat", "")).split()),
@@ -126,12 +152,32 @@ def _way(key: str, row: Any) -> Way:
     )
 
 
+# The rows on existing Lambda functions (Snapshot.functions, not Snapshot.compute): reach.py follows them itself.
+_FUNCTION_WAYS = frozenset({"lambda-update-function-code", "lambda-update-function-configuration"})
+
+
 @functools.cache
 def ways() -> tuple[Way, ...]:
     """Every row of the table, checked."""
     text = resources.files("enjoin").joinpath("reach_compute.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
-    return tuple(_way(key, row) for key, row in data["ways"].items())
+    table = tuple(_way(key, row) for key, row in data["ways"].items())
+    by_id = {w.id: w for w in table}
+    for way in table:
+        for other in way.then:
+            found = by_id.get(other)
+            if found is None or found.takes_over != way.takes_over or found.then or found.pass_role:
+                raise TableError(f"reach_compute.yaml: ways.{way.id}.then: expected ways that take over the same "
+                                 f"kind without passing a role; found {other!r}")
+            if way.modeled and not found.modeled:
+                raise TableError(f"reach_compute.yaml: ways.{way.id}.then: a modeled row needs modeled ways; "
+                                 f"found {other!r} not_modelled")
+    return table
+
+
+def takeovers() -> tuple[Way, ...]:
+    """The modeled ways that act on existing compute of a kind (Snapshot.compute)."""
+    return tuple(w for w in ways() if w.modeled and w.takes_over is not None)
 
 
 def modeled_new() -> tuple[Way, ...]:
@@ -286,3 +332,69 @@ def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, r
             return hop
         hops.append(hop)
     return Edge(role, tuple(hops))
+
+
+def _ask_on(graph: Graph, way: Way, who: Node, compute: Compute, note: str) -> list[Hop] | tuple[str, ...] | None:
+    """The way's requests, ``{existing}`` being the resource's ARN; the hops, or why not."""
+    hops: list[Hop] = []
+    for ask in way.requests:
+        resource = compute.arn if ask.resource == "{existing}" else _fill(ask.resource, who, compute.region, "")
+        hop = answer(graph, who, ask.action, resource, compute.account, None,
+                     note=note if ask is way.requests[-1] else "")
+        if not isinstance(hop, Hop):
+            return hop
+        hops.append(hop)
+    return hops
+
+
+def _may_ask(who: Node, way: Way) -> bool:
+    return all(may_act(who, ask.action) for ask in way.requests)
+
+
+def take_over(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
+              roles: Mapping[str, frozenset[str]]) -> Outcome:
+    """``who`` makes the existing resource run its code (or template) as the resource's own role, ``role``.
+
+    The role's trust must still admit the way's service (the service assumes it when the code runs); a trust policy
+    the engine cannot read is undecided.
+    """
+    if who.account != compute.account or not _may_ask(who, way):
+        return None
+    trust = graph.trust.get(role.arn)
+    if isinstance(trust, str):
+        return (trust,)
+    if way.service not in roles.get(role.arn, ()):
+        return None
+    hops = _ask_on(graph, way, who, compute, f"{way.id}: {way.how} ({compute.arn} runs as {role.arn})")
+    return Edge(role, tuple(hops)) if isinstance(hops, list) else hops
+
+
+def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
+                 roles: Mapping[str, frozenset[str]], then: Iterable[Way]) -> Outcome:
+    """``who`` gives an existing resource ``role`` (which it passes) and then runs code on it by one of ``then``."""
+    if who.account != role.account or who.account != compute.account or compute.role_arn == role.arn:
+        return None
+    if way.service not in roles.get(role.arn, ()) or not may_act(who, "iam:PassRole") or not _may_ask(who, way):
+        return None
+    shells = [t for t in then if _may_ask(who, t)]
+    if not shells:
+        return None
+    passed = _pass(graph, who, role, way.service)
+    if not isinstance(passed, Hop):
+        return passed
+    hops: list[Hop] = [passed]
+    if way.instance_profile:
+        profile = _instance_profile(graph, who, role, way)
+        if not isinstance(profile, list):
+            return profile
+        hops += profile
+    given = _ask_on(graph, way, who, compute, f"{way.id}: {compute.arn} now runs as {role.arn}")
+    if not isinstance(given, list):
+        return given
+    undecided: list[str] = []
+    for shell in shells:
+        ran = _ask_on(graph, shell, who, compute, f"{shell.id}: {shell.how}")
+        if isinstance(ran, list):
+            return Edge(role, (*hops, *given, *ran))
+        undecided += ran or ()
+    return tuple(undecided) or None
