@@ -83,6 +83,7 @@ _KEYS = frozenset(
     }
 )
 _REQUIRED = ("principal", "action", "resource")
+_FIRST_VALUE = json.JSONDecoder().raw_decode  # json.loads's own parser, stopping after one value
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,11 @@ def read_cases(text: str) -> Iterator[RawCase]:
     stripped = text.strip()
     if not stripped:
         return
+    if not stripped.startswith("[") and _more_than_one_value(stripped):
+        # JSON Lines: the whole text is not one document, which parsing it whole would only say
+        # after checking all of it.
+        yield from _json_lines(text)
+        return
     try:
         whole = parse_json(stripped)
     except json.JSONDecodeError as error:
@@ -113,6 +119,17 @@ def read_cases(text: str) -> Iterator[RawCase]:
             yield RawCase(index, None, item)
     else:
         yield RawCase(0, None, whole)
+
+
+def _more_than_one_value(stripped: str) -> bool:
+    """Whether parsing ``stripped`` whole would fail: its first value does not reach its end, or
+    the first value is itself unreadable (too deep, an integer too long). Either way the whole text
+    is no document, and it is read as JSON Lines, as a failed whole parse would have it read."""
+    try:
+        _, end = _FIRST_VALUE(stripped, 0)
+    except (ValueError, RecursionError):
+        return True
+    return end != len(stripped)
 
 
 def _json_lines(text: str) -> Iterator[RawCase]:
