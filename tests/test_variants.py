@@ -328,6 +328,18 @@ LOOKALIKES.update({
     "lookalike-put-role-permissions-boundary-same": "iam:PermissionsBoundary admits only the boundary it has",
     "lookalike-delete-own-boundary-bounded": "the reader's boundary does not allow it to delete the boundary",
 })
+# A role the party creates, gives a policy and assumes (item 2, iam:CreateRole).
+CASES["iam-create-role"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "CreateVerificationRoles",
+    "iam:CreateRole of role/dhs-verification-*, CmsChipAnalystRead attached to it, then assumed: CHIP (PROGRAMS)",
+)
+EXPECTED["iam-create-role"] = CASES["iam-create-role"].clauses
+LOOKALIKES["lookalike-create-role-bounded"] = (
+    "iam:CreateRole only with DhsVerificationBoundary, which allows no read: the CHIP policy attached reads nothing"
+)
 
 def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
     """The variants of the compute-as-role table (scripts/gen_compute_variants.py), each with its expected.yaml."""
@@ -725,6 +737,8 @@ for _name in ("iam-delete-role-permissions-boundary", "lookalike-put-role-permis
     SNAPSHOTS[_name] = (
         fields(), {READER: ({EXTRACT_POLICY}, set()), CMS_ROLE + "IceLiaison": ({EXTRACT_POLICY}, set())}
     )
+for _name in ("iam-create-role", "lookalike-create-role-bounded"):
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "ProvisionVerificationRoles"}, set())})
 for _name, _expected in GENERATED.items():
     _role = CMS_ROLE + "CmsCompute" + "".join(p.capitalize() for p in _expected["way"].split("-"))
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),

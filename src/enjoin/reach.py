@@ -49,11 +49,13 @@ from enjoin.reach_compute import (
 from enjoin.reach_constructs import doubts as construct_doubts
 from enjoin.reach_data import Reader, buckets_for, is_s3_holding
 from enjoin.reach_edges import (
+    CREATE_ACTIONS,
     REWRITE_ACTIONS,
     Edge,
     Outcome,
     TrustIndex,
     assume,
+    create_principal,
     empower,
     rewrite_trust,
     take_credentials,
@@ -160,6 +162,11 @@ class _Search:
                 yield self._memo("assume", who, graph.nodes[role_arn], assume)
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already
+        if any(may_act(who, action) for action in CREATE_ACTIONS):
+            key = ("create", who.key, who.key)
+            if key not in self.empowered:
+                self.empowered[key] = list(create_principal(graph, who))
+            yield from self.empowered[key]
         named = bounds.named
         if bounds.update_trust or bounds.pass_role or bounds.credentials:
             for target in self.by_account.get(who.account, ()):

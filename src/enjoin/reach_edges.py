@@ -14,7 +14,11 @@
   ``AttachUserPolicy`` add the managed policies ``iam:PolicyARN`` lets the caller attach (AWS's
   AdministratorAccess among the candidates), and ``iam:AttachGroupPolicy`` on a group it belongs to;
   ``iam:AddUserToGroup`` adds a group's policies; ``iam:Delete*PermissionsBoundary`` lifts its boundary, and
-  ``iam:Put*PermissionsBoundary`` replaces it with a managed policy ``iam:PermissionsBoundary`` allows.
+  ``iam:Put*PermissionsBoundary`` replaces it with a managed policy ``iam:PermissionsBoundary`` allows;
+  ``iam:CreatePolicy`` then an Attach of the policy written; ``iam:SetDefaultPolicyVersion`` on a customer
+  managed policy it has makes another of its versions the one in force.
+- ``iam:CreateRole`` / ``iam:CreateUser``, a policy for the new principal, then assuming it (under a trust the
+  caller wrote) or an access key of it (:func:`create_principal`).
 - ``lambda:UpdateFunctionCode`` on a function that runs as a role: the caller's code runs as that role. Passing a
   role to a service that runs code (Lambda, EC2, CloudFormation, CodeBuild, Glue, SageMaker, ECS, Step Functions,
   Auto Scaling) is :mod:`enjoin.reach_compute`, from its table.
@@ -25,7 +29,7 @@ IAM has no resource policies, so every IAM and Lambda rewrite above is a same-ac
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from enjoin.engine import Decision, Policy, PolicyKind, compile_policy, possible
@@ -280,6 +284,7 @@ REWRITE_ACTIONS = (
     "iam:PutUserPolicy",
     "iam:PutGroupPolicy",
     "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
     "iam:AttachRolePolicy",
     "iam:AttachUserPolicy",
     "iam:AttachGroupPolicy",
@@ -298,15 +303,17 @@ _BOUNDARY_ACTIONS = {
 
 def _attachable(
     graph: Graph, who: Node, action: str, target: Node, resource: str | None = None, before: tuple[Hop, ...] = ()
-) -> Outcome:
+) -> Iterable[Outcome]:
     """``iam:Attach*Policy`` gives the target the policies the caller may attach (``iam:PolicyARN``).
 
     ``resource`` is what the attachment is asked on: the target itself, or a group it belongs to; ``before`` the
-    hops that already changed the target (its boundary removed).
+    hops that already changed the target (its boundary removed). Yields the edge to the target with every known
+    policy the caller may attach (all permissions when AdministratorAccess, or a policy the caller writes with
+    ``iam:CreatePolicy``, is among them), and why the rest is undecided (AWS managed policies not read).
     """
     on = resource or target.arn
-    if not isinstance(answer(graph, who, action, on, target.account, None), Hop):
-        return None  # not even with a policy of the caller's choosing (or undecided: asked again below)
+    if answer(graph, who, action, on, target.account, None) is None:
+        return  # not even with a policy of the caller's choosing
     candidates = [ADMINISTRATOR] + [p.arn for p in graph.snapshot.policies if p.arn != ADMINISTRATOR]
     allowed: list[Hop] = []
     undecided: list[str] = []
@@ -314,15 +321,84 @@ def _attachable(
         hop = answer(graph, who, action, on, target.account, None, {"iam:PolicyARN": arn})
         if isinstance(hop, Hop):
             if arn == ADMINISTRATOR:  # the AWS managed policy that allows every action
-                return Edge(graph.empowered(target), (*before, hop))
+                yield Edge(graph.empowered(target), (*before, hop))
+                return
             allowed.append(hop)
         elif hop:
             undecided += hop
+    created = _create_and_attach(graph, who, action, on, target, before)
+    if isinstance(created, Edge):
+        yield created
+        return
+    undecided += created or ()
+    undecided += _unread_aws_policies(graph, who, action, on, target.account, {*candidates})
     if allowed:
         documents = {p.arn: p.document for p in graph.snapshot.policies}
         arns = [str(h.context.get("iam:PolicyARN")) for h in allowed]
-        return Edge(graph.attached(target, {arn: documents[arn] for arn in arns}), (*before, *allowed))
+        yield Edge(graph.attached(target, {arn: documents[arn] for arn in arns}), (*before, *allowed))
+    if undecided:
+        yield tuple(undecided)
+
+
+def _create_and_attach(
+    graph: Graph, who: Node, action: str, on: str, target: Node, before: tuple[Hop, ...]
+) -> Outcome:
+    """``iam:CreatePolicy`` of a customer managed policy the caller writes, then attaching it: any permission.
+
+    IAM API Reference, CreatePolicy, asked on the new policy's ARN (``arn:aws:iam::account:policy/name``).
+    """
+    if not may_act(who, "iam:CreatePolicy"):
+        return None
+    partition = who.arn.split(":")[1]
+    prefix = f"arn:{partition}:iam::{target.account}:policy/"
+    known = {p.arn for p in graph.snapshot.policies}
+    undecided: list[str] = []
+    for arn in (a for a in resource_names(who, prefix, ":policy/") if a not in known):
+        create = answer(graph, who, "iam:CreatePolicy", arn, target.account, None, note=f"writes {arn}")
+        if not isinstance(create, Hop):
+            undecided += create or ()
+            continue
+        attach = answer(graph, who, action, on, target.account, None, {"iam:PolicyARN": arn})
+        if isinstance(attach, Hop):
+            return Edge(graph.empowered(target), (*before, create, attach))
+        undecided += attach or ()
     return tuple(undecided) or None
+
+
+_AWS_POLICY = "iam::aws:policy/"
+
+
+def _unread_aws_policies(
+    graph: Graph, who: Node, action: str, on: str, account: str, known: set[str]
+) -> list[str]:
+    """Why the attachment stays undecided when the caller may attach an AWS managed policy enjoin has not read.
+
+    The inventory reads the AWS managed policies attached to principals or named literally in a condition on
+    ``iam:PolicyARN``; a pattern (``arn:aws:iam::aws:policy/Amazon*``), or an allowance of every name but a few,
+    lets the caller attach others, whose documents (AWS's, over a thousand) are not in the snapshot.
+    """
+    partition = who.arn.split(":")[1]
+    probes = [f"arn:{partition}:{_AWS_POLICY}enjoin-probe"]
+    for policy in who.identity:
+        for stmt in raw_statements(policy):
+            condition = stmt.get("Condition")
+            for block in condition.values() if isinstance(condition, Mapping) else ():
+                for key, values in block.items() if isinstance(block, Mapping) else ():
+                    if str(key).lower() != "iam:policyarn":
+                        continue
+                    for value in listed(values):
+                        text = str(value)
+                        if _AWS_POLICY in text and any(c in text for c in "*?"):
+                            probes.append(text.replace("*", "enjoin-probe").replace("?", "x"))
+    for probe in dict.fromkeys(p for p in probes if p not in known):
+        hop = answer(graph, who, action, on, account, None, {"iam:PolicyARN": probe})
+        if isinstance(hop, Hop) or hop:
+            return [
+                f"{who.arn} {action} {on}: it may attach AWS managed policies whose documents were not read (such "
+                f"as {probe}); the inventory reads those attached to a principal or named in a condition on "
+                "iam:PolicyARN, and any other could read a holding"
+            ]
+    return []
 
 
 def unbound(graph: Graph, who: Node, target: Node) -> Outcome:
@@ -393,12 +469,13 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
             return
         if hop:
             yield hop
+    yield from _other_versions(graph, who, target, before)
     attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
     if may_act(who, attach):
-        yield _attachable(graph, who, attach, target, before=before)
+        yield from _attachable(graph, who, attach, target, before=before)
     if may_act(who, "iam:AttachGroupPolicy"):
         for group_arn in target.group_arns:
-            yield _attachable(graph, who, "iam:AttachGroupPolicy", target, group_arn, before)
+            yield from _attachable(graph, who, "iam:AttachGroupPolicy", target, group_arn, before)
     if target.kind == "user" and may_act(who, "iam:AddUserToGroup"):
         for group in graph.snapshot.groups:
             if group.account != target.account or group.arn in target.group_arns:
@@ -416,3 +493,124 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
                 yield Edge(graph.joined(target, group.arn), (*before, hop))
             elif hop:
                 yield hop
+
+
+def _other_versions(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> Iterable[Outcome]:
+    """``iam:SetDefaultPolicyVersion`` on a customer managed policy the target has (itself or through a group):
+    any version the policy keeps becomes the one in force for every principal it is attached to.
+
+    IAM API Reference, SetDefaultPolicyVersion ("Sets the specified version of the specified policy as the
+    policy's default (operative) version. This operation affects all users, groups, and roles that the policy is
+    attached to"), asked on the policy's ARN. AWS managed policies cannot be changed by an account.
+    """
+    if not may_act(who, "iam:SetDefaultPolicyVersion"):
+        return
+    versions = {p.arn: p.other_versions for p in graph.snapshot.policies if p.other_versions}
+    for arn in dict.fromkeys(target.managed_arns):
+        if arn not in versions or ":aws:policy/" in arn:
+            continue
+        hop = answer(graph, who, "iam:SetDefaultPolicyVersion", arn, target.account, None)
+        if not isinstance(hop, Hop):
+            if hop:
+                yield hop
+            continue
+        for version in versions[arn]:
+            noted = replace(hop, note=f"makes version {version.version_id} of {arn} the default")
+            yield Edge(graph.versioned(target, arn, version.version_id, version.document), (*before, noted))
+
+
+# Creating a principal: the action, its ARN's marker, the inline and managed policy actions on it, and how the
+# caller then acts as it (assuming it under a trust that names the caller, or an access key of the user).
+_CREATE = {
+    "role": ("iam:CreateRole", ":role/", "iam:PutRolePolicy", "iam:AttachRolePolicy", ASSUME_ACTION),
+    "user": ("iam:CreateUser", ":user/", "iam:PutUserPolicy", "iam:AttachUserPolicy", "iam:CreateAccessKey"),
+}
+CREATE_ACTIONS = tuple(c[0] for c in _CREATE.values())
+
+
+def create_principal(graph: Graph, who: Node) -> Iterable[Outcome]:
+    """A role or user the caller creates in its own account, gives policies, and then acts as.
+
+    IAM API Reference: CreateRole (the caller writes the trust policy: one naming itself) and CreateUser are
+    asked on the new principal's ARN, with ``iam:PermissionsBoundary`` the boundary the request sets, absent when
+    it sets none ("IAM condition context keys"); a policy may require one, and the new principal is then bounded
+    by it. PutRolePolicy / PutUserPolicy give it any identity permission; AttachRolePolicy / AttachUserPolicy the
+    managed policies ``iam:PolicyARN`` lets the caller attach (:func:`_attachable`). The caller then assumes the
+    role (sts:AssumeRole under the trust it wrote) or creates an access key of the user. Tags the creation must
+    carry (``aws:RequestTag/...`` in the witness) are the new principal's tags. SCPs of the account bind it.
+    Yields the edge (at most one per kind) and why what was not decided was not.
+    """
+    if who.synthetic:
+        return
+    partition = who.arn.split(":")[1]
+    documents = {p.arn: p.document for p in graph.snapshot.policies}
+    boundaries: list[str | None] = [None, ADMINISTRATOR, *sorted(a for a in documents if a != ADMINISTRATOR)]
+    taken = {n.arn for n in graph.nodes.values()}
+    for kind, (create, marker, put, attach, use) in _CREATE.items():
+        if not may_act(who, create) or not (may_act(who, put) or may_act(who, attach)) or not may_act(who, use):
+            continue
+        prefix = f"arn:{partition}:iam::{who.account}{marker}"
+        undecided: list[str] = []
+        for arn in (a for a in resource_names(who, prefix, marker) if a not in taken):
+            made = None
+            for boundary in boundaries:
+                note = f"creates {arn}" + (f" with the permissions boundary {boundary}" if boundary else "")
+                hop = answer(graph, who, create, arn, who.account, None, {"iam:PermissionsBoundary": boundary}, note)
+                if isinstance(hop, Hop):
+                    made = (hop, boundary)
+                    break
+                undecided += hop or ()
+            if made is None:
+                continue
+            hop, boundary = made
+            new = _new_principal(graph, kind, arn, who.account, hop, boundary, documents.get(boundary or ""))
+            outcomes = list(_give_and_use(graph, who, new, (hop,), put, attach, use))
+            for outcome in outcomes:
+                if isinstance(outcome, Edge):
+                    yield outcome
+                elif outcome:
+                    undecided += outcome
+            if any(isinstance(o, Edge) for o in outcomes):
+                break
+        if undecided:
+            yield tuple(undecided)
+
+
+def _new_principal(
+    graph: Graph, kind: str, arn: str, account: str, created: Hop, boundary: str | None, document: object | None
+) -> Node:
+    tags = {k.split("/", 1)[1]: str(v) for k, v in created.context.items()
+            if k.lower().startswith("aws:requesttag/") and isinstance(v, str)}
+    node = Node(f"{arn}#created", arn, account, kind, (), None, tags, None)
+    if boundary is None or boundary == ADMINISTRATOR:
+        return node
+    if document is None:
+        return replace(node, problems=(f"the permissions boundary {boundary} was not read back",))
+    return graph.bounded(node, boundary, document)
+
+
+def _give_and_use(
+    graph: Graph, who: Node, new: Node, before: tuple[Hop, ...], put: str, attach: str, use: str
+) -> Iterable[Outcome]:
+    """Policies for the new principal (inline, or the managed ones the caller may attach), then the caller uses it."""
+    given: list[Edge] = []
+    if may_act(who, put):
+        hop = answer(graph, who, put, new.arn, new.account, None)
+        if isinstance(hop, Hop):
+            given.append(Edge(graph.empowered(new), (*before, hop)))
+        elif hop:
+            yield hop
+    if not given and may_act(who, attach):
+        for attached in _attachable(graph, who, attach, new, before=before):
+            if isinstance(attached, Edge):
+                given.append(attached)
+            elif attached:
+                yield attached
+    if not given:
+        return
+    trust = _trust_naming(who.arn) if use == ASSUME_ACTION else None
+    hop = answer(graph, who, use, new.arn, new.account, trust, note=f"acts as the principal it created, {new.arn}")
+    if isinstance(hop, Hop):
+        yield Edge(given[0].target, (*given[0].hops, hop))
+    elif hop:
+        yield hop

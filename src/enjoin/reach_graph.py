@@ -104,6 +104,16 @@ class Graph:
         boundary = compile_policy(document, label=f"{arn} as the permissions boundary")  # type: ignore[arg-type]
         return replace(node, key=f"{node.key}#boundary={arn}", boundary=boundary)
 
+    def versioned(self, node: Node, arn: str, version_id: str, document: object) -> Node:
+        """The node with another version of the managed policy ``arn`` (its own or a group's) made the default."""
+        label = f"{arn} (version {version_id})"
+        replacement = compile_or_reason(document, label, PolicyKind.IDENTITY)
+        kept = tuple(p for p in node.identity if p.label != arn)
+        if isinstance(replacement, str):
+            return replace(node, key=f"{node.key}#{arn}={version_id}", identity=kept,
+                           problems=(*node.problems, replacement))
+        return replace(node, key=f"{node.key}#{arn}={version_id}", identity=(*kept, replacement))
+
     def joined(self, node: Node, group_arn: str) -> Node:
         """A user node added to a group: the group's policies join its own."""
         policies, problems = self.group_policies.get(group_arn, ((), (f"group {group_arn} was not read back",)))
