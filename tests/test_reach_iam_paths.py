@@ -212,3 +212,31 @@ def test_attaching_only_known_policies_is_decided() -> None:
     got = reach(liaison(known), policies=(ManagedPolicy(POLICY, "LiaisonTools", READS),))
     assert paths(got) == {(LIAISON, "iam:AttachRolePolicy", LIAISON, "s3:GetObject")}
     assert not got.undecided
+
+
+# -- iam:PermissionsBoundary on requests about an existing user or role: the boundary it has, or absent
+
+
+def delegated(target_boundary: str | None) -> Any:
+    """The delegated-administrator pattern of AWS's boundary examples: the liaison may put any inline policy on a
+    role only if that role has the NoData boundary."""
+    reader = Role(f"arn:aws:iam::{CMS}:role/Reader", "Reader", CMS, doc({
+        "Effect": "Allow", "Principal": {"AWS": LIAISON}, "Action": "sts:AssumeRole"}),
+        permissions_boundary_arn=target_boundary)
+    admin = doc(
+        allow("iam:PutRolePolicy", f"arn:aws:iam::{CMS}:role/Reader",
+              Condition={"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}),
+        allow("sts:AssumeRole", f"arn:aws:iam::{CMS}:role/Reader"),
+    )
+    boundary = ManagedPolicy(BOUNDARY, "NoData", READS)  # the boundary allows the read: only the key decides
+    return reach(liaison(admin), reader, policies=(boundary,))
+
+
+def test_a_rewrite_conditioned_on_the_target_s_boundary_applies_to_a_target_that_has_it() -> None:
+    reader = f"arn:aws:iam::{CMS}:role/Reader"
+    got = delegated(BOUNDARY)
+    assert paths(got) == {(LIAISON, "iam:PutRolePolicy", reader, "sts:AssumeRole", reader, "s3:GetObject")}
+
+
+def test_a_rewrite_conditioned_on_the_target_s_boundary_does_not_apply_to_a_target_without_one() -> None:
+    assert paths(delegated(None)) == set()

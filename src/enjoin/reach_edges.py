@@ -301,6 +301,14 @@ _BOUNDARY_ACTIONS = {
 }
 
 
+def _boundary_key(target: Node, on: str) -> dict[str, str | None]:
+    """``iam:PermissionsBoundary`` of a request on a user or role: the boundary it has, absent when it has none or
+    when the request is on something else (a group, a policy). "IAM condition context keys": the key "filters
+    access if the specified policy is set as the permissions boundary on the IAM entity (user or role)"; the
+    Service Authorization Reference lists it for Put/Attach/Delete/Detach of a user's or role's policies."""
+    return {"iam:PermissionsBoundary": target.boundary_arn if on == target.arn else None}
+
+
 def _attachable(
     graph: Graph, who: Node, action: str, target: Node, resource: str | None = None, before: tuple[Hop, ...] = ()
 ) -> Iterable[Outcome]:
@@ -312,13 +320,14 @@ def _attachable(
     ``iam:CreatePolicy``, is among them), and why the rest is undecided (AWS managed policies not read).
     """
     on = resource or target.arn
-    if answer(graph, who, action, on, target.account, None) is None:
+    keys = _boundary_key(target, on)
+    if answer(graph, who, action, on, target.account, None, keys) is None:
         return  # not even with a policy of the caller's choosing
     candidates = [ADMINISTRATOR] + [p.arn for p in graph.snapshot.policies if p.arn != ADMINISTRATOR]
     allowed: list[Hop] = []
     undecided: list[str] = []
     for arn in candidates:
-        hop = answer(graph, who, action, on, target.account, None, {"iam:PolicyARN": arn})
+        hop = answer(graph, who, action, on, target.account, None, {**keys, "iam:PolicyARN": arn})
         if isinstance(hop, Hop):
             if arn == ADMINISTRATOR:  # the AWS managed policy that allows every action
                 yield Edge(graph.empowered(target), (*before, hop))
@@ -331,7 +340,7 @@ def _attachable(
         yield created
         return
     undecided += created or ()
-    undecided += _unread_aws_policies(graph, who, action, on, target.account, {*candidates})
+    undecided += _unread_aws_policies(graph, who, action, on, target, {*candidates})
     if allowed:
         documents = {p.arn: p.document for p in graph.snapshot.policies}
         arns = [str(h.context.get("iam:PolicyARN")) for h in allowed]
@@ -358,7 +367,8 @@ def _create_and_attach(
         if not isinstance(create, Hop):
             undecided += create or ()
             continue
-        attach = answer(graph, who, action, on, target.account, None, {"iam:PolicyARN": arn})
+        keys = {**_boundary_key(target, on), "iam:PolicyARN": arn}
+        attach = answer(graph, who, action, on, target.account, None, keys)
         if isinstance(attach, Hop):
             return Edge(graph.empowered(target), (*before, create, attach))
         undecided += attach or ()
@@ -368,9 +378,7 @@ def _create_and_attach(
 _AWS_POLICY = "iam::aws:policy/"
 
 
-def _unread_aws_policies(
-    graph: Graph, who: Node, action: str, on: str, account: str, known: set[str]
-) -> list[str]:
+def _unread_aws_policies(graph: Graph, who: Node, action: str, on: str, target: Node, known: set[str]) -> list[str]:
     """Why the attachment stays undecided when the caller may attach an AWS managed policy enjoin has not read.
 
     The inventory reads the AWS managed policies attached to principals or named literally in a condition on
@@ -391,7 +399,8 @@ def _unread_aws_policies(
                         if _AWS_POLICY in text and any(c in text for c in "*?"):
                             probes.append(text.replace("*", "enjoin-probe").replace("?", "x"))
     for probe in dict.fromkeys(p for p in probes if p not in known):
-        hop = answer(graph, who, action, on, account, None, {"iam:PolicyARN": probe})
+        keys = {**_boundary_key(target, on), "iam:PolicyARN": probe}
+        hop = answer(graph, who, action, on, target.account, None, keys)
         if isinstance(hop, Hop) or hop:
             return [
                 f"{who.arn} {action} {on}: it may attach AWS managed policies whose documents were not read (such "
@@ -413,7 +422,7 @@ def unbound(graph: Graph, who: Node, target: Node) -> Outcome:
     delete, put = _BOUNDARY_ACTIONS[target.kind]
     undecided: list[str] = []
     if may_act(who, delete):
-        hop = answer(graph, who, delete, target.arn, target.account, None)
+        hop = answer(graph, who, delete, target.arn, target.account, None, _boundary_key(target, target.arn))
         if isinstance(hop, Hop):
             return Edge(graph.bounded(target, None, None), (hop,))
         undecided += hop or ()
@@ -463,7 +472,7 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
     for action, resource in requests:
         if not may_act(who, action):
             continue
-        hop = answer(graph, who, action, resource, target.account, None)
+        hop = answer(graph, who, action, resource, target.account, None, _boundary_key(target, resource))
         if isinstance(hop, Hop):
             yield Edge(graph.empowered(target), (*before, hop))
             return
@@ -487,6 +496,7 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
                 group.arn,
                 group.account,
                 None,
+                _boundary_key(target, group.arn),
                 note=f"adds {target.arn} to the group",
             )
             if isinstance(hop, Hop):
@@ -509,7 +519,7 @@ def _other_versions(graph: Graph, who: Node, target: Node, before: tuple[Hop, ..
     for arn in dict.fromkeys(target.managed_arns):
         if arn not in versions or ":aws:policy/" in arn:
             continue
-        hop = answer(graph, who, "iam:SetDefaultPolicyVersion", arn, target.account, None)
+        hop = answer(graph, who, "iam:SetDefaultPolicyVersion", arn, target.account, None, _boundary_key(target, arn))
         if not isinstance(hop, Hop):
             if hop:
                 yield hop
@@ -581,9 +591,9 @@ def _new_principal(
 ) -> Node:
     tags = {k.split("/", 1)[1]: str(v) for k, v in created.context.items()
             if k.lower().startswith("aws:requesttag/") and isinstance(v, str)}
-    node = Node(f"{arn}#created", arn, account, kind, (), None, tags, None)
+    node = Node(f"{arn}#created", arn, account, kind, (), None, tags, None, boundary_arn=boundary)
     if boundary is None or boundary == ADMINISTRATOR:
-        return node
+        return node  # AdministratorAccess as the boundary bounds nothing
     if document is None:
         return replace(node, problems=(f"the permissions boundary {boundary} was not read back",))
     return graph.bounded(node, boundary, document)
@@ -595,7 +605,7 @@ def _give_and_use(
     """Policies for the new principal (inline, or the managed ones the caller may attach), then the caller uses it."""
     given: list[Edge] = []
     if may_act(who, put):
-        hop = answer(graph, who, put, new.arn, new.account, None)
+        hop = answer(graph, who, put, new.arn, new.account, None, _boundary_key(new, new.arn))
         if isinstance(hop, Hop):
             given.append(Edge(graph.empowered(new), (*before, hop)))
         elif hop:

@@ -43,6 +43,7 @@ class Node:
     group_arns: tuple[str, ...] = ()
     managed_arns: tuple[str, ...] = ()  # customer managed policies attached to it or its groups
     login_profile: bool | None = None  # a user's console password (None: not read, either is possible)
+    boundary_arn: str | None = None  # the managed policy set as its permissions boundary
 
 
 @dataclass(slots=True)
@@ -100,9 +101,9 @@ class Graph:
     def bounded(self, node: Node, arn: str | None, document: object | None) -> Node:
         """The node with its permissions boundary deleted (``arn`` None) or replaced by managed policy ``arn``."""
         if arn is None or document is None:
-            return replace(node, key=f"{node.key}#unbounded", boundary=None)
+            return replace(node, key=f"{node.key}#unbounded", boundary=None, boundary_arn=None)
         boundary = compile_policy(document, label=f"{arn} as the permissions boundary")  # type: ignore[arg-type]
-        return replace(node, key=f"{node.key}#boundary={arn}", boundary=boundary)
+        return replace(node, key=f"{node.key}#boundary={arn}", boundary=boundary, boundary_arn=arn)
 
     def versioned(self, node: Node, arn: str, version_id: str, document: object) -> Node:
         """The node with another version of the managed policy ``arn`` (its own or a group's) made the default."""
@@ -221,6 +222,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             group_arns=tuple(user.group_arns),
             managed_arns=tuple(managed),
             login_profile=user.login_profile,
+            boundary_arn=user.permissions_boundary_arn,
         )
     for role in snapshot.roles:
         problems = []
@@ -237,6 +239,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             f"{role.role_id}:enjoin" if role.role_id else None,
             tuple(problems),
             managed_arns=tuple(role.managed_policy_arns),
+            boundary_arn=role.permissions_boundary_arn,
         )
         graph.trust[role.arn] = compile_or_reason(role.trust_policy, f"trust policy of {role.arn}", PolicyKind.RESOURCE)
     for account in sorted(graph.party_accounts):
