@@ -72,6 +72,11 @@ class InventoryError(EnjoinError):
     """The deployed state could not be read back, or a snapshot file is malformed."""
 
 
+class EvidenceError(EnjoinError):
+    """A saved snapshot (an evidence file) is malformed, altered since it was saved, or was taken for other
+    accounts than the configuration judging it names."""
+
+
 class TemplateRejected(DeployError):
     """A template CloudFormation would reject: cfn-lint's blocking rules or enjoin's own found a bug in it.
 

@@ -5,7 +5,7 @@ code   meaning
 =====  ==========================================================================================
 0      COMPLIANT, or every clause NOT_APPLICABLE on the date judged (and every other test passed)
 1      a VIOLATION or an INDETERMINATE clause (with pytest: or another test failed)
-2      bad input: enjoin.yaml, a template, a policy file, the case, an option's value
+2      bad input: enjoin.yaml, a template, a policy file, the case, an option's value, a saved snapshot
 3      enjoin could not finish: its own failure (a bug), or its environment (no Docker engine for
        the container backend, a backend that is not available)
 =====  ==========================================================================================
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import enum
 
-from enjoin.errors import BackendError, CaseError, ConfigError, DeployError, EnjoinError, PolicyError
+from enjoin.errors import BackendError, CaseError, ConfigError, DeployError, EnjoinError, EvidenceError, PolicyError
 from enjoin.judgment import Verdict
 
 
@@ -32,7 +32,7 @@ class ExitCode(enum.IntEnum):
 
 
 # What the user wrote is wrong: fixing the input fixes the run.
-_BAD_INPUT: tuple[type[EnjoinError], ...] = (ConfigError, CaseError, PolicyError, DeployError)
+_BAD_INPUT: tuple[type[EnjoinError], ...] = (ConfigError, CaseError, PolicyError, DeployError, EvidenceError)
 
 
 def for_error(error: BaseException) -> ExitCode:
