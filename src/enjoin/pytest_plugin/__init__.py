@@ -7,10 +7,12 @@ scenarios of the case's shipped feature files and of the repository's own (:mod:
 configuration is collected when no test paths are named on the command line, or when ``--enjoin-config`` is; a
 run naming other paths (``pytest tests/``) judges only if one of its tests asks for the deployment.
 
-The pipeline is built once per session, the first time a scenario asks for it. At the end the JSON report is
-written (``--enjoin-report``) and the exit status is set from the verdict (:mod:`enjoin.exitcodes`): 0 COMPLIANT
-or NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE, 2 bad input, 3 enjoin's own failure; never pytest's 5 when the
-configuration was collected. A user's mistake is shown as its one-line error, not as a stack trace.
+The pipeline is built once per session, the first time a scenario asks for it, or judged from a saved snapshot
+(``--enjoin-from-snapshot``, :mod:`enjoin.evidence`) without a backend. At the end the evidence file
+(``--enjoin-snapshot``) and the JSON report (``--enjoin-report``) are written, and the exit status is set from the
+verdict (:mod:`enjoin.exitcodes`): 0 COMPLIANT or NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE, 2 bad input, 3
+enjoin's own failure; never pytest's 5 when the configuration was collected. A user's mistake is shown as its
+one-line error, not as a stack trace.
 """
 
 from __future__ import annotations
@@ -57,8 +59,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as exc:
         pytest.exit(f"enjoin: {exc}", returncode=2)
     if settings.config_path is None:
-        if settings.report_path is not None:
-            pytest.exit(f"enjoin: --enjoin-report: expected an enjoin.yaml to judge (--enjoin-config, ENJOIN_CONFIG, "
+        wants = next((option for option, value in (("--enjoin-report", settings.report_path),
+                                                   ("--enjoin-snapshot", settings.snapshot_path),
+                                                   ("--enjoin-from-snapshot", settings.from_snapshot))
+                      if value is not None), None)
+        if wants is not None:
+            pytest.exit(f"enjoin: {wants}: expected an enjoin.yaml to judge (--enjoin-config, ENJOIN_CONFIG, "
                         f"ini enjoin_config, or enjoin.yaml in {config.rootpath}); found none", returncode=2)
         return  # no configuration: pytest runs as if enjoin were not installed
     if not settings.config_path.is_file():
@@ -74,6 +80,8 @@ def pytest_configure(config: pytest.Config) -> None:
         backend=settings.backend,
         image=settings.image,
         report_path=settings.report_path,
+        snapshot_path=settings.snapshot_path,
+        from_snapshot=settings.from_snapshot,
     )
     named_paths = config.args_source is pytest.Config.ArgsSource.ARGS
     if not named_paths or config.getoption("enjoin_config") is not None:
@@ -166,6 +174,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.result()
     if not state.wanted:
         return
+    if state.built and state.snapshot_path is not None:
+        try:
+            state.save_evidence()
+        except (OSError, EnjoinError) as exc:
+            state.record(exc)
     if state.built and state.report_path is not None:
         from enjoin.report import to_report
 
@@ -195,5 +208,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     bad = judgment.verdict in (Verdict.VIOLATION, Verdict.INDETERMINATE)
     terminalreporter.write_sep("=", f"enjoin verdict: {judgment.verdict.value}", red=bad, green=not bad)
     terminalreporter.write_line(summary(judgment))
+    if state.evidence is not None:
+        terminalreporter.write_line(f"judged the snapshot {state.from_snapshot}, {state.evidence.describe()}")
     if state.report_path is not None:
         terminalreporter.write_line(f"report written to {state.report_path}")
+    if state.snapshot_path is not None and state.error is None:
+        terminalreporter.write_line(f"snapshot written to {state.snapshot_path}")

@@ -47,6 +47,10 @@ SETTINGS = (
     Setting("enjoin_config", "PATH", "the deployment's enjoin.yaml (default: enjoin.yaml in pytest's rootdir, if any)",
             "path"),
     Setting("enjoin_report", "PATH", "write the JSON verdict report there (its directory must exist)", "path"),
+    Setting("enjoin_snapshot", "PATH", "write what the run read there as an evidence file, to judge again with "
+            "enjoin judge --snapshot (its directory must exist)", "path"),
+    Setting("enjoin_from_snapshot", "PATH", "judge this evidence file (a saved snapshot) instead of deploying: no "
+            "backend is started and no AWS call made", "path"),
     Setting("enjoin_backend", "NAME", "where the deployment runs: moto (in process, default), container (a moto "
             "server started by testcontainers), live (not available yet)"),
     Setting("enjoin_image", "IMAGE", "the emulator image for the container backend (default: enjoin.yaml's image:, "
@@ -81,6 +85,8 @@ class Settings:
         config_source: where it came from: ``--enjoin-config``, ``ENJOIN_CONFIG``, ``ini enjoin_config``, or
             ``found`` (enjoin.yaml in the rootdir).
         report_path: where the JSON report goes, or None.
+        snapshot_path: where the run's evidence file goes, or None.
+        from_snapshot: the evidence file to judge instead of deploying, or None.
         backend: moto, container or live.
         image: the container backend's image, or None.
         features: the repository's own feature files or directories, absolute.
@@ -94,6 +100,8 @@ class Settings:
     image: str | None
     features: tuple[Path, ...]
     shipped_features: bool
+    snapshot_path: Path | None = None
+    from_snapshot: Path | None = None
 
 
 def _raw(config: pytest.Config, name: str) -> tuple[str | list[str] | None, str, Path]:
@@ -131,19 +139,15 @@ def resolve(config: pytest.Config) -> Settings:
             raise SettingError(f"{source}: expected the path of an enjoin.yaml; found an empty value")
         config_path, config_source = _path(raw.strip(), base), source
 
-    report: Path | None = None
-    raw, source, base = _raw(config, "enjoin_report")
+    report = _output(config, "enjoin_report", "the JSON report", "a report path")
+    snapshot = _output(config, "enjoin_snapshot", "the evidence file", "a snapshot path")
+    from_snapshot: Path | None = None
+    raw, source, base = _raw(config, "enjoin_from_snapshot")
     if isinstance(raw, str) and raw.strip():
-        report = _path(raw.strip(), base)
-        if report.is_dir():
-            raise SettingError(f"{source} {raw}: expected a file path for the JSON report; found a directory")
-        if not report.parent.is_dir():
-            raise SettingError(
-                f"{source} {raw}: expected a report path in an existing directory; found no directory {report.parent}"
-            )
-        if not os.access(report.parent, os.W_OK):
-            raise SettingError(f"{source} {raw}: expected a directory enjoin may write to; found {report.parent} "
-                               "not writable")
+        from_snapshot = _path(raw.strip(), base)
+        if snapshot is not None:
+            raise SettingError(f"{source} {raw}: expected no {_BY_NAME['enjoin_snapshot'].option} with it (the "
+                               "evidence judged is already saved); found both")
 
     raw, source, _ = _raw(config, "enjoin_backend")
     backend = raw.strip() if isinstance(raw, str) and raw.strip() else "moto"
@@ -168,7 +172,21 @@ def resolve(config: pytest.Config) -> Settings:
             raise SettingError(f"{source}: expected yes or no; found {raw!r}")
         shipped = word in {"yes", "true", "1"}
 
-    return Settings(config_path, config_source, report, backend, image, features, shipped)
+    return Settings(config_path, config_source, report, backend, image, features, shipped, snapshot, from_snapshot)
+
+
+def _output(config: pytest.Config, name: str, what: str, noun: str) -> Path | None:
+    """An output file's path, checked before the run: its directory must exist and be writable."""
+    from enjoin.evidence import output_problem
+
+    raw, source, base = _raw(config, name)
+    if not (isinstance(raw, str) and raw.strip()):
+        return None
+    path = _path(raw.strip(), base)
+    problem = output_problem(path, what, noun)
+    if problem is not None:
+        raise SettingError(f"{source} {raw}: {problem}")
+    return path
 
 
 def refuse_misread_paths(config: pytest.Config) -> str | None:

@@ -16,6 +16,7 @@ from enjoin.errors import EnjoinError
 from enjoin.exitcodes import ExitCode, for_error, for_verdict
 
 if TYPE_CHECKING:
+    from enjoin.evidence import Evidence
     from enjoin.pipeline import PipelineResult
 
 
@@ -27,6 +28,8 @@ class EnjoinSession:
         config_path: the enjoin.yaml judged.
         backend, image: where it is deployed.
         report_path: where the JSON report goes, or None.
+        snapshot_path: where the evidence file of the run goes (:mod:`enjoin.evidence`), or None.
+        from_snapshot: an evidence file judged instead of deploying (no backend is started), or None.
         collected: whether the configuration was collected as a test file (its scenarios are part of the run):
             then the verdict is given even if no scenario asked for it.
     """
@@ -35,25 +38,53 @@ class EnjoinSession:
     backend: str
     image: str | None
     report_path: Path | None
+    snapshot_path: Path | None = None
+    from_snapshot: Path | None = None
     collected: bool = False
     shown: bool = False  # the error was already shown (as the configuration's collection error)
     _result: PipelineResult | None = None
     _error: BaseException | None = None
     _judgments: dict[dt.date, object] = field(default_factory=dict)
+    _started: dt.datetime | None = None  # when the run that read the accounts began
+    _evidence: Evidence | None = None  # the evidence judged (from_snapshot)
 
     def result(self) -> PipelineResult:
         """The PipelineResult; raises what building it met (the same exception each time)."""
         if self._error is not None:
             raise self._error
         if self._result is None:
+            from enjoin.evidence import judge_evidence
             from enjoin.pipeline import run_pipeline
 
             try:
-                self._result = run_pipeline(self.config_path, self.backend, image=self.image)
+                if self.from_snapshot is not None:
+                    self._result, self._evidence = judge_evidence(self.config_path, self.from_snapshot)
+                else:
+                    self._started = dt.datetime.now(dt.UTC)
+                    self._result = run_pipeline(self.config_path, self.backend, image=self.image)
             except Exception as exc:  # kept: every scenario and the summary show the same failure
                 self._error = exc
                 raise
         return self._result
+
+    def save_evidence(self) -> None:
+        """Write the run's evidence file (``snapshot_path``), the pipeline built from a backend.
+
+        Raises:
+            OSError: the file cannot be written.
+            ConfigError: a configuration file cannot be read again to take its digest.
+        """
+        from enjoin import evidence
+
+        if self.snapshot_path is None or self._result is None or self._started is None:
+            return
+        result = self._result
+        evidence.save(evidence.take(result.config, result.snapshot, self.backend, self._started), self.snapshot_path)
+
+    @property
+    def evidence(self) -> Evidence | None:
+        """The evidence judged, when the run judged a saved snapshot."""
+        return self._evidence
 
     def record(self, error: BaseException, *, shown: bool = False) -> None:
         """Keep an error met outside :meth:`result` (the configuration refused at collection, the report
@@ -72,9 +103,10 @@ class EnjoinSession:
 
     @property
     def wanted(self) -> bool:
-        """Whether this run owes a verdict: its scenarios were collected, a report was asked for, or a test
-        already asked for the result."""
-        return self.collected or self.report_path is not None or self.built or self._error is not None
+        """Whether this run owes a verdict: its scenarios were collected, a report or the evidence file was asked
+        for, or a test already asked for the result."""
+        return (self.collected or self.report_path is not None or self.snapshot_path is not None or self.built
+                or self._error is not None)
 
     def exit_code(self) -> ExitCode:
         """The exit code enjoin gives the run: what stopped the pipeline, else the verdict's."""
