@@ -37,7 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 from enjoin.backends import Backend
 from enjoin.errors import InventoryError
 from enjoin.inventory_calls import call as _call
-from enjoin.inventory_calls import document, lambda_principal, optional, pages
+from enjoin.inventory_calls import ReadDenied, document, gap, lambda_principal, optional, pages
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_compute import read_compute
 from enjoin.inventory_lake import read_grants, read_tables
@@ -131,17 +131,24 @@ def _inventory(
     tables: list[Table] = []
     grants: list[LakeFormationGrant] = []
     compute: list[Compute] = []
+    gaps: list[Construct] = []
     replication = declared.replication if declared is not None else None
     for account in accounts:
         _read_iam(backend, account, region, users, groups, roles, policies)
         providers.extend(_read_identity_providers(backend, account, region))
-        buckets.extend(read_buckets(backend, account, region, replication))
-        access_points.extend(read_access_points(backend, account, region))
-        keys.extend(_read_keys(backend, account, region))
-        functions.extend(_read_functions(backend, account, region))
-        account_tables = read_tables(backend, account, region)
-        tables.extend(account_tables)
-        grants.extend(read_grants(backend, account, region, account_tables))
+        buckets.extend(read_buckets(backend, account, region, replication, gaps))
+        access_points.extend(read_access_points(backend, account, region, gaps))
+        keys.extend(_read_keys(backend, account, region, gaps))
+        trusting_lambda = tuple(r.arn for r in roles if r.account == account and _trusts(r, "lambda.amazonaws.com"))
+        functions.extend(_read_functions(backend, account, region, gaps, trusting_lambda))
+        try:
+            account_tables = read_tables(backend, account, region)
+            tables.extend(account_tables)
+            grants.extend(read_grants(backend, account, region, account_tables))
+        except ReadDenied as denied:
+            # The catalog or its grants: every table's holdings are in doubt (those of other accounts too, since a
+            # grant here may name them).
+            gaps.append(gap(denied, account, "glue/lakeformation", f"the Data Catalog of {account}", tables=("*",)))
         compute.extend(read_compute(backend, account, region))
     if organization is None:
         organization = _read_organization(backend, accounts, region)
@@ -162,6 +169,7 @@ def _inventory(
         constructs=declared.constructs if declared is not None else (),
         distributions=declared.distributions if declared is not None else (),
         compute=tuple(compute),
+        gaps=tuple(gaps),
     )
 
 
@@ -358,19 +366,41 @@ def _function_policy(policy: Document) -> Document:
     return {**policy, "Statement": fixed}
 
 
-def _read_functions(backend: Backend, account: str, region: str) -> list[Function]:
+def _read_functions(
+    backend: Backend,
+    account: str,
+    region: str,
+    gaps: list[Construct] | None = None,
+    trusting_lambda: tuple[str, ...] = (),
+) -> list[Function]:
+    """The account's functions. ``gaps``: functions that cannot be listed put in doubt what the roles Lambda may
+    assume (``trusting_lambda``) can read; a function whose policy cannot be read, what its role can read."""
     lam = backend.client("lambda", account, region)
     where = f"account {account}: lambda in {region}"
-    listed = pages(f"{where}: list_functions", lam.list_functions, "Functions", token="NextMarker", marker="Marker")
+    try:
+        listed = pages(
+            f"{where}: list_functions", lam.list_functions, "Functions", token="NextMarker", marker="Marker"
+        )
+    except ReadDenied as denied:
+        if gaps is None:
+            raise
+        gaps.append(gap(denied, account, "lambda:ListFunctions", f"the functions of {account}", roles=trusting_lambda))
+        return []
     functions = []
     for entry in sorted(listed, key=lambda f: f["FunctionArn"]):
         name = entry["FunctionName"]
-        policy = optional(
-            f"{where}: get_policy {name}",
-            lam.get_policy,
-            frozenset({"ResourceNotFoundException"}),
-            FunctionName=name,
-        )
+        try:
+            policy = optional(
+                f"{where}: get_policy {name}",
+                lam.get_policy,
+                frozenset({"ResourceNotFoundException"}),
+                FunctionName=name,
+            )
+        except ReadDenied as denied:
+            if gaps is None:
+                raise
+            gaps.append(gap(denied, account, "lambda:GetPolicy", entry["FunctionArn"], roles=(entry["Role"],)))
+            policy = None
         functions.append(
             Function(
                 arn=entry["FunctionArn"],
@@ -386,7 +416,20 @@ def _read_functions(backend: Backend, account: str, region: str) -> list[Functio
     return functions
 
 
-def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:
+def _trusts(role: Role, service: str) -> bool:
+    """Whether the role's trust policy names the service principal in some Allow statement."""
+    statements = role.trust_policy.get("Statement", [])
+    for stmt in statements if isinstance(statements, list) else [statements]:
+        principal = stmt.get("Principal") if isinstance(stmt, Mapping) else None
+        named = principal.get("Service", []) if isinstance(principal, Mapping) else []
+        if stmt.get("Effect") == "Allow" and service in (named if isinstance(named, list) else [named]):
+            return True
+    return False
+
+
+def _read_keys(backend: Backend, account: str, region: str, gaps: list[Construct] | None = None) -> list[Key]:
+    """The account's keys; ``gaps``: a key whose policy or tags cannot be read is kept with no statements (no one
+    may use it) and a gap that puts the holdings it encrypts in doubt."""
     kms = backend.client("kms", account, region)
     where = f"account {account}: kms in {region}"
     key_ids: list[str] = []
@@ -406,18 +449,35 @@ def _read_keys(backend: Backend, account: str, region: str) -> list[Key]:
     keys = []
     for key_id in key_ids:
         meta = _call(f"{where}: describe_key {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"]
-        policy = _call(f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default")
+        closed: Document = {"Version": "2012-10-17", "Statement": []}
+        try:
+            policy = document(
+                _call(f"{where}: get_key_policy {key_id}", kms.get_key_policy, KeyId=key_id, PolicyName="default")[
+                    "Policy"
+                ],
+                f"{meta['Arn']}: key policy",
+            )
+        except ReadDenied as denied:
+            if gaps is None:
+                raise
+            gaps.append(gap(denied, account, "kms:GetKeyPolicy", meta["Arn"], keys=(meta["Arn"],)))
+            policy = closed
         tags: dict[str, str] = {}
         if meta.get("KeyManager") != "AWS":  # AWS managed keys refuse ListResourceTags
-            listed = _call(f"{where}: list_resource_tags {key_id}", kms.list_resource_tags, KeyId=key_id)
-            tags = {t["TagKey"]: t["TagValue"] for t in listed.get("Tags", [])}
+            try:
+                listed = _call(f"{where}: list_resource_tags {key_id}", kms.list_resource_tags, KeyId=key_id)
+                tags = {t["TagKey"]: t["TagValue"] for t in listed.get("Tags", [])}
+            except ReadDenied as denied:
+                if gaps is None:
+                    raise
+                gaps.append(gap(denied, account, "kms:ListResourceTags", meta["Arn"], keys=(meta["Arn"],)))
         keys.append(
             Key(
                 arn=meta["Arn"],
                 key_id=key_id,
                 account=account,
                 region=region,
-                policy=document(policy["Policy"], f"{meta['Arn']}: key policy"),
+                policy=policy,
                 aliases=tuple(sorted(aliases.get(key_id, []))),
                 tags=tags,
             )

@@ -15,7 +15,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
 from enjoin.errors import InventoryError
-from enjoin.snapshot import Document
+from enjoin.snapshot import Construct, Document
 
 # Error codes with which a service says "this resource has no such configuration".
 ABSENT = frozenset(
@@ -32,12 +32,23 @@ ABSENT = frozenset(
 )
 
 
+# Error codes with which a service refuses the caller (IAM, an SCP or a resource policy denies the read). S3 and
+# KMS answer AccessDenied / AccessDeniedException, EC2 UnauthorizedOperation, STS-signed query APIs AccessDenied.
+DENIED = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthorizationError", "Forbidden"}
+)
+
+
+class ReadDenied(InventoryError):
+    """A read the backend refused: where the inventory can bound what it bears on, it becomes a gap
+    (:func:`gap`); elsewhere it fails the inventory as any other error does."""
+
+
 def _failure(where: str, exc: Exception) -> InventoryError:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return InventoryError(
-            where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}"
-        )
+        kind = ReadDenied if error.get("Code") in DENIED else InventoryError
+        return kind(where, "a successful read-only call", f"{error.get('Code')}: {error.get('Message')}")
     if isinstance(exc, BotoCoreError):
         return InventoryError(where, "a reachable backend", str(exc))
     return InventoryError(where, "a successful read-only call", f"{type(exc).__name__}: {exc}")
@@ -118,3 +129,27 @@ def lambda_principal(found: Any) -> Any:
     if found.isdigit():
         return {"AWS": f"arn:aws:iam::{found}:root"}
     return {"AWS": found}
+
+
+def gap(denied: ReadDenied, account: str, operation: str, resource: str, **affects: tuple[str, ...]) -> Construct:
+    """A read the backend refused, as the snapshot records it: the holdings it bears on become INDETERMINATE.
+
+    ``operation`` is the API call (``s3:GetBucketPolicy``); ``affects`` what it bears on, in the terms of a
+    construct (``buckets=("b",)``, ``keys=(arn,)``, ``roles=(...)``, ``tables=("*",)``; an empty tuple: nothing
+    of that kind); no ``affects`` at all means every holding (``unbounded``).
+    """
+    kinds = tuple(affects)
+    return Construct(
+        where=denied.where,
+        file="",
+        line=0,
+        resource=resource,
+        type=operation,
+        prop=None,
+        klass="gap",
+        reason=f"the read was refused ({denied.found})",
+        account=account,
+        affects=kinds,
+        unbounded="" if kinds else f"{operation} on {resource} bears on every holding",
+        **{k: tuple(v) for k, v in affects.items()},
+    )

@@ -17,36 +17,60 @@ from collections.abc import Mapping
 from typing import Any
 
 from enjoin.errors import InventoryError
-from enjoin.inventory_calls import call, document, optional, pages, tags
-from enjoin.snapshot import AccessPoint, Bucket, ReplicationRule
+from enjoin.inventory_calls import ReadDenied, call, document, gap, optional, pages, tags
+from enjoin.snapshot import AccessPoint, Bucket, Construct, ReplicationRule
 
 # (account, bucket name) -> (replication role, rules), as a deployment's templates declare them.
 DeclaredReplication = Mapping[tuple[str, str], tuple[str, tuple[ReplicationRule, ...]]]
 
 
-def read_buckets(backend: Any, account: str, region: str, declared: DeclaredReplication | None = None) -> list[Bucket]:
-    """Every bucket the account owns, with what bears on who can read it."""
+def read_buckets(
+    backend: Any,
+    account: str,
+    region: str,
+    declared: DeclaredReplication | None = None,
+    gaps: list[Construct] | None = None,
+) -> list[Bucket]:
+    """Every bucket the account owns, with what bears on who can read it.
+
+    ``gaps``: where a read of one bucket's configuration is refused (AccessDenied) is recorded, as a gap bearing on
+    that bucket's holdings, and the bucket is kept with the configuration that could be read (the refused part as
+    absent: the gap makes what it bears on INDETERMINATE whatever it is). Without ``gaps`` a refusal fails the
+    inventory, as every other error does. Listing the buckets must succeed: a holding whose bucket cannot be seen
+    cannot be judged at all.
+    """
     s3 = backend.client("s3", account, region)
     listed = call(f"account {account}: s3 list_buckets", s3.list_buckets).get("Buckets", [])
     buckets = []
     for entry in sorted(listed, key=lambda b: b["Name"]):
         name = entry["Name"]
         where = f"account {account}: bucket {name}"
-        location = call(f"{where}: get_bucket_location", s3.get_bucket_location, Bucket=name)
+
+        def read(operation: str, fn: Any, *, must: bool = False, bucket: str = name, at: str = where) -> Any:
+            try:
+                return (call if must else optional)(f"{at}: {operation}", fn, Bucket=bucket)
+            except ReadDenied as denied:
+                if gaps is None:
+                    raise
+                api = "s3:" + "".join(part.capitalize() for part in operation.split("_"))
+                gaps.append(gap(denied, account, api, bucket, buckets=(bucket,)))
+                return None
+
+        location = read("get_bucket_location", s3.get_bucket_location, must=True) or {}
         bucket_region = location.get("LocationConstraint") or "us-east-1"
         if bucket_region == "EU":  # the legacy name of eu-west-1
             bucket_region = "eu-west-1"
-        policy = optional(f"{where}: get_bucket_policy", s3.get_bucket_policy, Bucket=name)
-        encryption = optional(f"{where}: get_bucket_encryption", s3.get_bucket_encryption, Bucket=name)
-        pab = optional(f"{where}: get_public_access_block", s3.get_public_access_block, Bucket=name)
-        ownership = optional(f"{where}: get_bucket_ownership_controls", s3.get_bucket_ownership_controls, Bucket=name)
-        tagging = optional(f"{where}: get_bucket_tagging", s3.get_bucket_tagging, Bucket=name)
-        versioning = call(f"{where}: get_bucket_versioning", s3.get_bucket_versioning, Bucket=name)
+        policy = read("get_bucket_policy", s3.get_bucket_policy)
+        encryption = read("get_bucket_encryption", s3.get_bucket_encryption)
+        pab = read("get_public_access_block", s3.get_public_access_block)
+        ownership = read("get_bucket_ownership_controls", s3.get_bucket_ownership_controls)
+        tagging = read("get_bucket_tagging", s3.get_bucket_tagging)
+        versioning = read("get_bucket_versioning", s3.get_bucket_versioning, must=True) or {}
         role: str | None
         if declared is not None and (account, name) in declared:
             role, rules = declared[(account, name)]
         else:
-            replication = optional(f"{where}: get_bucket_replication", s3.get_bucket_replication, Bucket=name)
+            replication = read("get_bucket_replication", s3.get_bucket_replication)
             config = (replication or {}).get("ReplicationConfiguration") or {}
             role, rules = config.get("Role"), replication_rules(config)
         sse_algorithm, kms_key_id, bucket_key = _encryption(encryption, where)
@@ -108,20 +132,32 @@ def _encryption(encryption: Any, where: str) -> tuple[str | None, str | None, bo
     )
 
 
-def read_access_points(backend: Any, account: str, region: str) -> list[AccessPoint]:
-    """The account's access points in ``region``, each with its policy (None when it has none)."""
+def read_access_points(
+    backend: Any, account: str, region: str, gaps: list[Construct] | None = None
+) -> list[AccessPoint]:
+    """The account's access points in ``region``, each with its policy (None when it has none).
+
+    ``gaps``: a refused read of an access point's policy is a gap bearing on its bucket's holdings (as
+    :func:`read_buckets`); the access point is then kept without a policy.
+    """
     s3control = backend.client("s3control", account, region)
     where = f"account {account}: s3control in {region}"
     listed = pages(f"{where}: list_access_points", s3control.list_access_points, "AccessPointList", AccountId=account)
     points = []
     for entry in sorted(listed, key=lambda p: p["Name"]):
         name = entry["Name"]
-        policy = optional(
-            f"{where}: get_access_point_policy {name}",
-            s3control.get_access_point_policy,
-            AccountId=account,
-            Name=name,
-        )
+        try:
+            policy = optional(
+                f"{where}: get_access_point_policy {name}",
+                s3control.get_access_point_policy,
+                AccountId=account,
+                Name=name,
+            )
+        except ReadDenied as denied:
+            if gaps is None:
+                raise
+            gaps.append(gap(denied, account, "s3:GetAccessPointPolicy", name, buckets=(entry["Bucket"],)))
+            policy = None
         arn = entry.get("AccessPointArn") or f"arn:aws:s3:{region}:{account}:accesspoint/{name}"
         points.append(
             AccessPoint(

@@ -206,7 +206,11 @@ def _doubt(clause: Clause, doubt: Doubt, why: str) -> Finding:
         holding=doubt.holding.resource,
         path=(),
         message=(
-            f"{clause.id}: {c.where} ({what}) is not modeled by enjoin: {c.reason}. It can affect "
+            f"{clause.id}: {c.where} ({what}) could not be read: {c.reason}. It can affect "
+            f"{doubt.holding.resource} because {doubt.how}. If a party reaches the holding through it, that "
+            f"would break {clause.id} because {why}."
+            if c.klass == "gap"
+            else f"{clause.id}: {c.where} ({what}) is not modeled by enjoin: {c.reason}. It can affect "
             f"{doubt.holding.resource} because {doubt.how}. If a party reaches the holding through it, that "
             f"would break {clause.id} because {why}."
         ),

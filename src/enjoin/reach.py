@@ -418,4 +418,4 @@ def compute_reach(snapshot: Snapshot, parties: Sequence[Party], holdings: Sequen
                 )
     unknown_kind = tuple(h for h in holdings if not (is_s3_holding(h) or is_table_holding(h)))
     found_doubts = construct_doubts(snapshot, holdings, lambda party: _reach_party(search, reader, party))
-    return Reach(tuple(accesses), tuple(undecided), unknown_kind, found_doubts, snapshot.constructs)
+    return Reach(tuple(accesses), tuple(undecided), unknown_kind, found_doubts, (*snapshot.constructs, *snapshot.gaps))

@@ -1,4 +1,5 @@
-"""The holdings an unmodeled construct can affect: each a doubt that makes them INDETERMINATE.
+"""The holdings an unmodeled construct, or a read the backend refused (a gap), can affect: each a doubt that
+makes them INDETERMINATE.
 
 A construct the templates declare and enjoin did not model (:class:`~enjoin.snapshot.Construct`) cannot be
 ignored, but it does not put every clause in doubt either: its classification says what it can affect
@@ -7,8 +8,8 @@ ignored, but it does not put every clause in doubt either: its classification sa
 - ``roles`` / ``users``: whatever those principals can read, found by reach itself, starting from each of
   them as if a party held it (running code as a role gives that role's reads, no more). A role or user it
   names that the snapshot does not hold cannot be bounded: every holding then;
-- ``buckets``: the holdings stored in the buckets it names; ``tables``: those of the tables it names;
-  ``keys``: the holdings in buckets encrypted with the keys it names;
+- ``buckets``: the holdings stored in the buckets it names, and those replicated into them; ``tables``: those of
+  the tables it names; ``keys``: the holdings in buckets encrypted with the keys it names, or whose replicas are;
 - ``function_roles``: the reads of the execution roles of the Lambda functions it invokes with its callers'
   input and whose answers it returns (an API, a function URL, a load balancer's target group);
 - ``service_token``: the reads of the execution role of the function a custom resource calls;
@@ -38,11 +39,11 @@ PrincipalReads = Callable[[Party], tuple[Sequence[Access], Sequence[Undecided]]]
 
 
 def doubts(snapshot: Snapshot, holdings: Sequence[Holding], reads_of: PrincipalReads) -> tuple[Doubt, ...]:
-    """Every (unmodeled construct, holding it can affect) pair of the snapshot's constructs."""
+    """Every (unmodeled construct or gap, holding it can affect) pair of the snapshot's constructs and gaps."""
     bound = _Bounds(snapshot, holdings, reads_of)
     found: list[Doubt] = []
-    for construct in snapshot.constructs:
-        if construct.klass != "unmodeled":
+    for construct in (*snapshot.constructs, *snapshot.gaps):
+        if construct.klass not in {"unmodeled", "gap"}:
             continue
         for holding, how in bound.affected(construct):
             found.append(Doubt(construct, holding, how))
@@ -93,9 +94,17 @@ class _Bounds:
         if kinds & {"buckets", "self"}:
             known = {b.name for b in self.snapshot.buckets}
             names = set(c.buckets) | {_bucket_of(m) for m in c.mentions} | {m for m in c.mentions if m in known}
+            # A bucket that receives replicas of another holds that one's data too.
+            sources = {b.name for b in self.snapshot.buckets
+                       if any(_bucket_of(r.destination_bucket) in names for r in b.replication_rules)}
             for holding in self.holdings:
-                if is_s3_holding(holding) and any(b.name in names for b in buckets_for(holding, self.snapshot.buckets)):
+                if not is_s3_holding(holding):
+                    continue
+                stored = buckets_for(holding, self.snapshot.buckets)
+                if any(b.name in names for b in stored):
                     add([holding], "it configures or names the bucket that stores it")
+                elif any(b.name in sources for b in stored):
+                    add([holding], "it configures or names a bucket its objects are replicated into")
         if kinds & {"tables", "self"}:
             every = "*" in c.tables
             for holding in self.holdings:
@@ -114,6 +123,10 @@ class _Bounds:
                     key = resolve_key(bucket.kms_key_id, self.snapshot.keys)
                     if key is not None and key.arn in arns:
                         add([holding], f"it bears on {key.arn}, the key that encrypts it")
+                    for rule in bucket.replication_rules:
+                        replica = resolve_key(rule.replica_kms_key_id, self.snapshot.keys)
+                        if replica is not None and replica.arn in arns:
+                            add([holding], f"it bears on {replica.arn}, the key that encrypts its replicas")
         return list(out.values())
 
     def _reads(self, principal: str) -> list[Holding]:

@@ -76,6 +76,8 @@ def to_report(judgment: Judgment) -> dict[str, Any]:
             "inert": [_construct(c) for c in judgment.constructs if c.klass == "inert"],
             "unmodeled": [_construct(c) for c in judgment.constructs if c.klass == "unmodeled"],
         },
+        # Reads the backend refused: each makes INDETERMINATE the holdings it bears on.
+        "gaps": [_construct(c) for c in judgment.constructs if c.klass == "gap"],
         # The ways to run code as a role that reach does not follow yet (src/enjoin/reach_compute.yaml): a reader
         # learns what a COMPLIANT did not consider.
         "paths_not_followed": [
@@ -97,7 +99,7 @@ def _construct(c: Construct) -> dict[str, Any]:
         "property": c.prop,
         "reason": c.reason,
     }
-    if c.klass == "unmodeled":
+    if c.klass in {"unmodeled", "gap"}:
         out["affects"] = list(c.affects)
         out["unbounded"] = c.unbounded or None
     return out

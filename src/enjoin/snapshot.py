@@ -275,6 +275,9 @@ class Organization:
     rcps: dict[str, tuple[tuple[Document, ...], ...]] = field(default_factory=dict)
     # account id -> org paths ("o-xxx/r-xxx/ou-xxx/")
     paths: dict[str, str] = field(default_factory=dict)
+    # Where the policies come from: "organizations" (read from AWS Organizations), "enjoin.yaml" (its
+    # organization: section), "" (not recorded: a snapshot saved before the source was).
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +300,8 @@ class Snapshot:
     constructs: tuple[Construct, ...] = ()  # from the templates: what was not deployed, and why
     distributions: tuple[Distribution, ...] = ()
     compute: tuple[Compute, ...] = ()  # existing compute that runs as a role (instances, stacks, projects...)
+    # Reads the backend refused (AccessDenied): each a Construct of class "gap", INDETERMINATE for what it bears on.
+    gaps: tuple[Construct, ...] = ()
 
     def to_json(self) -> str:
         """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
@@ -339,6 +344,7 @@ _NESTED: dict[str, type] = {
     "tables": Table,
     "lake_formation_grants": LakeFormationGrant,
     "constructs": Construct,
+    "gaps": Construct,
     "distributions": Distribution,
     "origins": DistributionOrigin,
     "compute": Compute,
@@ -352,7 +358,8 @@ def _build(cls: type[_T], data: Mapping[str, Any], where: str) -> _T:
         raise InventoryError(where, f"keys of {cls.__name__}: {sorted(known)}", f"unknown {sorted(unknown)}")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
-        if name in _NESTED and isinstance(value, list):
+        # By name, where the items are objects: a construct's "buckets" are names, a snapshot's are Buckets.
+        if name in _NESTED and isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
             kwargs[name] = tuple(_build(_NESTED[name], v, f"{where}.{name}") for v in value)
         elif name == "organization" and isinstance(value, dict):
             org = dict(value)
