@@ -28,7 +28,8 @@ naming the principal and the policy.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,12 +86,17 @@ class Declared:
     distributions: tuple[Distribution, ...] = ()
 
 
+# (accounts read so far, accounts to read, the account just read)
+Progress = Callable[[int, int, str], None]
+
+
 def inventory(
     backend: Backend,
     accounts: Sequence[str],
     region: str,
     organization: Organization | None = None,
     declared: Declared | None = None,
+    progress: Progress | None = None,
 ) -> Snapshot:
     """Read every account into one Snapshot.
 
@@ -103,13 +109,82 @@ def inventory(
             config); None reads them from AWS Organizations (none when the account is in no organisation).
         declared: what a deployment declares where the backend cannot hold it
             (``Deployment.declared()``); None over a live account.
+        progress: called with (accounts read, accounts, the account just read) as each account is done.
 
     Raises:
         InventoryError: a read failed, a policy document read back is not JSON, or a grant cannot
             be represented.
     """
     with frozen():  # the accounts' state outlives the reading: keep it out of the collector's way
-        return _inventory(backend, accounts, region, organization, declared)
+        return _inventory(backend, accounts, region, organization, declared, progress)
+
+
+@dataclass
+class _Part:
+    """What one account's reading gives (merged in the accounts' order, whatever order they finish in)."""
+
+    users: list[User] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    policies: dict[str, ManagedPolicy] = field(default_factory=dict)
+    providers: list[IdentityProvider] = field(default_factory=list)
+    buckets: list[Bucket] = field(default_factory=list)
+    access_points: list[AccessPoint] = field(default_factory=list)
+    keys: list[Key] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    grants: list[LakeFormationGrant] = field(default_factory=list)
+    compute: list[Compute] = field(default_factory=list)
+    gaps: list[Construct] = field(default_factory=list)
+
+
+def _read_account(backend: Backend, account: str, region: str, replication: Any) -> _Part:
+    part = _Part()
+    _read_iam(backend, account, region, part.users, part.groups, part.roles, part.policies)
+    part.providers.extend(_read_identity_providers(backend, account, region))
+    part.buckets.extend(read_buckets(backend, account, region, replication, part.gaps))
+    part.access_points.extend(read_access_points(backend, account, region, part.gaps))
+    part.keys.extend(_read_keys(backend, account, region, part.gaps))
+    trusting_lambda = tuple(r.arn for r in part.roles if _trusts(r, "lambda.amazonaws.com"))
+    part.functions.extend(_read_functions(backend, account, region, part.gaps, trusting_lambda))
+    try:
+        account_tables = read_tables(backend, account, region)
+        part.tables.extend(account_tables)
+        part.grants.extend(read_grants(backend, account, region, account_tables))
+    except ReadDenied as denied:
+        # The catalog or its grants: every table's holdings are in doubt (those of other accounts too, since a
+        # grant here may name them).
+        part.gaps.append(gap(denied, account, "glue/lakeformation", f"the Data Catalog of {account}", tables=("*",)))
+    part.compute.extend(read_compute(backend, account, region))
+    return part
+
+
+def _read_accounts(
+    backend: Backend, accounts: Sequence[str], region: str, replication: Any, progress: Progress | None
+) -> list[_Part]:
+    """Each account's part, in the accounts' order. A backend that says how many accounts it may read at once
+    (``readers``, the live backend) has them read concurrently; the emulators read one after another."""
+    workers = max(1, min(int(getattr(backend, "readers", 1) or 1), len(accounts)))
+    if workers == 1:
+        parts = []
+        for done, account in enumerate(accounts, 1):
+            parts.append(_read_account(backend, account, region, replication))
+            if progress is not None:
+                progress(done, len(accounts), account)
+        return parts
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="enjoin-inventory") as pool:
+        futures = {pool.submit(_read_account, backend, a, region, replication): a for a in accounts}
+        by_account: dict[str, _Part] = {}
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                by_account[futures[future]] = future.result()  # the first failure stops the reading
+                if progress is not None:
+                    progress(done, len(accounts), futures[future])
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    return [by_account[a] for a in accounts]
 
 
 def _inventory(
@@ -118,38 +193,25 @@ def _inventory(
     region: str,
     organization: Organization | None,
     declared: Declared | None,
+    progress: Progress | None = None,
 ) -> Snapshot:
-    users: list[User] = []
-    groups: list[Group] = []
-    roles: list[Role] = []
-    policies: dict[str, ManagedPolicy] = {}
-    buckets: list[Bucket] = []
-    keys: list[Key] = []
-    access_points: list[AccessPoint] = []
-    providers: list[IdentityProvider] = []
-    functions: list[Function] = []
-    tables: list[Table] = []
-    grants: list[LakeFormationGrant] = []
-    compute: list[Compute] = []
-    gaps: list[Construct] = []
     replication = declared.replication if declared is not None else None
-    for account in accounts:
-        _read_iam(backend, account, region, users, groups, roles, policies)
-        providers.extend(_read_identity_providers(backend, account, region))
-        buckets.extend(read_buckets(backend, account, region, replication, gaps))
-        access_points.extend(read_access_points(backend, account, region, gaps))
-        keys.extend(_read_keys(backend, account, region, gaps))
-        trusting_lambda = tuple(r.arn for r in roles if r.account == account and _trusts(r, "lambda.amazonaws.com"))
-        functions.extend(_read_functions(backend, account, region, gaps, trusting_lambda))
-        try:
-            account_tables = read_tables(backend, account, region)
-            tables.extend(account_tables)
-            grants.extend(read_grants(backend, account, region, account_tables))
-        except ReadDenied as denied:
-            # The catalog or its grants: every table's holdings are in doubt (those of other accounts too, since a
-            # grant here may name them).
-            gaps.append(gap(denied, account, "glue/lakeformation", f"the Data Catalog of {account}", tables=("*",)))
-        compute.extend(read_compute(backend, account, region))
+    parts = _read_accounts(backend, accounts, region, replication, progress)
+    users = [u for part in parts for u in part.users]
+    groups = [g for part in parts for g in part.groups]
+    roles = [r for part in parts for r in part.roles]
+    policies: dict[str, ManagedPolicy] = {}
+    for part in parts:
+        policies.update(part.policies)
+    buckets = [b for part in parts for b in part.buckets]
+    keys = [k for part in parts for k in part.keys]
+    access_points = [a for part in parts for a in part.access_points]
+    providers = [p for part in parts for p in part.providers]
+    functions = [f for part in parts for f in part.functions]
+    tables = [t for part in parts for t in part.tables]
+    grants = [g for part in parts for g in part.grants]
+    compute = [c for part in parts for c in part.compute]
+    gaps = [g for part in parts for g in part.gaps]
     if organization is None:
         organization = _read_organization(backend, accounts, region)
     return Snapshot(
