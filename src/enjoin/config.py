@@ -79,7 +79,9 @@ TOP_KEYS = (
     "holdings",
     "image",
 )
-_TEMPLATE_KEYS = ("path", "account", "parameters")
+_TEMPLATE_KEYS = ("path", "account", "parameters", "role_arn")
+# A stack's service role: a role of the account the template is deployed into.
+_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]+\Z")
 _POLICY_FILE_KEYS = ("path", "targets")
 _PARTY_KEYS = ("accounts", "principals", "identity_providers")
 _HOLDING_KEYS = ("resource", "program", "states", "populations", "fields", "columns")
@@ -400,11 +402,19 @@ class _Builder:
             account = first
             if "account" in table:
                 account = self.account_ref(section, (*key, "account"), table["account"])
+            role_arn = None
+            if "role_arn" in table:
+                role_arn = table["role_arn"]
+                found = _ROLE_ARN.match(role_arn) if isinstance(role_arn, str) else None
+                if found is None or found.group(2) != account:
+                    r.fail((*key, "role_arn"), f"the ARN of a role of account {account} (the stack's service role)",
+                           repr(role_arn))
             templates.append(
                 Template(
                     path=self.file(section, (*key, "path"), table["path"], "CloudFormation template file"),
                     account=account,
                     parameters=self.parameters(section, (*key, "parameters"), table.get("parameters", {})),
+                    role_arn=role_arn,
                     line=section.doc.line(key),
                     where=section.doc.where(key),
                 )

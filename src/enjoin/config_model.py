@@ -26,6 +26,9 @@ class Template:
     account: str  # the 12-digit account id (short names already resolved)
     parameters: dict[str, str] = field(default_factory=dict)
     line: int = 0  # line in enjoin.yaml, for error messages
+    # The service role the stack is deployed with (``aws cloudformation deploy --role-arn``): CloudFormation then
+    # makes every call of the stack, on every later update too, with that role's permissions.
+    role_arn: str | None = None
     # "file:line: templates[0]" in the file that wrote it (with extends, maybe a base config)
     where: str = field(default="", compare=False)
 

@@ -150,6 +150,8 @@ MODELED = frozenset(
         "AWS::CloudFront::Distribution",
         "AWS::CloudFront::CloudFrontOriginAccessIdentity",
         "AWS::CloudFront::OriginAccessControl",
+        "AWS::EC2::Instance",
+        "AWS::SageMaker::NotebookInstance",
     ]
 )
 
@@ -240,7 +242,8 @@ def test_every_row_is_well_formed(classification: Classification) -> None:
         ("AWS::IAM::AccessKey", Class.UNMODELED, {"users"}),
         ("AWS::RAM::ResourceShare", Class.UNMODELED, {"all"}),
         ("AWS::SNS::Topic", Class.INERT, set()),
-        ("AWS::EC2::Instance", Class.UNMODELED, {"roles"}),
+        ("AWS::EC2::Instance", Class.MODELED, set()),
+        ("AWS::SageMaker::NotebookInstanceLifecycleConfig", Class.UNMODELED, {"roles"}),
         ("AWS::EC2::LaunchTemplate", Class.UNMODELED, {"roles"}),
         ("AWS::EC2::VPCEndpoint", Class.INERT, set()),
         ("AWS::S3::StorageLens", Class.INERT, set()),
@@ -324,7 +327,7 @@ def test_a_property_the_file_does_not_name_is_unmodeled_and_affects_itself(class
 
 def test_properties_of_types_not_modeled_take_the_type_entry(classification: Classification) -> None:
     assert classification.of_property("AWS::SNS::Topic", "TopicName") is classification.types["AWS::SNS::Topic"]
-    assert classification.of_property("AWS::EC2::Instance", "UserData") is classification.types["AWS::EC2::Instance"]
+    assert classification.of_property("AWS::Glue::Job", "Command") is classification.types["AWS::Glue::Job"]
 
 
 def test_the_packaged_file_is_read_once(classification: Classification) -> None:

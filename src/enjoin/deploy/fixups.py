@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import cloudfront, compute, iam, iam_more, kms, lake, s3, s3_bucket
+from enjoin.deploy import cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
 from enjoin.deploy.context import ApplyContext
 
 if TYPE_CHECKING:
@@ -40,5 +40,6 @@ _APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     **kms.APPLIERS,
     **lake.APPLIERS,
     **compute.APPLIERS,
+    **instances.APPLIERS,
     **cloudfront.APPLIERS,
 }

@@ -407,6 +407,14 @@ def _create_stack(
     template = plan.template
     handed, known_refs, known_attr = known
     cfn = backend.client("cloudformation", entry.account, region)
+    if entry.role_arn:  # CloudFormation refuses a service role that does not exist (or that it cannot assume)
+        iam = backend.client("iam", entry.account, region)
+        try:
+            iam.get_role(RoleName=entry.role_arn.rsplit("/", 1)[-1])
+        except ClientError:
+            raise DeployError(f"{entry.where or template.path}: role_arn",
+                              "a role that exists before the stack is deployed (an earlier template's)",
+                              f"no role {entry.role_arn}") from None
     given = [{"ParameterKey": k, "ParameterValue": str(entry.parameters[k])} for k in entry.parameters]
     where = str(template.path)
     try:
@@ -416,6 +424,7 @@ def _create_stack(
                 TemplateBody=create_body(plan, handed, known_refs, known_attr, exports),
                 Parameters=given,
                 Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                **({"RoleARN": entry.role_arn} if entry.role_arn else {}),
             )
     except ClientError as exc:
         error = exc.response.get("Error", {})
@@ -433,6 +442,10 @@ def _create_stack(
             for r in _stack_resources(cfn, name)
             if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
         }
+    if entry.role_arn and stack.get("RoleARN") != entry.role_arn:
+        # The backend must hold the service role: the inventory reads it back, and reach takes the stack over by it.
+        raise DeployError(f"{entry.where or where}: role_arn", f"stack {name} deployed with {entry.role_arn}",
+                          f"deployed with {stack.get('RoleARN')}")
     return created, str(stack.get("StackId", name))
 
 
@@ -483,6 +496,8 @@ _ORDER = {
     "AWS::CloudFront::CloudFrontOriginAccessIdentity": 19,
     "AWS::CloudFront::OriginAccessControl": 19,
     "AWS::CloudFront::Distribution": 20,
+    "AWS::EC2::Instance": 21,  # after its instance profile holds its role
+    "AWS::SageMaker::NotebookInstance": 21,
 }
 
 

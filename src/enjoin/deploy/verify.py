@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import cloudfront, compute, iam, iam_more, kms, lake, s3, s3_bucket
+from enjoin.deploy import cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
 from enjoin.deploy.context import VerifyContext
 
 if TYPE_CHECKING:
@@ -39,5 +39,6 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **kms.VERIFIERS,
     **lake.VERIFIERS,
     **compute.VERIFIERS,
+    **instances.VERIFIERS,
     **cloudfront.VERIFIERS,
 }

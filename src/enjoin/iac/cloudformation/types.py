@@ -66,6 +66,10 @@ SUPPORTED: dict[str, TypeSpec] = {
     "AWS::CloudFront::Distribution": TypeSpec(None, False),
     "AWS::CloudFront::CloudFrontOriginAccessIdentity": TypeSpec(None, False),
     "AWS::CloudFront::OriginAccessControl": TypeSpec(None, False),
+    # Existing compute the takeover ways of reach_compute.yaml act on: moto launches an instance with its profile;
+    # it names a notebook instance its own way, so deploy creates the notebook itself.
+    "AWS::EC2::Instance": TypeSpec(None, True),
+    "AWS::SageMaker::NotebookInstance": TypeSpec("NotebookInstanceName", False),
 }
 
 
@@ -136,6 +140,8 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
         return {"Id": physical_id, "S3CanonicalUserId": canonical_user_of(physical_id)}[attr]
     if rtype == "AWS::CloudFront::OriginAccessControl" and attr == "Id":
         return physical_id
+    if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
+        return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
     raise KeyError(attr)
 
 
@@ -195,6 +201,8 @@ def physical_id_of(
     if rtype == "AWS::IAM::OIDCProvider":
         host = str(props.get("Url", "")).split("://", 1)[-1]
         return f"arn:{part}:iam::{account}:oidc-provider/{host}"
+    if rtype == "AWS::SageMaker::NotebookInstance":
+        return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance/{own_physical_id(logical_id, stack_name, name)}"
     if rtype == "AWS::S3::AccessPoint" and not name:
         # Access point names are lower case, 3 to 50 characters.
         return f"{stack_name}-{logical_id}".lower()[:50]
