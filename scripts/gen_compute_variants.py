@@ -8,6 +8,11 @@ DhsDisclosureReader (the CMS role DHS assumes) that lets it pass that role to th
 requests. Reach must find DHS -> DhsDisclosureReader -> the workload role -> eligibility. A look-alike changes one
 thing so that AWS would refuse the path, and reach must find none. The expected outcome of each is written beside
 it (expected.yaml) and read by tests/test_variants.py. Regenerate after changing the table; review the diff.
+
+A takeover way (takes_over: a kind of existing compute) gets the existing resource in the same template (an instance
+with the role's instance profile, a notebook instance), or a second template deployed with the role as its stack's
+service role (role_arn in enjoin.yaml); DhsDisclosureReader may make the way's requests on it (statement
+TakeOverWorkload), and passes the role only where the way passes one (replacing an instance's profile).
 """
 
 from __future__ import annotations
@@ -39,7 +44,17 @@ LOOKALIKES = {
                                     "the Allow"),
     "sagemaker-create-notebook": ("trusts-other-service", "the role trusts ec2.amazonaws.com, not SageMaker: "
                                   "SageMaker cannot assume it"),
+    "ssm-send-command": ("no-document", "ssm:SendCommand only on instances: Run Command is also authorized on the "
+                         "document it runs (AWS-RunShellScript), so no command runs"),
+    "ssm-start-session": ("tag-condition", "StartSession needs the principal tag team=cms-ops, which "
+                          "DhsDisclosureReader does not carry and cannot set"),
+    "ec2-replace-instance-profile": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: the "
+                                     "role cannot be given to the instance"),
+    "cloudformation-update-stack": ("other-stack", "UpdateStack only on stacks named sandbox-*: the stack with the "
+                                    "service role is not one of them"),
 }
+STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
+IMAGE = "ami-0a1b2c3d4e5f67890"
 
 
 def camel(way_id: str) -> str:
@@ -48,6 +63,78 @@ def camel(way_id: str) -> str:
 
 def role_name(way: Way) -> str:
     return f"CmsCompute{camel(way.id)}"[:64]
+
+
+def existing(way: Way, resources: dict[str, object]) -> list[object]:
+    """The existing compute a takeover way acts on, added to ``resources``; the ARNs its requests are asked on."""
+    instance = {"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${Instance}"}
+    if way.takes_over == "ec2-instance":
+        runs_as = "WorkloadInstanceProfile"
+        resources["WorkloadInstanceProfile"] = {
+            "Type": "AWS::IAM::InstanceProfile",
+            "Properties": {"InstanceProfileName": role_name(way), "Roles": [{"Ref": "WorkloadRole"}]},
+        }
+        if way.pass_role:  # the instance runs as a role that reads nothing, until the caller gives it another
+            resources["BastionRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+                "RoleName": f"{role_name(way)[:56]}Bastion",
+                "Description": f"VARIANT {way.id}: the instance's own role, which reads nothing",
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}}}
+            resources["BastionInstanceProfile"] = {"Type": "AWS::IAM::InstanceProfile", "Properties": {
+                "InstanceProfileName": f"{role_name(way)[:56]}Bastion", "Roles": [{"Ref": "BastionRole"}]}}
+            runs_as = "BastionInstanceProfile"
+        resources["Instance"] = {"Type": "AWS::EC2::Instance", "Properties": {
+            "ImageId": IMAGE, "InstanceType": "t3.micro", "IamInstanceProfile": {"Ref": runs_as},
+            "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
+        arns: list[object] = [instance]
+        if any(a.resource.startswith("arn:{partition}:ssm") for w in (way,) for a in w.requests):
+            arns.append({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript"})
+        return arns
+    if way.takes_over == "sagemaker-notebook":
+        resources["Notebook"] = {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
+            "NotebookInstanceName": "cms-eligibility-analysis", "InstanceType": "ml.t3.medium",
+            "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]}}}
+        return [{"Ref": "Notebook"}]
+    if way.takes_over == "cloudformation-stack":
+        return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
+                            "cms-etl-stack/*"}]
+    raise ValueError(f"no variant for a takeover of {way.takes_over}")
+
+
+def stack_template(way: Way) -> dict[str, object]:
+    """The stack deployed with the workload role as its service role (cloudformation-update-stack)."""
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"CMS Medicaid data lake - the ETL stack, deployed with its service role. VARIANT {way.id}.",
+        "Resources": {"EtlNotice": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "ManagedPolicyName": "CmsEtlStackNotice",
+            "Description": "VARIANT: a resource of the stack; attached to no one",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "*"}]}}}},
+    }
+
+
+def takeover_statements(way: Way, change: str | None, resources: dict[str, object]) -> list[dict[str, object]]:
+    on = existing(way, resources)
+    actions = sorted({a.action for a in way.requests})
+    for then in (w for w in ways() if w.id in way.then[:1]):  # a shell on the instance: the first of `then`
+        actions += sorted({a.action for a in then.requests})
+        on += [r for r in existing(then, {}) if r not in on]
+    statement: dict[str, object] = {"Sid": "TakeOverWorkload", "Effect": "Allow", "Action": actions, "Resource": on}
+    if change == "no-document":
+        statement["Resource"] = on[:1]
+    if change == "tag-condition":
+        statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "cms-ops"}}
+    if change == "other-stack":
+        statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
+                                            "stack/sandbox-*/*"}
+    statements = [statement]
+    if way.pass_role:
+        passed_to = "lambda.amazonaws.com" if change == "passed-to-lambda" else way.service
+        statements.insert(0, {"Sid": "PassWorkloadRole", "Effect": "Allow", "Action": "iam:PassRole",
+                              "Resource": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+                              "Condition": {"StringEquals": {"iam:PassedToService": passed_to}}})
+    return statements
 
 
 def template(way: Way, change: str | None) -> dict[str, object]:
@@ -72,11 +159,33 @@ def template(way: Way, change: str | None) -> dict[str, object]:
             },
         },
     }
-    if way.instance_profile and way.id in {"ec2-run-instances", "ec2-associate-instance-profile"}:
+    if way.takes_over is not None:
+        statements = takeover_statements(way, change, resources)
+    elif way.instance_profile and way.id in {"ec2-run-instances", "ec2-associate-instance-profile"}:
         resources["WorkloadInstanceProfile"] = {
             "Type": "AWS::IAM::InstanceProfile",
             "Properties": {"InstanceProfileName": role_name(way), "Roles": [{"Ref": "WorkloadRole"}]},
         }
+    if way.takes_over is None:
+        statements = classic_statements(way, change, resources)
+    resources["DhsWorkloads"] = {
+        "Type": "AWS::IAM::Policy",
+        "Properties": {
+            "PolicyName": "RunComputeWorkloads",
+            "Roles": ["DhsDisclosureReader"],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
+        },
+    }
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"CMS Medicaid data lake - {way.service} workloads run by DHS (account 111111111111). "
+                       f"VARIANT {way.id}{' (look-alike: ' + change + ')' if change else ''}.",
+        "Resources": resources,
+    }
+
+
+def classic_statements(way: Way, change: str | None, resources: dict[str, object]) -> list[dict[str, object]]:
+    """DhsDisclosureReader's statements for a way that creates the compute, passing the role."""
     actions = sorted({a.action for a in way.requests})
     if change == "no-start-build":
         actions = [a for a in actions if a != "codebuild:StartBuild"]
@@ -97,20 +206,7 @@ def template(way: Way, change: str | None) -> dict[str, object]:
     if change == "deny-passrole":
         statements.append({"Sid": "NoStacksWithRoles", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
                            "Condition": {"StringEquals": {"iam:PassedToService": way.service}}})
-    resources["DhsWorkloads"] = {
-        "Type": "AWS::IAM::Policy",
-        "Properties": {
-            "PolicyName": "RunComputeWorkloads",
-            "Roles": ["DhsDisclosureReader"],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
-        },
-    }
-    return {
-        "AWSTemplateFormatVersion": "2010-09-09",
-        "Description": f"CMS Medicaid data lake - {way.service} workloads run by DHS (account 111111111111). "
-                       f"VARIANT {way.id}{' (look-alike: ' + change + ')' if change else ''}.",
-        "Resources": resources,
-    }
+    return statements
 
 
 def config(way: Way, first_line: str) -> str:
@@ -119,6 +215,9 @@ def config(way: Way, first_line: str) -> str:
     out = [f"# {first_line}"]
     for line in body:
         out.append(line.replace("path: cms-dhs-self-service.yaml", "path: cms-dhs-compute.yaml"))
+        if way.takes_over == "cloudformation-stack" and out[-2:-1] == ["  - path: cms-dhs-compute.yaml"]:
+            out += [f"  - path: {STACK_TEMPLATE}", "    account: cms",
+                    f"    role_arn: arn:aws:iam::111111111111:role/{role_name(way)}  # the stack's service role"]
     return "\n".join(out) + "\n"
 
 
@@ -130,6 +229,9 @@ def write(name: str, way: Way, change: str | None, first_line: str, expected: di
               "edit.\n")
     (directory / "cms-dhs-compute.yaml").write_text(
         header + yaml.safe_dump(template(way, change), sort_keys=False, width=120), encoding="utf-8")
+    if way.takes_over == "cloudformation-stack":
+        (directory / STACK_TEMPLATE).write_text(
+            header + yaml.safe_dump(stack_template(way), sort_keys=False, width=120), encoding="utf-8")
     (directory / "expected.yaml").write_text(header + yaml.safe_dump(expected, sort_keys=False, width=120),
                                              encoding="utf-8")
 
@@ -140,13 +242,17 @@ def main() -> int:
             path.unlink()
         old.rmdir()
     for way in ways():
-        if not way.modeled or not way.pass_role or way.existing:
+        takeover = way.modeled and way.takes_over is not None
+        if not takeover and (not way.modeled or not way.pass_role or way.existing):
             continue
+        what = (f"make the requests of way {way.id} on an existing {way.takes_over} that "
+                + ("it gives" if way.pass_role else "runs as") if takeover
+                else f"pass {role_name(way)} to {way.service} and make the requests of way {way.id}; the role")
         write(f"compute-{way.id}", way, None,
-              f"Variant compute-{way.id}: DhsDisclosureReader may pass {role_name(way)} to {way.service} and "
-              f"make the requests of way {way.id}; the role reads eligibility.",
+              f"Variant compute-{way.id}: DhsDisclosureReader may {what} {role_name(way) if takeover else ''}"
+              f"{'; it' if takeover else ''} reads eligibility.".replace("  ", " "),
               {"way": way.id, "outcome": "VIOLATION", "hop": f"arn:aws:iam::111111111111:role/{role_name(way)}",
-               "sid": "PassWorkloadRole"})
+               "sid": "PassWorkloadRole" if way.pass_role else "TakeOverWorkload"})
         if way.id in LOOKALIKES:
             change, why = LOOKALIKES[way.id]
             write(f"lookalike-compute-{way.id}-{change}", way, change,

@@ -362,10 +362,12 @@ for _name, _expected in GENERATED.items():
 def test_the_generated_variants_are_those_the_table_gives() -> None:
     from enjoin.reach_compute import ways
 
-    modeled = {w.id for w in ways() if w.modeled and w.pass_role and not w.existing}
+    modeled = {w.id for w in ways() if w.modeled and (w.takes_over is not None or (w.pass_role and not w.existing))}
     assert {e["way"] for e in GENERATED.values() if e["outcome"] == "VIOLATION"} == modeled
     looks = {e["way"] for e in GENERATED.values() if e["outcome"] == "COMPLIANT"}
     assert len(looks) * 3 >= len(modeled), "a compliant look-alike for at least a third of the ways"
+    takeovers = {w.id for w in ways() if w.modeled and w.takes_over is not None}
+    assert len(looks & takeovers) * 3 >= len(takeovers), "and of the ways through existing compute"
 
 _SNAPSHOTS: dict[str, Snapshot] = {}
 
