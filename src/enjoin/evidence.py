@@ -64,7 +64,7 @@ FORMAT = "enjoin-evidence"
 VERSION = 1
 _KEYS = frozenset({"format", "version", "taken_at", "backend", "accounts", "region", "enjoin_version",
                    "configuration", "inputs", "snapshot", "sha256"})
-_WHAT = "enjoin evidence file (a saved snapshot)"
+_WHAT = "saved snapshot (an enjoin evidence file)"
 _HEX = re.compile(r"[0-9a-f]{64}")
 _ACCOUNT = re.compile(r"[0-9]{12}")
 _TIME = "%Y-%m-%dT%H:%M:%SZ"
@@ -179,15 +179,16 @@ def _digest(document: Mapping[str, Any]) -> str:
 # -- writing ------------------------------------------------------------------------------------------------------
 
 
-def output_problem(path: Path) -> str | None:
-    """Why a file cannot be written at ``path`` (as ``expected ...; found ...``), or None when it can.
+def output_problem(path: Path, what: str, noun: str = "a path") -> str | None:
+    """Why ``what`` (``"the JSON report"``) cannot be written at ``path``, or None when it can.
 
-    Asked before a run, so that a path in a directory that does not exist is found now, not after the run.
+    Asked before a run, so that a path in a directory that does not exist is found now, not after the run. The
+    answer is ``expected ...; found ...``; ``noun`` is how it names a path (``"a report path"``).
     """
     if path.is_dir():
-        return "expected a file path; found a directory"
+        return f"expected a file path for {what}; found a directory"
     if not path.parent.is_dir():
-        return f"expected a path in an existing directory; found no directory {path.parent}"
+        return f"expected {noun} in an existing directory; found no directory {path.parent}"
     if not os.access(path.parent, os.W_OK):
         return f"expected a directory enjoin may write to; found {path.parent} not writable"
     return None
@@ -235,11 +236,11 @@ def load(path: Path) -> Evidence:
         document = parse_json(text)
     except json.JSONDecodeError as exc:
         if exc.pos >= len(text.rstrip()):
-            raise EvidenceError(f"{where}: line {exc.lineno}", f"an {_WHAT} in JSON",
+            raise EvidenceError(f"{where}: line {exc.lineno}", f"a {_WHAT} in JSON",
                                 "JSON that ends too soon (the file was cut short)") from None
-        raise EvidenceError(f"{where}: line {exc.lineno}", f"an {_WHAT} in JSON", f"invalid JSON ({exc.msg})") from None
+        raise EvidenceError(f"{where}: line {exc.lineno}", f"a {_WHAT} in JSON", f"invalid JSON ({exc.msg})") from None
     if not isinstance(document, dict):
-        raise EvidenceError(where, f"an {_WHAT}: a JSON object", f"a JSON {_json_kind(document)}")
+        raise EvidenceError(where, f"a {_WHAT}: a JSON object", f"a JSON {_json_kind(document)}")
     _check_format(document, where)
     recorded = document["sha256"]
     if not isinstance(recorded, str) or not _HEX.fullmatch(recorded):
@@ -269,11 +270,11 @@ def _check_format(document: dict[str, Any], where: str) -> None:
     if "format" not in document:
         snapshot_fields = {f.name for f in dataclasses.fields(Snapshot)}
         if "accounts" in document and set(document) <= snapshot_fields:
-            raise EvidenceError(where, f"an {_WHAT} (format {FORMAT})",
+            raise EvidenceError(where, f"an enjoin evidence file (format {FORMAT})",
                                 "a bare snapshot without provenance or digest (what Snapshot.save writes); "
                                 "save evidence with enjoin judge --save-snapshot or pytest --enjoin-snapshot")
-        raise EvidenceError(where, f"an {_WHAT} (format {FORMAT})",
-                            f"a JSON object without 'format' (keys: {', '.join(sorted(map(str, document)))})")
+        raise EvidenceError(where, f"an enjoin evidence file (format {FORMAT})",
+                            f"a JSON object without 'format' (keys: {', '.join(sorted(map(str, document))) or 'none'})")
     if document["format"] != FORMAT:
         raise EvidenceError(f"{where}: format", repr(FORMAT), repr(document["format"]))
     if document.get("version") != VERSION or isinstance(document.get("version"), bool):
