@@ -30,9 +30,9 @@ def _output_path(flag: str, given: str | None, what: str) -> Path | None:
     from enjoin.evidence import output_problem
 
     path = Path(os.path.abspath(given))
-    problem = output_problem(path)
+    problem = output_problem(path, what)
     if problem is not None:
-        raise ValueError(f"{flag} {given}: {problem.replace('a file path', f'a file path for {what}', 1)}")
+        raise ValueError(f"{flag} {given}: {problem}")
     return path
 
 
