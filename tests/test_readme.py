@@ -33,6 +33,7 @@ def blocks(language: str) -> list[str]:
 def test_the_readme_has_the_examples_these_tests_run() -> None:
     assert [b for b in blocks("yaml") if "case:" in b], "no enjoin.yaml example"
     assert [b for b in blocks("sh") if "enjoin decide" in b], "no enjoin decide example"
+    assert [b for b in blocks("sh") if "--save-snapshot" in b], "no evidence example"
     assert blocks("gherkin") and blocks("toml")
 
 
@@ -76,6 +77,22 @@ def test_the_enjoin_decide_examples_print_what_the_text_says() -> None:
     answers = [json.loads(line) for line in run.stdout.splitlines()]
     assert [a["decision"] for a in answers] == ["IMPLICIT_DENY", "ALLOW"]
     assert answers[1]["witness"]["aws:SecureTransport"] == "true"
+
+
+def test_the_evidence_example_runs_as_written(tmp_path: Path) -> None:
+    """Saved, judged again offline (the same report), and judged on another date, in the agency's repository."""
+    script = next(b for b in blocks("sh") if "--save-snapshot" in b)
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "tests" / "data" / "agency_repo", repo)
+    enjoin = shutil.which("enjoin", path=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    assert enjoin, "the enjoin command is not installed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "ENJOIN_"))}
+    run = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=repo, capture_output=True, text=True,
+                         timeout=600, check=False,
+                         env={**env, "PATH": os.path.dirname(enjoin) + os.pathsep + os.environ.get("PATH", "")})
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr
+    assert (repo / "again.json").read_bytes() == (repo / "verdict.json").read_bytes()
+    assert json.loads((repo / "dkt98.json").read_text())["order"] == "dkt-98"
 
 
 def test_the_gherkin_example_runs_with_enjoins_steps(tmp_path: Path) -> None:
