@@ -9,6 +9,10 @@ User Guide, "SCP syntax" and "RCP syntax") and compiles it once: action patterns
 (canonical JSON, kind and label), so compiling the same document again costs one dictionary lookup.
 Each policy also memoises, per action, which of its statements name that action: the decision hot
 path never matches an action pattern twice.
+
+A policy may instead be compiled for one request (``scope``: its action and resource), as ``enjoin
+decide`` compiles the policies each case brings: every statement is checked as usual, but only the
+few that can apply to that request are compiled, and the policy answers that request alone.
 """
 
 from __future__ import annotations
@@ -232,7 +236,7 @@ class Policy:
 
     def __init__(
         self,
-        key: tuple[str, PolicyKind, str],
+        key: PolicyKey,
         document: Mapping[str, Any],
         version: str,
         statements: tuple[Statement, ...],
@@ -252,23 +256,29 @@ class Policy:
         # compiled core built, most policies are never scanned by the reference.
         self._scanner: Callable[[str, str], list[int]] | None = None
         # An index of the action patterns, so that a new action is matched against few of them:
-        # exact actions in a dict, wildcard patterns by their service prefix.
-        self._exact: dict[str, list[int]] = {}
+        # exact actions in a dict, wildcard patterns by their service prefix. Built on the first
+        # statements_for (most policies, decided by the compiled core, never need it).
+        self._exact: dict[str, list[int]] | None = None
         self._by_service: dict[str, list[tuple[Matcher, int]]] = {}
         self._wild_service: list[tuple[Matcher, int]] = []
-        self._negated: list[Statement] = []
-        for position, statement in enumerate(statements):
+        self._negated: list[tuple[int, Statement]] = []
+
+    def _index(self) -> dict[str, list[int]]:
+        exact: dict[str, list[int]] = {}
+        for position, statement in enumerate(self.statements):
             if statement.action_negated:
-                self._negated.append(statement)
+                self._negated.append((position, statement))
                 continue
             for pattern in statement.action_patterns:
                 service, _, _ = pattern.partition(":")
                 if "*" not in pattern and "?" not in pattern:
-                    self._exact.setdefault(pattern, []).append(position)
+                    exact.setdefault(pattern, []).append(position)
                 elif "*" in service or "?" in service:
                     self._wild_service.append((compile_glob(pattern), position))
                 else:
                     self._by_service.setdefault(service, []).append((compile_glob(pattern), position))
+        self._exact = exact
+        return exact
 
     def scan(self, action_lower: str, resource: str) -> list[int]:
         """The indices of the statements whose Action names the (lower-cased) action and whose static
@@ -304,7 +314,8 @@ class Policy:
         return found
 
     def _find(self, action_lower: str) -> tuple[Statement, ...]:
-        positions = set(self._exact.get(action_lower, ()))
+        exact = self._exact if self._exact is not None else self._index()
+        positions = set(exact.get(action_lower, ()))
         service = action_lower.partition(":")[0]
         for matches, position in self._by_service.get(service, ()):
             if matches(action_lower):
@@ -312,9 +323,9 @@ class Policy:
         for matches, position in self._wild_service:
             if matches(action_lower):
                 positions.add(position)
-        for statement in self._negated:
+        for position, statement in self._negated:
             if statement.names_action(action_lower):
-                positions.add(statement.index)
+                positions.add(position)
         statements = self.statements
         return tuple(statements[p] for p in sorted(positions))
 
@@ -326,21 +337,41 @@ def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:
     return compile_policy(value, label=label, kind=kind)
 
 
-_CACHE: dict[tuple[str, PolicyKind, str], Policy] = {}
-_TEXT_CACHE: dict[tuple[str, PolicyKind, str], Policy] = {}
+# A policy's identity: its canonical JSON, kind, label, and the one (lower-cased action, resource)
+# it was compiled for (None: every request).
+PolicyKey = tuple[str, PolicyKind, str, tuple[str, str] | None]
+_CACHE: dict[PolicyKey, Policy] = {}
+_SCOPED_CACHE: dict[PolicyKey, Policy] = {}
+_SCOPED_CACHE_SIZE = 4096
+_TEXT_CACHE: dict[PolicyKey, Policy] = {}
 
 
 def compile_policy(
-    document: Mapping[str, Any] | str, *, label: str, kind: PolicyKind = PolicyKind.IDENTITY
+    document: Mapping[str, Any] | str,
+    *,
+    label: str,
+    kind: PolicyKind = PolicyKind.IDENTITY,
+    scope: tuple[str, str] | None = None,
 ) -> Policy:
     """Validate and compile a policy document (a mapping, or JSON text).
+
+    With ``scope``, an (action, resource) pair, the whole document is validated as without it, but
+    only the statements that can apply to a request of that action on that resource are compiled:
+    those whose Action or NotAction names the action and whose Resource or NotResource covers the
+    resource or holds a policy variable (each keeps its index and Sid). The policy then answers the
+    concrete question for that action and resource alone, exactly as the whole policy would
+    (``decide`` never looks at another statement), for a fraction of the compilation; not the
+    existential one, which reads every statement's condition keys. ``enjoin decide`` compiles each
+    case's policies so. Such a policy reads the document as given (JSON data, as ``json.loads``
+    returns it) rather than a canonical copy, and is memoised among the last few thousand.
 
     Raises:
         PolicyError: the document is not valid policy grammar for ``kind``; the error names the
             label, the statement (index and Sid) and the key, what was expected and what was found.
     """
+    only = None if scope is None else (scope[0].lower(), scope[1])
     if isinstance(document, str):
-        text_key = (document, kind, label)
+        text_key = (document, kind, label, only)
         cached = _TEXT_CACHE.get(text_key)
         if cached is not None:
             return cached
@@ -348,10 +379,13 @@ def compile_policy(
             parsed = json.loads(document)
         except json.JSONDecodeError as error:
             raise PolicyError(label, "a policy document in JSON", f"invalid JSON ({error})") from None
-        policy = compile_policy(parsed, label=label, kind=kind) if isinstance(parsed, Mapping) else None
+        policy = (
+            compile_policy(parsed, label=label, kind=kind, scope=scope) if isinstance(parsed, Mapping) else None
+        )
         if policy is None:
             raise PolicyError(label, "a JSON object", f"{type(parsed).__name__} {parsed!r:.60}")
-        _TEXT_CACHE[text_key] = policy
+        if only is None:  # a scoped policy is memoised (boundedly) by its document's content only
+            _TEXT_CACHE[text_key] = policy
         return policy
     if not isinstance(document, Mapping):
         raise PolicyError(label, "a JSON object", f"{type(document).__name__}")
@@ -359,17 +393,23 @@ def compile_policy(
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
         raise PolicyError(label, "a JSON-serialisable policy document", str(error)) from None
-    key = (canonical, kind, label)
-    cached = _CACHE.get(key)
+    key = (canonical, kind, label, only)
+    cache = _CACHE if only is None else _SCOPED_CACHE
+    cached = cache.get(key)
     if cached is not None:
         return cached
-    policy = _compile(key, json.loads(canonical), label, kind)
-    _CACHE[key] = policy
+    if only is not None and len(cache) >= _SCOPED_CACHE_SIZE:
+        # One-shot policies: a bounded memo, so that a long run's heap (which the garbage
+        # collector walks) does not grow with every case it has answered.
+        cache.clear()
+    # A copy the caller cannot change; a scoped policy, compiled for one request, reads it as given.
+    policy = _compile(key, json.loads(canonical) if only is None else document, label, kind, only)
+    cache[key] = policy
     return policy
 
 
 def _compile(
-    key: tuple[str, PolicyKind, str], document: dict[str, Any], label: str, kind: PolicyKind
+    key: PolicyKey, document: Mapping[str, Any], label: str, kind: PolicyKind, only: tuple[str, str] | None
 ) -> Policy:
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
@@ -386,11 +426,63 @@ def _compile(
         raw_statements = [raw_statements]
     if not isinstance(raw_statements, list):
         raise PolicyError(f"{label}: Statement", "an object or a list of objects", repr(raw_statements))
-    statements = tuple(
-        _compile_statement(raw, index, label, kind, version == VERSION_2012)
-        for index, raw in enumerate(raw_statements)
-    )
-    return Policy(key, document, version, statements)
+    variables = version == VERSION_2012
+    statements = []
+    for index, raw in enumerate(raw_statements):
+        parts = _statement_parts(raw, index, label, kind)
+        if only is None or (
+            _names(parts[3], parts[2] == "NotAction", only[0]) and _covers(parts[4], parts[5], variables, only[1])
+        ):
+            statements.append(_build_statement(parts, index, label, variables))
+    return Policy(key, document, version, tuple(statements))
+
+
+# Lower-cased action pattern (resource pattern) -> its matcher, shared by the policies compiled
+# for one request.
+_ACTION_MATCHERS: dict[str, Matcher] = {}
+_RESOURCE_MATCHERS: dict[str, Matcher] = {}
+
+
+def _names(actions: list[str], negated: bool, action_lower: str) -> bool:
+    """:meth:`Statement.names_action` for a statement not compiled (yet)."""
+    matchers = _ACTION_MATCHERS
+    for pattern in actions:
+        lowered = pattern.lower()
+        matches = matchers.get(lowered)
+        if matches is None:
+            if len(matchers) > 65536:
+                matchers.clear()
+            matches = matchers[lowered] = compile_glob(lowered)
+        if matches(action_lower):
+            return not negated
+    return negated
+
+
+def _covers(resource_key: str | None, resources: list[str], variables: bool, resource: str) -> bool:
+    """Whether a statement not compiled (yet) may cover the resource: as its compiled form's static
+    Resource/NotResource would say, and always when a pattern holds a policy variable (then the
+    statement is decided per request, where it may turn out UNKNOWN)."""
+    if resource_key is None:
+        return True
+    if variables and any("${" in r and has_variables(parse_template(r)) for r in resources):
+        return True
+    matchers = _RESOURCE_MATCHERS
+    found = False
+    for pattern in resources:
+        if "${" in pattern and variables:
+            # Only special variables (${*}, ${?}, ${$}): literal characters, never cached.
+            template = parse_template(pattern)
+            matches = compile_glob(tuple(p for p in template if isinstance(p, str | Literal)))
+        else:
+            matches = matchers.get(pattern)  # type: ignore[assignment]
+            if matches is None:
+                if len(matchers) > 65536:
+                    matchers.clear()
+                matches = matchers[pattern] = compile_glob(pattern)
+        if matches(resource):
+            found = True
+            break
+    return found != (resource_key == "NotResource")
 
 
 def _strings(where: str, name: str, value: object) -> list[str]:
@@ -400,7 +492,104 @@ def _strings(where: str, name: str, value: object) -> list[str]:
     return list(items)
 
 
-def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, variables: bool) -> Statement:
+# What _statement_parts finds in a valid statement: Sid, Effect, "Action" or "NotAction", its
+# patterns, "Resource"/"NotResource"/None, its patterns, the principal and whether it is NotPrincipal,
+# and the conditions as (operator, key, values).
+StatementParts = tuple[
+    str | None,
+    str,
+    str,
+    list[str],
+    str | None,
+    list[str],
+    PrincipalSpec | None,
+    bool,
+    list[tuple[str, str, tuple[str, ...]]],
+]
+
+
+def _statement_parts(raw: object, index: int, label: str, kind: PolicyKind) -> StatementParts:
+    """Check one statement against the grammar and return its parts (nothing compiled yet)."""
+    if raw.__class__ is dict and kind in _PLAIN_KINDS:
+        parts = _plain_parts(raw)
+        if parts is not None:
+            return parts
+    return _checked_parts(raw, index, label, kind)
+
+
+# The kinds whose statements name no principal: _plain_parts reads theirs.
+_PLAIN_KINDS = frozenset({PolicyKind.IDENTITY, PolicyKind.BOUNDARY, PolicyKind.SESSION, PolicyKind.SCP})
+
+
+def _plain_strings(value: Any) -> list[str] | None:
+    """:func:`_strings` for a plain string or list of them; None for anything else."""
+    if value.__class__ is str:
+        return [value]
+    if value.__class__ is list and value and all(item.__class__ is str for item in value):
+        return list(value)
+    return None
+
+
+def _plain_parts(raw: dict[str, Any]) -> StatementParts | None:
+    """The parts of a statement (of a kind without principals) as :func:`_checked_parts` returns
+    them, when it is plainly valid: dicts, lists, strings and scalars, nothing to report. None for
+    anything else, which the full check then reads (and reports) exactly. Only the speed differs:
+    no message is prepared, no abstract type is asked about."""
+    if not raw.keys() <= _STATEMENT_KEYS or "Principal" in raw or "NotPrincipal" in raw:
+        return None
+    sid = raw.get("Sid")
+    effect = raw.get("Effect")
+    if (sid is not None and sid.__class__ is not str) or (effect != "Allow" and effect != "Deny"):
+        return None
+    if "Action" in raw:
+        if "NotAction" in raw:
+            return None
+        action_key = "Action"
+    elif "NotAction" in raw:
+        action_key = "NotAction"
+    else:
+        return None
+    actions = _plain_strings(raw[action_key])
+    if actions is None:
+        return None
+    for action in actions:
+        if action != "*" and (":" not in action or action[0] == ":" or action[-1] == ":"):
+            return None
+    if "Resource" in raw:
+        if "NotResource" in raw:
+            return None
+        resource_key = "Resource"
+    elif "NotResource" in raw:
+        resource_key = "NotResource"
+    else:
+        return None
+    resources = _plain_strings(raw[resource_key])
+    if resources is None:
+        return None
+    for resource in resources:
+        if resource != "*" and split_arn(resource) is None:
+            return None
+    conditions: list[tuple[str, str, tuple[str, ...]]] = []
+    if "Condition" in raw:
+        block = raw["Condition"]
+        if block.__class__ is not dict or not block:
+            return None
+        for operator_name, keys in block.items():
+            if keys.__class__ is not dict or not keys:
+                return None
+            for key, raw_values in keys.items():
+                items = raw_values if raw_values.__class__ is list else [raw_values]
+                if not items:
+                    return None
+                texts = tuple(item if item.__class__ is str else scalar_text(item) for item in items)
+                if None in texts:
+                    return None
+                conditions.append((operator_name, key, texts))  # type: ignore[arg-type]
+    return (sid, effect, action_key, actions, resource_key, resources, None, False, conditions)
+
+
+def _checked_parts(raw: object, index: int, label: str, kind: PolicyKind) -> StatementParts:
+    """:func:`_statement_parts` for any statement: every check, with the message of the first that fails."""
     where = f"{label}: Statement[{index}]"
     if not isinstance(raw, Mapping):
         raise PolicyError(where, "a statement object", repr(raw))
@@ -409,8 +598,8 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
         if not isinstance(sid, str):
             raise PolicyError(f"{where}.Sid", "a string", repr(sid))
         where = f"{label}: Statement[{index}] (Sid {sid!r})"
-    unknown = sorted(set(raw) - _STATEMENT_KEYS)
-    if unknown:
+    if not raw.keys() <= _STATEMENT_KEYS:
+        unknown = sorted(set(raw) - _STATEMENT_KEYS)
         raise PolicyError(where, f"only the statement keys {sorted(_STATEMENT_KEYS)}", f"key {unknown[0]!r}")
     effect = raw.get("Effect")
     if effect not in ("Allow", "Deny"):
@@ -429,11 +618,10 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
 
     if "Resource" in raw and "NotResource" in raw:
         raise PolicyError(where, "at most one of Resource and NotResource", "both")
-    resource_templates: tuple[Template, ...] | None = None
-    resource_negated = False
+    resource_key = None
+    resources: list[str] = []
     if "Resource" in raw or "NotResource" in raw:
         resource_key = "Resource" if "Resource" in raw else "NotResource"
-        resource_negated = resource_key == "NotResource"
         resources = _strings(where, resource_key, raw[resource_key])
         for resource in resources:
             if resource != "*" and split_arn(resource) is None:
@@ -442,13 +630,21 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
                     "'*' or an ARN (arn:partition:service:region:account:resource)",
                     repr(resource),
                 )
-        parse = parse_template if variables else literal_template
-        resource_templates = tuple(parse(r) for r in resources)
     elif kind is not PolicyKind.RESOURCE:
         raise PolicyError(where, "a Resource or NotResource element", "neither")
 
     principal, principal_negated = _compile_principal(raw, where, kind)
-    conditions = _compile_conditions(raw.get("Condition"), where, variables) if "Condition" in raw else ()
+    conditions = _condition_parts(raw.get("Condition"), where) if "Condition" in raw else []
+    return (sid, effect, action_key, actions, resource_key, resources, principal, principal_negated, conditions)
+
+
+def _build_statement(parts: StatementParts, index: int, label: str, variables: bool) -> Statement:
+    """Compile a statement from its checked parts."""
+    sid, effect, action_key, actions, resource_key, resources, principal, principal_negated, conditions = parts
+    resource_templates: tuple[Template, ...] | None = None
+    if resource_key is not None:
+        parse = parse_template if variables else literal_template
+        resource_templates = tuple(parse(r) for r in resources)
     return Statement(
         index=index,
         sid=sid,
@@ -457,10 +653,10 @@ def _compile_statement(raw: object, index: int, label: str, kind: PolicyKind, va
         action_patterns=tuple(a.lower() for a in actions),
         action_negated=action_key == "NotAction",
         resource_templates=resource_templates,
-        resource_negated=resource_negated,
+        resource_negated=resource_key == "NotResource",
         principal=principal,
         principal_negated=principal_negated,
-        conditions=conditions,
+        conditions=tuple(Condition(op, key, values, variables=variables) for op, key, values in conditions),
     )
 
 
@@ -497,10 +693,11 @@ def _compile_principal(
         raise PolicyError(f"{where}.{key}", "a valid principal", str(error)) from None
 
 
-def _compile_conditions(block: object, where: str, variables: bool) -> tuple[Condition, ...]:
+def _condition_parts(block: object, where: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Check a Condition block; its (operator, key, values as text) triples, in order."""
     if not isinstance(block, Mapping) or not block:
         raise PolicyError(f"{where}.Condition", "an object of operator -> {key: value(s)}", repr(block))
-    compiled: list[Condition] = []
+    out: list[tuple[str, str, tuple[str, ...]]] = []
     for operator_name, keys in block.items():
         if not isinstance(keys, Mapping) or not keys:
             raise PolicyError(
@@ -515,7 +712,6 @@ def _compile_conditions(block: object, where: str, variables: bool) -> tuple[Con
                     "a string, number or boolean, or a non-empty list of them",
                     repr(raw_values),
                 )
-            compiled.append(
-                Condition(operator_name, key, tuple(t for t in texts if t is not None), variables=variables)
-            )
-    return tuple(compiled)
+            out.append((operator_name, key, tuple(t for t in texts if t is not None)))
+    return out
+

@@ -1,0 +1,132 @@
+"""Policies compiled for one request (``compile_policy(..., scope=(action, resource))``), as
+``enjoin decide`` compiles each case's: every statement is checked as before, only those that can
+apply are compiled, and the answers (decision and explanation, compiled core and reference) are
+those of the whole policies. The quick check of a plain statement reads what the full check reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import gen
+
+from enjoin.cli.decide import build_request
+from enjoin.engine import PolicyKind, compile_policy, decide
+from enjoin.engine.evaluate import decide_reference
+from enjoin.engine.policy import _checked_parts, _plain_parts
+from enjoin.errors import PolicyError
+
+
+def case_of(sc: gen.Scenario) -> dict[str, Any]:
+    """The ``enjoin decide`` case of a generated scenario."""
+    case: dict[str, Any] = {
+        "principal": sc.principal,
+        "action": sc.action,
+        "resource": sc.resource,
+        "identity_policies": list(sc.identity) + [d for g in sc.groups for d in g],
+        "resource_account": sc.resource_account,
+        "principal_id": sc.principal_id,
+        "principal_tags": dict(sc.tags),
+        "context": dict(sc.context),
+        "permissions_boundary": sc.boundary,
+        "session_policy": sc.session,
+        "resource_policy": sc.resource_policy,
+    }
+    if sc.scps:
+        case["scps"] = [list(level) for level in sc.scps]
+    return json.loads(json.dumps(case))  # JSON data, as the command reads it
+
+
+def test_scoped_policies_answer_as_whole_ones() -> None:
+    for sc in gen.scenarios(41, 1500):
+        case = case_of(sc)
+        whole, scoped = build_request(case), build_request(case, scoped=True)
+        for evaluate in (decide, decide_reference):
+            a, b = evaluate(whole), evaluate(scoped)
+            assert (a.decision, list(a.explanation)) == (b.decision, list(b.explanation)), case
+
+
+def test_a_scoped_policy_keeps_only_what_can_apply_and_its_numbering() -> None:
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"},
+            {"Sid": "Other", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/x"},
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:Get*", "Resource": "arn:aws:s3:::b/*"},
+            {"Effect": "Deny", "NotAction": "iam:*", "NotResource": "arn:aws:s3:::c/*"},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::${aws:username}/*"},
+        ],
+    }
+    policy = compile_policy(doc, label="p", scope=("S3:GetObject", "arn:aws:s3:::b/y"))
+    assert [(s.index, s.sid) for s in policy.statements] == [(2, "Read"), (3, None), (4, None)]
+    assert policy != compile_policy(doc, label="p")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "s3:GetObject"},  # no Resource
+        {"Effect": "Allow", "Action": "s3:", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3"},
+        {"Effect": "Permit", "Action": "s3:GetObject", "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"Bool": {"k": {}}}},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Principal": "*"},
+    ],
+)
+def test_a_scoped_policy_still_checks_every_statement(statement: dict[str, Any]) -> None:
+    doc = {"Version": "2012-10-17", "Statement": [statement]}
+    with pytest.raises(PolicyError) as whole:
+        compile_policy(doc, label="p")
+    with pytest.raises(PolicyError) as scoped:
+        compile_policy(doc, label="p", scope=("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:instance/i"))
+    assert str(scoped.value) == str(whole.value)
+
+
+def _mutations(rng: random.Random, statement: dict[str, Any]) -> list[Any]:
+    """The statement, and copies with one thing wrong or unusual."""
+    out: list[Any] = [statement]
+    odd: list[Any] = [None, True, 3, 2.5, [], {}, "", ["a"], ("s3:*",), "s3:", ":x", "*"]
+    for key in ["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition", "Principal", "X"]:
+        changed = copy.deepcopy(statement)
+        changed[key] = rng.choice(odd)
+        out.append(changed)
+        dropped = copy.deepcopy(statement)
+        dropped.pop(key, None)
+        out.append(dropped)
+    if "Condition" in statement:
+        changed = copy.deepcopy(statement)
+        operator = next(iter(changed["Condition"]))
+        key = next(iter(changed["Condition"][operator]))
+        changed["Condition"][operator][key] = rng.choice(odd)
+        out.append(changed)
+    out.append([statement])
+    return out
+
+
+def test_the_quick_check_reads_what_the_full_check_reads() -> None:
+    rng = random.Random(5)
+    seen = 0
+    for sc in gen.scenarios(43, 300):
+        for kind, doc in sc.policies():
+            if kind == "resource":
+                continue
+            for raw in gen.statements(doc):
+                for statement in _mutations(rng, raw):
+                    quick = _plain_parts(statement) if statement.__class__ is dict else None
+                    try:
+                        full = _checked_parts(statement, 0, "p", PolicyKind.IDENTITY)
+                    except PolicyError:
+                        assert quick is None, statement
+                        continue
+                    assert quick is None or quick == full, statement
+                    seen += quick is not None
+    assert seen > 1000
