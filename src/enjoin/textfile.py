@@ -43,6 +43,8 @@ _JSON_TOKEN = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"|[\[\]{}]')
 # The same strings, and everything but brackets: removed, what is left is the brackets the tokens hold.
 _JSON_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+# Without a backslash a string is the text between two quotes: the ASCII text of no concern dropped.
+_QUOTES_AND_BRACKETS = {code: None for code in range(128) if chr(code) not in '"[]{}\\'}
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 _KINDS = (
@@ -206,8 +208,15 @@ def too_deep(text: str) -> int | None:
         return None  # the common case, at the speed of a count
     # The deepest nesting, by C loops (regex substitution, accumulate) rather than one Python step
     # a token: a file of thousands of cases is read at the speed of the parser itself.
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    if max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) <= MAX_DEPTH:
+    if "\\" in text:
+        brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    else:
+        # Quotes pair up left to right; an odd last one opens no string (the token pattern skips it).
+        pieces = text.translate(_QUOTES_AND_BRACKETS).split('"')
+        outside = pieces[::2] if len(pieces) % 2 else [*pieces[:-1:2], pieces[-1]]
+        brackets = "".join(outside)
+    steps = map(_STEP.get, brackets, itertools.repeat(0))  # other (non-ASCII) characters: 0
+    if max(itertools.accumulate(steps), default=0) <= MAX_DEPTH:
         return None
     depth = 0  # too deep somewhere: where, token by token
     for match in _JSON_TOKEN.finditer(text):
