@@ -168,6 +168,16 @@ class DeferredResult(Result):
 
 
 @dataclass(frozen=True, slots=True)
+class Outcome:
+    """A solver's answer for one formula (the engine's own, ``regions``, or z3's, ``solver``)."""
+
+    # "allow" (witness found), "deny" (no context allows), "unknown" (cannot tell).
+    status: str
+    witness: Mapping[str, ContextValue] | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Possibility:
     """The answer to the existential question: is there ANY request context that allows the request?
 

@@ -28,10 +28,9 @@ from enjoin.engine.context import EvalContext, account_of_resource
 from enjoin.engine.evaluate import decide
 from enjoin.engine.keyplan import ALWAYS_PRESENT, TIME_KEYS
 from enjoin.engine.layers import combine
-from enjoin.engine.model import ContextValue, Decision, Possibility, Request
+from enjoin.engine.model import ContextValue, Decision, Outcome, Possibility, Request
 from enjoin.engine.policy import Policy
 from enjoin.engine.regions import solve as solve_exactly
-from enjoin.engine.solver import Outcome, solve
 from enjoin.engine.symbolic import SYMBOLIC, Expr, FreeContext, atoms_of, build_layers
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
 
@@ -65,6 +64,9 @@ def possible(request: Request) -> Possibility:
     if outcome is None:
         outcome = solve_exactly(final, allow_part)
     if outcome is None:
+        # z3 (and its import, a tenth of a second) only for the formulas the engine's own solver declines.
+        from enjoin.engine.solver import solve
+
         outcome = solve(final, allow_part)
     return _answer(request, outcome, final, free.reasons)
 

@@ -36,8 +36,7 @@ from typing import Any
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import COMPARE, FOR_ALL, FOR_ANY
 from enjoin.engine.keyplan import ALWAYS_PRESENT, BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, plan, text
-from enjoin.engine.model import ContextValue
-from enjoin.engine.solver import Outcome
+from enjoin.engine.model import ContextValue, Outcome
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
 from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
 from enjoin.engine.wildcard import LIT, ONE, STAR, arn_tokens, glob_tokens

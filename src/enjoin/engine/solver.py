@@ -37,8 +37,7 @@ while also by a set operator, is not modelled: its atoms are UNKNOWN.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -47,22 +46,12 @@ import z3  # type: ignore[import-untyped]  # z3-solver ships no type information
 from enjoin.engine import values as vals
 from enjoin.engine.conditions import FOR_ALL, FOR_ANY, PLAIN
 from enjoin.engine.keyplan import ALWAYS_PRESENT, BOOLEAN_KEYS, BOOLEAN_VALUES, KeyPlan, alias, plan, text
-from enjoin.engine.model import ContextValue
+from enjoin.engine.model import ContextValue, Outcome
 from enjoin.engine.symbolic import And, Atom, Expr, Not, Or, atoms_of
 from enjoin.engine.truth import FALSE, TRUE
 from enjoin.engine.wildcard import COLON, LIT, ONE, STAR, Token, arn_tokens, glob_tokens
 
 TIMEOUT_MS = 20_000
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The solver's answer for one formula."""
-
-    # "allow" (witness found), "deny" (no context allows), "unknown" (cannot tell).
-    status: str
-    witness: Mapping[str, ContextValue] | None = None
-    note: str = ""
 
 
 class _Key:
