@@ -32,8 +32,10 @@ question (``--any-context``). principalmapper gives no explanation; enjoin write
     python scripts/bench_decide.py --cases 10000 --seed 1 [--rounds 3] [--profile]
 
 ``--profile`` runs the command in this process under cProfile instead and prints the functions
-with the most time of their own, with the shares of the main stages. principalmapper is a dev-only
-dependency; this script is never imported by the library.
+with the most time of their own, with the shares of the main stages. Two floors of the whole
+process are printed too: its start-up (the command on a one-case file) and the time Python's
+``json`` takes to parse the file. principalmapper is a dev-only dependency; this script is never
+imported by the library.
 """
 
 from __future__ import annotations
@@ -274,13 +276,23 @@ def main(argv: list[str] | None = None) -> int:
                     pm_answers, wall, cpu = pmapper_side(items)
                     best_pm = min(best_pm, (cpu, wall))
         lines = output.read_text(encoding="utf-8").splitlines()
+        # Two floors of the whole process: start-up (one case), and parsing the file's JSON.
+        one = Path(scratch) / "one.jsonl"
+        write_cases(items[:1], one)
+        startup = min(enjoin_process(one, Path(os.devnull))[1] for _ in range(3))
+        started = time.process_time()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            json.loads(line)
+        parsing = time.process_time() - started
     decisions = [json.loads(line)["decision"] for line in lines]
     n = len(items)
-    print(f"timing: best of {args.rounds} rounds, CPU seconds (wall seconds in brackets)")
+    print(f"timing: best of {args.rounds} rounds, by CPU seconds (wall seconds beside them)")
     print(
         f"enjoin decide, whole process: {n / best_enjoin[0]:>9,.0f} cases/s  "
         f"({best_enjoin[0]:.3f} s; wall {best_enjoin[1]:.3f} s; exit code {code})"
     )
+    print(f"  of which start-up (the same command on one case): {startup:.3f} s")
+    print(f"  parsing the file's JSON alone (json.loads a line, in this process): {parsing:.3f} s")
     print(
         f"principalmapper in-process:   {n / best_pm[0]:>9,.0f} cases/s  "
         f"({best_pm[0]:.3f} s; wall {best_pm[1]:.3f} s)"
