@@ -1,10 +1,11 @@
-"""The exit codes of ``pytest`` with enjoin and of ``enjoin judge``: one table, so that a CI can rely on them.
+"""The exit codes of ``pytest`` with enjoin, ``enjoin judge`` and ``enjoin drift``: one table, for a CI to rely on.
 
 =====  ==========================================================================================
 code   meaning
 =====  ==========================================================================================
 0      COMPLIANT, or every clause NOT_APPLICABLE on the date judged (and every other test passed)
-1      a VIOLATION or an INDETERMINATE clause (with pytest: or another test failed)
+1      a VIOLATION or an INDETERMINATE clause (with pytest: or another test failed); ``enjoin drift`` (and
+       pytest's ``--enjoin-drift``): live worse than the code on some clause, or any access-relevant drift
 2      bad input: enjoin.yaml, a template, a policy file, the case, an option's value, a saved snapshot
 3      enjoin could not finish: its own failure (a bug), or its environment (no Docker engine for
        the container backend, a backend that is not available)
@@ -51,3 +52,13 @@ def for_error(error: BaseException) -> ExitCode:
 def for_verdict(verdict: Verdict) -> ExitCode:
     """0 for COMPLIANT and NOT_APPLICABLE, 1 for VIOLATION and INDETERMINATE."""
     return ExitCode.COMPLIANT if verdict in (Verdict.COMPLIANT, Verdict.NOT_APPLICABLE) else ExitCode.FAILED
+
+
+def for_drift(worse: bool, drifted: bool) -> ExitCode:
+    """1 when live is worse than the code on some clause or anything access-relevant drifted, else 0.
+
+    Any drift fails, not only a worse verdict: a role trusting DHS made by hand, with no data permission yet, leaves
+    every verdict as it was and is exactly the overnight change the nightly job exists to catch; the job "fails on a
+    VIOLATION, INDETERMINATE or drift" (issue 13). A drift the agency accepts is made in the reviewed code.
+    """
+    return ExitCode.FAILED if worse or drifted else ExitCode.COMPLIANT

@@ -3,10 +3,13 @@
 Subcommands:
     decide FILE [--any-context]   answer authorization questions with the engine (see ``enjoin.cli.decide``)
     judge  [--config enjoin.yaml] [--report verdict.json] [--backend moto]   run the pipeline, print verdicts
+    drift  [--config enjoin.yaml] [--report drift.json] [--code-snapshot F] [--live-snapshot F]   the reviewed
+           code (deployed into moto) against the live accounts: verdicts per clause, differences per item
     init   [DIR]   write a starting enjoin.yaml and .github/workflows/enjoin.yml for the CloudFormation under DIR
 
 Exit codes (``enjoin.exitcodes``): 0 COMPLIANT (or only NOT_APPLICABLE), 1 VIOLATION or INDETERMINATE, 2 bad
-input, 3 enjoin's own failure or its environment. Output piped into a reader that stops early (``| head``) ends
+input, 3 enjoin's own failure or its environment; ``enjoin drift`` exits 1 when live is worse on a clause or anything
+access-relevant drifted. Output piped into a reader that stops early (``| head``) ends
 the command quietly.
 """
 
@@ -43,11 +46,15 @@ def _dispatch(args: list[str]) -> int:
         from enjoin.cli.judge import run as run_judge
 
         return run_judge(rest)
+    if command == "drift":
+        from enjoin.cli.drift import run as run_drift
+
+        return run_drift(rest)
     if command == "init":
         from enjoin.cli.init import run as run_init
 
         return run_init(rest)
-    print(f"enjoin: unknown command {command!r}; expected one of: decide, init, judge", file=sys.stderr)
+    print(f"enjoin: unknown command {command!r}; expected one of: decide, drift, init, judge", file=sys.stderr)
     return 2
 
 
