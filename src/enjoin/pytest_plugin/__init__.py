@@ -9,8 +9,10 @@ run naming other paths (``pytest tests/``) judges only if one of its tests asks 
 
 The pipeline is built once per session, the first time a scenario asks for it, or judged from a saved snapshot
 (``--enjoin-from-snapshot``, :mod:`enjoin.evidence`) without a backend. At the end the evidence file
-(``--enjoin-snapshot``) and the JSON report (``--enjoin-report``) are written, and the exit status is set from the
-verdict (:mod:`enjoin.exitcodes`): 0 COMPLIANT or NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE, 2 bad input, 3
+(``--enjoin-snapshot``) and the JSON report (``--enjoin-report``) are written; with ``--enjoin-drift`` what the run
+judged is compared with the reviewed code deployed into moto (:mod:`enjoin.drift_run`) and the drift report
+(``--enjoin-drift-report``) written. The exit status is set from the verdict and the drift
+(:mod:`enjoin.exitcodes`): 0 COMPLIANT or NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE (or drift), 2 bad input, 3
 enjoin's own failure; never pytest's 5 when the configuration was collected. A user's mistake is shown as its
 one-line error, not as a stack trace.
 """
@@ -61,7 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.config_path is None:
         wants = next((option for option, value in (("--enjoin-report", settings.report_path),
                                                    ("--enjoin-snapshot", settings.snapshot_path),
-                                                   ("--enjoin-from-snapshot", settings.from_snapshot))
+                                                   ("--enjoin-from-snapshot", settings.from_snapshot),
+                                                   ("--enjoin-drift-report", settings.drift_report))
                       if value is not None), None)
         if wants is not None:
             pytest.exit(f"enjoin: {wants}: expected an enjoin.yaml to judge (--enjoin-config, ENJOIN_CONFIG, "
@@ -82,6 +85,8 @@ def pytest_configure(config: pytest.Config) -> None:
         report_path=settings.report_path,
         snapshot_path=settings.snapshot_path,
         from_snapshot=settings.from_snapshot,
+        drift=settings.drift,
+        drift_report=settings.drift_report,
     )
     named_paths = config.args_source is pytest.Config.ArgsSource.ARGS
     if not named_paths or config.getoption("enjoin_config") is not None:
@@ -187,7 +192,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.report_path.write_text(json.dumps(to_report(judgment), indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
             state.record(exc)
+    if state.built and state.drift:
+        _drift(state)
     session.exitstatus = combined_status(int(exitstatus), state.exit_code())
+
+
+def _drift(state: EnjoinSession) -> None:
+    """Make the drift run (``--enjoin-drift``) and write its report; what stops it is kept as the run's error."""
+    try:
+        run = state.drift_run()
+        if state.drift_report is not None:
+            from enjoin.drift_report import to_drift_report
+            from enjoin.evidence import write_atomically
+
+            report = to_drift_report(run.drift, run.code.judgment, run.code.source, run.live.source)
+            write_atomically(state.drift_report, json.dumps(report, indent=2) + "\n")
+    except Exception as exc:  # kept: the summary shows it; its exit code says whose it is (2 input, 3 environment)
+        state.record(exc)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
@@ -214,3 +235,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_line(f"report written to {state.report_path}")
     if state.snapshot_path is not None and state.error is None:
         terminalreporter.write_line(f"snapshot written to {state.snapshot_path}")
+    run = state.drifted
+    if run is not None:
+        from enjoin.drift_report import summary as drift_summary
+
+        failed = run.drift.worse or run.drift.drifted
+        terminalreporter.write_sep("=", f"enjoin drift: {'DRIFT' if failed else 'none'}", red=failed, green=not failed)
+        terminalreporter.write_line(drift_summary(run.drift, run.code.source, run.live.source))
+        if state.drift_report is not None:
+            terminalreporter.write_line(f"drift report written to {state.drift_report}")

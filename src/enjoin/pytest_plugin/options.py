@@ -51,6 +51,11 @@ SETTINGS = (
             "enjoin judge --snapshot (its directory must exist)", "path"),
     Setting("enjoin_from_snapshot", "PATH", "judge this evidence file (a saved snapshot) instead of deploying: no "
             "backend is started and no AWS call made", "path"),
+    Setting("enjoin_drift", "yes|no", "also a drift run: deploy the reviewed code into moto and compare it with what "
+            "this run judged (the live accounts with --enjoin-backend=live, or --enjoin-from-snapshot); fails on any "
+            "drift (default no)", "bool"),
+    Setting("enjoin_drift_report", "PATH", "write the JSON drift report there (implies --enjoin-drift=yes; its "
+            "directory must exist)", "path"),
     Setting("enjoin_backend", "NAME", "where the deployment runs: moto (in process, default), container (a moto "
             "server started by testcontainers), live (not available yet)"),
     Setting("enjoin_image", "IMAGE", "the emulator image for the container backend (default: enjoin.yaml's image:, "
@@ -91,6 +96,8 @@ class Settings:
         image: the container backend's image, or None.
         features: the repository's own feature files or directories, absolute.
         shipped_features: whether the case's shipped feature files run.
+        drift: whether the run is also a drift run (:mod:`enjoin.drift_run`).
+        drift_report: where the JSON drift report goes, or None.
     """
 
     config_path: Path | None
@@ -102,6 +109,8 @@ class Settings:
     shipped_features: bool
     snapshot_path: Path | None = None
     from_snapshot: Path | None = None
+    drift: bool = False
+    drift_report: Path | None = None
 
 
 def _raw(config: pytest.Config, name: str) -> tuple[str | list[str] | None, str, Path]:
@@ -164,15 +173,22 @@ def resolve(config: pytest.Config) -> Settings:
         if not path.exists():
             raise SettingError(f"{source}: expected feature files or directories that exist; found no {given}")
 
-    raw, source, _ = _raw(config, "enjoin_shipped_features")
-    shipped = True
-    if isinstance(raw, str) and raw.strip():
-        word = raw.strip().lower()
-        if word not in {"yes", "no", "true", "false", "1", "0"}:
-            raise SettingError(f"{source}: expected yes or no; found {raw!r}")
-        shipped = word in {"yes", "true", "1"}
+    shipped = _yes_or_no(config, "enjoin_shipped_features", True)
+    drift_report = _output(config, "enjoin_drift_report", "the JSON drift report", "a report path")
+    drift = _yes_or_no(config, "enjoin_drift", False) or drift_report is not None
 
-    return Settings(config_path, config_source, report, backend, image, features, shipped, snapshot, from_snapshot)
+    return Settings(config_path, config_source, report, backend, image, features, shipped, snapshot, from_snapshot,
+                    drift, drift_report)
+
+
+def _yes_or_no(config: pytest.Config, name: str, default: bool) -> bool:
+    raw, source, _ = _raw(config, name)
+    if not (isinstance(raw, str) and raw.strip()):
+        return default
+    word = raw.strip().lower()
+    if word not in {"yes", "no", "true", "false", "1", "0"}:
+        raise SettingError(f"{source}: expected yes or no; found {raw!r}")
+    return word in {"yes", "true", "1"}
 
 
 def _output(config: pytest.Config, name: str, what: str, noun: str) -> Path | None:

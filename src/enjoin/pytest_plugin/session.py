@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from enjoin.errors import EnjoinError
-from enjoin.exitcodes import ExitCode, for_error, for_verdict
+from enjoin.exitcodes import ExitCode, for_drift, for_error, for_verdict
 
 if TYPE_CHECKING:
+    from enjoin.drift_run import DriftRun
     from enjoin.evidence import Evidence
     from enjoin.pipeline import PipelineResult
 
@@ -32,6 +33,9 @@ class EnjoinSession:
         from_snapshot: an evidence file judged instead of deploying (no backend is started), or None.
         collected: whether the configuration was collected as a test file (its scenarios are part of the run):
             then the verdict is given even if no scenario asked for it.
+        drift: whether the run is also a drift run: what it judged (the live side) is compared with the reviewed
+            code deployed into moto (:meth:`drift_run`), and any drift fails the run.
+        drift_report: where the JSON drift report goes, or None.
     """
 
     config_path: Path
@@ -41,12 +45,15 @@ class EnjoinSession:
     snapshot_path: Path | None = None
     from_snapshot: Path | None = None
     collected: bool = False
+    drift: bool = False
+    drift_report: Path | None = None
     shown: bool = False  # the error was already shown (as the configuration's collection error)
     _result: PipelineResult | None = None
     _error: BaseException | None = None
     _judgments: dict[dt.date, object] = field(default_factory=dict)
     _started: dt.datetime | None = None  # when the run that read the accounts began
     _evidence: Evidence | None = None  # the evidence judged (from_snapshot)
+    _drift: DriftRun | None = None
 
     def result(self) -> PipelineResult:
         """The PipelineResult; raises what building it met (the same exception each time)."""
@@ -81,6 +88,27 @@ class EnjoinSession:
         result = self._result
         evidence.save(evidence.take(result.config, result.snapshot, self.backend, self._started), self.snapshot_path)
 
+    def drift_run(self) -> DriftRun:
+        """The drift of what this run judged (the live side) from the reviewed code deployed into moto, made once.
+
+        Raises:
+            EnjoinError: the code cannot be deployed, or what the run judged could not be built.
+        """
+        if self._drift is None:
+            from enjoin.drift_run import Side, code_side, run_drift
+
+            result = self.result()
+            where = (f"the evidence file {self.from_snapshot}" if self.from_snapshot is not None
+                     else f"the {self.backend} backend")
+            live = Side(result.snapshot, result.judgment, where)
+            self._drift = run_drift(code_side(result.config, result.judgment.as_of), live)
+        return self._drift
+
+    @property
+    def drifted(self) -> DriftRun | None:
+        """The drift run, once made."""
+        return self._drift
+
     @property
     def evidence(self) -> Evidence | None:
         """The evidence judged, when the run judged a saved snapshot."""
@@ -114,7 +142,10 @@ class EnjoinSession:
             return for_error(self._error)
         if self._result is None:
             return ExitCode.COMPLIANT
-        return for_verdict(self._result.judgment.verdict)
+        verdict = for_verdict(self._result.judgment.verdict)
+        if self._drift is None:
+            return verdict
+        return max(verdict, for_drift(self._drift.drift.worse, self._drift.drift.drifted))
 
     def describe_error(self) -> str:
         """The error as one line (an EnjoinError says where, expected and found), or the bug it is."""
