@@ -215,7 +215,7 @@ class Statement:
 
 
 class Policy:
-    """A compiled policy: immutable, hashable by content (kind, label, canonical JSON)."""
+    """A compiled policy: immutable, hashable by content (canonical JSON, kind, label, scope)."""
 
     __slots__ = (
         "_by_action",
