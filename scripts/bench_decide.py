@@ -298,8 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         f"({best_pm[0]:.3f} s; wall {best_pm[1]:.3f} s)"
     )
     print(
-        f"ratio enjoin / principalmapper: {best_pm[0] / best_enjoin[0]:.1f}x CPU "
-        f"({best_pm[1] / best_enjoin[1]:.1f}x wall)"
+        f"ratio enjoin / principalmapper: {best_pm[0] / best_enjoin[0]:.2f}x CPU "
+        f"({best_pm[1] / best_enjoin[1]:.2f}x wall)"
     )
     same = sum((d == "ALLOW") == a for d, a in zip(decisions, pm_answers, strict=True) if a is not None)
     raised = sum(a is None for a in pm_answers)
