@@ -49,7 +49,16 @@ from pathlib import Path
 from typing import Any
 
 from enjoin.case import STATE_CODES, Case, load_case, shipped_cases
-from enjoin.config_model import Config, Holding, Party, RecordedDecision, ScpAttachment, Template
+from enjoin.config_model import (
+    AuditRole,
+    Config,
+    Holding,
+    LiveConfig,
+    Party,
+    RecordedDecision,
+    ScpAttachment,
+    Template,
+)
 from enjoin.errors import ConfigError
 from enjoin.textfile import check_file, parse_json, read_text
 from enjoin.yamlload import (
@@ -61,6 +70,7 @@ from enjoin.yamlload import (
     load_yaml,
     outline,
     shown_path,
+    suggest,
 )
 
 DEFAULT_REGION = "us-east-1"
@@ -78,7 +88,10 @@ TOP_KEYS = (
     "parties",
     "holdings",
     "image",
+    "live",
 )
+_LIVE_KEYS = ("accounts", "organization", "region")
+_ROLE_KEYS = ("role_arn", "external_id")
 _TEMPLATE_KEYS = ("path", "account", "parameters", "role_arn")
 # A stack's service role: a role of the account the template is deployed into.
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]+\Z")
@@ -92,6 +105,10 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+\Z")
 _PARAMETER_NAME = re.compile(r"[A-Za-z0-9]+\Z")
 # arn:partition:service:region:account:resource, with * and ? allowed anywhere.
 _ARN_PATTERN = re.compile(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:.+\Z")
+# arn:partition:iam::account:role/path/name (IAM's own limits on the characters of a path and a name).
+_AUDIT_ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(?P<account>\d{12}):role/([\x21-\x7e]+/)?[\w+=,.@-]{1,64}\Z")
+# sts:AssumeRole's ExternalId: 2 to 1224 characters of [\w+=,.@:/-].
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}\Z", re.ASCII)
 _PROVIDER_PATTERN = re.compile(r"arn:[^:]*:iam::[^:]*:(saml-provider|oidc-provider)/.+\Z")
 ALL = "all"
 
@@ -270,6 +287,7 @@ class _Builder:
             holdings=self.holdings(case),
             decisions=self.decisions(case),
             image=self.image(),
+            live=self.live(),
         )
 
     # -- case, date, region -------------------------------------------------------------------------
@@ -314,6 +332,73 @@ class _Builder:
         if section is None:
             return None
         return section.reader.string(("image",), section.value, what="a container image name")
+
+    # -- the live backend's roles ---------------------------------------------------------------------
+
+    def live(self) -> LiveConfig | None:
+        """The ``live:`` section: an audit role for every account of ``accounts:``, optionally the organisation's."""
+        section = self.sections.get("live")
+        if section is None:
+            return None
+        r = section.reader
+        what = "a mapping with accounts (an audit role per account), organization and region"
+        table = r.mapping(("live",), section.value, known=_LIVE_KEYS, required=("accounts",), what=what)
+        names = ", ".join(self.accounts)
+        listed = r.mapping(
+            ("live", "accounts"),
+            table["accounts"],
+            known=None,
+            what=f"a mapping of account short names ({names}) to audit roles",
+            nonempty=True,
+        )
+        roles: dict[str, AuditRole] = {}
+        for name, entry in listed.items():
+            key: KeyPath = ("live", "accounts", name)
+            if name not in self.accounts:
+                r.fail(key, f"an account short name of accounts: ({names})", f"{name!r}{suggest(name, self.accounts)}")
+            roles[self.accounts[name]] = self.audit_role(section, key, entry, self.accounts[name])
+        missing = [name for name, account in self.accounts.items() if account not in roles]
+        if missing:
+            r.fail(
+                ("live", "accounts"),
+                f"an audit role for every account of accounts: ({names}): the live backend reads them all",
+                f"none for {', '.join(missing)}",
+            )
+        organization = None
+        if "organization" in table:
+            organization = self.audit_role(section, ("live", "organization"), table["organization"], None)
+        region = self.region()
+        if "region" in table:
+            region = r.string(("live", "region"), table["region"], what="an AWS region name (us-east-1)")
+            if not _REGION.match(region):
+                r.fail(("live", "region"), "an AWS region name such as us-east-1", repr(region))
+        return LiveConfig(roles, region, organization, where=section.doc.where(("live",)))
+
+    def audit_role(self, section: _Section, key: KeyPath, value: Any, account: str | None) -> AuditRole:
+        """``{role_arn, external_id}``; the role must be in ``account`` when one is given."""
+        r = section.reader
+        table = r.mapping(key, value, known=_ROLE_KEYS, required=("role_arn",), what="a role: role_arn, external_id")
+        arn = r.string((*key, "role_arn"), table["role_arn"], what="a role ARN")
+        shape = "a role ARN (arn:aws:iam::111111111111:role/enjoin-audit)"
+        match = _AUDIT_ROLE_ARN.match(arn)
+        if match is None:
+            r.fail((*key, "role_arn"), shape, repr(arn))
+        if account is not None and match["account"] != account:
+            r.fail(
+                (*key, "role_arn"),
+                f"a role in account {account}, the account this entry names",
+                f"{arn!r}, a role in account {match['account']}",
+            )
+        external_id = None
+        if "external_id" in table:
+            external_id = r.string((*key, "external_id"), table["external_id"], what="an external id (a string)")
+            if not _EXTERNAL_ID.match(external_id):
+                r.fail(
+                    (*key, "external_id"),
+                    "an external id of 2 to 1224 letters, digits and +=,.@:/-_",
+                    f"{len(external_id)} characters" if len(external_id) > 40 else repr(external_id),
+                )
+        return AuditRole(arn, external_id, where=section.doc.where(key))
 
     # -- accounts -----------------------------------------------------------------------------------
 

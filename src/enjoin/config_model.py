@@ -71,6 +71,26 @@ class Holding:
 
 
 @dataclass(frozen=True, slots=True)
+class AuditRole:
+    """A role enjoin assumes to read an account (or the organisation) on a live run."""
+
+    role_arn: str  # arn:aws:iam::111111111111:role/enjoin-audit
+    external_id: str | None = None  # sts:AssumeRole's ExternalId, when the role's trust policy requires one
+    # "file:line: live.accounts.cms" in the file that wrote it
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveConfig:
+    """The ``live:`` section: how the live backend reads the accounts (README, "Nightly")."""
+
+    accounts: dict[str, AuditRole]  # 12-digit account id -> the audit role assumed there (every account has one)
+    region: str  # the region of the STS and Organizations calls
+    organization: AuditRole | None = None  # the role SCPs and RCPs are read through; None: from organization:
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path  # the enjoin.yaml itself
     case: str  # a shipped case name, or the absolute path of a case file
@@ -84,4 +104,5 @@ class Config:
     holdings: tuple[Holding, ...]
     decisions: tuple[RecordedDecision, ...] = ()
     image: str | None = None  # container backend image override
+    live: LiveConfig | None = None  # the live backend's audit roles; None when the section is absent
     extra: dict[str, Any] = field(default_factory=dict)
