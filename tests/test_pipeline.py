@@ -13,6 +13,7 @@ import pytest
 
 from enjoin.config import load
 from enjoin.errors import BackendError, ConfigError, DeployError
+from enjoin.exitcodes import ExitCode, for_error
 from enjoin.judgment import Verdict
 from enjoin.pipeline import check_parties, run_pipeline
 from enjoin.snapshot import IdentityProvider, Role, Snapshot
@@ -106,10 +107,14 @@ def test_a_template_cloudformation_rejects_is_an_error_naming_the_template() -> 
     assert "broken-template.yaml" in str(err.value)
 
 
-def test_the_live_backend_says_it_is_not_available_yet() -> None:
-    with pytest.raises(BackendError) as err:
+def test_the_live_backend_without_a_live_section_is_a_configuration_error() -> None:
+    with pytest.raises(ConfigError) as err:
         run_pipeline(ROOT / "enjoin.yaml", backend="live")
-    assert "not available yet" in str(err.value)
+    assert str(err.value).endswith(
+        "enjoin.yaml:1: expected the key 'live' (the audit role enjoin assumes in each account), which the live "
+        "backend reads through; found no 'live' key"
+    )
+    assert for_error(err.value) is ExitCode.BAD_INPUT
 
 
 def test_an_unknown_backend_lists_the_choices() -> None:

@@ -75,6 +75,8 @@ class Judgment:
     verdict: Verdict
     clauses: tuple[ClauseVerdict, ...]
     constructs: tuple[Construct, ...] = ()  # what the templates declared and enjoin did not deploy
+    # where the SCPs and RCPs judged came from: "organizations", "enjoin.yaml", "" (not recorded)
+    organization_source: str = ""
 
     def clause(self, clause_id: str) -> ClauseVerdict:
         self.case.clause(clause_id)  # an unknown id is a CaseError naming the known ones

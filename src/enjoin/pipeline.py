@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +18,19 @@ from enjoin.case import Case, load_case
 from enjoin.config import load
 from enjoin.config_model import Config
 from enjoin.deploy import deploy
+from enjoin.deploy.organization import organization_from_config
 from enjoin.errors import ConfigError
 from enjoin.inventory import inventory
 from enjoin.judgment import Judgment, judge
+from enjoin.organization_read import read_organization
 from enjoin.reach import Reach, buckets_for, compute_reach, is_s3_holding, is_table_holding, tables_for
 from enjoin.reach_graph import wildcard
 from enjoin.report import to_report
 from enjoin.snapshot import Snapshot
+from enjoin.yamlload import shown_path
+
+# The organisation policies of a deployment or a live run without an organization role: enjoin.yaml's organization:.
+CONFIG_SOURCE = "enjoin.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +47,8 @@ class PipelineResult:
 
     def judge_as_of(self, as_of: dt.date) -> Judgment:
         """The same deployment judged on another date (the order in force may differ)."""
-        return judge(self.case, self.config.holdings, self.reach, self.config.decisions, as_of)
+        judgment = judge(self.case, self.config.holdings, self.reach, self.config.decisions, as_of)
+        return replace(judgment, organization_source=self.snapshot.organization.source)
 
 
 def check_holdings(config: Config, snapshot: Snapshot) -> None:
@@ -134,23 +141,54 @@ def snapshot_of(config: Config, backend: str | Backend = "moto", *, image: str |
     """Deploy the config's templates into the backend and read the accounts back.
 
     ``backend`` is a backend name (started and stopped here) or a Backend the caller already started
-    and will stop (a container shared by many deployments; the caller resets it between them).
+    and will stop (a container shared by many deployments; the caller resets it between them). A backend
+    that cannot deploy (the live accounts) is only read: see :func:`read_only_snapshot`.
+
+    Raises:
+        ConfigError: ``"live"`` without a ``live:`` section in the config.
     """
     if not isinstance(backend, str):
+        if not backend.can_deploy:
+            return read_only_snapshot(config, backend)
         deployment = deploy(backend, config)
         return inventory(
             backend,
             tuple(config.accounts.values()),
             config.region,
-            deployment.organization,
+            replace(deployment.organization, source=CONFIG_SOURCE),
             deployment.declared(),
         )
-    started = get_backend(backend, image=image or config.image)
+    if backend == "live" and config.live is None:
+        raise ConfigError(
+            f"{shown_path(config.path)}:1",
+            "the key 'live' (the audit role enjoin assumes in each account), which the live backend reads through",
+            "no 'live' key",
+        )
+    started = get_backend(backend, image=image or config.image, live=config.live)
     started.start()
     try:
         return snapshot_of(config, started)
     finally:
         started.stop()
+
+
+def read_only_snapshot(config: Config, backend: Backend) -> Snapshot:
+    """Read the accounts of a backend that cannot deploy (the live accounts): nothing is deployed there.
+
+    The organisation policies come from AWS Organizations when the config's ``live:`` section gives an
+    organization role (:func:`enjoin.organization_read.read_organization`), otherwise from its
+    ``organization:`` section, parsed as the deployment parses it; the Snapshot's ``organization.source`` says
+    which. The templates are not read: what a template declares that enjoin cannot deploy (inert and
+    unmodeled constructs, CloudFront distributions, replication rules as declared) is about the reviewed code,
+    not about the accounts, so a live run judges only what the accounts hold and reports no construct; a
+    construct that exists in a live account is judged from what the inventory reads of it, or not at all.
+    """
+    accounts = tuple(config.accounts.values())
+    if config.live is not None and config.live.organization is not None:
+        organization = read_organization(backend, accounts, config.live.region)
+    else:
+        organization = replace(organization_from_config(config), source=CONFIG_SOURCE)
+    return inventory(backend, accounts, config.region, organization, None)
 
 
 def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = None) -> PipelineResult:
@@ -160,6 +198,7 @@ def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = N
     check_parties(config, snapshot)
     reach = compute_reach(snapshot, config.parties, config.holdings, config.region)
     judgment = judge(case, config.holdings, reach, config.decisions, as_of or config.as_of)
+    judgment = replace(judgment, organization_source=snapshot.organization.source)
     return PipelineResult(config, case, snapshot, reach, judgment)
 
 

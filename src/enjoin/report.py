@@ -72,6 +72,9 @@ def to_report(judgment: Judgment) -> dict[str, Any]:
         "as_of": judgment.as_of.isoformat(),
         "verdict": judgment.verdict.value,
         "clauses": [_clause(judgment, c) for c in sorted(judgment.clauses, key=lambda c: c.id)],
+        # Where the SCPs and RCPs judged came from: "organizations" (AWS Organizations, on a live run with an
+        # organization role), "enjoin.yaml" (its organization: section), null (a snapshot that did not record it).
+        "organization": {"source": judgment.organization_source or None},
         "constructs": {
             "inert": [_construct(c) for c in judgment.constructs if c.klass == "inert"],
             "unmodeled": [_construct(c) for c in judgment.constructs if c.klass == "unmodeled"],

@@ -6,7 +6,10 @@ server in a container and a live account are interchangeable behind :class:`Back
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from enjoin.config_model import LiveConfig
 
 
 @runtime_checkable
@@ -31,8 +34,13 @@ class Backend(Protocol):
 BACKENDS = ("moto", "container", "live")
 
 
-def get_backend(name: str, *, image: str | None = None) -> Backend:
-    """The backend called ``name``; a BackendError names the choices or what is missing."""
+def get_backend(name: str, *, image: str | None = None, live: LiveConfig | None = None) -> Backend:
+    """The backend called ``name``; a BackendError names the choices or what is missing.
+
+    Args:
+        image: the container backend's image.
+        live: the live backend's ``live:`` section of enjoin.yaml (required for "live").
+    """
     from enjoin.errors import BackendError
 
     if name == "moto":
@@ -44,10 +52,9 @@ def get_backend(name: str, *, image: str | None = None) -> Backend:
 
         return ContainerBackend(image=image)
     if name == "live":
-        raise BackendError(
-            "--enjoin-backend live",
-            "an available backend (moto, container)",
-            "the live-account backend, which is not available yet: it needs read-only credentials handling "
-            "and is planned work",
-        )
+        from enjoin.backends.live import LiveBackend
+
+        if live is None:
+            raise BackendError("--enjoin-backend live", "the live: section of enjoin.yaml (its audit roles)", "none")
+        return LiveBackend(live)
     raise BackendError("--enjoin-backend", f"one of {', '.join(BACKENDS)}", repr(name))
