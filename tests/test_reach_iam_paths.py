@@ -240,3 +240,21 @@ def test_a_rewrite_conditioned_on_the_target_s_boundary_applies_to_a_target_that
 
 def test_a_rewrite_conditioned_on_the_target_s_boundary_does_not_apply_to_a_target_without_one() -> None:
     assert paths(delegated(None)) == set()
+
+
+# -- an access key for a user at the quota of two needs one deleted first
+
+
+def test_create_access_key_for_a_user_with_two_keys_needs_delete_access_key() -> None:
+    from enjoin.snapshot import Bucket, User
+
+    user = f"arn:aws:iam::{CMS}:user/analyst"
+    reads = User(user, "analyst", CMS, inline_policies=(NamedPolicy("r", READS),), access_keys=2)
+    only_create = doc(allow("iam:CreateAccessKey", user))
+    bucket = Bucket("arn:aws:s3:::claims", "claims", CMS, "us-east-1")
+    snap = Snapshot((CMS, DHS), roles=(liaison(only_create),), users=(reads,), buckets=(bucket,))
+    assert {a.path for a in compute_reach(snap, [PARTY], [CLAIMS], "us-east-1").accesses} == set()
+    both = doc(allow(["iam:CreateAccessKey", "iam:DeleteAccessKey"], user))
+    snap = Snapshot((CMS, DHS), roles=(liaison(both),), users=(reads,), buckets=snap.buckets)
+    assert {a.path for a in compute_reach(snap, [PARTY], [CLAIMS], "us-east-1").accesses} == {
+        (LIAISON, "iam:DeleteAccessKey", user, "iam:CreateAccessKey", user, "s3:GetObject")}

@@ -7,7 +7,7 @@ InventoryError: a snapshot with a hole would let the judgment call something unr
 
 Calls: iam get_account_authorization_details (paginated; customer managed policies with it, every version, the
 AWS-managed policies attached to a principal with get_policy and get_policy_version), get_login_profile
-per user (NoSuchEntity: the user has no console password), list_saml_providers,
+per user (NoSuchEntity: the user has no console password), list_access_keys per user, list_saml_providers,
 list_open_id_connect_providers; S3 buckets and access points
 (:mod:`enjoin.inventory_s3`); kms list_keys, describe_key, get_key_policy, list_aliases,
 list_resource_tags (customer managed keys); lambda list_functions, get_policy; Glue tables and Lake
@@ -313,6 +313,7 @@ def _read_iam(
                 group_arns=tuple(sorted(group_arns[name] for name in u.get("GroupList", []))),
                 permissions_boundary_arn=_boundary(u),
                 login_profile=_has_login_profile(iam, u["UserName"], u["Arn"]),
+                **_access_keys(iam, u["UserName"], u["Arn"]),
             )
         )
     for r in details["RoleDetailList"]:
@@ -393,6 +394,13 @@ def named_aws_policies(document: Any) -> set[str]:
                     if ":iam::aws:policy/" in text and not any(c in text for c in "*?$"):
                         found.add(text)
     return found
+
+
+def _access_keys(iam: Any, name: str, arn: str) -> dict[str, int]:
+    """How many access keys the user has, and how many are active (IAM ListAccessKeys, paginated)."""
+    keys = pages(f"{arn}: iam list_access_keys", iam.list_access_keys, "AccessKeyMetadata",
+                 token="Marker", UserName=name)
+    return {"access_keys": len(keys), "active_access_keys": sum(k.get("Status") == "Active" for k in keys)}
 
 
 def _has_login_profile(iam: Any, name: str, arn: str) -> bool:

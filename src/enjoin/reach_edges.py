@@ -196,10 +196,10 @@ def rewrite_trust(graph: Graph, who: Node, role: Node) -> Outcome:
 def _credential_steps(user: Node) -> tuple[tuple[str, ...], ...]:
     """The request sequences that give the caller credentials of ``user``, as the user stands.
 
-    - ``iam:CreateAccessKey``. A user has at most two access keys ("IAM and AWS STS quotas":
-      https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html), but the Snapshot does
-      not read a user's keys: the step is offered whatever keys the user has (so a user already at the
-      quota may be reported reachable, never the reverse).
+    - ``iam:CreateAccessKey``. A user has at most two access keys, active or not ("IAM and AWS STS quotas":
+      https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html): for a user with two, the
+      caller must first delete one (``iam:DeleteAccessKey``). Where the keys were not read (``None``), the
+      creation alone is offered (a user at the quota may then be reported reachable, never the reverse).
     - ``iam:CreateLoginProfile`` for a user without a console password: for a user with one it "was
       rejected because it attempted to create a resource that already exists" (EntityAlreadyExists,
       https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateLoginProfile.html), unless the caller
@@ -213,7 +213,9 @@ def _credential_steps(user: Node) -> tuple[tuple[str, ...], ...]:
     A user whose login profile was not read (``None``: a snapshot saved before enjoin read it) may be
     either, so every sequence is offered.
     """
-    steps: list[tuple[str, ...]] = [("iam:CreateAccessKey",)]
+    full = user.access_keys is not None and user.access_keys >= 2
+    key = ("iam:DeleteAccessKey", "iam:CreateAccessKey") if full else ("iam:CreateAccessKey",)
+    steps: list[tuple[str, ...]] = [key]
     if user.login_profile is not True:
         steps.append(("iam:CreateLoginProfile",))
     if user.login_profile is not False:

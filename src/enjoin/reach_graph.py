@@ -44,6 +44,7 @@ class Node:
     managed_arns: tuple[str, ...] = ()  # customer managed policies attached to it or its groups
     login_profile: bool | None = None  # a user's console password (None: not read, either is possible)
     boundary_arn: str | None = None  # the managed policy set as its permissions boundary
+    access_keys: int | None = None  # a user's access keys, active or not (None: not read)
 
 
 @dataclass(slots=True)
@@ -223,6 +224,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             managed_arns=tuple(managed),
             login_profile=user.login_profile,
             boundary_arn=user.permissions_boundary_arn,
+            access_keys=user.access_keys,
         )
     for role in snapshot.roles:
         problems = []

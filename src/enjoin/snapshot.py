@@ -63,6 +63,10 @@ class User:
     # A console password (IAM GetLoginProfile): True or False as read back; None in a snapshot saved before
     # enjoin read it, where reach takes either as possible.
     login_profile: bool | None = None
+    # Its access keys (IAM ListAccessKeys): how many, and how many are active; None where not read. The ids are
+    # not kept: they change nothing reach decides, and differ between the emulator and the accounts.
+    access_keys: int | None = None
+    active_access_keys: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
