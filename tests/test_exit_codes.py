@@ -43,10 +43,10 @@ def test_the_table_is_the_one_the_readme_gives() -> None:
         (["--config", str(REFERENCE), "--as-of", "yesterday"], 2, "--as-of: expected a date YYYY-MM-DD"),
         (["--config", str(REFERENCE), "--report", "/no-such-dir/verdict.json"], 2,
          "expected a path in an existing directory; found no directory /no-such-dir"),
-        (["--config", str(REFERENCE), "--backend", "live"], 3, "not available yet"),
+        (["--config", str(REFERENCE), "--backend", "live"], 2, "expected the key 'live'"),
     ],
     ids=["compliant", "not-applicable", "violation", "bad-config", "missing-config", "bad-date", "report-dir",
-         "backend-unavailable"],
+         "live-without-live-section"],
 )
 def test_enjoin_judge_exit_codes(args: list[str], code: int, says: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["judge", *args]) == code
@@ -92,9 +92,9 @@ def test_pytest_exit_codes(repo: Path) -> None:
     deselected = _pytest(repo, "-k", "no_scenario_has_this_name")
     assert deselected.returncode == 0, "every scenario deselected: the verdict is given, not pytest's 5"
     assert "enjoin verdict: COMPLIANT" in deselected.stdout
-    unavailable = _pytest(repo, "--enjoin-backend=live")
-    assert unavailable.returncode == 3, unavailable.stdout[-3000:]
-    assert "not available yet" in unavailable.stdout
+    no_live_section = _pytest(repo, "--enjoin-backend=live")
+    assert no_live_section.returncode == 2, no_live_section.stdout[-3000:]
+    assert "expected the key 'live'" in no_live_section.stdout + no_live_section.stderr
     unknown = _pytest(repo, "--enjoin-backend=localstack")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == "Exit: enjoin: --enjoin-backend: expected one of moto, container, live; found " \
