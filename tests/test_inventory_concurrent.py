@@ -59,3 +59,31 @@ def test_progress_one_after_another(moto: MotoBackend) -> None:
     told: list[tuple[int, int, str]] = []
     inventory(moto, (CMS, DHS), REGION, progress=lambda *step: told.append(step))
     assert told == [(1, 2, CMS), (2, 2, DHS)]
+
+
+def test_progress_lines_in_a_log_a_tenth_at_a_time() -> None:
+    import io
+
+    from enjoin.pipeline import progress_lines
+
+    log = io.StringIO()
+    tell = progress_lines(log)
+    for done in range(1, 51):
+        tell(done, 50, f"{done:012d}")
+    assert log.getvalue().splitlines() == [f"enjoin: read {n}/50 accounts" for n in range(5, 51, 5)]
+
+
+def test_progress_on_a_terminal_rewrites_one_line() -> None:
+    import io
+
+    from enjoin.pipeline import progress_lines
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    tell = progress_lines(screen)
+    tell(1, 2, CMS)
+    tell(2, 2, DHS)
+    assert screen.getvalue() == f"\renjoin: read 1/2 accounts (last {CMS})\renjoin: read 2/2 accounts (last {DHS})\n"

@@ -65,7 +65,7 @@ def deployed(moto: MotoBackend) -> Iterator[Any]:
 
 
 def read(moto: MotoBackend, deployed: Any, refused: dict[tuple[str, str], str]) -> Snapshot:
-    config, deployment = deployed
+    _, deployment = deployed
     REFUSED.clear()
     REFUSED.update(refused)
     try:
@@ -124,7 +124,7 @@ def test_refused_function_listing_bounds_the_doubt_to_roles_lambda_may_assume(mo
 
 
 def test_a_refusal_that_cannot_be_bounded_fails_the_inventory(moto: MotoBackend, deployed: Any) -> None:
-    with pytest.raises(InventoryError, match="list_buckets.*AccessDenied"):
+    with pytest.raises(InventoryError, match=r"list_buckets.*AccessDenied"):
         read(moto, deployed, {("s3", "ListBuckets"): ""})
 
 

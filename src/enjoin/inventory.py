@@ -37,8 +37,8 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from enjoin.backends import Backend
 from enjoin.errors import InventoryError
-from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import ReadDenied, document, gap, lambda_principal, optional, pages
+from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_compute import read_compute
 from enjoin.inventory_lake import read_grants, read_tables

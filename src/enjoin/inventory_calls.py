@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]  # botocore ships no type stubs
 
-from enjoin.errors import InventoryError
+from enjoin.errors import EnjoinError, InventoryError
 from enjoin.snapshot import Construct, Document
 
 # Error codes with which a service says "this resource has no such configuration".
@@ -58,6 +58,8 @@ def call(where: str, fn: Any, **kwargs: Any) -> Any:
     """A read that must succeed."""
     try:
         return fn(**kwargs)
+    except EnjoinError:
+        raise  # enjoin's own (the live backend's read-only guard refusing an operation): as it is
     except Exception as exc:  # ClientError, BotoCoreError, and in-process moto's own exceptions
         raise _failure(where, exc) from None
 
@@ -70,6 +72,8 @@ def optional(where: str, fn: Any, absent: frozenset[str] = ABSENT, **kwargs: Any
         if exc.response.get("Error", {}).get("Code") in absent:
             return None
         raise _failure(where, exc) from None
+    except EnjoinError:
+        raise
     except Exception as exc:  # BotoCoreError, and in-process moto's own exceptions
         raise _failure(where, exc) from None
 

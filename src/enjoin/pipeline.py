@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from enjoin.backends import Backend, get_backend
 from enjoin.case import Case, load_case
@@ -20,7 +21,7 @@ from enjoin.config_model import Config
 from enjoin.deploy import deploy
 from enjoin.deploy.organization import organization_from_config
 from enjoin.errors import ConfigError
-from enjoin.inventory import inventory
+from enjoin.inventory import Progress, inventory
 from enjoin.judgment import Judgment, judge
 from enjoin.organization_read import read_organization
 from enjoin.reach import Reach, buckets_for, compute_reach, is_s3_holding, is_table_holding, tables_for
@@ -188,7 +189,22 @@ def read_only_snapshot(config: Config, backend: Backend) -> Snapshot:
         organization = read_organization(backend, accounts, config.live.region)
     else:
         organization = replace(organization_from_config(config), source=CONFIG_SOURCE)
-    return inventory(backend, accounts, config.region, organization, None)
+    return inventory(backend, accounts, config.region, organization, None, progress=progress_lines(sys.stderr))
+
+
+def progress_lines(stream: TextIO) -> Progress:
+    """How a long read tells its progress: one line rewritten in place on a terminal, and otherwise (CI logs) a
+    line at each tenth of the accounts and at the end."""
+    tty = stream.isatty()
+
+    def tell(done: int, total: int, account: str) -> None:
+        if tty:
+            stream.write(f"\renjoin: read {done}/{total} accounts (last {account})" + ("\n" if done == total else ""))
+        elif done == total or done % max(1, total // 10) == 0:
+            stream.write(f"enjoin: read {done}/{total} accounts\n")
+        stream.flush()
+
+    return tell
 
 
 def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = None) -> PipelineResult:

@@ -20,7 +20,7 @@ from enjoin.backends.live import LiveBackend
 from enjoin.backends.read_only import ReadOnlyRefused, allowed_operations, asked_by, is_allowed
 from enjoin.config import load
 from enjoin.config_model import AuditRole, LiveConfig
-from enjoin.errors import ConfigError, InventoryError
+from enjoin.errors import ConfigError
 from enjoin.exitcodes import ExitCode, for_error
 from enjoin.inventory_calls import call
 
@@ -112,9 +112,10 @@ def test_a_refusal_names_the_service_the_operation_and_the_enjoin_code_that_aske
     assert err.value.where == "live backend: s3 PutBucketPolicy, asked by outside enjoin"
     assert for_error(err.value) is ExitCode.ENJOIN_FAILED
     # Asked through enjoin's own code: the first frame inside enjoin and outside its backends is named.
-    with pytest.raises(InventoryError) as wrapped:
+    # ... and the refusal reaches the user as itself (exit 3), not as a failed read.
+    with pytest.raises(ReadOnlyRefused) as through:
         call("a test", s3.delete_bucket, Bucket="b")
-    assert re.search(r"s3 DeleteBucket, asked by enjoin/inventory_calls\.py:\d+ in call", wrapped.value.found)
+    assert re.search(r"s3 DeleteBucket, asked by enjoin/inventory_calls\.py:\d+ in call", through.value.where)
     assert asked_by() == "outside enjoin"
 
 

@@ -73,6 +73,10 @@ class LiveBackend:
 
     name = "live"
     can_deploy = False
+    #: How many accounts the inventory reads at once: each reads through its own role's clients (botocore clients
+    #: are thread-safe; the sessions are made under the lock), and adaptive retries slow every thread down together
+    #: when an API throttles.
+    readers = 8
 
     def __init__(self, live: LiveConfig, session: boto3.session.Session | None = None) -> None:
         self.live = live
