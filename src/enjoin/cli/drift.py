@@ -26,7 +26,8 @@ from enjoin.errors import EnjoinError
 from enjoin.exitcodes import ExitCode, for_drift, for_error
 
 
-def run(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options of ``enjoin drift`` (the nightly example's test checks its command lines against them)."""
     parser = argparse.ArgumentParser(prog="enjoin drift", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="enjoin.yaml", help="the deployment's enjoin.yaml")
@@ -37,7 +38,11 @@ def run(argv: list[str]) -> int:
                         help="the code side from this evidence file instead of deploying into moto")
     parser.add_argument("--live-snapshot", default=None, metavar="PATH",
                         help="the live side from this evidence file instead of reading the live accounts")
-    args = parser.parse_args(argv)  # a usage mistake exits 2 (argparse), as bad input does
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = parser().parse_args(argv)  # a usage mistake exits 2 (argparse), as bad input does
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:

@@ -36,7 +36,8 @@ def _output_path(flag: str, given: str | None, what: str) -> Path | None:
     return path
 
 
-def run(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The options of ``enjoin judge`` (the nightly example's test checks its command lines against them)."""
     parser = argparse.ArgumentParser(prog="enjoin judge", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="enjoin.yaml", help="the deployment's enjoin.yaml")
@@ -51,7 +52,11 @@ def run(argv: list[str]) -> int:
                         help="write what the run read as an evidence file, to judge again later with --snapshot")
     parser.add_argument("--snapshot", default=None, metavar="PATH",
                         help="judge this evidence file (from --save-snapshot) instead of deploying: no AWS access")
-    args = parser.parse_args(argv)  # a usage mistake exits 2 (argparse), as bad input does
+    return parser
+
+
+def run(argv: list[str]) -> int:
+    args = parser().parse_args(argv)  # a usage mistake exits 2 (argparse), as bad input does
     try:
         as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
     except ValueError:
