@@ -14,12 +14,12 @@ matches no bucket is a typo.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from enjoin.case import load_case
 from enjoin.config_model import Config
-from enjoin.drift import Drift, compare
+from enjoin.drift import Drift, Status, compare
 from enjoin.judgment import Judgment, judge
 from enjoin.pipeline import judge_snapshot, snapshot_of
 from enjoin.reach import compute_reach
@@ -78,6 +78,21 @@ def live_side(config: Config, as_of: dt.date | None = None, saved: Path | None =
     return Side(snapshot, judge_live(config, snapshot, as_of), source)
 
 
-def run_drift(code: Side, live: Side) -> DriftRun:
-    """Compare the two sides (:func:`enjoin.drift.compare`)."""
-    return DriftRun(code, live, compare(code.snapshot, live.snapshot, code.judgment, live.judgment))
+def own_roles(config: Config) -> frozenset[str]:
+    """The ARNs of the roles of ``live:`` (audit and organization roles): enjoin's own, not the agency's drift."""
+    if config.live is None:
+        return frozenset()
+    roles = {role.role_arn for role in config.live.accounts.values()}
+    if config.live.organization is not None:
+        roles.add(config.live.organization.role_arn)
+    return frozenset(roles)
+
+
+def run_drift(code: Side, live: Side, own: frozenset[str] = frozenset()) -> DriftRun:
+    """Compare the two sides (:func:`enjoin.drift.compare`); ``own`` roles existing only live are not drift."""
+    drift = compare(code.snapshot, live.snapshot, code.judgment, live.judgment)
+    if own:
+        drift = replace(drift, resources=tuple(
+            r for r in drift.resources
+            if not (r.kind == "role" and r.id in own and r.status is Status.CONSOLE_CREATED)))
+    return DriftRun(code, live, drift)

@@ -59,7 +59,7 @@ def run(argv: list[str]) -> int:
             return ExitCode.BAD_INPUT
     from enjoin.config import load
     from enjoin.drift_report import summary, to_drift_report
-    from enjoin.drift_run import code_side, live_side, run_drift
+    from enjoin.drift_run import code_side, live_side, own_roles, run_drift
 
     code_saved = Path(args.code_snapshot) if args.code_snapshot else None
     live_saved = Path(args.live_snapshot) if args.live_snapshot else None
@@ -68,7 +68,7 @@ def run(argv: list[str]) -> int:
         # The live side first: a live section missing or wrong is found before minutes of deployment.
         live = live_side(config, as_of, live_saved)
         code = code_side(config, as_of, code_saved)
-        result = run_drift(code, live)
+        result = run_drift(code, live, own_roles(config))
     except EnjoinError as exc:
         print(f"enjoin drift: {exc}", file=sys.stderr)
         return for_error(exc)

@@ -95,13 +95,13 @@ class EnjoinSession:
             EnjoinError: the code cannot be deployed, or what the run judged could not be built.
         """
         if self._drift is None:
-            from enjoin.drift_run import Side, code_side, run_drift
+            from enjoin.drift_run import Side, code_side, own_roles, run_drift
 
             result = self.result()
             where = (f"the evidence file {self.from_snapshot}" if self.from_snapshot is not None
                      else f"the {self.backend} backend")
             live = Side(result.snapshot, result.judgment, where)
-            self._drift = run_drift(code_side(result.config, result.judgment.as_of), live)
+            self._drift = run_drift(code_side(result.config, result.judgment.as_of), live, own_roles(result.config))
         return self._drift
 
     @property
