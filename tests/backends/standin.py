@@ -278,8 +278,8 @@ def account_hosts_resolved() -> Iterator[None]:
 
     AWS puts the account id in front of S3 Control's host (``111111111111.s3-control.us-east-1.amazonaws.com``),
     and boto3 does the same with any endpoint: an AWS-compatible endpoint answers those names through wildcard
-    DNS. Here the resolver stands in for it. (A process of its own sets boto3's
-    ``AWS_DISABLE_HOST_PREFIX_INJECTION=true`` instead: the server routes S3 Control by path and account header.)
+    DNS. Here the resolver stands in for it; an ``enjoin`` process of its own gets it by running this file
+    (``python standin.py judge ...`` is ``enjoin judge ...`` with these hosts resolved).
     """
     real = socket.getaddrinfo
 
@@ -300,3 +300,14 @@ def live_environment(url: str, folder: Path) -> Iterator[None]:
     """This process set up for a live run against the server at ``url``: its variables and the account hosts."""
     with environment(live_variables(url, folder)), account_hosts_resolved():
         yield
+
+
+if __name__ == "__main__":
+    # `enjoin` in a process of its own against the stand-in (the nightly script's test): the command line as is.
+    import sys
+
+    from enjoin.cli import main
+
+    with account_hosts_resolved():
+        code = main(sys.argv[1:])
+    raise SystemExit(code)
