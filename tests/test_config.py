@@ -32,7 +32,7 @@ QUESTIONS = (
     "emergency_only_code_3, mixed_households, eligibility_reveals_health"
 )
 TOP_KEYS = (
-    "accounts, as_of, case, decisions, extends, holdings, image, organization, parties, read_outside, region, "
+    "accounts, as_of, case, decisions, extends, holdings, image, live, organization, parties, read_outside, region, "
     "templates"
 )
 
