@@ -87,7 +87,7 @@ def existing(way: Way, resources: dict[str, object]) -> list[object]:
             "ImageId": IMAGE, "InstanceType": "t3.micro", "IamInstanceProfile": {"Ref": runs_as},
             "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
         arns: list[object] = [instance]
-        if any(a.resource.startswith("arn:{partition}:ssm") for w in (way,) for a in w.requests):
+        if any(a.resource.startswith("arn:{partition}:ssm") for a in way.requests):
             arns.append({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript"})
         return arns
     if way.takes_over == "sagemaker-notebook":

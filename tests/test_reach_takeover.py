@@ -80,7 +80,8 @@ SHELL = "arn:aws:ssm:us-east-1::document/AWS-RunShellScript"
         (allow("ssm:SendCommand", [INSTANCE, "arn:aws:ssm:*:*:document/AWS-RunShellScript"]), "ssm:SendCommand",
          SHELL),
         (allow("ssm:StartSession", "arn:aws:ec2:*:*:instance/*"), "ssm:StartSession", INSTANCE),
-        (allow("ec2-instance-connect:SendSSHPublicKey", INSTANCE, Condition={"StringEquals": {"ec2:osuser": "ec2-user"}}),
+        (allow("ec2-instance-connect:SendSSHPublicKey", INSTANCE,
+               Condition={"StringEquals": {"ec2:osuser": "ec2-user"}}),
          "ec2-instance-connect:SendSSHPublicKey", INSTANCE),
     ],
 )
