@@ -168,6 +168,10 @@ def test_rcp_on_a_service_it_may_not_cover_is_indeterminate() -> None:
         action="ec2:DescribeInstances", resource="*", identity_policies=grants, rcps=((full, no_ec2),)
     )
     assert result.decision is Decision.INDETERMINATE
+    assert result.unsupported == (
+        "whether RCPs cover ec2: the RCPs would deny ec2:DescribeInstances, but the engine knows RCPs to cover "
+        "only kms, s3, secretsmanager, sqs, sts",
+    )
     quiet = ask(action="ec2:DescribeInstances", resource="*", identity_policies=grants, rcps=((full,),))
     assert quiet.decision is Decision.ALLOW
 

@@ -1833,16 +1833,19 @@ cdef object _decide_with(_Run run, object request, object caller, str action, st
 
 cdef object _explain_run(object request, _Run run, int final, int allow_part):
     """The result. ALLOW, EXPLICIT_DENY and IMPLICIT_DENY are explained when first read
-    (``model.DeferredResult``, a ``_Writer`` over this run's layers); the rest at once. Either way by
-    the reference's own ``explain``: the words are written in one place."""
+    (``model.DeferredResult``, a ``_Writer`` over this run's layers) by the reference's own
+    ``explain``: the words are written in one place. None for the rest (INDETERMINATE), which
+    the reference answers."""
     cdef _Writer writer = _Writer.make(run, final, allow_part)
     if run.all_deny == T_TRUE or (run.rcp_deny == T_TRUE and run.rcp_applies):
         return _deferred(_explicit_deny, writer, (), writer.deny_refs)
     if final == T_TRUE:
         return _deferred(_allow, writer, _refs(run.allowed_by()), ())
-    if final == T_FALSE and run.all_deny == T_FALSE and (run.rcp_deny == T_FALSE or not run.rcp_applies):
+    # An RCP deny on a service the engine does not know RCPs to cover is unknown, not absent (the
+    # reference's _effective_deny): denied either way, but whether explicitly is not known.
+    if final == T_FALSE and run.all_deny == T_FALSE and run.rcp_deny == T_FALSE:
         return _deferred(_implicit_deny, writer, (), ())
-    return _explain(request, writer.layers(), final, allow_part)
+    return None  # INDETERMINATE: the reference answers and explains it (the core never does)
 
 
 cdef tuple _refs(list statements):

@@ -268,7 +268,7 @@ def explain(request: Request, layers: Layers[int], final: int, allow_part: int) 
     if final == FALSE and _effective_deny(layers) == FALSE:
         lines = [f"IMPLICIT_DENY: {what}.", *_why_not(request, layers)]
         return Result(Decision.IMPLICIT_DENY, (*lines, *exempt))
-    reasons = tuple(dict.fromkeys(layers.unknown)) or (
+    reasons = tuple(dict.fromkeys([*layers.unknown, *_rcp_coverage(request, layers)])) or (
         "an element the engine does not support could change the answer",
     )
     lines = [f"INDETERMINATE: {what}."]
@@ -291,6 +291,20 @@ def _organization_exemption(request: Request) -> tuple[str, ...]:
     return (
         f"{request.principal} is a service-linked role: SCPs and RCPs do not restrict it, "
         "and the request's organization policies were not applied.",
+    )
+
+
+def _rcp_coverage(request: Request, layers: Layers[int]) -> tuple[str, ...]:
+    """The reason the request's RCPs leave the answer open: they would deny it (a Deny, or a level
+    without an Allow) on a service the engine does not know RCPs to cover (nothing otherwise)."""
+    if layers.rcp_applies or not layers.rcp_levels:
+        return ()
+    if layers.rcp_deny == FALSE and all(level == TRUE for level in layers.rcp_levels):
+        return ()
+    service = request.action.partition(":")[0].lower()
+    return (
+        f"whether RCPs cover {service}: the RCPs would deny {request.action}, but the engine knows RCPs "
+        f"to cover only {', '.join(sorted(RCP_SERVICES))}",
     )
 
 
