@@ -13,12 +13,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from enjoin import textfile
 from enjoin.case import load_case
 from enjoin.cli.decide import run as decide
 from enjoin.cli.judge import run as judge
@@ -732,3 +734,26 @@ def test_decide_still_answers_principals_it_recognizes_but_does_not_support(
     code, out, err = decided(capsys, ["-"], stdin=json.dumps([root, {**CASE, "resource": "*"}]).encode())
     assert (code, err) == (0, [])
     assert [json.loads(o)["decision"] for o in out] == ["INDETERMINATE", "IMPLICIT_DENY"]
+
+
+def test_the_compiled_depth_scan_reads_as_the_tokens_do() -> None:
+    # textfile.too_deep trusts the compiled one-pass scan where it answers (every string closed);
+    # on random texts of brackets, quotes, backslashes and line breaks it must find the tokens' depth.
+    nesting = textfile._nesting()
+    if nesting is None:
+        pytest.skip("the compiled core is not built")
+    rng = random.Random(3)
+    answered = 0
+    for _ in range(50_000):
+        text = "".join(rng.choice('[]{}"\\\n ax,:') for _ in range(rng.randint(0, 40)))
+        depth = deepest = 0
+        for match in textfile._JSON_TOKEN.finditer(text):
+            token = match.group()
+            depth += 1 if token in "[{" else -1 if token in "]}" else 0
+            deepest = max(deepest, depth)
+        found = nesting(text)
+        assert found in (-1, deepest), text
+        answered += found >= 0
+    assert answered > 10_000
+    deep = '{"a": ["[", "\\"{"' + ", [" * MAX_DEPTH + "]" * MAX_DEPTH + "]}"
+    assert nesting(deep) == MAX_DEPTH + 2 and textfile.too_deep(deep) is not None

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import codecs
 import errno
+import functools
 import itertools
 import json
 import os
 import re
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -202,10 +204,23 @@ def parse_json(text: str) -> Any:
         raise JsonRefused(f"an integer of {digits} digits (at most {limit} are read)", text, at) from None
 
 
+@functools.cache
+def _nesting() -> Callable[[str], int] | None:
+    """The compiled core's one-pass ``json_nesting`` (None when the core is not built)."""
+    try:
+        from enjoin.engine._fast import json_nesting
+    except ImportError:
+        return None
+    return json_nesting
+
+
 def too_deep(text: str) -> int | None:
     """The offset where JSON ``text`` first nests deeper than :data:`MAX_DEPTH`, or ``None``."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return None  # the common case, at the speed of a count
+    nesting = _nesting()
+    if nesting is not None and 0 <= nesting(text) <= MAX_DEPTH:
+        return None  # every string closed: the compiled scan's depth is the tokens' depth
     # The deepest nesting, by C loops (regex substitution, accumulate) rather than one Python step
     # a token: a file of thousands of cases is read at the speed of the parser itself.
     if "\\" in text:

@@ -22,8 +22,14 @@ import gen
 from enjoin.cli.decide import build_request
 from enjoin.engine import PolicyKind, compile_policy, decide
 from enjoin.engine.evaluate import decide_reference
-from enjoin.engine.policy import _checked_parts, _plain_parts
+from enjoin.engine.policy import _checked_parts, _covers, _names, _plain_parts
+from enjoin.engine.wildcard import compile_glob
 from enjoin.errors import PolicyError
+
+try:
+    from enjoin.engine import _fast
+except ImportError:  # the compiled core is not built: its scan has nothing to be held to
+    _fast = None  # type: ignore[assignment]
 
 
 def case_of(sc: gen.Scenario) -> dict[str, Any]:
@@ -130,3 +136,70 @@ def test_the_quick_check_reads_what_the_full_check_reads() -> None:
                     assert quick is None or quick == full, statement
                     seen += quick is not None
     assert seen > 1000
+
+
+def _reference_scan(
+    statements: list[Any], action_lower: str, resource: str, variables: bool
+) -> list[tuple[int, Any]] | None:
+    """What ``policy._compile`` with a scope reads of plain statements, in Python."""
+    found = []
+    for index, raw in enumerate(statements):
+        parts = _plain_parts(raw) if raw.__class__ is dict else None
+        if parts is None:
+            return None
+        if _names(parts[3], parts[2] == "NotAction", action_lower) and _covers(parts[4], parts[5], variables, resource):
+            found.append((index, parts))
+    return found
+
+
+@pytest.mark.skipif(_fast is None, reason="the compiled core is not built")
+def test_the_compiled_scan_reads_what_the_reference_reads() -> None:
+    # Each generated statement, and each of its mutations, alone and after a plain statement, for
+    # the scenario's own request and for requests the patterns nearly match (case, one character
+    # more or less, another service).
+    assert _fast is not None
+    rng = random.Random(11)
+    kept = given_up = 0
+    lead = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::lead/*"}
+    for sc in gen.scenarios(47, 300):
+        requests = [
+            (sc.action.lower(), sc.resource),
+            (sc.action.lower()[:-1], sc.resource + "x"),
+            ("iam:passrole", sc.resource.upper()),
+            (sc.action.lower().replace(":", ":get", 1), sc.resource[:-1]),
+        ]
+        for kind, doc in sc.policies():
+            if kind == "resource":
+                continue
+            for raw in gen.statements(doc):
+                for statement in _mutations(rng, raw):
+                    for statements in ([statement], [lead, statement]):
+                        for action, resource in requests:
+                            for variables in (True, False):
+                                quick = _fast.scoped_statements(statements, action, resource, variables)
+                                assert quick == _reference_scan(statements, action, resource, variables), statement
+                                kept += bool(quick)
+                                given_up += quick is None
+    assert kept > 1000 and given_up > 1000
+
+
+@pytest.mark.skipif(_fast is None, reason="the compiled core is not built")
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b/", True),
+        ("arn:aws:s3:::b/*", "arn:aws:s3:::b", False),
+        ("arn:aws:s3:::b/?", "arn:aws:s3:::b/xy", False),
+        ("arn:aws:s3:::*/x*y", "arn:aws:s3:::a/b/xzzyy", True),
+        ("arn:aws:s3:::*a*a", "arn:aws:s3:::aaab", False),
+        ("arn:aws:s3:::a.b", "arn:aws:s3:::aXb", False),
+        ("arn:aws:s3:::**", "arn:aws:s3:::\n", True),
+        ("arn:aws:s3:::é*", "arn:aws:s3:::é😀", True),
+        ("arn:aws:s3:::😀?", "arn:aws:s3:::😀é", True),
+    ],
+)
+def test_the_compiled_scan_matches_resources_as_globs_do(pattern: str, value: str, matches: bool) -> None:
+    assert _fast is not None
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": pattern}
+    found = _fast.scoped_statements([statement], "s3:getobject", value, True)
+    assert bool(found) is matches is compile_glob(pattern)(value)

@@ -2029,3 +2029,225 @@ cdef inline void _prefetch_named(PyObject* request):
         if named != NULL:
             __builtin_prefetch(named)
             __builtin_prefetch((<char*> named) + 64)
+
+
+# ---------------------------------------------------------------------------------------------
+# One request's policies (``enjoin decide``): which statements can apply, every statement checked.
+#
+# ``policy._compile`` with a scope checks every statement with ``_plain_parts`` and compiles only
+# those that ``_names`` the action and ``_covers`` the resource. ``scoped_statements`` does the same
+# reading of the plain statements here, where a statement costs a few C comparisons instead of a
+# few hundred bytecodes; it gives up (None) on the first statement that is not plainly valid, and
+# the Python path then reads the whole policy and reports exactly what is wrong. The tests hold it
+# equal to ``_plain_parts``, ``_names`` and ``_covers`` on generated and mutated statements.
+
+from enjoin.engine import policy as _policy_module
+
+cdef frozenset _statement_keys = frozenset(_policy_module._STATEMENT_KEYS)
+cdef object _scalar_text = _conditions_module.scalar_text
+cdef object _covers_reference = _policy_module._covers
+
+
+cdef bint _glob_text(str pattern, str value):
+    """Whether ``value`` matches the whole of ``pattern`` (``*`` any run, ``?`` one character,
+    everything else literally, case as given): ``wildcard.compile_glob(pattern)(value)``."""
+    cdef Py_ssize_t np = PyUnicode_GET_LENGTH(pattern), nv = PyUnicode_GET_LENGTH(value)
+    cdef int pk = PyUnicode_KIND(pattern), vk = PyUnicode_KIND(value)
+    cdef void* pd = PyUnicode_DATA(pattern)
+    cdef void* vd = PyUnicode_DATA(value)
+    cdef Py_ssize_t p = 0, v = 0, star = -1, mark = 0
+    cdef Py_UCS4 c
+    while v < nv:
+        if p < np:
+            c = PyUnicode_READ(pk, pd, p)
+            if c == u'*':
+                star = p
+                p += 1
+                mark = v
+                continue
+            if c == u'?' or c == PyUnicode_READ(vk, vd, v):
+                p += 1
+                v += 1
+                continue
+        if star >= 0:
+            # Backtrack: the last star takes one more character.
+            p = star + 1
+            mark += 1
+            v = mark
+            continue
+        return False
+    while p < np and PyUnicode_READ(pk, pd, p) == u'*':
+        p += 1
+    return p == np
+
+
+cdef object _plain_list(object value):
+    """``policy._plain_strings``: a plain string or non-empty list of strings, as a new list; None else."""
+    if type(value) is str:
+        return [value]
+    if type(value) is list and len(<list> value) > 0:
+        for item in <list> value:
+            if type(item) is not str:
+                return None
+        return list(<list> value)
+    return None
+
+
+cdef bint _is_arn_or_star(str text):
+    """``text == "*" or arn.split_arn(text) is not None``: "arn" before the first colon, at least
+    five colons."""
+    if text == u"*":
+        return True
+    if not text.startswith(u"arn:"):
+        return False
+    return text.count(u":") >= 5
+
+
+cdef object _plain_conditions(object block, bint keep):
+    """``_plain_parts``'s reading of a Condition block: its (operator, key, texts) triples (an
+    empty list when not ``keep``), or None when the block is not plainly valid."""
+    cdef list out = []
+    cdef list items
+    cdef list texts
+    if type(block) is not dict or len(<dict> block) == 0:
+        return None
+    for operator_name, keys in (<dict> block).items():
+        if type(keys) is not dict or len(<dict> keys) == 0:
+            return None
+        for key, raw_values in (<dict> keys).items():
+            items = <list> raw_values if type(raw_values) is list else [raw_values]
+            if len(items) == 0:
+                return None
+            texts = []
+            for item in items:
+                text = item if type(item) is str else _scalar_text(item)
+                if text is None:
+                    return None
+                texts.append(text)
+            if keep:
+                out.append((operator_name, key, tuple(texts)))
+    return out
+
+
+def scoped_statements(object statements, str action_lower, str resource, bint variables):
+    """The statements of a policy without principals that can apply to one request, each as
+    ``(index, parts)`` with ``parts`` as ``policy._plain_parts`` gives them, in order; None when
+    some statement is not plainly valid (the caller then reads the policy the full way).
+
+    ``statements`` is the document's Statement list; ``action_lower`` the request's action,
+    lower-cased; ``variables`` whether the policy's Version has policy variables."""
+    cdef list found = []
+    cdef dict raw
+    cdef Py_ssize_t index = -1
+    cdef bint negated, names, covered
+    cdef object actions, resources, conditions, resource_key, action_key
+    if type(statements) is not list:
+        return None
+    for item in <list> statements:
+        index += 1
+        if type(item) is not dict:
+            return None
+        raw = <dict> item
+        for key in raw:
+            if key not in _statement_keys:
+                return None
+        if u"Principal" in raw or u"NotPrincipal" in raw:
+            return None
+        sid = raw.get(u"Sid")
+        if sid is not None and type(sid) is not str:
+            return None
+        effect = raw.get(u"Effect")
+        if type(effect) is not str or (effect != u"Allow" and effect != u"Deny"):
+            return None
+        if u"Action" in raw:
+            if u"NotAction" in raw:
+                return None
+            action_key = u"Action"
+        elif u"NotAction" in raw:
+            action_key = u"NotAction"
+        else:
+            return None
+        actions = _plain_list(raw[action_key])
+        if actions is None:
+            return None
+        for action in <list> actions:
+            if action != u"*" and (
+                u":" not in action or (<str> action).startswith(u":") or (<str> action).endswith(u":")
+            ):
+                return None
+        if u"Resource" in raw:
+            if u"NotResource" in raw:
+                return None
+            resource_key = u"Resource"
+        elif u"NotResource" in raw:
+            resource_key = u"NotResource"
+        else:
+            return None
+        resources = _plain_list(raw[resource_key])
+        if resources is None:
+            return None
+        for pattern in <list> resources:
+            if not _is_arn_or_star(<str> pattern):
+                return None
+        negated = action_key == u"NotAction"
+        names = negated
+        for pattern in <list> actions:
+            if _glob_text((<str> pattern).lower(), action_lower):
+                names = not negated
+                break
+        # The Condition block is checked before the Resource is matched, as _statement_parts does.
+        if u"Condition" in raw:
+            conditions = _plain_conditions(raw[u"Condition"], names)
+            if conditions is None:
+                return None
+        else:
+            conditions = []
+        covered = False
+        if names:
+            if variables and any(u"${" in <str> r for r in <list> resources):
+                # A policy variable: the reference decides (and reports a malformed one) itself.
+                covered = _covers_reference(resource_key, resources, variables, resource)
+            else:
+                for pattern in <list> resources:
+                    if _glob_text(<str> pattern, resource):
+                        covered = True
+                        break
+                covered = covered != (resource_key == u"NotResource")
+        if names and covered:
+            found.append(
+                (index, (sid, effect, action_key, actions, resource_key, resources, None, False, conditions))
+            )
+    return found
+
+
+def json_nesting(str text):
+    """How deep the brackets of JSON ``text`` nest outside its strings, in one pass; -1 when a
+    string is not plainly closed (a quote without its pair, a backslash before a line break), where
+    ``textfile.too_deep``'s token reading is the one that counts. ``too_deep`` asks this first."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0
+    cdef int kind = PyUnicode_KIND(text)
+    cdef void* data = PyUnicode_DATA(text)
+    cdef Py_ssize_t depth = 0, deepest = 0
+    cdef Py_UCS4 c
+    while i < n:
+        c = PyUnicode_READ(kind, data, i)
+        i += 1
+        if c == u'"':
+            while True:
+                if i >= n:
+                    return -1
+                c = PyUnicode_READ(kind, data, i)
+                i += 1
+                if c == u'"':
+                    break
+                if c == u'\\':
+                    if i >= n or PyUnicode_READ(kind, data, i) == u'\n':
+                        return -1
+                    i += 1
+        elif c == u'[' or c == u'{':
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif c == u']' or c == u'}':
+            depth -= 1
+    return deepest

@@ -453,6 +453,7 @@ def _bind_core() -> Callable[[Request], Result] | None:
         return None
     _fast.bind(decide_reference, explain)
     policy_module.CORE_COMPILER = _fast.FastPolicy
+    policy_module.SCOPED_SCAN = _fast.scoped_statements
     return _fast.decide
 
 

@@ -18,6 +18,7 @@ few that can apply to that request are compiled, and the policy answers that req
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -77,6 +78,9 @@ class PolicyKind(enum.Enum):
 
 # Set by enjoin.engine.evaluate when the compiled core is built: compiles a Policy for it.
 CORE_COMPILER: Callable[[Policy], object] | None = None
+# The compiled core's reading of a scoped policy's plain statements (``_fast.scoped_statements``):
+# which can apply to the one request, each with its parts, or None to read the policy here.
+SCOPED_SCAN: Callable[[list[Any], str, str, bool], list[tuple[int, StatementParts]] | None] | None = None
 
 
 class Statement:
@@ -337,12 +341,11 @@ def as_policy(value: Any, kind: PolicyKind, label: str) -> Policy:
     return compile_policy(value, label=label, kind=kind)
 
 
-# A policy's identity: its canonical JSON, kind, label, and the one (lower-cased action, resource)
-# it was compiled for (None: every request).
+# A policy's identity: its canonical JSON (a token of its own for one compiled for one request), kind,
+# label, and the one (lower-cased action, resource) it was compiled for (None: every request).
 PolicyKey = tuple[str, PolicyKind, str, tuple[str, str] | None]
 _CACHE: dict[PolicyKey, Policy] = {}
-_SCOPED_CACHE: dict[PolicyKey, Policy] = {}
-_SCOPED_CACHE_SIZE = 4096
+_SCOPED_IDS = itertools.count(1)
 _TEXT_CACHE: dict[PolicyKey, Policy] = {}
 
 
@@ -363,7 +366,7 @@ def compile_policy(
     (``decide`` never looks at another statement), for a fraction of the compilation; not the
     existential one, which reads every statement's condition keys. ``enjoin decide`` compiles each
     case's policies so. Such a policy reads the document as given (JSON data, as ``json.loads``
-    returns it) rather than a canonical copy, and is memoised among the last few thousand.
+    returns it) rather than a canonical copy, is not memoised, and equals no other policy.
 
     Raises:
         PolicyError: the document is not valid policy grammar for ``kind``; the error names the
@@ -389,22 +392,22 @@ def compile_policy(
         return policy
     if not isinstance(document, Mapping):
         raise PolicyError(label, "a JSON object", f"{type(document).__name__}")
+    if only is not None:
+        # Compiled for one request and read as given: not memoised (two cases rarely share a
+        # document, an action and a resource), so no canonical text to key it by either. Its
+        # identity is its own: it equals no other policy.
+        return _compile((f"#scoped-{next(_SCOPED_IDS)}", kind, label, only), document, label, kind, only)
     try:
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError) as error:
         raise PolicyError(label, "a JSON-serialisable policy document", str(error)) from None
     key = (canonical, kind, label, only)
-    cache = _CACHE if only is None else _SCOPED_CACHE
-    cached = cache.get(key)
+    cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    if only is not None and len(cache) >= _SCOPED_CACHE_SIZE:
-        # One-shot policies: a bounded memo, so that a long run's heap (which the garbage
-        # collector walks) does not grow with every case it has answered.
-        cache.clear()
-    # A copy the caller cannot change; a scoped policy, compiled for one request, reads it as given.
-    policy = _compile(key, json.loads(canonical) if only is None else document, label, kind, only)
-    cache[key] = policy
+    # A copy the caller cannot change.
+    policy = _compile(key, json.loads(canonical), label, kind, only)
+    _CACHE[key] = policy
     return policy
 
 
@@ -427,6 +430,10 @@ def _compile(
     if not isinstance(raw_statements, list):
         raise PolicyError(f"{label}: Statement", "an object or a list of objects", repr(raw_statements))
     variables = version == VERSION_2012
+    if only is not None and SCOPED_SCAN is not None and kind in _PLAIN_KINDS:
+        found = SCOPED_SCAN(raw_statements, only[0], only[1], variables)
+        if found is not None:
+            return Policy(key, document, version, tuple(_build_statement(p, i, label, variables) for i, p in found))
     statements = []
     for index, raw in enumerate(raw_statements):
         parts = _statement_parts(raw, index, label, kind)

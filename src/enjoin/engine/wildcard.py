@@ -108,9 +108,17 @@ class GlobSet:
     the rest to a single alternation regex. ``"*"`` makes the set match everything.
     """
 
-    __slots__ = ("_exact", "_matches_all", "_prefixes", "_regex")
+    __slots__ = ("_exact", "_matches_all", "_patterns", "_prefixes", "_regex")
 
     def __init__(self, patterns: Iterable[Pattern]) -> None:
+        # Sorted on first use: most statements compiled for one request (``enjoin decide``) are
+        # decided by the compiled core, which matches its own way, and never ask their GlobSets.
+        self._patterns: tuple[Pattern, ...] | None = tuple(patterns)
+
+    def _build(self) -> None:
+        patterns = self._patterns
+        if patterns is None:  # built meanwhile by another thread
+            return
         exact: set[str] = set()
         prefixes: list[str] = []
         regexes: list[str] = []
@@ -133,14 +141,19 @@ class GlobSet:
         self._exact = frozenset(exact)
         self._prefixes = tuple(prefixes)
         self._regex = re.compile("|".join(f"(?:{r})" for r in regexes), re.DOTALL) if regexes else None
+        self._patterns = None
 
     @property
     def matches_all(self) -> bool:
         """Whether the set holds a bare ``*``."""
+        if self._patterns is not None:
+            self._build()
         return self._matches_all
 
     def match(self, value: str) -> bool:
         """Whether any pattern of the set matches ``value`` in full."""
+        if self._patterns is not None:
+            self._build()
         if self._matches_all or value in self._exact:
             return True
         if self._prefixes and value.startswith(self._prefixes):
