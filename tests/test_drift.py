@@ -25,10 +25,10 @@ from enjoin.drift import (
     compare_statements,
     normalise,
 )
-from enjoin.drift_report import schema, to_drift_report
 from enjoin.engine import StatementRef
 from enjoin.judgment import Judgment, Verdict, judge
 from enjoin.reach import Access, Hop, Reach
+from enjoin.report.drift import schema, to_drift_report
 from enjoin.snapshot import (
     Bucket,
     Key,

@@ -19,15 +19,15 @@ from typing import Any
 import jsonschema
 import pytest
 
-from enjoin import evidence
 from enjoin.backends.moto import MotoBackend
 from enjoin.cli import main
 from enjoin.config import load
 from enjoin.deploy import deploy
 from enjoin.deploy.organization import organization_from_config
-from enjoin.drift_report import schema, to_drift_report
 from enjoin.drift_run import Side, judge_live, run_drift
 from enjoin.inventory import inventory
+from enjoin.report import evidence
+from enjoin.report.drift import schema, to_drift_report
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load(ROOT / "enjoin.yaml")

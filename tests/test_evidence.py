@@ -24,7 +24,7 @@ import pytest
 
 from enjoin.cli import main
 from enjoin.errors import EvidenceError
-from enjoin.evidence import FORMAT, VERSION, load
+from enjoin.report.evidence import FORMAT, VERSION, load
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "enjoin.yaml"
@@ -155,7 +155,7 @@ def test_a_changed_configuration_is_said(saved: Path, tmp_path: Path, no_aws: No
 def _rewrite(saved: Path, tmp_path: Path, change: Callable[[dict[str, Any]], None], *, digest: bool = True) -> Path:
     """The saved evidence with ``change`` made, its digest recomputed (as a forger would) unless ``digest`` is
     False."""
-    from enjoin.evidence import _digest
+    from enjoin.report.evidence import _digest
 
     document = json.loads((saved / "evidence.json").read_text(encoding="utf-8"))
     change(document)
@@ -275,7 +275,7 @@ def test_save_and_snapshot_options_are_refused_before_the_run(
 
 def test_the_evidence_is_written_atomically(saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A write that fails midway leaves the old file whole and no temporary file behind."""
-    from enjoin import evidence
+    from enjoin.report import evidence
 
     target = tmp_path / "evidence.json"
     target.write_text("the old evidence", encoding="utf-8")

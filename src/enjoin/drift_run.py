@@ -51,7 +51,7 @@ def judge_live(config: Config, snapshot: Snapshot, as_of: dt.date | None = None)
 
 
 def _from_evidence(config: Config, path: Path) -> tuple[Snapshot, str]:
-    from enjoin import evidence
+    from enjoin.report import evidence
 
     saved = evidence.load(path)
     evidence.check_taken_for(config, saved, shown_path(path))

@@ -33,8 +33,8 @@ from enjoin.cli.drift import parser as drift_parser
 from enjoin.cli.judge import parser as judge_parser
 from enjoin.config import load
 from enjoin.drift import normalise_statement
-from enjoin.drift_report import schema
 from enjoin.drift_run import own_roles
+from enjoin.report.drift import schema
 
 from .conftest import AUDIT_ROLE, REGION, ROOT, Seen, StandIn
 

@@ -50,7 +50,7 @@ def run(argv: list[str]) -> int:
         return ExitCode.BAD_INPUT
     report_path: Path | None = None
     if args.report:
-        from enjoin.evidence import output_problem
+        from enjoin.report.evidence import output_problem
 
         report_path = Path(os.path.abspath(args.report))
         problem = output_problem(report_path, "the JSON drift report")
@@ -58,8 +58,8 @@ def run(argv: list[str]) -> int:
             print(f"enjoin drift: --report {args.report}: {problem}", file=sys.stderr)
             return ExitCode.BAD_INPUT
     from enjoin.config import load
-    from enjoin.drift_report import summary, to_drift_report
     from enjoin.drift_run import code_side, live_side, own_roles, run_drift
+    from enjoin.report.drift import summary, to_drift_report
 
     code_saved = Path(args.code_snapshot) if args.code_snapshot else None
     live_saved = Path(args.live_snapshot) if args.live_snapshot else None
@@ -80,7 +80,7 @@ def run(argv: list[str]) -> int:
         return ExitCode.ENJOIN_FAILED
     report = to_drift_report(result.drift, code.judgment, code.source, live.source)
     if report_path is not None:
-        from enjoin.evidence import write_atomically
+        from enjoin.report.evidence import write_atomically
 
         try:
             write_atomically(report_path, json.dumps(report, indent=2) + "\n")

@@ -1,8 +1,8 @@
 """``enjoin judge``: run the pipeline outside pytest and print the verdict.
 
-``--save-snapshot PATH`` keeps what the run read as an evidence file (:mod:`enjoin.evidence`); ``--snapshot PATH``
-judges such a file instead of deploying and reading: no backend is started and no AWS call is made, so a night's
-evidence can be judged again on another date (``--as-of``) or under a later order.
+``--save-snapshot PATH`` keeps what the run read as an evidence file (:mod:`enjoin.report.evidence`);
+``--snapshot PATH`` judges such a file instead of deploying and reading: no backend is started and no AWS call is
+made, so a night's evidence can be judged again on another date (``--as-of``) or under a later order.
 
 Exit codes (:mod:`enjoin.exitcodes`): 0 COMPLIANT or only NOT_APPLICABLE, 1 VIOLATION or INDETERMINATE, 2 bad input
 (the configuration, a template, the case, an option), 3 enjoin's own failure or its environment (no Docker engine;
@@ -27,7 +27,7 @@ def _output_path(flag: str, given: str | None, what: str) -> Path | None:
     """An output file's path, checked before the run: a directory that does not exist is found now, not after it."""
     if not given:
         return None
-    from enjoin.evidence import output_problem
+    from enjoin.report.evidence import output_problem
 
     path = Path(os.path.abspath(given))
     problem = output_problem(path, what)
@@ -75,9 +75,8 @@ def run(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"enjoin judge: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    from enjoin import evidence
     from enjoin.pipeline import run_pipeline
-    from enjoin.report import summary, to_report
+    from enjoin.report import evidence, summary, to_report
 
     backend = args.backend or "moto"
     provenance = ""

@@ -8,7 +8,7 @@ configuration is collected when no test paths are named on the command line, or 
 run naming other paths (``pytest tests/``) judges only if one of its tests asks for the deployment.
 
 The pipeline is built once per session, the first time a scenario asks for it, or judged from a saved snapshot
-(``--enjoin-from-snapshot``, :mod:`enjoin.evidence`) without a backend. At the end the evidence file
+(``--enjoin-from-snapshot``, :mod:`enjoin.report.evidence`) without a backend. At the end the evidence file
 (``--enjoin-snapshot``) and the JSON report (``--enjoin-report``) are written; with ``--enjoin-drift`` what the run
 judged is compared with the reviewed code deployed into moto (:mod:`enjoin.drift_run`) and the drift report
 (``--enjoin-drift-report``) written. The exit status is set from the verdict and the drift
@@ -202,8 +202,8 @@ def _drift(state: EnjoinSession) -> None:
     try:
         run = state.drift_run()
         if state.drift_report is not None:
-            from enjoin.drift_report import to_drift_report
-            from enjoin.evidence import write_atomically
+            from enjoin.report.drift import to_drift_report
+            from enjoin.report.evidence import write_atomically
 
             report = to_drift_report(run.drift, run.code.judgment, run.code.source, run.live.source)
             write_atomically(state.drift_report, json.dumps(report, indent=2) + "\n")
@@ -237,7 +237,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_line(f"snapshot written to {state.snapshot_path}")
     run = state.drifted
     if run is not None:
-        from enjoin.drift_report import summary as drift_summary
+        from enjoin.report.drift import summary as drift_summary
 
         failed = run.drift.worse or run.drift.drifted
         terminalreporter.write_sep("=", f"enjoin drift: {'DRIFT' if failed else 'none'}", red=failed, green=not failed)

@@ -193,7 +193,7 @@ def _yes_or_no(config: pytest.Config, name: str, default: bool) -> bool:
 
 def _output(config: pytest.Config, name: str, what: str, noun: str) -> Path | None:
     """An output file's path, checked before the run: its directory must exist and be writable."""
-    from enjoin.evidence import output_problem
+    from enjoin.report.evidence import output_problem
 
     raw, source, base = _raw(config, name)
     if not (isinstance(raw, str) and raw.strip()):

@@ -17,8 +17,8 @@ from enjoin.exitcodes import ExitCode, for_drift, for_error, for_verdict
 
 if TYPE_CHECKING:
     from enjoin.drift_run import DriftRun
-    from enjoin.evidence import Evidence
     from enjoin.pipeline import PipelineResult
+    from enjoin.report.evidence import Evidence
 
 
 @dataclass(slots=True)
@@ -29,7 +29,7 @@ class EnjoinSession:
         config_path: the enjoin.yaml judged.
         backend, image: where it is deployed.
         report_path: where the JSON report goes, or None.
-        snapshot_path: where the evidence file of the run goes (:mod:`enjoin.evidence`), or None.
+        snapshot_path: where the evidence file of the run goes (:mod:`enjoin.report.evidence`), or None.
         from_snapshot: an evidence file judged instead of deploying (no backend is started), or None.
         collected: whether the configuration was collected as a test file (its scenarios are part of the run):
             then the verdict is given even if no scenario asked for it.
@@ -60,8 +60,8 @@ class EnjoinSession:
         if self._error is not None:
             raise self._error
         if self._result is None:
-            from enjoin.evidence import judge_evidence
             from enjoin.pipeline import run_pipeline
+            from enjoin.report.evidence import judge_evidence
 
             try:
                 if self.from_snapshot is not None:
@@ -81,7 +81,7 @@ class EnjoinSession:
             OSError: the file cannot be written.
             ConfigError: a configuration file cannot be read again to take its digest.
         """
-        from enjoin import evidence
+        from enjoin.report import evidence
 
         if self.snapshot_path is None or self._result is None or self._started is None:
             return

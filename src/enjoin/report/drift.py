@@ -20,7 +20,7 @@ VERSION = 1
 
 def schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the drift report."""
-    text = resources.files("enjoin").joinpath("drift_report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("enjoin.report").joinpath("drift_report.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
