@@ -52,6 +52,12 @@ LOOKALIKES = {
                                      "role cannot be given to the instance"),
     "cloudformation-update-stack": ("other-stack", "UpdateStack only on stacks named sandbox-*: the stack with the "
                                     "service role is not one of them"),
+    "codebuild-start-build-override": ("other-project", "StartBuild only on projects named sandbox-*: the project "
+                                       "that runs as the role is not one of them"),
+    "codebuild-update-project": ("tag-condition", "UpdateProject needs the principal tag team=cms-ops, which "
+                                 "DhsDisclosureReader does not carry and cannot set"),
+    "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
+                                 "key to it"),
 }
 STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
 IMAGE = "ami-0a1b2c3d4e5f67890"
@@ -98,6 +104,21 @@ def existing(way: Way, resources: dict[str, object]) -> list[object]:
     if way.takes_over == "cloudformation-stack":
         return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
                             "cms-etl-stack/*"}]
+    if way.takes_over == "codebuild-project":  # its code is its own inline buildspec (deploy.builds.check_source)
+        resources["Project"] = {"Type": "AWS::CodeBuild::Project", "Properties": {
+            "Name": "cms-eligibility-etl", "ServiceRole": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+            "Source": {"Type": "NO_SOURCE", "BuildSpec": "version: 0.2\nphases:\n  build:\n    commands:\n"
+                                                         "      - echo nightly eligibility extract\n"},
+            "Artifacts": {"Type": "NO_ARTIFACTS"},
+            "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
+                            "Image": "aws/codebuild/standard:7.0"},
+            "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
+        return [{"Fn::GetAtt": ["Project", "Arn"]}]
+    if way.takes_over == "glue-dev-endpoint":
+        resources["DevEndpoint"] = {"Type": "AWS::Glue::DevEndpoint", "Properties": {
+            "EndpointName": "cms-eligibility-dev", "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+            "Tags": {"Name": f"VARIANT {way.id}"}}}
+        return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:devEndpoint/${DevEndpoint}"}]
     raise ValueError(f"no variant for a takeover of {way.takes_over}")
 
 
@@ -125,6 +146,11 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
         statement["Resource"] = on[:1]
     if change == "tag-condition":
         statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "cms-ops"}}
+    if change == "other-project":
+        statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:codebuild:${AWS::Region}:${AWS::AccountId}:"
+                                            "project/sandbox-*"}
+    if change == "read-only":
+        statement["Action"] = ["glue:GetDevEndpoint"]
     if change == "other-stack":
         statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
                                             "stack/sandbox-*/*"}

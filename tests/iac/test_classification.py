@@ -152,6 +152,8 @@ MODELED = frozenset(
         "AWS::CloudFront::OriginAccessControl",
         "AWS::EC2::Instance",
         "AWS::SageMaker::NotebookInstance",
+        "AWS::CodeBuild::Project",
+        "AWS::Glue::DevEndpoint",
     ]
 )
 

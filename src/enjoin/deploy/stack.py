@@ -53,6 +53,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
 from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
+from enjoin.deploy.builds import check_source
 from enjoin.deploy.cloudfront import declared_distribution
 from enjoin.deploy.constructs import backend_attribute, constructs_of
 from enjoin.deploy.fixups import apply_resource
@@ -231,6 +232,8 @@ def _lake_resource(rtype: str) -> PartCheck:
 PART_CHECKS: dict[tuple[str, str], PartCheck] = {
     ("AWS::S3::Bucket", "ReplicationConfiguration"): PartCheck(api_replication),
     ("AWS::LakeFormation::Permissions", "Resource"): _lake_resource("AWS::LakeFormation::Permissions"),
+    # A project runs its source's code as its role: only code the template holds is deployed (see deploy.builds).
+    ("AWS::CodeBuild::Project", "Source"): PartCheck(check_source, True),
     ("AWS::LakeFormation::PrincipalPermissions", "Resource"): _lake_resource(
         "AWS::LakeFormation::PrincipalPermissions"
     ),
@@ -498,6 +501,8 @@ _ORDER = {
     "AWS::CloudFront::Distribution": 20,
     "AWS::EC2::Instance": 21,  # after its instance profile holds its role
     "AWS::SageMaker::NotebookInstance": 21,
+    "AWS::CodeBuild::Project": 21,  # after its service role exists
+    "AWS::Glue::DevEndpoint": 21,
 }
 
 

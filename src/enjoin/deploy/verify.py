@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
+from enjoin.deploy import builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
 from enjoin.deploy.context import VerifyContext
 
 if TYPE_CHECKING:
@@ -40,5 +40,6 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **lake.VERIFIERS,
     **compute.VERIFIERS,
     **instances.VERIFIERS,
+    **builds.VERIFIERS,
     **cloudfront.VERIFIERS,
 }

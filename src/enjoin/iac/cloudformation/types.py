@@ -70,6 +70,9 @@ SUPPORTED: dict[str, TypeSpec] = {
     # it names a notebook instance its own way, so deploy creates the notebook itself.
     "AWS::EC2::Instance": TypeSpec(None, True),
     "AWS::SageMaker::NotebookInstance": TypeSpec("NotebookInstanceName", False),
+    # moto 5.2.1's CloudFormation skips both: deploy creates them through their APIs (enjoin.deploy.builds).
+    "AWS::CodeBuild::Project": TypeSpec("Name", False),
+    "AWS::Glue::DevEndpoint": TypeSpec("EndpointName", False),
 }
 
 
@@ -140,6 +143,8 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
         return {"Id": physical_id, "S3CanonicalUserId": canonical_user_of(physical_id)}[attr]
     if rtype == "AWS::CloudFront::OriginAccessControl" and attr == "Id":
         return physical_id
+    if rtype == "AWS::CodeBuild::Project" and attr == "Arn":
+        return f"arn:{part}:codebuild:{region}:{account}:project/{physical_id}"  # Ref is the name
     if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
         return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
     raise KeyError(attr)
