@@ -92,7 +92,10 @@ TOP_KEYS = (
 )
 _LIVE_KEYS = ("accounts", "organization", "region")
 _ROLE_KEYS = ("role_arn", "external_id")
-_TEMPLATE_KEYS = ("path", "account", "parameters", "role_arn")
+_TEMPLATE_KEYS = ("path", "account", "parameters", "role_arn", "providers")
+# A Terraform provider configuration's address with its alias (``aws.dhs``): the key of a template's providers:.
+_TEMPLATE_FILE = "template file (CloudFormation, or a Terraform plan in JSON)"
+_PROVIDER_ALIAS = re.compile(r"[a-z][a-z0-9-]*\.[A-Za-z_][A-Za-z0-9_-]*\Z")
 # A stack's service role: a role of the account the template is deployed into.
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]+\Z")
 _POLICY_FILE_KEYS = ("path", "targets")
@@ -496,15 +499,28 @@ class _Builder:
                            repr(role_arn))
             templates.append(
                 Template(
-                    path=self.file(section, (*key, "path"), table["path"], "CloudFormation template file"),
+                    path=self.file(section, (*key, "path"), table["path"], _TEMPLATE_FILE),
                     account=account,
                     parameters=self.parameters(section, (*key, "parameters"), table.get("parameters", {})),
                     role_arn=role_arn,
+                    providers=self.providers(section, (*key, "providers"), table.get("providers", {})),
                     line=section.doc.line(key),
                     where=section.doc.where(key),
                 )
             )
         return tuple(templates)
+
+    def providers(self, section: _Section, key: KeyPath, value: Any) -> dict[str, str]:
+        """A Terraform plan's aliased provider configurations -> the accounts they deploy into (``aws.dhs: dhs``)."""
+        r = section.reader
+        table = r.mapping(key, value, known=None, what="a mapping of provider aliases (aws.dhs) to accounts")
+        providers: dict[str, str] = {}
+        for alias, account in table.items():
+            if not isinstance(alias, str) or not _PROVIDER_ALIAS.match(alias):
+                r.fail((*key, alias), "a provider configuration with its alias, as Terraform names it (aws.dhs)",
+                       repr(alias))
+            providers[alias] = self.account_ref(section, (*key, alias), account)
+        return providers
 
     def parameters(self, section: _Section, key: KeyPath, value: Any) -> dict[str, str]:
         r = section.reader

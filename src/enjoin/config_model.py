@@ -29,6 +29,9 @@ class Template:
     # The service role the stack is deployed with (``aws cloudformation deploy --role-arn``): CloudFormation then
     # makes every call of the stack, on every later update too, with that role's permissions.
     role_arn: str | None = None
+    # A Terraform plan's aliased provider configurations ("aws.dhs") -> the account id each deploys into; the
+    # plan's default provider configuration deploys into ``account``.
+    providers: dict[str, str] = field(default_factory=dict)
     # "file:line: templates[0]" in the file that wrote it (with extends, maybe a base config)
     where: str = field(default="", compare=False)
 
