@@ -1,8 +1,8 @@
 """Snapshots as evidence (issue 13, item 4): a run saves what it read, and the saved file is judged again offline.
 
 One run of the reference deployment on moto saves its evidence and its report; re-judged from the file with every
-way to AWS closed, the report is the same, byte for byte. Judged as of 2025-12-01 (Dkt. 98 in force, the
-disclosure extract a VIOLATION), it is the same as a fresh run on that date. Every malformed evidence file is one
+way to AWS closed, the report is the same but for its provenance (how each was made). Judged as of 2025-12-01
+(Dkt. 98 in force, the disclosure extract a VIOLATION), it is the same as a fresh run on that date. Every malformed evidence file is one
 line and exit 2. The pytest options write and read the same files.
 """
 
@@ -111,7 +111,7 @@ def test_rejudged_offline_the_report_is_the_same(saved: Path, tmp_path: Path, no
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["judge", "--config", str(REFERENCE), "--snapshot", str(saved / "evidence.json"),
                  "--report", str(tmp_path / "offline.json")]) == 0
-    assert (tmp_path / "offline.json").read_bytes() == (saved / "live.json").read_bytes()
+    assert _verdict(tmp_path / "offline.json") == _verdict(saved / "live.json")
     out = capsys.readouterr().out
     assert "from the moto backend by enjoin 0.1.0, accounts 111111111111, 222222222222 in us-east-1; the " \
            "configuration files are those it was taken under" in out
@@ -121,14 +121,16 @@ def test_rejudged_on_another_date_the_report_is_a_fresh_runs_on_that_date(
     saved: Path, tmp_path: Path, no_aws: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """As of 2025-12-01 Dkt. 98 binds and the disclosure extract is a VIOLATION. The evidence judged on that date
-    gives the report its own deployment gives on that date, byte for byte; a fresh run (another deployment) gives
+    gives the report its own deployment gives on that date (but for its provenance); a fresh run (another deployment) gives
     the same report but for the ids moto draws at random for each deployment: KMS key ids."""
     code = main(["judge", "--config", str(REFERENCE), "--snapshot", str(saved / "evidence.json"),
                  "--as-of", "2025-12-01", "--json", "--report", str(tmp_path / "offline.json")])
     assert code == 1
-    offline = (tmp_path / "offline.json").read_text(encoding="utf-8")
-    assert offline == (saved / "same-2025-12-01.json").read_text(encoding="utf-8")
-    fresh = (saved / "fresh-2025-12-01.json").read_text(encoding="utf-8")
+    offline = json.dumps(_verdict(tmp_path / "offline.json"), indent=2)
+    same = json.loads((saved / "same-2025-12-01.json").read_text(encoding="utf-8"))
+    assert same.pop("provenance") is None  # to_report without one, as the library gives it
+    assert offline == json.dumps(same, indent=2)
+    fresh = json.dumps(_verdict(saved / "fresh-2025-12-01.json"), indent=2)
     assert _random_ids(offline) == _random_ids(fresh)
     report = json.loads(capsys.readouterr().out)  # --json prints the report alone
     assert (report["order"], report["verdict"]) == ("dkt-98", "VIOLATION")
@@ -294,6 +296,13 @@ def test_the_evidence_is_written_atomically(saved: Path, tmp_path: Path, monkeyp
     assert load(target) == kept
 
 
+def _verdict(path: Path) -> dict[str, object]:
+    """A report without its provenance (which says how each run was made: the same verdict, made twice)."""
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report.pop("provenance")["versions"]["enjoin"] == "0.1.0"
+    return dict(report)
+
+
 def _pytest(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "ENJOIN_"))}
     return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=cwd,
@@ -321,14 +330,14 @@ def test_pytest_saves_the_evidence_and_judges_it_again_offline(repo: Path) -> No
     offline = _pytest(repo, "--enjoin-report=offline.json", ENJOIN_FROM_SNAPSHOT="evidence.json")
     assert offline.returncode == 0, offline.stdout[-3000:]  # ...and the evidence is judged all the same
     assert "judged the snapshot " in offline.stdout
-    assert (repo / "offline.json").read_bytes() == (repo / "live.json").read_bytes()
+    assert _verdict(repo / "offline.json") == _verdict(repo / "live.json")
 
     cli = subprocess.run([sys.executable, "-m", "enjoin.cli", "judge", "--snapshot", "evidence.json",
                           "--report", "cli.json"], cwd=repo, capture_output=True, text=True, timeout=600,
                          check=False)
     assert cli.returncode == 0, cli.stderr
     assert "the configuration files changed since it was taken" in cli.stdout
-    assert (repo / "cli.json").read_bytes() == (repo / "live.json").read_bytes()
+    assert _verdict(repo / "cli.json") == _verdict(repo / "live.json")
 
     (repo / "evidence.json").write_text('{"format": "enjoin-evidence", "version": 1}')
     broken = _pytest(repo, "--enjoin-from-snapshot=evidence.json")

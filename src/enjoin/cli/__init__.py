@@ -5,6 +5,7 @@ Subcommands:
     judge  [--config enjoin.yaml] [--report verdict.json] [--backend moto]   run the pipeline, print verdicts
     drift  [--config enjoin.yaml] [--report drift.json] [--code-snapshot F] [--live-snapshot F]   the reviewed
            code (deployed into moto) against the live accounts: verdicts per clause, differences per item
+    verify-evidence DIR   re-check an evidence bundle (from --evidence) against its manifest: exit 0 intact, 1 not
     init   [DIR]   write a starting enjoin.yaml and .github/workflows/enjoin.yml for the CloudFormation under DIR
 
 Exit codes (``enjoin.exitcodes``): 0 COMPLIANT (or only NOT_APPLICABLE), 1 VIOLATION or INDETERMINATE, 2 bad
@@ -50,11 +51,16 @@ def _dispatch(args: list[str]) -> int:
         from enjoin.cli.drift import run as run_drift
 
         return run_drift(rest)
+    if command == "verify-evidence":
+        from enjoin.cli.verify import run as run_verify
+
+        return run_verify(rest)
     if command == "init":
         from enjoin.cli.init import run as run_init
 
         return run_init(rest)
-    print(f"enjoin: unknown command {command!r}; expected one of: decide, drift, init, judge", file=sys.stderr)
+    print(f"enjoin: unknown command {command!r}; expected one of: decide, drift, init, judge, verify-evidence",
+          file=sys.stderr)
     return 2
 
 

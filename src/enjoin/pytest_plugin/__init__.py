@@ -64,7 +64,9 @@ def pytest_configure(config: pytest.Config) -> None:
         wants = next((option for option, value in (("--enjoin-report", settings.report_path),
                                                    ("--enjoin-snapshot", settings.snapshot_path),
                                                    ("--enjoin-from-snapshot", settings.from_snapshot),
-                                                   ("--enjoin-drift-report", settings.drift_report))
+                                                   ("--enjoin-drift-report", settings.drift_report),
+                                                   ("--enjoin-evidence", settings.evidence_dir),
+                                                   *((f"--enjoin-{k}", p) for k, p in settings.renderings.items()))
                       if value is not None), None)
         if wants is not None:
             pytest.exit(f"enjoin: {wants}: expected an enjoin.yaml to judge (--enjoin-config, ENJOIN_CONFIG, "
@@ -87,6 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
         from_snapshot=settings.from_snapshot,
         drift=settings.drift,
         drift_report=settings.drift_report,
+        renderings=dict(settings.renderings),
+        evidence_dir=settings.evidence_dir,
     )
     named_paths = config.args_source is pytest.Config.ArgsSource.ARGS
     if not named_paths or config.getoption("enjoin_config") is not None:
@@ -184,14 +188,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             state.save_evidence()
         except (OSError, EnjoinError) as exc:
             state.record(exc)
-    if state.built and state.report_path is not None:
-        from enjoin.report import to_report
-
-        judgment = state.result().judgment
-        try:
-            state.report_path.write_text(json.dumps(to_report(judgment), indent=2) + "\n", encoding="utf-8")
-        except OSError as exc:
-            state.record(exc)
+    if state.built:
+        state.write_reports()
     if state.built and state.drift:
         _drift(state)
     session.exitstatus = combined_status(int(exitstatus), state.exit_code())
@@ -233,6 +231,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
         terminalreporter.write_line(f"judged the snapshot {state.from_snapshot}, {state.evidence.describe()}")
     if state.report_path is not None:
         terminalreporter.write_line(f"report written to {state.report_path}")
+    for kind, path in sorted(state.renderings.items()):
+        terminalreporter.write_line(f"{kind.upper()} report written to {path}")
+    if state.evidence_dir is not None:
+        terminalreporter.write_line(f"evidence bundle written to {state.evidence_dir} (re-check it with enjoin "
+                                    f"verify-evidence {state.evidence_dir})")
     if state.snapshot_path is not None and state.error is None:
         terminalreporter.write_line(f"snapshot written to {state.snapshot_path}")
     run = state.drifted

@@ -13,7 +13,7 @@ A setting is taken from the first of these that gives it:
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,15 @@ SETTINGS = (
     Setting("enjoin_config", "PATH", "the deployment's enjoin.yaml (default: enjoin.yaml in pytest's rootdir, if any)",
             "path"),
     Setting("enjoin_report", "PATH", "write the JSON verdict report there (its directory must exist)", "path"),
+    Setting("enjoin_html", "PATH", "write the HTML report (one self-contained page) there (its directory must "
+            "exist)", "path"),
+    Setting("enjoin_sarif", "PATH", "write the SARIF 2.1.0 report there, for code-scanning tools (its directory "
+            "must exist)", "path"),
+    Setting("enjoin_oscal", "PATH", "write the OSCAL assessment results (JSON) there (its directory must exist)",
+            "path"),
+    Setting("enjoin_evidence", "DIR", "write the evidence bundle there: the JSON, HTML, SARIF and OSCAL reports, "
+            "the snapshot and a manifest of their SHA-256 (created if missing, else it must be empty; re-check "
+            "it with enjoin verify-evidence DIR)", "path"),
     Setting("enjoin_snapshot", "PATH", "write what the run read there as an evidence file, to judge again with "
             "enjoin judge --snapshot (its directory must exist)", "path"),
     Setting("enjoin_from_snapshot", "PATH", "judge this evidence file (a saved snapshot) instead of deploying: no "
@@ -98,6 +107,8 @@ class Settings:
         shipped_features: whether the case's shipped feature files run.
         drift: whether the run is also a drift run (:mod:`enjoin.drift_run`).
         drift_report: where the JSON drift report goes, or None.
+        renderings: where each other rendering of the report goes (``"html"``, ``"sarif"``, ``"oscal"``).
+        evidence_dir: where the evidence bundle goes (:mod:`enjoin.report.bundle`), or None.
     """
 
     config_path: Path | None
@@ -111,6 +122,8 @@ class Settings:
     from_snapshot: Path | None = None
     drift: bool = False
     drift_report: Path | None = None
+    renderings: dict[str, Path] = field(default_factory=dict)
+    evidence_dir: Path | None = None
 
 
 def _raw(config: pytest.Config, name: str) -> tuple[str | list[str] | None, str, Path]:
@@ -177,8 +190,30 @@ def resolve(config: pytest.Config) -> Settings:
     drift_report = _output(config, "enjoin_drift_report", "the JSON drift report", "a report path")
     drift = _yes_or_no(config, "enjoin_drift", False) or drift_report is not None
 
+    renderings: dict[str, Path] = {}
+    for kind in ("html", "sarif", "oscal"):
+        rendering = _output(config, f"enjoin_{kind}", _WHAT[kind], "a report path")
+        if rendering is not None:
+            renderings[kind] = rendering
     return Settings(config_path, config_source, report, backend, image, features, shipped, snapshot, from_snapshot,
-                    drift, drift_report)
+                    drift, drift_report, renderings, _evidence_dir(config))
+
+
+_WHAT = {"html": "the HTML report", "sarif": "the SARIF report", "oscal": "the OSCAL assessment results"}
+
+
+def _evidence_dir(config: pytest.Config) -> Path | None:
+    """The evidence bundle's directory, checked before the run: new (its parent exists) or empty."""
+    from enjoin.report.bundle import RENDERINGS, directory_problem, missing_renderer
+
+    raw, source, base = _raw(config, "enjoin_evidence")
+    if not (isinstance(raw, str) and raw.strip()):
+        return None
+    path = _path(raw.strip(), base)
+    problem = directory_problem(path) or next(filter(None, map(missing_renderer, RENDERINGS)), None)
+    if problem is not None:
+        raise SettingError(f"{source} {raw}: {problem}")
+    return path
 
 
 def _yes_or_no(config: pytest.Config, name: str, default: bool) -> bool:
@@ -200,6 +235,11 @@ def _output(config: pytest.Config, name: str, what: str, noun: str) -> Path | No
         return None
     path = _path(raw.strip(), base)
     problem = output_problem(path, what, noun)
+    kind = name.removeprefix("enjoin_")
+    if problem is None and kind in _WHAT:
+        from enjoin.report.bundle import missing_renderer
+
+        problem = missing_renderer(kind)
     if problem is not None:
         raise SettingError(f"{source} {raw}: {problem}")
     return path

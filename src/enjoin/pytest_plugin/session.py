@@ -8,9 +8,10 @@ environment) or any other exception (enjoin's own failure), each with its exit c
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from enjoin.errors import EnjoinError
 from enjoin.exitcodes import ExitCode, for_drift, for_error, for_verdict
@@ -36,6 +37,8 @@ class EnjoinSession:
         drift: whether the run is also a drift run: what it judged (the live side) is compared with the reviewed
             code deployed into moto (:meth:`drift_run`), and any drift fails the run.
         drift_report: where the JSON drift report goes, or None.
+        renderings: where each other rendering of the report goes (``"html"``, ``"sarif"``, ``"oscal"``).
+        evidence_dir: where the evidence bundle goes (:mod:`enjoin.report.bundle`), or None.
     """
 
     config_path: Path
@@ -47,11 +50,14 @@ class EnjoinSession:
     collected: bool = False
     drift: bool = False
     drift_report: Path | None = None
+    renderings: dict[str, Path] = field(default_factory=dict)
+    evidence_dir: Path | None = None
     shown: bool = False  # the error was already shown (as the configuration's collection error)
     _result: PipelineResult | None = None
     _error: BaseException | None = None
     _judgments: dict[dt.date, object] = field(default_factory=dict)
-    _started: dt.datetime | None = None  # when the run that read the accounts began
+    _started: dt.datetime | None = None  # when the run began (that read the accounts, or judged the snapshot)
+    _finished: dt.datetime | None = None  # when it had judged
     _evidence: Evidence | None = None  # the evidence judged (from_snapshot)
     _drift: DriftRun | None = None
 
@@ -64,11 +70,12 @@ class EnjoinSession:
             from enjoin.report.evidence import judge_evidence
 
             try:
+                self._started = dt.datetime.now(dt.UTC)
                 if self.from_snapshot is not None:
                     self._result, self._evidence = judge_evidence(self.config_path, self.from_snapshot)
                 else:
-                    self._started = dt.datetime.now(dt.UTC)
                     self._result = run_pipeline(self.config_path, self.backend, image=self.image)
+                self._finished = dt.datetime.now(dt.UTC)
             except Exception as exc:  # kept: every scenario and the summary show the same failure
                 self._error = exc
                 raise
@@ -83,10 +90,63 @@ class EnjoinSession:
         """
         from enjoin.report import evidence
 
-        if self.snapshot_path is None or self._result is None or self._started is None:
+        if self.snapshot_path is None or self._result is None or self._evidence is not None:
             return
-        result = self._result
-        evidence.save(evidence.take(result.config, result.snapshot, self.backend, self._started), self.snapshot_path)
+        evidence.write_atomically(self.snapshot_path, self.evidence_text())
+
+    def evidence_text(self) -> str:
+        """The evidence file of what the run judged: taken now from the backend's snapshot, or the saved
+        snapshot's file as it was judged.
+
+        Raises:
+            ConfigError: a configuration file cannot be read again to take its digest.
+            EvidenceError: the judged evidence file cannot be read again.
+        """
+        from enjoin.errors import EvidenceError
+        from enjoin.report import evidence
+        from enjoin.textfile import read_text
+
+        result = self.result()
+        if self.from_snapshot is not None:
+            return read_text(self.from_snapshot, EvidenceError, str(self.from_snapshot), "saved snapshot")
+        assert self._started is not None  # set by result()
+        return evidence.take(result.config, result.snapshot, self.backend, self._started).to_json()
+
+    def report(self) -> dict[str, Any]:
+        """The JSON verdict contract of the run, with its provenance (:mod:`enjoin.report.provenance`).
+
+        Raises:
+            ConfigError, CaseError, EvidenceError: an input file cannot be read again to take its digest.
+        """
+        from enjoin.report import provenance, to_report
+
+        result = self.result()
+        assert self._started is not None and self._finished is not None  # set by result()
+        if self._evidence is not None and self.from_snapshot is not None:
+            made = provenance.of_snapshot(result.config, self._evidence, self.from_snapshot, self._started,
+                                          self._finished)
+        else:
+            made = provenance.of_run(result.config, self.backend, self._started, self._finished)
+        return to_report(result.judgment, made.to_dict())
+
+    def write_reports(self) -> None:
+        """Write every report asked for: the JSON report, the other renderings, the evidence bundle. What stops
+        one is kept as the run's error (the summary shows it; its exit code says whose it is)."""
+        from enjoin.report import bundle
+        from enjoin.report.evidence import write_atomically
+
+        if not (self.report_path or self.renderings or self.evidence_dir):
+            return
+        try:
+            report = self.report()
+            if self.report_path is not None:
+                write_atomically(self.report_path, json.dumps(report, indent=2) + "\n")
+            for kind, path in sorted(self.renderings.items()):
+                write_atomically(path, bundle.render_text(kind, report))
+            if self.evidence_dir is not None:
+                bundle.write(self.evidence_dir, report, self.evidence_text())
+        except Exception as exc:  # kept: an OSError or a renderer's failure is enjoin's (3), an input's is 2
+            self.record(exc)
 
     def drift_run(self) -> DriftRun:
         """The drift of what this run judged (the live side) from the reviewed code deployed into moto, made once.
@@ -134,7 +194,7 @@ class EnjoinSession:
         """Whether this run owes a verdict: its scenarios were collected, a report or the evidence file was asked
         for, or a test already asked for the result."""
         return (self.collected or self.report_path is not None or self.snapshot_path is not None or self.built
-                or self._error is not None)
+                or bool(self.renderings) or self.evidence_dir is not None or self._error is not None)
 
     def exit_code(self) -> ExitCode:
         """The exit code enjoin gives the run: what stopped the pipeline, else the verdict's."""

@@ -2,12 +2,17 @@
 
 The JSON shape is a contract users and other tools rely on (README, "Reading a verdict"):
 ``{"case", "order", "as_of", "verdict", "clauses": [{"id", "verdict", "findings": [...]}]}``; the
-extra keys here (title, reason, citations, statements, hops, paths_found) only add to it.
+extra keys here (title, reason, citations, statements, hops, paths_found, provenance) only add to it.
+
+``provenance`` (:mod:`enjoin.report.provenance`) says what the report was made from; the CLI and the pytest
+plugin always give it, a library caller that has none gets ``null``. Every other rendering (HTML, SARIF, OSCAL)
+reads this dict, so what they show of a run is what the contract says.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +69,8 @@ def _clause(judgment: Judgment, c: ClauseVerdict) -> dict[str, Any]:
     }
 
 
-def to_report(judgment: Judgment) -> dict[str, Any]:
-    """The JSON verdict report, clauses sorted by id."""
+def to_report(judgment: Judgment, provenance: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON verdict report, clauses sorted by id, with the run's provenance (``Provenance.to_dict()``)."""
     return {
         "case": judgment.case.name,
         "order": judgment.order.id if judgment.order else None,
@@ -88,6 +93,7 @@ def to_report(judgment: Judgment) -> dict[str, Any]:
              **({"through": w.takes_over} if w.takes_over else {})}
             for w in not_modelled()
         ],
+        "provenance": dict(provenance) if provenance is not None else None,
     }
 
 
@@ -108,8 +114,8 @@ def _construct(c: Construct) -> dict[str, Any]:
     return out
 
 
-def write_report(judgment: Judgment, path: Path) -> None:
-    path.write_text(json.dumps(to_report(judgment), indent=2) + "\n", encoding="utf-8")
+def write_report(judgment: Judgment, path: Path, provenance: Mapping[str, Any] | None = None) -> None:
+    path.write_text(json.dumps(to_report(judgment, provenance), indent=2) + "\n", encoding="utf-8")
 
 
 def summary(judgment: Judgment) -> str:
