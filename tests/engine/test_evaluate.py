@@ -169,8 +169,9 @@ def test_rcp_on_a_service_it_may_not_cover_is_indeterminate() -> None:
     )
     assert result.decision is Decision.INDETERMINATE
     assert result.unsupported == (
-        "whether RCPs cover ec2: the RCPs would deny ec2:DescribeInstances, but the engine knows RCPs to cover "
-        "only kms, s3, secretsmanager, sqs, sts",
+        "whether RCPs cover ec2: the RCPs would deny ec2:DescribeInstances, but ec2 is not among the 62 services "
+        "the engine knows RCPs to cover (rcp_services.json, from the AWS Organizations User Guide's list of AWS "
+        "services that support RCPs)",
     )
     quiet = ask(action="ec2:DescribeInstances", resource="*", identity_policies=grants, rcps=((full,),))
     assert quiet.decision is Decision.ALLOW

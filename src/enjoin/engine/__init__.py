@@ -44,8 +44,12 @@ or the caller must not pass the case):
   AWS managed KMS keys being exempt from RCPs. A service-linked role is recognized by its role ARN
   (the path ``/aws-service-role/``) only: a session given by its assumed-role ARN, which does not
   show the path, is not taken for one.
-- Which services RCPs cover beyond the documented S3, STS, KMS, SQS and Secrets Manager: for other
-  services an RCP that would deny makes the answer INDETERMINATE.
+- Which services RCPs cover beyond the AWS Organizations User Guide's "List of AWS services that
+  support RCPs" as last read (``rcp_services.json``: 62 services, S3, STS, KMS, SQS, Secrets Manager,
+  DynamoDB and ECR among them): for other services an RCP that would deny makes the answer
+  INDETERMINATE. RCPs not impacting ``kms:RetireGrant`` ("Resources and entities not restricted by
+  RCPs"): the engine applies them to it as to any KMS action, so the caller must leave a
+  ``kms:RetireGrant`` request's RCPs out.
 - Multiple session policies (the AssumeRole ``PolicyArns`` list): pass their intersection as one.
 - ``CanonicalUser`` principals (the engine does not know canonical ids): UNKNOWN when they matter.
 - A plain (non-set) operator on a key with several values: undocumented, UNKNOWN.

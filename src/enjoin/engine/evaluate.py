@@ -303,8 +303,9 @@ def _rcp_coverage(request: Request, layers: Layers[int]) -> tuple[str, ...]:
         return ()
     service = request.action.partition(":")[0].lower()
     return (
-        f"whether RCPs cover {service}: the RCPs would deny {request.action}, but the engine knows RCPs "
-        f"to cover only {', '.join(sorted(RCP_SERVICES))}",
+        f"whether RCPs cover {service}: the RCPs would deny {request.action}, but {service} is not among the "
+        f"{len(RCP_SERVICES)} services the engine knows RCPs to cover (rcp_services.json, from the AWS "
+        "Organizations User Guide's list of AWS services that support RCPs)",
     )
 
 

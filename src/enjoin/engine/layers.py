@@ -11,9 +11,10 @@ The rules, for a principal in account A asking for a resource in account B:
 - SCPs (the principal's account) and RCPs (the resource's account): every level, root to account,
   must have an applicable ``Allow``. No SCPs or RCPs given means no organization constraint; neither
   restricts a service-linked role (the callers build the layers without them). RCPs
-  apply only to the services that support them (S3, STS, KMS, SQS, Secrets Manager are documented);
-  for another service the engine cannot tell whether an RCP applies, so an RCP that would deny makes
-  the answer UNKNOWN.
+  apply only to the services that support them, the AWS Organizations User Guide's list, kept as
+  reviewed data in ``rcp_services.json`` (62 services, DynamoDB among them); for another service the
+  engine cannot tell whether an RCP applies (AWS adds services to the list), so an RCP that would
+  deny makes the answer UNKNOWN.
 - Same account (A = B): the request is allowed by a resource policy that names the user or the exact
   role session (not limited by identity policies, boundary or session policy), or by one that names
   the role ARN when the boundary and session policy (if any) also allow, or by the identity policies
@@ -29,8 +30,10 @@ The rules, for a principal in account A asking for a resource in account B:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import Generic, TypeVar
 
 from enjoin.engine.arn import Caller
@@ -40,9 +43,31 @@ from enjoin.engine.truth import FALSE, TRUE, UNKNOWN
 
 V = TypeVar("V")
 
-# Services whose resources RCPs are documented to protect (AWS Organizations User Guide, "Resource
-# control policies (RCPs)" > "List of AWS services that support RCPs", at launch).
-RCP_SERVICES = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager"})
+
+@dataclass(frozen=True, slots=True)
+class RcpService:
+    """One row of ``rcp_services.json``: a service RCPs apply to, as the AWS page lists it."""
+
+    prefix: str  # the prefix of the service's IAM actions, lower case: "dynamodb"
+    name: str  # the service's name on the page: "Amazon DynamoDB"
+    citation: str  # the page and section that list it
+
+
+def _read_rcp_services() -> tuple[RcpService, ...]:
+    """The rows of ``rcp_services.json`` (package data beside this module), in the page's order.
+
+    JSON, not YAML: importing the engine needs nothing outside the standard library (z3 is loaded
+    only when the solver runs), and ``json`` is loaded already (policy documents are JSON)."""
+    text = resources.files("enjoin.engine").joinpath("rcp_services.json").read_text(encoding="utf-8")
+    return tuple(RcpService(row["prefix"], row["name"], row["citation"]) for row in json.loads(text)["services"])
+
+
+# Services whose actions RCPs are documented to apply to (AWS Organizations User Guide, "Resource
+# control policies (RCPs)" > "List of AWS services that support RCPs"), by action prefix. The
+# compiled core reads RCP_SERVICES once, at its import.
+RCP_SERVICE_ROWS = _read_rcp_services()
+RCP_SERVICES = frozenset(row.prefix for row in RCP_SERVICE_ROWS)
+
 # Actions whose resource policy is the role's trust policy, which must itself allow.
 TRUST_ACTIONS = frozenset(
     {
