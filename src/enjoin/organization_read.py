@@ -14,6 +14,8 @@ What AWS answers and what it means here:
 - ChildNotFoundException (list_parents; moto says AccountNotFoundException): the account is not in this
   organisation; no level of it applies. (Were it in another organisation, whose policies the role cannot read,
   the judgment would lack limits that exist: it can find too much access, never too little.)
+- The management account (describe_organization's MasterAccountId): no level of either type, for SCPs do not
+  affect its users and roles and RCPs do not affect its resources.
 - PolicyTypeNotEnabledException (list_policies_for_target): the type is not enabled in the organisation, so it
   limits nothing (RCPs are off until enabled); no level of that type.
 - Anything else (AccessDenied, throttling past the retries) is an InventoryError: a missing SCP must not read as
@@ -49,7 +51,9 @@ def read_organization(backend: Backend, accounts: Sequence[str], region: str) ->
     """
     org = backend.client("organizations", accounts[0], region)
     try:
-        org_id = org.describe_organization()["Organization"]["Id"]
+        described = org.describe_organization()["Organization"]
+        org_id = described["Id"]
+        management = described.get("MasterAccountId")
     except ClientError as exc:
         if _code(exc) == "AWSOrganizationsNotInUseException":
             return Organization(source=SOURCE)
@@ -64,6 +68,11 @@ def read_organization(backend: Backend, accounts: Sequence[str], region: str) ->
         if chain is None:
             continue
         paths[account] = f"{org_id}/" + "".join(f"{target}/" for target in reversed(chain[1:]))
+        if account == management:
+            # Neither type limits the management account: "SCPs don't affect users or roles in the management
+            # account" and "RCPs don't affect resources in the management account" (AWS Organizations User Guide,
+            # orgs_manage_policies_scps.html, orgs_manage_policies_rcps.html). Its path still names the organisation.
+            continue
         for kind, policy_type in _TYPES.items():
             found = [_attached(org, target, policy_type, documents) for target in reversed(chain)]
             if all(level is not None for level in found):

@@ -40,7 +40,8 @@ or the caller must not pass the case):
   users from GetFederationToken, AWS service principals, anonymous requests).
 - S3 ACLs, S3 Block Public Access, S3 Object Ownership, access points and their policies (pass the
   relevant policy as ``resource_policy`` yourself), KMS grants, VPC endpoint policies, Lake Formation
-  permissions, RAM shares, the organization's management account being exempt from SCPs/RCPs,
+  permissions, RAM shares, the organization's management account being exempt from SCPs/RCPs (the live
+  organisation read gives it no level),
   AWS managed KMS keys being exempt from RCPs. A service-linked role is recognized by its role ARN
   (the path ``/aws-service-role/``) only: a session given by its assumed-role ARN, which does not
   show the path, is not taken for one.
