@@ -72,10 +72,11 @@ from enjoin.iac.cloudformation.template import (
     Scope,
     chosen_template,
     evaluate_conditions,
-    load_template,
     resolve,
 )
 from enjoin.iac.cloudformation.types import SUPPORTED, attribute, partition_of, placeholder
+from enjoin.iac.intake import load_entry
+from enjoin.iac.terraform.translate import PlanTemplate
 from enjoin.inventory import Declared
 from enjoin.longlived import frozen
 from enjoin.snapshot import Construct, Organization, ReplicationRule
@@ -180,13 +181,14 @@ def deploy(backend: Backend, config: Config) -> Deployment:
         )
     organization = organization_from_config(config)
     classification = load_classification()
-    loaded = [(entry, load_template(entry.path)) for entry in config.templates]
+    loaded = [pair for entry in config.templates for pair in load_entry(entry)]  # a Terraform plan: one per account
     given: list[dict[str, Any]] = []
     for entry, template in loaded:  # what is wrong in the config is said before the templates are judged
         if transforms(template) and transforms(template) != [SAM]:
             expand(template, entry.parameters, config.region)  # refuses the transforms it cannot run
         given.append(_parameters(entry, template, config))
-    jobs = [(t.path, t.text, config.region, dict(e.parameters)) for e, t in loaded]
+    # A plan's translation is not cfn-lint's to judge: Terraform validated the plan, and its errors name addresses.
+    jobs = [(t.path, t.text, config.region, dict(e.parameters)) for e, t in loaded if not isinstance(t, PlanTemplate)]
     with ValidationAhead(jobs) as validation, frozen():  # cfn-lint in another process while this one deploys
         try:
             stacks = _deploy_all(backend, config, loaded, given, classification)
@@ -251,7 +253,8 @@ def _plan(
     """The template with its conditions chosen, classified."""
     pseudo = pseudo_parameters(name, entry.account, config.region)
     conditions = evaluate_conditions(template, Scope(template, parameters, pseudo, {}, no_attr, {}))
-    return plan_template(chosen_template(template, conditions), classification, PART_CHECKS)
+    planned = plan_template(chosen_template(template, conditions), classification, PART_CHECKS)
+    return template.replan(planned) if isinstance(template, PlanTemplate) else planned
 
 
 def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:

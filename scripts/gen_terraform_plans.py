@@ -1,0 +1,741 @@
+"""Write infra/terraform/: the reference platform as a Terraform plan in JSON, and its variants.
+
+Terraform cannot run here (no provider downloads), so this script writes what ``terraform show -json plan.bin``
+prints for the configuration described below, field by field as HashiCorp's "JSON Output Format" documents it:
+``format_version``, ``terraform_version``, ``variables``, ``planned_values`` (root_module and child_modules, each
+resource with address, mode, type, name, index, provider_name, schema_version, values, sensitive_values),
+``resource_changes`` (change.actions, before, after, after_unknown, before_sensitive, after_sensitive),
+``prior_state`` (the data sources read at plan time) and ``configuration`` (provider_config, root_module with
+resources, expressions as constant_value or references, module_calls). Values AWS computes (ARNs, ids, key ids)
+are unknown at plan time, as Terraform plans them: omitted from planned_values, null in ``after``, true in
+``after_unknown``; arguments that name them record the references Terraform records.
+
+The configuration is the platform of infra/reference/ (see infra/README.md) as a Terraform user would write it:
+modules identity, data (keys, buckets and their split resources, bucket policies, for_each over the stores),
+cross_account, and dhs (with the aliased provider aws.dhs). Policies are aws_iam_policy_document data sources
+whose JSON is known at plan time because every ARN in them is built from names and account ids; the key ARN
+that the CloudFormation reference imports is written ``key/*`` with ``kms:ViaService`` (a key's ARN is known
+only after apply, and a policy with it is judged INDETERMINATE: see tests/iac/terraform/).
+
+Run from the repository root: ``python3 scripts/gen_terraform_plans.py``; tests/iac/terraform/test_material.py
+checks the files are what it writes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "infra" / "terraform"
+CMS, DHS = "111111111111", "222222222222"
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+REGION = "us-east-1"
+EXTERNAL_ID = "cms-dhs-iaa-2025-0147-ice"
+
+# Attributes the AWS provider computes for each type: unknown in a plan that creates the resource.
+COMPUTED = {
+    "aws_iam_role": ["arn", "id", "unique_id", "create_date", "inline_policy", "managed_policy_arns"],
+    "aws_iam_role_policy": ["id"],
+    "aws_iam_role_policy_attachment": ["id"],
+    "aws_iam_policy": ["arn", "id", "policy_id", "attachment_count"],
+    "aws_iam_user": ["arn", "id", "unique_id"],
+    "aws_iam_user_policy": ["id"],
+    "aws_iam_group": ["arn", "id", "unique_id"],
+    "aws_iam_group_policy": ["id"],
+    "aws_iam_group_policy_attachment": ["id"],
+    "aws_iam_group_membership": ["id"],
+    "aws_s3_bucket": ["arn", "id", "bucket_domain_name", "bucket_regional_domain_name", "hosted_zone_id", "region",
+                      "acceleration_status", "request_payer"],
+    "aws_s3_bucket_policy": ["id"],
+    "aws_s3_bucket_public_access_block": ["id"],
+    "aws_s3_bucket_server_side_encryption_configuration": ["id"],
+    "aws_s3_bucket_versioning": ["id"],
+    "aws_s3_bucket_ownership_controls": ["id"],
+    "aws_kms_key": ["arn", "id", "key_id"],
+    "aws_kms_alias": ["arn", "id", "target_key_arn"],
+}
+
+
+@dataclass
+class Res:
+    """One resource block and its instances: {index or None: (values, references of the unknown arguments)}."""
+
+    mode: str
+    type: str
+    name: str
+    instances: dict[Any, dict[str, Any]]
+    refs: dict[str, list[str]] = field(default_factory=dict)  # argument -> references (its value: unknown or known)
+    unknown: dict[Any, dict[str, Any]] = field(default_factory=dict)  # index -> after_unknown of the arguments
+    for_each: list[str] | None = None  # the for_each expression's references
+
+
+@dataclass
+class Mod:
+    name: str
+    resources: list[Res]
+    arguments: dict[str, Any] = field(default_factory=dict)  # variable -> constant or {"references": [...]}
+    provider: str = "aws"
+    outputs: dict[str, list[str]] = field(default_factory=dict)
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def policy_data(name: str, documents: dict[Any, dict[str, Any]]) -> Res:
+    """An aws_iam_policy_document read at plan time: its arguments and its computed json."""
+    instances = {}
+    for index, document in documents.items():
+        text = json.dumps(document, indent=2)
+        instances[index] = {"id": hashlib.sha256(text.encode()).hexdigest()[:10], "json": text,
+                            "version": document.get("Version"), "statement": [_statement(s) for s in
+                                                                              document["Statement"]]}
+    return Res("data", "aws_iam_policy_document", name, instances)
+
+
+def _statement(s: dict[str, Any]) -> dict[str, Any]:
+    def listed(v: Any) -> list[Any]:
+        return v if isinstance(v, list) else [v]
+
+    out: dict[str, Any] = {"sid": s.get("Sid", ""), "effect": s["Effect"]}
+    for key, arg in (("Action", "actions"), ("NotAction", "not_actions"), ("Resource", "resources"),
+                     ("NotResource", "not_resources")):
+        out[arg] = listed(s[key]) if key in s else []
+    principal = s.get("Principal")
+    if principal == "*":
+        out["principals"] = [{"type": "*", "identifiers": ["*"]}]
+    elif principal:
+        out["principals"] = [{"type": k, "identifiers": listed(v)} for k, v in principal.items()]
+    else:
+        out["principals"] = []
+    out["not_principals"] = []
+    out["condition"] = [{"test": test, "variable": var, "values": listed(vals)}
+                        for test, pairs in s.get("Condition", {}).items() for var, vals in pairs.items()]
+    return out
+
+
+def ref(*parts: str) -> list[str]:
+    """A reference and the shorter ones Terraform adds for it (a.b["k"].c -> a.b["k"].c, a.b["k"], a.b)."""
+    found = []
+    text = parts[0]
+    found.append(text)
+    while True:
+        cut = max(text.rfind("."), text.rfind("["))
+        if cut <= 0 or (text[:cut].count(".") < 1 and not text.startswith(("var.", "module."))):
+            break
+        text = text[:cut]
+        if text in ("data",) or text.count(".") == 0:
+            break
+        found.append(text)
+    return found + list(parts[1:])
+
+
+# ---- the reference platform ----------------------------------------------------------------------------------
+
+STORES = ["tmsis-eligibility", "tmsis-claims", "chip-enrollment", "dhs-disclosure-extract"]
+ROLE = f"arn:aws:iam::{CMS}:role/"
+
+
+def identity_module() -> Mod:
+    admin = ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+             "kms:Disable*", "kms:Get*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion",
+             "kms:CancelKeyDeletion"]
+    s3 = "arn:aws:s3:::cms-"
+    docs = {
+        "boundary": doc({"Sid": "DataLakeWorkloads", "Effect": "Allow", "Action": [
+            "s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:GetBucketLocation", "kms:Decrypt", "kms:Encrypt",
+            "kms:GenerateDataKey", "kms:DescribeKey", "glue:*", "logs:CreateLogGroup", "logs:CreateLogStream",
+            "logs:PutLogEvents", "cloudwatch:PutMetricData"], "Resource": "*"},
+            {"Sid": "NoIdentityChanges", "Effect": "Deny", "Action": ["iam:*", "sts:AssumeRole", "organizations:*"],
+             "Resource": "*"}),
+        "tmsis_analyst_read": doc(
+            {"Sid": "ListTmsisBuckets", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+             "Resource": [s3 + "tmsis-eligibility", s3 + "tmsis-claims"]},
+            {"Sid": "ReadTmsisObjects", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": [s3 + "tmsis-eligibility/*", s3 + "tmsis-claims/*"]}),
+        "chip_analyst_read": doc({"Sid": "ReadChipEnrollment", "Effect": "Allow",
+                                  "Action": ["s3:ListBucket", "s3:GetObject"],
+                                  "Resource": [s3 + "chip-enrollment", s3 + "chip-enrollment/*"]}),
+        "data_lake_ingest": doc({"Sid": "WriteSubmissions", "Effect": "Allow",
+                                 "Action": ["s3:PutObject", "s3:ListBucket"],
+                                 "Resource": [f"{s3}{b}{t}" for b in STORES[:3] for t in ("", "/*")]}),
+        "key_admin": doc({"Sid": "AdministerKeys", "Effect": "Allow", "Action": admin, "Resource": "*"}),
+        "build_extract": doc(
+            {"Sid": "ReadEligibility", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": [s3 + "tmsis-eligibility", s3 + "tmsis-eligibility/*"]},
+            {"Sid": "WriteExtract", "Effect": "Allow", "Action": "s3:PutObject",
+             "Resource": s3 + "dhs-disclosure-extract/*"}),
+        "read_claims": doc({"Sid": "ReadClaimsObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+                            "Resource": [s3 + "tmsis-claims", s3 + "tmsis-claims/*"]}),
+        "decrypt_through_s3": doc({"Sid": "DecryptThroughS3Only", "Effect": "Allow", "Action": "kms:Decrypt",
+                                   "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*",
+                                   "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}}),
+        "rivera_credentials": doc({"Sid": "OwnPasswordAndKeys", "Effect": "Allow", "Action": [
+            "iam:ChangePassword", "iam:GetUser", "iam:CreateAccessKey", "iam:ListAccessKeys"],
+            "Resource": f"arn:aws:iam::{CMS}:user/pi-analyst-mrivera"}),
+    }
+    root_mfa = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "sts:AssumeRole",
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})
+    root = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "sts:AssumeRole"})
+    trusts = {
+        "account_mfa": root_mfa, "account": root,
+        "glue": doc({"Effect": "Allow", "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}),
+        "lambda": doc({"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"}),
+    }
+    resources = [policy_data(k, {None: v}) for k, v in docs.items()]
+    resources.append(policy_data("trust", trusts))
+    policies = {"boundary": "CmsWorkloadBoundary", "tmsis_analyst_read": "CmsTmsisAnalystRead",
+                "chip_analyst_read": "CmsChipAnalystRead", "data_lake_ingest": "CmsDataLakeIngest"}
+    for key, name in policies.items():
+        resources.append(managed("aws_iam_policy", key, {"name": name, "path": "/", "description": "",
+                                                         "policy": json.dumps(docs[key], indent=2), "tags": None},
+                                 refs={"policy": ref(f"data.aws_iam_policy_document.{key}.json")}))
+    roles = {  # name, role name, trust, boundary, stage owner
+        "key_admin": ("CmsKmsKeyAdministrator", "account_mfa", False, "cms-oit-security", 3600),
+        "ingest": ("CmsTmsisIngestPipeline", "glue", True, "cms-data-engineering", 3600),
+        "disclosure_pipeline": ("CmsDhsDisclosurePipeline", "lambda", True, "cms-data-engineering", 3600),
+        "medicaid_analyst": ("CmsMedicaidAnalyst", "account_mfa", False, "cms-cmcs-analytics", 3600),
+        "claims_analyst": ("CmsClaimsAnalyst", "account", False, "cms-cpi", 3600),
+        "chip_analyst": ("CmsChipAnalyst", "account_mfa", False, "cms-cmcs-analytics", 3600),
+    }
+    for key, (name, trust, bounded, owner, duration) in roles.items():
+        values = {"name": name, "path": "/", "description": "", "max_session_duration": duration,
+                  "assume_role_policy": json.dumps(trusts[trust], indent=2), "force_detach_policies": False,
+                  "permissions_boundary": None, "tags": {"Stage": "prod", "Owner": owner},
+                  "tags_all": {"Stage": "prod", "Owner": owner}}
+        refs = {"assume_role_policy": ref(f'data.aws_iam_policy_document.trust["{trust}"].json')}
+        unknown: dict[str, Any] = {}
+        if bounded:
+            refs["permissions_boundary"] = ref("aws_iam_policy.boundary.arn")
+            unknown["permissions_boundary"] = True
+        resources.append(managed("aws_iam_role", key, values, refs=refs, unknown=unknown))
+    inline = {"key_admin": ("KmsKeyAdministration", "key_admin"),
+              "disclosure_pipeline": ("BuildDisclosureExtract", "build_extract"),
+              "claims_analyst": ("ReadClaims", "read_claims")}
+    for role, (name, document) in inline.items():
+        resources.append(managed("aws_iam_role_policy", role, {"name": name, "role": None,
+                                                              "policy": json.dumps(docs[document], indent=2)},
+                                 refs={"role": ref(f"aws_iam_role.{role}.name"),
+                                       "policy": ref(f"data.aws_iam_policy_document.{document}.json")},
+                                 unknown={"role": True}))
+    attachments = {
+        "ingest": [("data_lake_ingest", None), ("glue", "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole")],
+        "disclosure_pipeline": [("lambda", "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")],
+        "medicaid_analyst": [("tmsis_analyst_read", None), ("read_only", "arn:aws:iam::aws:policy/ReadOnlyAccess")],
+        "chip_analyst": [("chip_analyst_read", None)],
+    }
+    for role, pairs in attachments.items():
+        for policy, arn in pairs:
+            refs = {"role": ref(f"aws_iam_role.{role}.name")}
+            if arn is None:
+                refs["policy_arn"] = ref(f"aws_iam_policy.{policy}.arn")
+            resources.append(managed("aws_iam_role_policy_attachment", f"{role}_{policy}",
+                                     {"role": None, "policy_arn": arn}, refs=refs,
+                                     unknown={"role": True} | ({"policy_arn": True} if arn is None else {})))
+    resources.append(managed("aws_iam_group", "program_integrity", {"name": "CmsProgramIntegrity", "path": "/"}))
+    resources.append(managed("aws_iam_group_policy_attachment", "program_integrity",
+                             {"group": None, "policy_arn": None},
+                             refs={"group": ref("aws_iam_group.program_integrity.name"),
+                                   "policy_arn": ref("aws_iam_policy.tmsis_analyst_read.arn")},
+                             unknown={"group": True, "policy_arn": True}))
+    resources.append(managed("aws_iam_group_policy", "program_integrity", {
+        "name": "DecryptDataLakeThroughS3", "group": None, "policy": json.dumps(docs["decrypt_through_s3"], indent=2)},
+        refs={"group": ref("aws_iam_group.program_integrity.name"),
+              "policy": ref("data.aws_iam_policy_document.decrypt_through_s3.json")}, unknown={"group": True}))
+    for key, name in (("rivera", "pi-analyst-mrivera"), ("nguyen", "pi-analyst-tnguyen")):
+        resources.append(managed("aws_iam_user", key, {"name": name, "path": "/", "force_destroy": False,
+                                                       "permissions_boundary": None,
+                                                       "tags": {"Division": "program-integrity"},
+                                                       "tags_all": {"Division": "program-integrity"}}))
+    resources.append(managed("aws_iam_user_policy", "rivera", {
+        "name": "ManageOwnCredentials", "user": None, "policy": json.dumps(docs["rivera_credentials"], indent=2)},
+        refs={"user": ref("aws_iam_user.rivera.name"),
+              "policy": ref("data.aws_iam_policy_document.rivera_credentials.json")}, unknown={"user": True}))
+    resources.append(managed("aws_iam_group_membership", "program_integrity", {
+        "name": "program-integrity-analysts", "group": None, "users": [None, None]},
+        refs={"group": ref("aws_iam_group.program_integrity.name"),
+              "users": [*ref("aws_iam_user.rivera.name"), *ref("aws_iam_user.nguyen.name")]},
+        unknown={"group": True, "users": [True, True]}))
+    return Mod("identity", resources, {"account_id": CMS})
+
+
+def data_module() -> Mod:
+    admin = ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+             "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+             "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion"]
+    use = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+    def key_doc(ident: str, *extra: dict[str, Any]) -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Id": ident, "Statement": [
+            {"Sid": "EnableIamPolicies", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
+             "Action": "kms:*", "Resource": "*"},
+            {"Sid": "AllowKeyAdministration", "Effect": "Allow", "Principal": {"AWS": ROLE + "CmsKmsKeyAdministrator"},
+             "Action": admin, "Resource": "*"}, *extra]}
+
+    keys = {
+        "tmsis-eligibility": ("T-MSIS eligibility files (TAF DE) at rest.", "PII-PHI", key_doc(
+            "cms-tmsis-eligibility-key",
+            {"Sid": "AllowUseByPipelines", "Effect": "Allow", "Principal": {"AWS": [
+                ROLE + "CmsTmsisIngestPipeline", ROLE + "CmsDhsDisclosurePipeline"]}, "Action": use, "Resource": "*"},
+            {"Sid": "AllowDecryptByAnalysts", "Effect": "Allow", "Principal": {"AWS": ROLE + "CmsMedicaidAnalyst"},
+             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"})),
+        "tmsis-claims": ("T-MSIS claims files (TAF IP/LT/OT/RX) at rest.", "PII-PHI", key_doc(
+            "cms-tmsis-claims-key",
+            {"Sid": "AllowUseByIngest", "Effect": "Allow", "Principal": {"AWS": ROLE + "CmsTmsisIngestPipeline"},
+             "Action": use, "Resource": "*"},
+            {"Sid": "AllowDecryptByAnalysts", "Effect": "Allow", "Principal": {"AWS": [
+                ROLE + "CmsMedicaidAnalyst", ROLE + "CmsClaimsAnalyst"]},
+             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"})),
+        "dhs-disclosure-extract": ("DHS disclosure extract (Dkt. 148 permitted fields) at rest.", "PII", key_doc(
+            "cms-dhs-disclosure-extract-key",
+            {"Sid": "AllowEncryptByDisclosurePipeline", "Effect": "Allow",
+             "Principal": {"AWS": ROLE + "CmsDhsDisclosurePipeline"},
+             "Action": ["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"})),
+    }
+
+    def bucket_doc(store: str, *extra: dict[str, Any], kms: bool = True) -> dict[str, Any]:
+        arn = f"arn:aws:s3:::cms-{store}"
+        statements = [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+                       "Resource": [arn, arn + "/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]
+        if kms:
+            statements.append({"Sid": "DenyUploadsWithoutKms", "Effect": "Deny", "Principal": "*",
+                               "Action": "s3:PutObject", "Resource": arn + "/*",
+                               "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}})
+        return doc(*statements, *extra)
+
+    policies = {
+        "tmsis-eligibility": bucket_doc("tmsis-eligibility"),
+        "tmsis-claims": bucket_doc("tmsis-claims"),
+        "chip-enrollment": bucket_doc("chip-enrollment", kms=False),
+        "dhs-disclosure-extract": bucket_doc("dhs-disclosure-extract", {
+            "Sid": "ReadOnlyByDisclosureRoles", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::cms-dhs-disclosure-extract/*",
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": [
+                ROLE + "DhsDisclosureReader", ROLE + "IceLiaison*", ROLE + "CmsDhsDisclosurePipeline"]}}}),
+    }
+    tags = {"tmsis-eligibility": ("PII-PHI", "medicaid"), "tmsis-claims": ("PII-PHI", "medicaid"),
+            "chip-enrollment": ("PII-PHI", "chip"), "dhs-disclosure-extract": ("PII", "medicaid")}
+    resources = [policy_data("key", {k: v[2] for k, v in keys.items()}),
+                 policy_data("bucket", policies)]
+    resources.append(Res("managed", "aws_kms_key", "store", {
+        k: {"description": d, "enable_key_rotation": True, "policy": json.dumps(p, indent=2),
+            "deletion_window_in_days": 30, "is_enabled": True, "key_usage": "ENCRYPT_DECRYPT",
+            "customer_master_key_spec": "SYMMETRIC_DEFAULT", "multi_region": False,
+            "bypass_policy_lockout_safety_check": False,
+            "tags": {"DataClassification": c, "Stage": "prod"}, "tags_all": {"DataClassification": c, "Stage": "prod"}}
+        for k, (d, c, p) in keys.items()}, refs={"policy": ["data.aws_iam_policy_document.key", "each.key"]},
+        unknown={k: {} for k in keys}, for_each=["local.keys"]))
+    resources.append(Res("managed", "aws_kms_alias", "store", {k: {"name": f"alias/cms-{k}", "target_key_id": None}
+                                                               for k in keys},
+                         refs={"target_key_id": ["aws_kms_key.store", "each.key"]},
+                         unknown={k: {"target_key_id": True} for k in keys}, for_each=["aws_kms_key.store"]))
+    resources.append(Res("managed", "aws_s3_bucket", "store", {
+        k: {"bucket": f"cms-{k}", "force_destroy": False, "object_lock_enabled": False,
+            "tags": {"DataClassification": tags[k][0], "Program": tags[k][1], "Stage": "prod"}
+            | ({"Disclosure": "dkt-148"} if k == "dhs-disclosure-extract" else {}),
+            "tags_all": {"DataClassification": tags[k][0], "Program": tags[k][1], "Stage": "prod"}
+            | ({"Disclosure": "dkt-148"} if k == "dhs-disclosure-extract" else {})}
+        for k in STORES}, refs={"bucket": ["var.bucket_prefix", "each.key"]}, unknown={k: {} for k in STORES},
+        for_each=["local.stores"]))
+    split = {k: {"bucket": None} for k in STORES}
+    by_bucket = {"bucket": ["aws_s3_bucket.store", "each.key"]}
+    bucket_unknown = {k: {"bucket": True} for k in STORES}
+    resources.append(Res("managed", "aws_s3_bucket_public_access_block", "store", {
+        k: v | {"block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+                "restrict_public_buckets": True} for k, v in split.items()}, refs=by_bucket,
+        unknown=bucket_unknown, for_each=["aws_s3_bucket.store"]))
+    resources.append(Res("managed", "aws_s3_bucket_ownership_controls", "store", {
+        k: v | {"rule": [{"object_ownership": "BucketOwnerEnforced"}]} for k, v in split.items()}, refs=by_bucket,
+        unknown=bucket_unknown, for_each=["aws_s3_bucket.store"]))
+    resources.append(Res("managed", "aws_s3_bucket_versioning", "store", {
+        k: v | {"versioning_configuration": [{"status": "Enabled", "mfa_delete": None}], "expected_bucket_owner": None,
+                "mfa": None} for k, v in split.items()}, refs=by_bucket, unknown=bucket_unknown,
+        for_each=["aws_s3_bucket.store"]))
+    sse = {}
+    sse_unknown = {}
+    for k in STORES:
+        kms = k in keys
+        sse[k] = {"bucket": None, "expected_bucket_owner": None, "rule": [{
+            "apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms" if kms else "AES256",
+                                                         "kms_master_key_id": None}],
+            "bucket_key_enabled": kms}]}
+        sse_unknown[k] = {"bucket": True} | ({"rule": [{"apply_server_side_encryption_by_default": [
+            {"kms_master_key_id": True}]}]} if kms else {})
+    resources.append(Res("managed", "aws_s3_bucket_server_side_encryption_configuration", "store", sse,
+                         refs=by_bucket | {"rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id":
+                                           ["aws_kms_key.store", "each.key"]},
+                         unknown=sse_unknown, for_each=["aws_s3_bucket.store"]))
+    resources.append(Res("managed", "aws_s3_bucket_policy", "store", {
+        k: {"bucket": None, "policy": json.dumps(p, indent=2)} for k, p in policies.items()},
+        refs=by_bucket | {"policy": ["data.aws_iam_policy_document.bucket", "each.key"]}, unknown=bucket_unknown,
+        for_each=["aws_s3_bucket.store"]))
+    return Mod("data", resources, {"account_id": CMS, "bucket_prefix": "cms"})
+
+
+def cross_account_module() -> Mod:
+    extract = "arn:aws:s3:::cms-dhs-disclosure-extract"
+    decrypt = {"Sid": "DecryptExtractThroughS3", "Effect": "Allow", "Action": "kms:Decrypt",
+               "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*",
+               "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}}
+    docs = {
+        "reader": doc({"Sid": "ListExtract", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                       "Resource": extract},
+                      {"Sid": "ReadExtractObjects", "Effect": "Allow", "Action": "s3:GetObject",
+                       "Resource": extract + "/*"}, decrypt),
+        "liaison": doc({"Sid": "ReadExtract", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"],
+                        "Resource": [extract, extract + "/*"]}, decrypt),
+        "reader_trust": doc({"Sid": "IceRolesWithExternalId", "Effect": "Allow",
+                             "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole",
+                             "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID},
+                                           "ArnLike": {"aws:PrincipalArn": [f"arn:aws:iam::{DHS}:role/IceAnalyst",
+                                                                            f"arn:aws:iam::{DHS}:role/IceEnforcement"]}}}),
+        "liaison_trust": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
+                              "Action": "sts:AssumeRole",
+                              "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+    }
+    resources = [policy_data(k, {None: v}) for k, v in docs.items()]
+    for key, name, tags in (("reader", "DhsDisclosureReader", {"Disclosure": "dkt-148", "Counterparty": "dhs-ice"}),
+                            ("liaison", "IceLiaison", {"Disclosure": "dkt-148"})):
+        resources.append(managed("aws_iam_role", key, {
+            "name": name, "path": "/", "description": "", "max_session_duration": 3600,
+            "assume_role_policy": json.dumps(docs[f"{key}_trust"], indent=2), "force_detach_policies": False,
+            "permissions_boundary": None, "tags": tags, "tags_all": tags},
+            refs={"assume_role_policy": ref(f"data.aws_iam_policy_document.{key}_trust.json")}))
+        resources.append(managed("aws_iam_role_policy", key, {
+            "name": "ReadDisclosureExtract", "role": None, "policy": json.dumps(docs[key], indent=2)},
+            refs={"role": ref(f"aws_iam_role.{key}.name"), "policy": ref(f"data.aws_iam_policy_document.{key}.json")},
+            unknown={"role": True}))
+    return Mod("cross_account", resources, {"dhs_account_id": DHS, "external_id": EXTERNAL_ID})
+
+
+def dhs_module() -> Mod:
+    bucket = "arn:aws:s3:::dhs-ice-case-files"
+    reader = f"arn:aws:iam::{CMS}:role/DhsDisclosureReader"
+    mfa = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole",
+               "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})
+    docs = {
+        "case_files": doc({"Sid": "CaseFiles", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject",
+                                                                              "s3:ListBucket"],
+                           "Resource": [bucket, bucket + "/*"]}),
+        "analyst": doc({"Sid": "AssumeCmsDisclosureReader", "Effect": "Allow", "Action": "sts:AssumeRole",
+                        "Resource": reader},
+                       {"Sid": "DecryptSharedPartnerData", "Effect": "Allow", "Action": "kms:Decrypt",
+                        "Resource": "arn:aws:kms:*:*:key/*",
+                        "Condition": {"StringLike": {"kms:ViaService": "s3.*.amazonaws.com"}}}),
+        "enforcement": doc({"Sid": "AssumeCmsDisclosureReader", "Effect": "Allow", "Action": "sts:AssumeRole",
+                            "Resource": reader}),
+        "trust": mfa,
+    }
+    resources = [policy_data(k, {None: v}) for k, v in docs.items()]
+    resources.append(managed("aws_s3_bucket", "case_files", {
+        "bucket": "dhs-ice-case-files", "force_destroy": False, "object_lock_enabled": False,
+        "tags": {"Component": "ice-ero"}, "tags_all": {"Component": "ice-ero"}},
+        refs={"bucket": ref("var.case_files_bucket")}))
+    by_bucket = {"bucket": ref("aws_s3_bucket.case_files.id")}
+    resources.append(managed("aws_s3_bucket_public_access_block", "case_files", {
+        "bucket": None, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+        "restrict_public_buckets": True}, refs=by_bucket, unknown={"bucket": True}))
+    resources.append(managed("aws_s3_bucket_ownership_controls", "case_files", {
+        "bucket": None, "rule": [{"object_ownership": "BucketOwnerEnforced"}]}, refs=by_bucket,
+        unknown={"bucket": True}))
+    resources.append(managed("aws_s3_bucket_server_side_encryption_configuration", "case_files", {
+        "bucket": None, "expected_bucket_owner": None, "rule": [{"apply_server_side_encryption_by_default": [
+            {"sse_algorithm": "AES256", "kms_master_key_id": None}], "bucket_key_enabled": False}]},
+        refs=by_bucket, unknown={"bucket": True}))
+    resources.append(managed("aws_iam_policy", "case_files", {
+        "name": "IceCaseFilesAccess", "path": "/", "description": "Read and write ICE case files.",
+        "policy": json.dumps(docs["case_files"], indent=2), "tags": None},
+        refs={"policy": ref("data.aws_iam_policy_document.case_files.json")}))
+    for key, name, component, managed_arns in (
+        ("analyst", "IceAnalyst", "ice-hsi", ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]),
+        ("enforcement", "IceEnforcement", "ice-ero", []),
+    ):
+        resources.append(managed("aws_iam_role", key, {
+            "name": name, "path": "/", "description": "", "max_session_duration": 3600,
+            "assume_role_policy": json.dumps(mfa, indent=2), "force_detach_policies": False,
+            "permissions_boundary": None, "tags": {"Component": component}, "tags_all": {"Component": component}},
+            refs={"assume_role_policy": ref("data.aws_iam_policy_document.trust.json")}))
+        resources.append(managed("aws_iam_role_policy", key, {
+            "name": "ObtainCmsDisclosure", "role": None, "policy": json.dumps(docs[key], indent=2)},
+            refs={"role": ref(f"aws_iam_role.{key}.name"), "policy": ref(f"data.aws_iam_policy_document.{key}.json")},
+            unknown={"role": True}))
+        resources.append(managed("aws_iam_role_policy_attachment", f"{key}_case_files", {"role": None,
+                                                                                       "policy_arn": None},
+                                 refs={"role": ref(f"aws_iam_role.{key}.name"),
+                                       "policy_arn": ref("aws_iam_policy.case_files.arn")},
+                                 unknown={"role": True, "policy_arn": True}))
+        for arn in managed_arns:
+            resources.append(managed("aws_iam_role_policy_attachment", f"{key}_s3_read_only", {
+                "role": None, "policy_arn": arn}, refs={"role": ref(f"aws_iam_role.{key}.name")},
+                unknown={"role": True}))
+    return Mod("dhs", resources, {"cms_disclosure_role_arn": reader, "case_files_bucket": "dhs-ice-case-files"},
+               provider="aws.dhs")
+
+
+def managed(rtype: str, name: str, values: dict[str, Any], *, refs: dict[str, list[str]] | None = None,
+            unknown: dict[str, Any] | None = None) -> Res:
+    return Res("managed", rtype, name, {None: values}, refs or {}, {None: unknown or {}})
+
+
+def reference() -> list[Mod]:
+    return [identity_module(), data_module(), cross_account_module(), dhs_module()]
+
+
+# ---- writing the plan ---------------------------------------------------------------------------------------
+
+def _address(module: Mod, res: Res, index: Any) -> str:
+    prefix = "data." if res.mode == "data" else ""
+    key = "" if index is None else f"[{json.dumps(index)}]"
+    return f"module.{module.name}.{prefix}{res.type}.{res.name}{key}"
+
+
+def _values(res: Res, index: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(after, after_unknown) of one instance: computed attributes unknown (null), arguments as given."""
+    after = copy.deepcopy(res.instances[index])
+    unknown = copy.deepcopy(res.unknown.get(index, {}))
+    if res.mode == "managed":
+        for attribute in COMPUTED.get(res.type, ["id"]):
+            if attribute not in after or after[attribute] is None:
+                after[attribute] = None
+                unknown[attribute] = True
+    return after, unknown
+
+
+def _planned(after: dict[str, Any], unknown: dict[str, Any]) -> dict[str, Any]:
+    """planned_values omit what is unknown."""
+    return {k: v for k, v in after.items() if unknown.get(k) is not True}
+
+
+def _expressions(res: Res, module: Mod) -> dict[str, Any]:
+    first = res.instances[next(iter(res.instances))]
+    expressions: dict[str, Any] = {}
+    nested = {k.split(".")[0] for k in res.refs if "." in k}
+    for attribute, value in first.items():
+        if attribute in ("id", "json", "tags_all") or attribute in COMPUTED.get(res.type, []):
+            continue
+        if attribute in res.refs:
+            expressions[attribute] = {"references": res.refs[attribute]}
+        elif attribute in nested and isinstance(value, list):
+            expressions[attribute] = [_block(v, f"{attribute}.{i}", res.refs) for i, v in enumerate(value)]
+        elif res.type == "aws_iam_policy_document" and attribute == "statement":
+            expressions[attribute] = [_block(s, "", {}) for s in value]
+        elif value is not None:
+            expressions[attribute] = {"constant_value": value}
+    return expressions
+
+
+def _block(value: dict[str, Any], at: str, refs: dict[str, list[str]]) -> dict[str, Any]:
+    block: dict[str, Any] = {}
+    for key, item in value.items():
+        path = f"{at}.{key}" if at else key
+        if path in refs:
+            block[key] = {"references": refs[path]}
+        elif isinstance(item, list) and item and isinstance(item[0], dict):
+            block[key] = [_block(v, f"{path}.{i}", refs) for i, v in enumerate(item)]
+        elif item is not None and item != "":
+            block[key] = {"constant_value": item}
+    return block
+
+
+def plan(modules: list[Mod]) -> dict[str, Any]:
+    planned_modules, changes, prior_modules, calls = [], [], [], {}
+    for module in modules:
+        planned, prior, config_resources = [], [], []
+        for res in module.resources:
+            for index in res.instances:
+                after, unknown = _values(res, index)
+                entry: dict[str, Any] = {"address": _address(module, res, index), "mode": res.mode,
+                                         "type": res.type, "name": res.name}
+                if index is not None:
+                    entry["index"] = index
+                entry |= {"provider_name": PROVIDER, "schema_version": 0}
+                if res.mode == "data":
+                    prior.append(entry | {"values": after, "sensitive_values": {}})
+                    continue
+                planned.append(entry | {"values": _planned(after, unknown), "sensitive_values": {}})
+                change = {"address": entry["address"], "module_address": f"module.{module.name}"}
+                change |= {k: v for k, v in entry.items() if k != "address" and k != "schema_version"}
+                change["change"] = {"actions": ["create"], "before": None, "after": after, "after_unknown": unknown,
+                                    "before_sensitive": False, "after_sensitive": {}}
+                changes.append(change)
+            config: dict[str, Any] = {"address": ("data." if res.mode == "data" else "") + f"{res.type}.{res.name}",
+                                      "mode": res.mode, "type": res.type, "name": res.name,
+                                      "provider_config_key": module.provider,
+                                      "expressions": _expressions(res, module), "schema_version": 0}
+            if res.for_each:
+                config["for_each_expression"] = {"references": res.for_each}
+            config_resources.append(config)
+        planned_modules.append({"resources": planned, "address": f"module.{module.name}"})
+        if prior:
+            prior_modules.append({"resources": prior, "address": f"module.{module.name}"})
+        arguments = {k: {"constant_value": v} if not isinstance(v, dict) else v for k, v in module.arguments.items()}
+        call: dict[str, Any] = {"source": f"./modules/{module.name}", "expressions": arguments,
+                                "module": {"resources": config_resources,
+                                           "variables": {k: {} for k in module.arguments}}}
+        if module.provider != "aws":
+            call["providers"] = {"aws": module.provider}  # documentation only: resources carry the key
+        calls[module.name] = call
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "variables": {"dhs_account_id": {"value": DHS}, "disclosure_external_id": {"value": EXTERNAL_ID}},
+        "planned_values": {"root_module": {"child_modules": planned_modules}},
+        "resource_changes": changes,
+        "prior_state": {"format_version": "1.0", "terraform_version": "1.9.8",
+                        "values": {"root_module": {"child_modules": prior_modules}}},
+        "configuration": {
+            "provider_config": {
+                "aws": {"name": "aws", "full_name": PROVIDER, "expressions": {"region": {"constant_value": REGION}}},
+                "aws.dhs": {"name": "aws", "full_name": PROVIDER, "alias": "dhs", "expressions": {
+                    "region": {"constant_value": REGION},
+                    "assume_role": [{"role_arn": {"constant_value": f"arn:aws:iam::{DHS}:role/TerraformDeploy"}}]}},
+            },
+            "root_module": {"module_calls": calls,
+                            "variables": {"dhs_account_id": {}, "disclosure_external_id": {"sensitive": True}}},
+        },
+        "timestamp": "2026-01-15T12:00:00Z",
+        "errored": False,
+    }
+
+
+# ---- variants ---------------------------------------------------------------------------------------------------
+
+def _find(modules: list[Mod], module: str, rtype: str, name: str) -> Res:
+    mod = next(m for m in modules if m.name == module)
+    return next(r for r in mod.resources if r.type == rtype and r.name == name)
+
+
+def _edit_document(modules: list[Mod], module: str, data_name: str, consumer: tuple[str, str] | None,
+                   change: Callable[[dict[str, Any]], None], index: Any = None) -> None:
+    """Change a policy document and every value computed from it (the data source's json, its consumer's)."""
+    data = _find(modules, module, "aws_iam_policy_document", data_name)
+    document = json.loads(data.instances[index]["json"])
+    change(document)
+    data.instances[index] = policy_data(data_name, {index: document}).instances[index]
+    if consumer is not None:
+        res = _find(modules, module, *consumer)
+        attribute = "policy"
+        res.instances[index][attribute] = json.dumps(document, indent=2)
+
+
+def _statement_add(statement: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda document: document["Statement"].append(statement)
+
+
+def variants() -> dict[str, tuple[str, list[Mod]]]:
+    found: dict[str, tuple[str, list[Mod]]] = {}
+
+    mods = reference()
+    _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), _statement_add(
+        {"Sid": "ReconcileAgainstEligibility", "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"],
+         "Resource": ["arn:aws:s3:::cms-tmsis-eligibility/*", f"arn:aws:kms:{REGION}:{CMS}:key/*"]}))
+    found["direct-grant"] = ("DhsDisclosureReader (assumable by DHS) is also granted the T-MSIS eligibility files, "
+                             "\"to reconcile the extract\".", mods)
+
+    mods = reference()
+    _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), _statement_add(
+        {"Sid": "ClaimsReconciliationHandOff", "Effect": "Allow", "Action": "sts:AssumeRole",
+         "Resource": ROLE + "CmsClaimsAnalyst"}))
+    found["role-chain-two-hop"] = ("DhsDisclosureReader may assume CmsClaimsAnalyst: DHS -> DhsDisclosureReader -> "
+                                   "CmsClaimsAnalyst -> claims.", mods)
+
+    mods = reference()
+    _edit_document(mods, "data", "bucket", ("aws_s3_bucket_policy", "store"), _statement_add(
+        {"Sid": "DhsEligibilityVerification", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"},
+         "Action": ["s3:GetObject", "s3:ListBucket"],
+         "Resource": ["arn:aws:s3:::cms-chip-enrollment", "arn:aws:s3:::cms-chip-enrollment/*"]}),
+        index="chip-enrollment")
+    found["bucket-policy-dhs-account"] = ("the CHIP bucket policy grants the DHS account read access, \"for SAVE "
+                                          "eligibility verification\".", mods)
+
+    mods = reference()
+    _edit_document(mods, "data", "bucket", ("aws_s3_bucket_policy", "store"), _statement_add(
+        {"Sid": "JointFraudTaskForce", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"},
+         "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cms-tmsis-claims/*"}), index="tmsis-claims")
+
+    def open_key(document: dict[str, Any]) -> None:
+        document["Statement"].append({"Sid": "JointFraudTaskForce", "Effect": "Allow",
+                                      "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "kms:Decrypt",
+                                      "Resource": "*"})
+    _edit_document(mods, "data", "key", ("aws_kms_key", "store"), open_key, index="tmsis-claims")
+    found["kms-key-policy-opens"] = ("claims are shared with the DHS account for a joint task force: the bucket "
+                                     "policy and the claims key policy both open to it.", mods)
+
+    mods = reference()
+    cross = next(m for m in mods if m.name == "cross_account")
+    reconcile = doc({"Sid": "ReadClaims", "Effect": "Allow", "Action": "s3:GetObject",
+                     "Resource": "arn:aws:s3:::cms-tmsis-claims/*"},
+                    {"Sid": "DecryptClaimsThroughS3", "Effect": "Allow", "Action": "kms:Decrypt",
+                     "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*",
+                     "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}})
+    cross.resources.append(policy_data("claims_reconciliation", {None: reconcile}))
+    cross.resources.append(managed("aws_iam_policy", "claims_reconciliation", {
+        "name": "CmsClaimsReconciliation", "path": "/", "description": "Read claims to reconcile disclosures.",
+        "policy": json.dumps(reconcile, indent=2), "tags": None},
+        refs={"policy": ref("data.aws_iam_policy_document.claims_reconciliation.json")}))
+    cross.resources.append(managed("aws_iam_role_policy_attachment", "claims_reconciliation", {
+        "role": None, "policy_arn": None}, refs={"role": ref("aws_iam_role.reader.name"),
+                                                 "policy_arn": ref("aws_iam_policy.claims_reconciliation.arn")},
+        unknown={"role": True, "policy_arn": True}))
+    found["managed-policy"] = ("a customer managed policy that reads the claims files is attached to "
+                               "DhsDisclosureReader.", mods)
+
+    mods = reference()
+
+    def broaden(document: dict[str, Any]) -> None:
+        statements = document["Statement"]
+        statements[1]["Resource"] = "arn:aws:s3:::cms-*/*"
+        statements.insert(2, {"Sid": "NothingButTheExtract", "Effect": "Deny", "Action": "s3:GetObject",
+                              "NotResource": "arn:aws:s3:::cms-dhs-disclosure-extract/*"})
+    _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), broaden)
+    found["lookalike-explicit-deny"] = ("DhsDisclosureReader reads cms-*/*, but an explicit Deny keeps it to the "
+                                        "extract.", mods)
+    return found
+
+
+def config_text(first_line: str, extends: str, plan_path: str) -> str:
+    return (f"# {first_line}\n"
+            f"extends: {extends}\n"
+            "read_outside: [../../../..]  # the root enjoin.yaml the Terraform reference extends\n"
+            "templates:\n"
+            f"  - path: {plan_path}\n"
+            "    account: cms\n"
+            "    providers: {aws.dhs: dhs}\n")
+
+
+def files() -> dict[Path, str]:
+    written: dict[Path, str] = {}
+    written[OUT / "reference" / "plan.json"] = json.dumps(plan(reference()), indent=1) + "\n"
+    written[OUT / "enjoin.yaml"] = (
+        "# The reference deployment (the root enjoin.yaml) written in Terraform: one plan, four modules, the DHS\n"
+        "# module through the aliased provider aws.dhs. Written by scripts/gen_terraform_plans.py.\n"
+        "extends: ../../enjoin.yaml\n"
+        "read_outside: [../..]  # the root enjoin.yaml it extends\n"
+        "templates:\n"
+        "  - path: reference/plan.json\n"
+        "    account: cms\n"
+        "    providers: {aws.dhs: dhs}\n")
+    for name, (line, mods) in variants().items():
+        written[OUT / "variants" / name / "plan.json"] = json.dumps(plan(mods), indent=1) + "\n"
+        written[OUT / "variants" / name / "enjoin.yaml"] = config_text(
+            f"Variant {name}: {line}", "../../enjoin.yaml", "plan.json")
+    return written
+
+
+def main() -> int:
+    for path, text in files().items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

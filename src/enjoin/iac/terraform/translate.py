@@ -1,0 +1,576 @@
+"""A Terraform plan, translated into the CloudFormation model enjoin already deploys: one template per account.
+
+Why translate rather than apply through boto3: deploy already brings CloudFormation resources up in moto, applies
+what moto drops, and verifies every security-relevant property against the backend; the inventory, reach and
+judgment read what deploy made. A plan whose ``aws_iam_role`` becomes an ``AWS::IAM::Role`` (its
+``aws_iam_role_policy_attachment`` the role's ``ManagedPolicyArns``, an ``aws_s3_bucket_public_access_block``
+its bucket's ``PublicAccessBlockConfiguration``...) goes through that same tested path, so nothing downstream
+knows which language the code was written in, and each fix to deploy serves both.
+
+The rules (the classification is ``classification.yaml``, loaded by :mod:`enjoin.iac.terraform.classification`):
+
+- Each managed instance of the AWS provider goes to the account of its provider configuration: the templates
+  entry's ``account`` for the default one, ``providers:`` for an aliased one (``aws.dhs: dhs``). An aliased
+  configuration the entry does not map is an error naming the plan, the address and ``provider``.
+- A ``modeled`` type becomes its CloudFormation resource, or (``merge:``) a property of the resource it
+  configures, found by its argument (``bucket``, ``role``, ``key_id``) in the same account. A value known only
+  after apply is resolved only for an argument that names a resource (:mod:`enjoin.iac.terraform.references`):
+  to ``Ref`` or ``Fn::GetAtt`` of that resource's translation. Any other unknown value, a target not in the plan
+  or in another account, leaves the whole resource unmodeled: its holdings (the classification's ``affects``)
+  are INDETERMINATE, and the reason names the address, the attribute and the references.
+- An argument of a modeled type that the classification does not name, and that has a value, is unmodeled
+  with affects ``self``.
+- An ``inert`` type, a data source, and a resource of another provider (random, tls...) are listed, not deployed;
+  an ``unmodeled`` type (or one not named) is listed with what it refers to, for reach to bound.
+
+Logical ids are derived from addresses; :class:`PlanTemplate` names the Terraform address and attribute in every
+error and construct instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from enjoin.config_model import Template
+from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.classification import Class
+from enjoin.iac.cloudformation.plan import Declared, TemplatePlan
+from enjoin.iac.cloudformation.template import CfnTemplate
+from enjoin.iac.terraform.classification import TerraformClassification, TypeEntry, load_terraform_classification
+from enjoin.iac.terraform.plan import Expression, Instance, Plan
+from enjoin.iac.terraform.references import Target, configured, expression_at, follow
+
+Path_ = tuple[str | int, ...]
+
+# What a reference to a resource's attribute is in CloudFormation: "Ref", or the Fn::GetAtt attribute.
+_IDENTITY: dict[tuple[str, str], str] = {
+    ("aws_s3_bucket", "id"): "Ref",
+    ("aws_s3_bucket", "bucket"): "Ref",
+    ("aws_s3_bucket", "arn"): "Arn",
+    ("aws_iam_role", "id"): "Ref",
+    ("aws_iam_role", "name"): "Ref",
+    ("aws_iam_role", "arn"): "Arn",
+    ("aws_iam_user", "id"): "Ref",
+    ("aws_iam_user", "name"): "Ref",
+    ("aws_iam_user", "arn"): "Arn",
+    ("aws_iam_group", "id"): "Ref",
+    ("aws_iam_group", "name"): "Ref",
+    ("aws_iam_group", "arn"): "Arn",
+    ("aws_iam_policy", "id"): "Ref",
+    ("aws_iam_policy", "arn"): "Ref",
+    ("aws_kms_key", "id"): "Ref",
+    ("aws_kms_key", "key_id"): "Ref",
+    ("aws_kms_key", "arn"): "Arn",
+}
+# The identity an argument takes when the reference records no attribute.
+_CANONICAL = {"aws_s3_bucket": "id", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
+              "aws_iam_policy": "arn", "aws_kms_key": "arn"}
+# The argument that holds a resource's own name, for finding it by a literal value.
+_NAME = {"aws_s3_bucket": "bucket", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
+         "aws_iam_policy": "name"}
+
+
+class Unresolved(Exception):
+    """A value the translation needs and cannot have: the attribute, and why."""
+
+    def __init__(self, attribute: str, why: str) -> None:
+        super().__init__(attribute, why)
+        self.attribute, self.why = attribute, why
+
+
+@dataclass(frozen=True, slots=True)
+class PlanTemplate(CfnTemplate):
+    """One account's share of a plan, as a CloudFormation template that names Terraform addresses.
+
+    Attributes:
+        addresses: logical id -> the Terraform address it was translated from.
+        attributes: (logical id, CloudFormation property) -> the Terraform attribute it came from.
+        declared: what the plan declares that is not deployed (by Terraform's classification), and the unmodeled
+            arguments of translated resources.
+    """
+
+    addresses: dict[str, str] = field(default_factory=dict)
+    attributes: dict[tuple[str, str], str] = field(default_factory=dict)
+    declared: tuple[Declared, ...] = ()
+
+    def where(self, logical_id: str | None = None, prop: str | None = None) -> str:
+        text = str(self.path)
+        if logical_id is not None:
+            text += f": {self.addresses.get(logical_id, logical_id)}"
+        if prop is not None:
+            text += f", attribute {self.attributes.get((logical_id or '', prop), prop)}"
+        return text
+
+    def replan(self, plan: TemplatePlan) -> TemplatePlan:
+        """The CloudFormation classification of this template, with what Terraform's classification says of
+        the resources and arguments it did not translate."""
+        own = {d.logical_id for d in self.declared if d.prop is None}
+        kept = tuple(d for d in plan.declared if d.logical_id not in own)
+        return TemplatePlan(self, {k: v for k, v in plan.modeled.items() if k not in own}, (*kept, *self.declared))
+
+
+def translate(plan: Plan, entry: Template, classification: TerraformClassification | None = None
+              ) -> list[tuple[str, PlanTemplate]]:
+    """The plan's templates, (account id, template), in the order their accounts first appear in the plan."""
+    return _Translation(plan, entry, classification or load_terraform_classification()).run()
+
+
+@dataclass
+class _Resource:
+    instance: Instance
+    account: str
+    entry: TypeEntry
+    logical_id: str
+    body: dict[str, Any] | None = None  # {"Type": ..., "Properties": ...} once translated
+    attributes: dict[str, str] = field(default_factory=dict)
+    declared: list[Declared] = field(default_factory=list)
+
+
+class _Translation:
+    def __init__(self, plan: Plan, entry: Template, classification: TerraformClassification) -> None:
+        self.plan, self.entry, self.classification = plan, entry, classification
+        self.resources: dict[str, _Resource] = {}
+        used: set[str] = set()
+        for instance in plan.instances:
+            provider = instance.provider.split(".")[0]
+            account = self._account(instance) if provider == "aws" else entry.account
+            kind = classification.of(instance.mode, instance.type)
+            if provider != "aws":
+                kind = TypeEntry(Class.INERT, f"a resource of provider {provider}: it creates nothing in AWS")
+            self.resources[instance.address] = _Resource(instance, account, kind, _logical_id(instance.address, used))
+
+    def _account(self, instance: Instance) -> str:
+        if instance.provider == "aws":
+            return self.entry.account
+        account = self.entry.providers.get(instance.provider)
+        if account is None:
+            mapped = ", ".join(sorted(self.entry.providers)) or "none"
+            raise DeployError(
+                self.plan.where(instance.address, "provider"),
+                f"an account for provider configuration {instance.provider} in the templates entry's providers: "
+                f"(mapped: {mapped})",
+                "none",
+            )
+        return account
+
+    def run(self) -> list[tuple[str, PlanTemplate]]:
+        for resource in self.resources.values():
+            if resource.entry.klass is Class.MODELED and resource.entry.cloudformation:
+                self._translate(resource)
+        for resource in self.resources.values():
+            if resource.entry.klass is Class.MODELED and resource.entry.merge:
+                self._merge(resource)
+        accounts: dict[str, PlanTemplate] = {}
+        for resource in self.resources.values():
+            if resource.account not in accounts:
+                accounts[resource.account] = PlanTemplate(self.plan.path, {"Resources": {}})
+        templates = []
+        for account, empty in accounts.items():
+            mine = [r for r in self.resources.values() if r.account == account]
+            body: dict[str, Any] = {"Resources": {}}
+            declared: list[Declared] = []
+            attributes: dict[tuple[str, str], str] = {}
+            for r in mine:
+                if r.body is not None:
+                    body["Resources"][r.logical_id] = r.body
+                    attributes.update({(r.logical_id, p): a for p, a in r.attributes.items()})
+                    declared.extend(r.declared)
+                elif not (r.entry.klass is Class.MODELED and r.entry.merge and not r.declared):
+                    body["Resources"][r.logical_id] = self._construct_body(r)
+                    declared.extend(r.declared or [self._declared(r, r.entry.klass, r.entry.reason, r.entry.affects)])
+            addresses = {r.logical_id: r.instance.address for r in mine}
+            text = json.dumps(body, indent=1, sort_keys=True)
+            templates.append((account, replace(empty, body=body, text=text, addresses=addresses,
+                                               attributes=attributes, declared=tuple(declared))))
+        return templates
+
+    # ---- building blocks ----------------------------------------------------------------------------------
+
+    def _declared(self, r: _Resource, klass: Class, reason: str, affects: frozenset[str], prop: str | None = None
+                  ) -> Declared:
+        rtype = r.body["Type"] if r.body is not None and prop is not None else f"Terraform::{r.instance.type}"
+        return Declared(r.logical_id, str(rtype), prop, klass, reason, affects if klass is Class.UNMODELED else
+                        frozenset())
+
+    def _unresolved(self, r: _Resource, exc: Unresolved) -> None:
+        r.body = None
+        reason = f"{r.instance.type} left out: {exc.attribute} {exc.why}"
+        r.declared = [self._declared(r, Class.UNMODELED, reason, r.entry.affects or frozenset({"all"}))]
+
+    def _construct_body(self, r: _Resource) -> dict[str, Any]:
+        """What an untranslated resource refers to (for reach to bound it) and its known values (mentions)."""
+        refs = sorted({lid for lid in self._referenced(r)})
+        return {"Type": f"Terraform::{r.instance.type}",
+                "Properties": {"References": [{"Ref": lid} for lid in refs], "Values": r.instance.values}}
+
+    def _referenced(self, r: _Resource) -> Iterator[str]:
+        """The translated resources of the same account this one refers to: by reference, or by a literal name."""
+        config = r.instance.config
+        for attribute in (config.expressions if config else {}):
+            target = follow(self.plan, r.instance, (attribute,))
+            if target is not None:
+                found = self.resources.get(target.address)
+                if found is not None and found.account == r.account and found.body is not None:
+                    yield found.logical_id
+        strings = set(_strings(r.instance.values))
+        for other in self.resources.values():
+            name = _NAME.get(other.instance.type)
+            value = other.instance.values.get(name) if name else None
+            if other.account == r.account and other.body is not None and isinstance(value, str) and value in strings:
+                yield other.logical_id
+
+    def value(self, r: _Resource, path: Path_, identity: tuple[str, ...] = ()) -> Any:
+        """The planned value at ``path``; for an argument naming a resource of a type in ``identity``, a value
+        known only after apply becomes a reference to that resource's translation."""
+        known, value = _at(r.instance.values, r.instance.unknown, path)
+        if known:
+            return value
+        attribute = _dotted(path)
+        if r.instance.config is not None and not configured(r.instance, path):
+            # Optional and computed, and not set by the configuration (a new role's inline_policy): what AWS will
+            # hold is what this plan's other resources put there, which the translation adds itself.
+            return None
+        if not identity:
+            raise Unresolved(attribute, f"is known only after apply, and enjoin does not resolve {attribute} from "
+                             f"references ({_refs(expression_at(r.instance, path))})")
+        target = follow(self.plan, r.instance, path)
+        return self._reference(r, attribute, target, identity, expression_at(r.instance, path))
+
+    def _reference(self, r: _Resource, attribute: str, target: Target | None, identity: tuple[str, ...],
+                   expression: Expression | None) -> Any:
+        found = self.resources.get(target.address) if target else None
+        # A reference through a dynamic key (aws_s3_bucket.store[each.key]) records no attribute: the argument
+        # takes the one form of the resource's identity it accepts.
+        how = (_IDENTITY.get((found.instance.type, target.attribute or _CANONICAL.get(found.instance.type, "")))
+               if found and target else None)
+        if found is None or how is None or found.instance.type not in identity:
+            raise Unresolved(attribute, "is known only after apply, and its expression does not refer to exactly one "
+                             f"attribute naming a {' or '.join(identity)} ({_refs(expression)})")
+        if found.account != r.account:
+            raise Unresolved(attribute, f"refers to {found.instance.address}, deployed into another account")
+        if found.body is None:
+            raise Unresolved(attribute, f"refers to {found.instance.address}, which enjoin does not deploy")
+        return {"Ref": found.logical_id} if how == "Ref" else {"Fn::GetAtt": [found.logical_id, how]}
+
+    def target(self, r: _Resource, by: str, into: str) -> _Resource:
+        """The resource of type ``into`` that argument ``by`` names, in the same account."""
+        value = self.value(r, (by,), (into,))
+        if (isinstance(value, dict) and "Ref" in value) or (isinstance(value, dict) and "Fn::GetAtt" in value):
+            lid = value.get("Ref") or value["Fn::GetAtt"][0]
+            return next(x for x in self.resources.values() if x.logical_id == lid)
+        for other in self.resources.values():
+            if other.instance.type != into or other.account != r.account or other.body is None:
+                continue
+            own = other.instance.values
+            if value in (own.get(_NAME.get(into, "")), own.get("arn"), own.get("id"), own.get("key_id")):
+                return other
+        raise Unresolved(by, f"names {value!r}, which is not a {into} this plan deploys into account {r.account}")
+
+    # ---- translation ---------------------------------------------------------------------------------------
+
+    def _translate(self, r: _Resource) -> None:
+        build = _BUILDERS.get(str(r.entry.cloudformation))
+        if build is None:
+            self._unresolved(r, Unresolved("the whole resource", f"has no translation into {r.entry.cloudformation}"))
+            return
+        r.body = {"Type": r.entry.cloudformation, "Properties": {}}
+        try:
+            build(self, r)
+        except Unresolved as exc:
+            self._unresolved(r, exc)
+            return
+        self._unlisted(r)
+
+    def _unlisted(self, r: _Resource) -> None:
+        for attribute, value in r.instance.values.items():
+            if attribute in r.entry.attributes or value in (None, "", [], {}):
+                continue
+            reason = f"enjoin's Terraform classification does not name the argument {attribute} of {r.instance.type}"
+            r.declared.append(self._declared(r, Class.UNMODELED, reason, frozenset({"self"}), attribute))
+
+    def _merge(self, r: _Resource) -> None:
+        merge = r.entry.merge
+        assert merge is not None  # only called for merge rows
+        try:
+            into = self.target(r, merge.by, merge.into)
+            if into.body is None:
+                raise Unresolved(merge.by, f"names {into.instance.address}, which enjoin does not deploy")
+            props = into.body["Properties"]
+            if merge.value is not None:
+                added = self.value(r, (merge.value,), ("aws_iam_policy",) if merge.value == "policy_arn" else ())
+                if merge.property == "ManagedPolicyArns":
+                    props.setdefault("ManagedPolicyArns", []).append(added)
+                else:
+                    props[merge.property] = _document(self, r, merge.value) if merge.value == "policy" else added
+            else:
+                props[merge.property] = _MERGED[merge.property](self, r)
+            into.attributes[merge.property] = f"{merge.property} (from {r.instance.address})"
+        except Unresolved as exc:
+            self._unresolved(r, exc)
+            return
+        r.declared = []
+        for attribute, value in r.instance.values.items():  # an argument it does not know puts its target in doubt
+            if attribute not in r.entry.attributes and value not in (None, "", [], {}):
+                reason = (f"enjoin's Terraform classification does not name the argument {attribute} of "
+                          f"{r.instance.type} ({r.instance.address})")
+                into.declared.append(Declared(into.logical_id, str(into.entry.cloudformation),
+                                              f"{attribute} ({r.instance.address})", Class.UNMODELED, reason,
+                                              frozenset({"self"})))
+
+
+# ---- per type -------------------------------------------------------------------------------------------------
+
+def _document(t: _Translation, r: _Resource, attribute: str) -> Any:
+    text = t.value(r, (attribute,))
+    if not isinstance(text, str):
+        raise Unresolved(attribute, f"is {type(text).__name__}, not a policy document in JSON")
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise DeployError(t.plan.where(r.instance.address, attribute), "a policy document in JSON", str(exc)) from None
+    if not isinstance(document, dict):
+        raise DeployError(t.plan.where(r.instance.address, attribute), "a policy document (a JSON object)",
+                          type(document).__name__)
+    return document
+
+
+def _set(t: _Translation, r: _Resource, prop: str, attribute: str, value: Any) -> None:
+    if value not in (None, "", [], {}):
+        assert r.body is not None  # set only while translating
+        r.body["Properties"][prop] = value
+        r.attributes[prop] = attribute
+
+
+def _tags(t: _Translation, r: _Resource) -> None:
+    tags = t.value(r, ("tags",)) or {}
+    _set(t, r, "Tags", "tags", [{"Key": k, "Value": str(v)} for k, v in sorted(tags.items())])
+
+
+def _known(t: _Translation, r: _Resource, attribute: str, identity: tuple[str, ...] = ()) -> Any:
+    return t.value(r, (attribute,), identity)
+
+
+def _role(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "RoleName", "name", _known(t, r, "name"))
+    path = _known(t, r, "path")
+    _set(t, r, "Path", "path", path if path != "/" else None)
+    _set(t, r, "AssumeRolePolicyDocument", "assume_role_policy", _document(t, r, "assume_role_policy"))
+    _set(t, r, "MaxSessionDuration", "max_session_duration", _known(t, r, "max_session_duration"))
+    _set(t, r, "PermissionsBoundary", "permissions_boundary", _known(t, r, "permissions_boundary", ("aws_iam_policy",)))
+    arns = _known(t, r, "managed_policy_arns") or []
+    _set(t, r, "ManagedPolicyArns", "managed_policy_arns", list(arns))
+    policies = []
+    for i, block in enumerate(_blocks(r, "inline_policy")):
+        if block.get("name") or block.get("policy"):
+            policies.append({"PolicyName": t.value(r, ("inline_policy", i, "name")),
+                             "PolicyDocument": json.loads(t.value(r, ("inline_policy", i, "policy")))})
+    _set(t, r, "Policies", "inline_policy", policies)
+    _tags(t, r)
+
+
+def _inline(kind: str, owner: str, key: str) -> Callable[[_Translation, _Resource], None]:
+    def build(t: _Translation, r: _Resource) -> None:
+        _set(t, r, "PolicyName", "name", _known(t, r, "name"))
+        _set(t, r, f"{kind}Name", owner, _known(t, r, owner, (key,)))
+        _set(t, r, "PolicyDocument", "policy", _document(t, r, "policy"))
+    return build
+
+
+def _managed_policy(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "ManagedPolicyName", "name", _known(t, r, "name"))
+    path = _known(t, r, "path")
+    _set(t, r, "Path", "path", path if path != "/" else None)
+    _set(t, r, "PolicyDocument", "policy", _document(t, r, "policy"))
+
+
+def _user(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "UserName", "name", _known(t, r, "name"))
+    path = _known(t, r, "path")
+    _set(t, r, "Path", "path", path if path != "/" else None)
+    _set(t, r, "PermissionsBoundary", "permissions_boundary", _known(t, r, "permissions_boundary", ("aws_iam_policy",)))
+    _tags(t, r)
+
+
+def _group(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "GroupName", "name", _known(t, r, "name"))
+    path = _known(t, r, "path")
+    _set(t, r, "Path", "path", path if path != "/" else None)
+
+
+def _bucket(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "BucketName", "bucket", _known(t, r, "bucket"))
+    _tags(t, r)
+
+
+def _bucket_policy(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "Bucket", "bucket", _known(t, r, "bucket", ("aws_s3_bucket",)))
+    _set(t, r, "PolicyDocument", "policy", _document(t, r, "policy"))
+
+
+def _membership(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "GroupName", "group", _known(t, r, "group", ("aws_iam_group",)))
+    users: list[Any] = []
+    known, listed = _at(r.instance.values, r.instance.unknown, ("users",))
+    if known:
+        users = list(listed or [])
+    else:
+        # A set: which element is which does not matter, only that each is one of the users the expression names.
+        expression = expression_at(r.instance, ("users",))
+        named = [t.resources.get(f"{r.instance.module}.{ref}" if r.instance.module else ref)
+                 for ref in (expression.references if expression else ())]
+        found = [x for x in named if x is not None and x.instance.type == "aws_iam_user"]
+        count = len(r.instance.values.get("users") or [])
+        if len(found) != count or any(x.account != r.account or x.body is None for x in found):
+            raise Unresolved("users", f"is known only after apply, and its references ({_refs(expression)}) do not "
+                             f"name {count} users this plan deploys into account {r.account}")
+        users = [{"Ref": x.logical_id} for x in found]
+    _set(t, r, "Users", "users", users)
+
+
+def _key(t: _Translation, r: _Resource) -> None:
+    if _known(t, r, "policy"):
+        _set(t, r, "KeyPolicy", "policy", _document(t, r, "policy"))
+    _set(t, r, "EnableKeyRotation", "enable_key_rotation", _known(t, r, "enable_key_rotation"))
+    _tags(t, r)
+
+
+def _alias(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "AliasName", "name", _known(t, r, "name"))
+    _set(t, r, "TargetKeyId", "target_key_id", _known(t, r, "target_key_id", ("aws_kms_key",)))
+
+
+_BUILDERS: dict[str, Callable[[_Translation, _Resource], None]] = {
+    "AWS::IAM::Role": _role,
+    "AWS::IAM::RolePolicy": _inline("Role", "role", "aws_iam_role"),
+    "AWS::IAM::UserPolicy": _inline("User", "user", "aws_iam_user"),
+    "AWS::IAM::GroupPolicy": _inline("Group", "group", "aws_iam_group"),
+    "AWS::IAM::ManagedPolicy": _managed_policy,
+    "AWS::IAM::User": _user,
+    "AWS::IAM::Group": _group,
+    "AWS::IAM::UserToGroupAddition": _membership,
+    "AWS::S3::Bucket": _bucket,
+    "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::KMS::Key": _key,
+    "AWS::KMS::Alias": _alias,
+}
+
+
+def _public_access_block(t: _Translation, r: _Resource) -> dict[str, Any]:
+    names = {"block_public_acls": "BlockPublicAcls", "block_public_policy": "BlockPublicPolicy",
+             "ignore_public_acls": "IgnorePublicAcls", "restrict_public_buckets": "RestrictPublicBuckets"}
+    return {cfn: bool(_known(t, r, tf)) for tf, cfn in names.items()}
+
+
+def _encryption(t: _Translation, r: _Resource) -> dict[str, Any]:
+    rules = []
+    for i, _ in enumerate(_blocks(r, "rule")):
+        default: dict[str, Any] = {"SSEAlgorithm": t.value(r, ("rule", i, "apply_server_side_encryption_by_default", 0,
+                                                               "sse_algorithm"))}
+        key = t.value(r, ("rule", i, "apply_server_side_encryption_by_default", 0, "kms_master_key_id"),
+                      ("aws_kms_key",))
+        if key:
+            default["KMSMasterKeyID"] = key
+        rule: dict[str, Any] = {"ServerSideEncryptionByDefault": default}
+        if t.value(r, ("rule", i, "bucket_key_enabled")):
+            rule["BucketKeyEnabled"] = True
+        rules.append(rule)
+    return {"ServerSideEncryptionConfiguration": rules}
+
+
+def _versioning(t: _Translation, r: _Resource) -> dict[str, Any]:
+    return {"Status": t.value(r, ("versioning_configuration", 0, "status"))}
+
+
+def _ownership(t: _Translation, r: _Resource) -> dict[str, Any]:
+    return {"Rules": [{"ObjectOwnership": t.value(r, ("rule", i, "object_ownership"))}
+                      for i, _ in enumerate(_blocks(r, "rule"))]}
+
+
+_MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any]]] = {
+    "PublicAccessBlockConfiguration": _public_access_block,
+    "BucketEncryption": _encryption,
+    "VersioningConfiguration": _versioning,
+    "OwnershipControls": _ownership,
+}
+
+
+def _blocks(r: _Resource, attribute: str) -> list[Any]:
+    """The nested blocks of an argument, whatever of their contents is known (each value is asked for on its own)."""
+    blocks = r.instance.values.get(attribute)
+    return blocks if isinstance(blocks, list) else []
+
+
+# ---- values ---------------------------------------------------------------------------------------------------
+
+def _at(values: Any, unknown: Any, path: Path_) -> tuple[bool, Any]:
+    """(known, value) of the planned value at ``path`` (after_unknown marks what is known only after apply)."""
+    value = values
+    for step in path:
+        if unknown is True:
+            return False, None
+        if isinstance(unknown, dict) and isinstance(step, str):
+            unknown = unknown.get(step, False)
+        elif isinstance(unknown, list) and isinstance(step, int):
+            unknown = unknown[step] if step < len(unknown) else False
+        else:
+            unknown = False
+        if isinstance(value, dict) and isinstance(step, str):
+            value = value.get(step)
+        elif isinstance(value, list) and isinstance(step, int) and step < len(value):
+            value = value[step]
+        else:
+            value = None
+    if unknown is True:
+        return False, None
+    if _has_unknown(unknown):
+        return False, None
+    return True, value
+
+
+def _has_unknown(unknown: Any) -> bool:
+    if unknown is True:
+        return True
+    if isinstance(unknown, dict):
+        return any(_has_unknown(v) for v in unknown.values())
+    if isinstance(unknown, list):
+        return any(_has_unknown(v) for v in unknown)
+    return False
+
+
+def _dotted(path: Path_) -> str:
+    return "".join(f"[{s}]" if isinstance(s, int) else (f".{s}" if i else s) for i, s in enumerate(path))
+
+
+def _refs(expression: Expression | None) -> str:
+    if expression is None:
+        return "no expression in the plan's configuration"
+    return "references: " + (", ".join(expression.references) or "none")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+
+
+def _logical_id(address: str, used: set[str]) -> str:
+    """A CloudFormation logical id for an address: its words, capitalised (``DataAwsS3BucketStoreClaims``)."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", address.replace("module.", "")) if w]
+    base = ("".join(w[:1].upper() + w[1:] for w in words) or "Resource")[:200]
+    if not base[0].isalpha():
+        base = "R" + base
+    name, n = base, 1
+    while name in used:
+        n += 1
+        name = f"{base}{n}"
+    used.add(name)
+    return name
