@@ -33,6 +33,7 @@ from enjoin.pytest_plugin.session import EnjoinSession, combined_status
 
 pytest_plugins = [
     "enjoin.pytest_plugin.fixtures",
+    "enjoin.pytest_plugin.standard_reports",
     "enjoin.pytest_plugin.steps.deployment",
     "enjoin.pytest_plugin.steps.clause",
     "enjoin.pytest_plugin.steps.order",
