@@ -18,6 +18,7 @@ from typing import Any
 
 from enjoin.judgment import ClauseVerdict, Finding, Judgment
 from enjoin.reach_compute import not_modelled
+from enjoin.report.findings import finding_lines
 from enjoin.snapshot import Construct
 
 
@@ -119,7 +120,7 @@ def write_report(judgment: Judgment, path: Path, provenance: Mapping[str, Any] |
 
 
 def summary(judgment: Judgment) -> str:
-    """A few lines for a terminal: the order, each clause's verdict, and the first line of each finding."""
+    """A few lines for a terminal: the order, each clause's verdict, and each finding's path, a line per hop."""
     order = judgment.order.id if judgment.order else "none"
     lines = [
         f"enjoin: case {judgment.case.name}, order in force on {judgment.as_of.isoformat()}: {order}; "
@@ -128,7 +129,7 @@ def summary(judgment: Judgment) -> str:
     for c in sorted(judgment.clauses, key=lambda c: c.id):
         lines.append(f"  {c.id:<22} {c.verdict.value:<15} {c.reason}")
         for f in c.findings:
-            lines.append(f"    - {f.verdict.value}: {f.message}")
+            lines.extend(finding_lines(f))
     inert = [c for c in judgment.constructs if c.klass == "inert"]
     if inert:
         lines.append(f"  treated as inert (cannot change who reads a holding): {len(inert)}")
