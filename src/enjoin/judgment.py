@@ -19,7 +19,7 @@ from enjoin.config_model import Holding, RecordedDecision
 from enjoin.engine import StatementRef
 from enjoin.reach import Access, Hop, Reach, Undecided
 from enjoin.reach_model import Doubt
-from enjoin.snapshot import Construct
+from enjoin.snapshot import Construct, PolicySource
 
 
 class Verdict(enum.Enum):
@@ -77,6 +77,8 @@ class Judgment:
     constructs: tuple[Construct, ...] = ()  # what the templates declared and enjoin did not deploy
     # where the SCPs and RCPs judged came from: "organizations", "enjoin.yaml", "" (not recorded)
     organization_source: str = ""
+    # where each deployed policy is written in the templates, for a report to name a statement's file and line
+    sources: tuple[PolicySource, ...] = ()
 
     def clause(self, clause_id: str) -> ClauseVerdict:
         self.case.clause(clause_id)  # an unknown id is a CaseError naming the known ones

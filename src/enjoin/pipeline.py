@@ -20,6 +20,7 @@ from enjoin.config import load
 from enjoin.config_model import Config
 from enjoin.deploy import deploy
 from enjoin.deploy.organization import organization_from_config
+from enjoin.deploy.sources import policy_sources
 from enjoin.errors import ConfigError
 from enjoin.inventory import Progress, inventory
 from enjoin.judgment import Judgment, judge
@@ -49,7 +50,7 @@ class PipelineResult:
     def judge_as_of(self, as_of: dt.date) -> Judgment:
         """The same deployment judged on another date (the order in force may differ)."""
         judgment = judge(self.case, self.config.holdings, self.reach, self.config.decisions, as_of)
-        return replace(judgment, organization_source=self.snapshot.organization.source)
+        return replace(judgment, organization_source=self.snapshot.organization.source, sources=self.snapshot.sources)
 
 
 def check_holdings(config: Config, snapshot: Snapshot) -> None:
@@ -152,13 +153,14 @@ def snapshot_of(config: Config, backend: str | Backend = "moto", *, image: str |
         if not backend.can_deploy:
             return read_only_snapshot(config, backend)
         deployment = deploy(backend, config)
-        return inventory(
+        snapshot = inventory(
             backend,
             tuple(config.accounts.values()),
             config.region,
             replace(deployment.organization, source=CONFIG_SOURCE),
             deployment.declared(),
         )
+        return replace(snapshot, sources=policy_sources(deployment, snapshot))
     if backend == "live" and config.live is None:
         raise ConfigError(
             f"{shown_path(config.path)}:1",
@@ -214,7 +216,7 @@ def judge_snapshot(config: Config, snapshot: Snapshot, as_of: dt.date | None = N
     check_parties(config, snapshot)
     reach = compute_reach(snapshot, config.parties, config.holdings, config.region)
     judgment = judge(case, config.holdings, reach, config.decisions, as_of or config.as_of)
-    judgment = replace(judgment, organization_source=snapshot.organization.source)
+    judgment = replace(judgment, organization_source=snapshot.organization.source, sources=snapshot.sources)
     return PipelineResult(config, case, snapshot, reach, judgment)
 
 

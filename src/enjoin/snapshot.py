@@ -270,6 +270,21 @@ class Construct:
 
 
 @dataclass(frozen=True, slots=True)
+class PolicySource:
+    """Where a deployed policy is written: the template, the resource, and the line of each statement.
+
+    Findings name a statement by its policy's label and index (:class:`~enjoin.engine.StatementRef`); this
+    leads from that pair back to the text a person wrote (:mod:`enjoin.deploy.sources`).
+    """
+
+    policy: str  # the policy's label, as reach names it: a managed policy's ARN, "bucket policy of arn:..."
+    file: str
+    resource: str  # the logical id that writes it
+    line: int  # the line of the policy document (0 when unknown)
+    statements: tuple[int, ...] = ()  # the line of each statement, by index; () when the text does not say
+
+
+@dataclass(frozen=True, slots=True)
 class Organization:
     """SCPs and RCPs as they apply to each account: levels root first, account last."""
 
@@ -306,6 +321,8 @@ class Snapshot:
     compute: tuple[Compute, ...] = ()  # existing compute that runs as a role (instances, stacks, projects...)
     # Reads the backend refused (AccessDenied): each a Construct of class "gap", INDETERMINATE for what it bears on.
     gaps: tuple[Construct, ...] = ()
+    # Where each deployed policy is written in the templates (none for a live run: nothing was deployed).
+    sources: tuple[PolicySource, ...] = ()
 
     def to_json(self) -> str:
         """Serialise to a stable JSON text (sorted keys), for saving and diffing."""
@@ -352,6 +369,7 @@ _NESTED: dict[str, type] = {
     "distributions": Distribution,
     "origins": DistributionOrigin,
     "compute": Compute,
+    "sources": PolicySource,
 }
 
 

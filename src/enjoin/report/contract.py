@@ -16,13 +16,32 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from enjoin.engine import StatementRef
 from enjoin.judgment import ClauseVerdict, Finding, Judgment
 from enjoin.reach_compute import not_modelled
 from enjoin.report.findings import finding_lines
-from enjoin.snapshot import Construct
+from enjoin.snapshot import Construct, PolicySource
+
+# A policy's label -> where it is written. A statement without a source (an SCP of enjoin.yaml, a live run's
+# policies) gets "file" and "line" null: a report never guesses a line.
+_Sources = dict[str, PolicySource]
 
 
-def _finding(f: Finding) -> dict[str, Any]:
+def _statement(s: StatementRef, sources: _Sources) -> dict[str, Any]:
+    """A statement as the contract gives it: its policy, Sid, index and effect, and its file and line."""
+    source = sources.get(s.policy)
+    line = source.statements[s.index] if source is not None and 0 <= s.index < len(source.statements) else 0
+    return {
+        "policy": s.policy,
+        "sid": s.sid,
+        "index": s.index,
+        "effect": s.effect,
+        "file": source.file if source is not None else None,
+        "line": line or None,
+    }
+
+
+def _finding(f: Finding, sources: _Sources) -> dict[str, Any]:
     return {
         "party": f.party,
         "principal": f.principal,
@@ -32,13 +51,15 @@ def _finding(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "verdict": f.verdict.value,
         "holding": f.holding,
-        "statements": [{"policy": s.policy, "sid": s.sid, "index": s.index, "effect": s.effect} for s in f.statements],
+        "statements": [_statement(s, sources) for s in f.statements],
         "hops": [
             {
                 "principal": h.principal,
                 "action": h.action,
                 "resource": h.resource,
                 "statements": [str(s) for s in h.statements],
+                # The same statements with their file and line (the strings above stay for readers of old reports).
+                "statement_refs": [_statement(s, sources) for s in h.statements],
                 "context": {k: (list(v) if isinstance(v, tuple) else v) for k, v in sorted(h.context.items())},
             }
             for h in f.hops
@@ -66,7 +87,7 @@ def _clause(judgment: Judgment, c: ClauseVerdict) -> dict[str, Any]:
             }
             for x in clause.citations
         ],
-        "findings": [_finding(f) for f in c.findings],
+        "findings": [_finding(f, {src.policy: src for src in judgment.sources}) for f in c.findings],
     }
 
 
