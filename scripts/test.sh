@@ -14,6 +14,10 @@
 # none answers (scripts/docker-up.sh), builds the local moto server image (scripts/build-image.sh), and stops
 # the daemon it started, by its pid, when it ends. Without root or a Docker engine those tests are skipped
 # with the reason, unless ENJOIN_REQUIRE_DOCKER=1 (CI) turns that into a failure.
+#
+# The HTML report draws paths with Graphviz and its test renders it in Chromium: as root this script installs
+# Debian's graphviz and chromium when missing (scripts/report-tools.sh). Without them those tests are skipped with
+# the reason, unless ENJOIN_REQUIRE_BROWSER=1 (CI) turns that into a failure.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,6 +54,8 @@ if [[ "${ENJOIN_SKIP_DOCKER:-0}" != 1 ]]; then
         echo "test.sh: no Docker engine could be started; container tests will be skipped" >&2
     fi
 fi
+# Graphviz and Chromium for the HTML report and its browser test (tests/test_report_html.py says why when missing).
+bash scripts/report-tools.sh || echo "test.sh: Graphviz or Chromium could not be installed; the browser tests will say why" >&2
 export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export TESTCONTAINERS_CONNECTION_MODE="${TESTCONTAINERS_CONNECTION_MODE:-docker_host}"
 
