@@ -94,7 +94,7 @@ _LIVE_KEYS = ("accounts", "organization", "region")
 _ROLE_KEYS = ("role_arn", "external_id")
 _TEMPLATE_KEYS = ("path", "account", "parameters", "role_arn", "providers")
 # A Terraform provider configuration's address with its alias (``aws.dhs``): the key of a template's providers:.
-_TEMPLATE_FILE = "template file (CloudFormation, or a Terraform plan in JSON)"
+_TEMPLATE_FILE = "CloudFormation template file"  # or a Terraform plan in JSON: its kind is told by its content
 _PROVIDER_ALIAS = re.compile(r"[a-z][a-z0-9-]*\.[A-Za-z_][A-Za-z0-9_-]*\Z")
 # A stack's service role: a role of the account the template is deployed into.
 _ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::(\d{12}):role/[\w+=,.@/-]+\Z")
