@@ -94,7 +94,8 @@ def in_scope(clause: Clause, holding: Holding, case: Case) -> bool:
     return holding.program in clause.programs and _states_in_scope(holding, case)
 
 
-def _populations(holding: Holding, case: Case) -> set[str]:
+def populations_held(holding: Holding, case: Case) -> set[str]:
+    """The populations whose records the holding is judged to hold (``all`` spelled out; mixed households)."""
     pops = set(case.vocabulary.populations) if "all" in holding.populations else set(holding.populations)
     if "household" in holding.fields:
         # ORDER.md: a record carrying household members' data holds those members' populations, which
@@ -136,7 +137,7 @@ def breach(
             return Verdict.VIOLATION, f"it carries {', '.join(medical)}, medical or health information"
         return None
     if test is ClauseTest.POPULATIONS:
-        protected = sorted(_populations(holding, case) - set(clause.populations_allowed))
+        protected = sorted(populations_held(holding, case) - set(clause.populations_allowed))
         if protected:
             return Verdict.VIOLATION, f"it holds records of {', '.join(protected)} (protected populations)"
         return None
