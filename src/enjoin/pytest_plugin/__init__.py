@@ -37,6 +37,8 @@ pytest_plugins = [
     "enjoin.pytest_plugin.steps.deployment",
     "enjoin.pytest_plugin.steps.clause",
     "enjoin.pytest_plugin.steps.order",
+    "enjoin.pytest_plugin.steps.question",
+    "enjoin.pytest_plugin.steps.row",
 ]
 
 _KEY = pytest.StashKey[EnjoinSession]()
