@@ -62,6 +62,7 @@ def read_organization(backend: Backend, accounts: Sequence[str], region: str) ->
         raise InventoryError("organizations describe_organization", "a reachable backend", str(exc)) from None
     documents: dict[str, Document] = {}  # policy id -> document: a policy attached at many levels is read once
     levels: dict[str, dict[str, tuple[tuple[Document, ...], ...]]] = {kind: {} for kind in _TYPES}
+    names: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {kind: {} for kind in _TYPES}
     paths: dict[str, str] = {}
     for account in accounts:
         chain = _chain(org, account)
@@ -76,8 +77,10 @@ def read_organization(backend: Backend, accounts: Sequence[str], region: str) ->
         for kind, policy_type in _TYPES.items():
             found = [_attached(org, target, policy_type, documents) for target in reversed(chain)]
             if all(level is not None for level in found):
-                levels[kind][account] = tuple(level for level in found if level is not None)
-    return Organization(org_id=org_id, scps=levels["scps"], rcps=levels["rcps"], paths=paths, source=SOURCE)
+                levels[kind][account] = tuple(tuple(doc for doc, _ in level) for level in found if level is not None)
+                names[kind][account] = tuple(tuple(name for _, name in level) for level in found if level is not None)
+    return Organization(org_id=org_id, scps=levels["scps"], rcps=levels["rcps"], paths=paths, source=SOURCE,
+                        scp_names=names["scps"], rcp_names=names["rcps"])
 
 
 def _chain(org: Any, account: str) -> list[str] | None:
@@ -98,8 +101,11 @@ def _chain(org: Any, account: str) -> list[str] | None:
             return chain
 
 
-def _attached(org: Any, target: str, policy_type: str, documents: dict[str, Document]) -> tuple[Document, ...] | None:
-    """The documents of the policies of ``policy_type`` attached to ``target``; None: the type is not enabled."""
+def _attached(
+    org: Any, target: str, policy_type: str, documents: dict[str, Document]
+) -> tuple[tuple[Document, str], ...] | None:
+    """The documents of the policies of ``policy_type`` attached to ``target``, each with its name and id as a
+    reader of the organisation finds it ("DenyS3 (p-...)"); None: the type is not enabled."""
     where = f"organizations list_policies_for_target {target} {policy_type}"
     try:
         listed = _listed(org, "list_policies_for_target", "Policies", TargetId=target, Filter=policy_type)
@@ -113,7 +119,7 @@ def _attached(org: Any, target: str, policy_type: str, documents: dict[str, Docu
         if policy_id not in documents:
             described = call(f"organizations describe_policy {policy_id}", org.describe_policy, PolicyId=policy_id)
             documents[policy_id] = document(described["Policy"]["Content"], f"{policy_type} {policy_id}")
-        out.append(documents[policy_id])
+        out.append((documents[policy_id], f"{summary.get('Name') or policy_id} ({policy_id})"))
     return tuple(out)
 
 

@@ -285,7 +285,13 @@ def _organization(snapshot: Snapshot, graph: Graph) -> None:
             for depth, level in enumerate(levels):
                 compiled_level: list[Policy] = []
                 for i, doc in enumerate(level):
-                    compiled = compile_or_reason(doc, f"{kind} #{i} at level {depth} for account {account}", pkind)
+                    name = org.name(kind.lower() + "s", account, depth, i)
+                    label = (
+                        f"{kind} {name} (level {depth} of account {account})"
+                        if name
+                        else f"{kind} #{i} at level {depth} for account {account}"
+                    )
+                    compiled = compile_or_reason(doc, label, pkind)
                     if isinstance(compiled, str):
                         raise PolicyError(f"organization {kind}s", "valid policies", compiled)
                     compiled_level.append(compiled)

@@ -297,6 +297,18 @@ class Organization:
     # Where the policies come from: "organizations" (read from AWS Organizations), "enjoin.yaml" (its
     # organization: section), "" (not recorded: a snapshot saved before the source was).
     source: str = ""
+    # What a reader calls each policy, parallel to scps and rcps (account id -> levels -> names): the file of
+    # enjoin.yaml that holds it, or its name and id in AWS Organizations. Empty in a snapshot saved before names
+    # were kept: reach then numbers the policies.
+    scp_names: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    rcp_names: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+
+    def name(self, kind: str, account: str, depth: int, index: int) -> str | None:
+        """The name of policy ``index`` at level ``depth`` of ``account`` (kind "scps" or "rcps"), if kept."""
+        levels = (self.scp_names if kind == "scps" else self.rcp_names).get(account, ())
+        if depth < len(levels) and index < len(levels[depth]):
+            return levels[depth][index]
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +397,7 @@ def _build(cls: type[_T], data: Mapping[str, Any], where: str) -> _T:
             kwargs[name] = tuple(_build(_NESTED[name], v, f"{where}.{name}") for v in value)
         elif name == "organization" and isinstance(value, dict):
             org = dict(value)
-            for kind in ("scps", "rcps"):
+            for kind in ("scps", "rcps", "scp_names", "rcp_names"):
                 org[kind] = {
                     acct: tuple(tuple(level) for level in levels) for acct, levels in org.get(kind, {}).items()
                 }

@@ -45,6 +45,9 @@ def test_the_management_account_has_no_levels_and_a_member_has_each(backend: Mot
     # The member: the root's level (FullAWSAccess) and its own (FullAWSAccess and DenyS3).
     assert [len(level) for level in read.scps[member]] == [1, 2]
     assert DENY_DHS in [dict(doc) for doc in read.scps[member][1]]
+    # Each named as the organisation names it, with its id.
+    assert read.scp_names[member][0] == ("FullAWSAccess (p-FullAWSAccess)",)
+    assert f"DenyS3 ({policy})" in read.scp_names[member][1]
     # The management account: the same policies are attached to it, and none limits it.
     assert MANAGEMENT not in read.scps and MANAGEMENT not in read.rcps
     assert read.paths[MANAGEMENT] == read.paths[member] == f"{read.org_id}/{root}/"

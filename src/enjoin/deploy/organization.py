@@ -13,6 +13,8 @@ levels (no organisation policy limits them).
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from enjoin.config_model import Config, ScpAttachment
 from enjoin.errors import DeployError
@@ -31,22 +33,35 @@ _RCP_FULL_AWS_ACCESS: Document = {
 
 
 def organization_from_config(config: Config) -> Organization:
-    """The organisation policies the config attaches, as levels per account (see the module docstring)."""
-    return Organization(
-        scps=_levels(config.scps, _FULL_AWS_ACCESS, config),
-        rcps=_levels(config.rcps, _RCP_FULL_AWS_ACCESS, config),
+    """The organisation policies the config attaches, as levels per account (see the module docstring); each
+    named by its file, as enjoin.yaml gives it, and the root's by what AWS attaches there."""
+    scps, scp_names = _levels(config.scps, _FULL_AWS_ACCESS, "FullAWSAccess (AWS's default at the root)", config)
+    rcps, rcp_names = _levels(
+        config.rcps, _RCP_FULL_AWS_ACCESS, "RCPFullAWSAccess (AWS's default at the root)", config
     )
+    return Organization(scps=scps, rcps=rcps, scp_names=scp_names, rcp_names=rcp_names)
+
+
+Levels = dict[str, tuple[tuple[Document, ...], ...]]
+Names = dict[str, tuple[tuple[str, ...], ...]]
 
 
 def _levels(
-    attachments: tuple[ScpAttachment, ...], root: Document, config: Config
-) -> dict[str, tuple[tuple[Document, ...], ...]]:
-    attached: dict[str, list[Document]] = {}
+    attachments: tuple[ScpAttachment, ...], root: Document, root_name: str, config: Config
+) -> tuple[Levels, Names]:
+    attached: dict[str, list[tuple[Document, str]]] = {}
     for attachment in attachments:
         document = _policy_file(attachment, config)
         for account in attachment.targets:
-            attached.setdefault(account, []).append(document)
-    return {account: ((root,), tuple(docs)) for account, docs in attached.items()}
+            attached.setdefault(account, []).append((document, _file_name(attachment, config)))
+    levels: Levels = {account: ((root,), tuple(doc for doc, _ in docs)) for account, docs in attached.items()}
+    names: Names = {account: ((root_name,), tuple(name for _, name in docs)) for account, docs in attached.items()}
+    return levels, names
+
+
+def _file_name(attachment: ScpAttachment, config: Config) -> str:
+    """The policy file as a reader of enjoin.yaml finds it: relative to the configuration's directory."""
+    return os.path.relpath(attachment.path, Path(config.path).parent)
 
 
 def _policy_file(attachment: ScpAttachment, config: Config) -> Document:
