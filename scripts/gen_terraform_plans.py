@@ -13,9 +13,10 @@ are unknown at plan time, as Terraform plans them: omitted from planned_values, 
 The configuration is the platform of infra/reference/ (see infra/README.md) as a Terraform user would write it:
 modules identity, data (keys, buckets and their split resources, bucket policies, for_each over the stores),
 cross_account, and dhs (with the aliased provider aws.dhs). Policies are aws_iam_policy_document data sources
-whose JSON is known at plan time because every ARN in them is built from names and account ids; the key ARN
-that the CloudFormation reference imports is written ``key/*`` with ``kms:ViaService`` (a key's ARN is known
-only after apply, and a policy with it is judged INDETERMINATE: see tests/iac/terraform/).
+whose JSON is known at plan time because every ARN in them is built from names and account ids. A key's ARN is
+known only after apply (a policy with it is judged INDETERMINATE: see tests/iac/terraform/), so where the
+CloudFormation reference imports one into an identity policy, the plan grants the key's use in its key policy
+(the disclosure roles) or writes ``key/*`` with ``kms:ViaService`` (the variants' added statements).
 
 Run from the repository root: ``python3 scripts/gen_terraform_plans.py``; tests/iac/terraform/test_material.py
 checks the files are what it writes.
@@ -298,7 +299,12 @@ def data_module() -> Mod:
             "cms-dhs-disclosure-extract-key",
             {"Sid": "AllowEncryptByDisclosurePipeline", "Effect": "Allow",
              "Principal": {"AWS": ROLE + "CmsDhsDisclosurePipeline"},
-             "Action": ["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"})),
+             "Action": ["kms:Encrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*"},
+            # The key's ARN is known only after apply: the disclosure roles are granted its use here, not in
+            # their own policies (the CloudFormation reference's DecryptExtractThroughS3 statements).
+            {"Sid": "AllowDecryptByDisclosureRoles", "Effect": "Allow",
+             "Principal": {"AWS": [ROLE + "DhsDisclosureReader", ROLE + "IceLiaison"]}, "Action": "kms:Decrypt",
+             "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}})),
     }
 
     def bucket_doc(store: str, *extra: dict[str, Any], kms: bool = True) -> dict[str, Any]:
@@ -382,16 +388,13 @@ def data_module() -> Mod:
 
 def cross_account_module() -> Mod:
     extract = "arn:aws:s3:::cms-dhs-disclosure-extract"
-    decrypt = {"Sid": "DecryptExtractThroughS3", "Effect": "Allow", "Action": "kms:Decrypt",
-               "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*",
-               "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}}
     docs = {
         "reader": doc({"Sid": "ListExtract", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
                        "Resource": extract},
                       {"Sid": "ReadExtractObjects", "Effect": "Allow", "Action": "s3:GetObject",
-                       "Resource": extract + "/*"}, decrypt),
+                       "Resource": extract + "/*"}),
         "liaison": doc({"Sid": "ReadExtract", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"],
-                        "Resource": [extract, extract + "/*"]}, decrypt),
+                        "Resource": [extract, extract + "/*"]}),
         "reader_trust": doc({"Sid": "IceRolesWithExternalId", "Effect": "Allow",
                              "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole",
                              "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID},

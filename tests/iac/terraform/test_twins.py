@@ -2,7 +2,9 @@
 
 The twin of ``infra/terraform/enjoin.yaml`` is the root ``enjoin.yaml``; of ``infra/terraform/variants/X`` it is
 ``infra/variants/X``. Both are deployed into moto and judged; a finding is compared by party, principal, action,
-resource, path and message, with the random part of a KMS key's ARN (a new key id on every deployment) masked.
+resource, path, statements (Sid, effect, policy) and message, with what cannot be equal masked: the random part of
+a KMS key's ARN (a new key id on every deployment), where a statement was read (the template's file and line, or
+the plan's), a statement's position in its policy, and the relative path an enjoin.yaml wrote for an SCP file.
 A plan whose policy is known only after apply is judged INDETERMINATE for the holdings it can affect, naming the
 Terraform address.
 """
@@ -24,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[3]
 TERRAFORM = ROOT / "infra" / "terraform"
 VARIANTS = sorted(p.name for p in (TERRAFORM / "variants").iterdir() if p.is_dir())
 _KEY_ID = re.compile(r"key/[0-9a-f-]{36}")
+# An SCP file is shown as the enjoin.yaml that names it wrote its path: one directory deeper for the plans' variants.
+_SCP_PATH = re.compile(r"SCP (?:\.\./)+")
 
 
 def _twin(name: str) -> tuple[Path, Path]:
@@ -35,9 +39,11 @@ def _twin(name: str) -> tuple[Path, Path]:
 def _masked(value: Any, files: set[str]) -> Any:
     """The value with the place of each statement (its file and line: the template's, or the plan's) left out."""
     if isinstance(value, dict):
-        if "file" in value:
+        if value.get("file"):  # an AWS managed policy has no file
             files.add(str(value["file"]))
-        return {k: _masked(v, files) for k, v in value.items() if k not in ("file", "line")}
+        # The position of a statement in its policy differs where the plan grants a key's use in the key policy
+        # (its ARN is known only after apply) and the CloudFormation twin in the role's own policy.
+        return {k: _masked(v, files) for k, v in value.items() if k not in ("file", "line", "index")}
     if isinstance(value, list):
         return [_masked(v, files) for v in value]
     return value
@@ -46,8 +52,9 @@ def _masked(value: Any, files: set[str]) -> Any:
 def _judged(report: dict[str, Any], files: set[str]) -> dict[str, Any]:
     """Per clause: the verdict and the findings, key ids and statement places masked."""
     return {
-        clause["id"]: (clause["verdict"], sorted(_KEY_ID.sub("key/KEY", json.dumps(_masked(f, files), sort_keys=True))
-                                                 for f in clause["findings"]))
+        clause["id"]: (clause["verdict"], sorted(
+            _SCP_PATH.sub("SCP ", _KEY_ID.sub("key/KEY", json.dumps(_masked(f, files), sort_keys=True)))
+            for f in clause["findings"]))
         for clause in report["clauses"]
     }
 
@@ -77,7 +84,7 @@ def test_a_policy_known_only_after_apply_is_indeterminate_naming_the_address(tmp
     assert verdicts == {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE",
                         "DKT148-POPULATIONS": "INDETERMINATE", "DKT148-PROGRAMS": "INDETERMINATE",
                         "DKT98-NO-SHARING": "NOT_APPLICABLE"}
-    unmodeled = [c for c in report["constructs"] if c["klass"] == "unmodeled"]
+    unmodeled = report["constructs"]["unmodeled"]
     where = f"{tmp_path / 'plan.json'}: module.cross_account.aws_iam_role_policy.reader"
     assert [c["where"] for c in unmodeled] == [where]
 
