@@ -135,3 +135,28 @@ def test_nothing_reached_is_compliant() -> None:
     judgment = judge(CASE, [h], Reach((), ()), (), DKT148_DAY)
     assert {c.id: c.verdict for c in judgment.clauses}["DKT148-FIELDS"] is Verdict.COMPLIANT
     assert judgment.verdict is Verdict.COMPLIANT
+
+
+def _decided(question: str, share: str) -> tuple[RecordedDecision, ...]:
+    return (RecordedDecision(question, share, "Counsel memo 2026-02-01"),)
+
+
+def test_a_decision_on_mixed_households_settles_whether_household_data_holds_protected_people() -> None:
+    with_household = holding(fields=(*SIX, "household"))
+    assert verdicts(with_household)["DKT148-POPULATIONS"] is Verdict.VIOLATION
+    assert verdicts(with_household, decisions=_decided("mixed_households", "allowed"))[
+        "DKT148-POPULATIONS"] is Verdict.COMPLIANT
+    # The decision is about household members only: a holding of citizens' records still breaks the clause.
+    citizens = holding(fields=(*SIX, "household"), populations=("citizen",))
+    assert verdicts(citizens, decisions=_decided("mixed_households", "allowed"))[
+        "DKT148-POPULATIONS"] is Verdict.VIOLATION
+
+
+def test_a_decision_that_eligibility_is_not_medical_takes_it_out_of_the_medical_clause_only() -> None:
+    eligibility = holding(fields=(*SIX, "eligibility"))
+    got = verdicts(eligibility, decisions=_decided("eligibility_reveals_health", "not_medical"))
+    assert got["DKT148-MEDICAL"] is Verdict.COMPLIANT
+    assert got["DKT148-FIELDS"] is Verdict.VIOLATION  # not among the six fields, whatever it reveals
+    medical = holding(fields=(*SIX, "medical"))
+    assert verdicts(medical, decisions=_decided("eligibility_reveals_health", "not_medical"))[
+        "DKT148-MEDICAL"] is Verdict.VIOLATION

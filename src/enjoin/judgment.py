@@ -94,10 +94,19 @@ def in_scope(clause: Clause, holding: Holding, case: Case) -> bool:
     return holding.program in clause.programs and _states_in_scope(holding, case)
 
 
-def populations_held(holding: Holding, case: Case) -> set[str]:
-    """The populations whose records the holding is judged to hold (``all`` spelled out; mixed households)."""
+def _rule(case: Case, qid: str, decisions: Sequence[RecordedDecision]) -> str | None:
+    """The answer to the case's rule question ``qid`` (its recorded decision, else its default); None when the
+    case asks no such question."""
+    if not any(q.id == qid for q in case.questions):
+        return None
+    return case.answer(qid, decisions)
+
+
+def populations_held(holding: Holding, case: Case, decisions: Sequence[RecordedDecision] = ()) -> set[str]:
+    """The populations whose records the holding is judged to hold (``all`` spelled out; mixed households, unless
+    a recorded decision on ``mixed_households`` allows them)."""
     pops = set(case.vocabulary.populations) if "all" in holding.populations else set(holding.populations)
-    if "household" in holding.fields:
+    if "household" in holding.fields and _rule(case, "mixed_households", decisions) != "allowed":
         # ORDER.md: a record carrying household members' data holds those members' populations, which
         # are not known: judged as `unknown`, a protected population.
         pops.add("unknown")
@@ -132,12 +141,15 @@ def breach(
             )
         return None
     if test is ClauseTest.MEDICAL:
-        medical = sorted(set(holding.fields) & set(clause.fields_medical))
+        fields_medical = set(clause.fields_medical)
+        if _rule(case, "eligibility_reveals_health", decisions) == "not_medical":
+            fields_medical.discard("eligibility")  # the decision says eligibility codes reveal no health status
+        medical = sorted(set(holding.fields) & fields_medical)
         if medical:
             return Verdict.VIOLATION, f"it carries {', '.join(medical)}, medical or health information"
         return None
     if test is ClauseTest.POPULATIONS:
-        protected = sorted(populations_held(holding, case) - set(clause.populations_allowed))
+        protected = sorted(populations_held(holding, case, decisions) - set(clause.populations_allowed))
         if protected:
             return Verdict.VIOLATION, f"it holds records of {', '.join(protected)} (protected populations)"
         return None
