@@ -361,4 +361,7 @@ class _Reader:
         config = config_module.resources.get((mode, rtype, name)) if config_module else None
         key = config.provider_key if config else ""
         provider = self.provider_names.get(key, "aws") if key else "aws"
+        named = str(resource.get("provider_name", "")).rsplit("/", 1)[-1]
+        if named and named != provider.split(".")[0]:
+            provider = named  # another provider (random, tls...) than its configuration's key says, or none
         return Instance(address, module, mode, rtype, name, index, values, unknown, actions, config, provider)
