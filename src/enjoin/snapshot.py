@@ -279,9 +279,10 @@ class PolicySource:
 
     policy: str  # the policy's label, as reach names it: a managed policy's ARN, "bucket policy of arn:..."
     file: str
-    resource: str  # the logical id that writes it
+    resource: str  # the logical id that writes it (a Terraform plan's: the resource address)
     line: int  # the line of the policy document (0 when unknown)
     statements: tuple[int, ...] = ()  # the line of each statement, by index; () when the text does not say
+    expression: str = ""  # a Terraform plan's configuration expression that gives the document; "" when none
 
 
 @dataclass(frozen=True, slots=True)

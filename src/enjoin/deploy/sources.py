@@ -62,6 +62,11 @@ def policy_sources(deployment: Deployment, snapshot: Snapshot) -> tuple[PolicySo
             if logical_id not in stack.resources:
                 continue  # its Condition is false: nothing was deployed
             for label, key in _policies(stack, logical_id, rtype, owners, snapshot):
+                place = stack.template.policy_place(logical_id, key)
+                if place is not None:  # translated (a Terraform plan): its address and the plan's line
+                    out.append(PolicySource(label, file, place.resource, place.line, place.statements,
+                                            place.expression))
+                    continue
                 document: KeyPath = ("Resources", logical_id, "Properties", *key)
                 out.append(
                     PolicySource(

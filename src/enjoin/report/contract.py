@@ -38,6 +38,10 @@ def _statement(s: StatementRef, sources: _Sources) -> dict[str, Any]:
         "effect": s.effect,
         "file": source.file if source is not None else None,
         "line": line or None,
+        # What writes it in that file: a CloudFormation logical id or a Terraform address, and for a plan the
+        # configuration expression that gives the document.
+        "address": source.resource if source is not None else None,
+        "expression": (source.expression or None) if source is not None else None,
     }
 
 

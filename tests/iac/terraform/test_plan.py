@@ -233,3 +233,36 @@ def test_the_readme_entry_names_the_reference_plan(tmp_path: Path) -> None:
     assert (entry.path, entry.account, entry.providers) == (REFERENCE, CMS, {"aws.dhs": DHS})
     assert yaml.safe_load(block.group(1))["templates"][0]["providers"] == {"aws.dhs": "dhs"}
     assert [e.account for e, _ in load_entry(entry)] == [CMS, DHS]
+
+
+def test_the_translation_does_not_depend_on_the_order_of_the_plan(tmp_path: Path) -> None:
+    document = _plan()
+    document["resource_changes"].reverse()  # a role before the policy its boundary names, a user before its groups
+    reordered = _templates(_write(tmp_path, document))
+    def attached_as_a_set(body: dict[str, Any]) -> dict[str, Any]:  # attachments are merged in plan order
+        for resource in body["Resources"].values():
+            arns = resource.get("Properties", {}).get("ManagedPolicyArns")
+            if arns:
+                arns.sort(key=json.dumps)
+        return body
+
+    for account, template in dict(translate(load_plan(REFERENCE), ENTRY)).items():
+        assert attached_as_a_set(reordered[account].body) == attached_as_a_set(template.body)
+        assert [d for d in reordered[account].declared if d.klass is Class.UNMODELED] == []
+
+
+def test_a_policy_is_placed_at_its_address_and_its_line_in_the_plan() -> None:
+    cms = dict(translate(load_plan(REFERENCE), ENTRY))[CMS]
+    by_address = {v: k for k, v in cms.addresses.items()}
+    lines = REFERENCE.read_text().splitlines()
+    place = cms.policy_place(by_address["module.cross_account.aws_iam_role_policy.reader"], ("PolicyDocument",))
+    assert place is not None
+    assert (place.resource, place.expression) == ("module.cross_account.aws_iam_role_policy.reader",
+                                                  "policy = data.aws_iam_policy_document.reader.json")
+    assert lines[place.line - 1].lstrip().startswith('"policy": "{') and place.statements == (place.line,) * 2
+    key = 'module.data.aws_kms_key.store["tmsis-claims"]'
+    place = cms.policy_place(by_address[key], ("KeyPolicy",))
+    assert place is not None and (place.resource, place.expression) == (
+        key, "policy = data.aws_iam_policy_document.key[each.key]")
+    trust = cms.policy_place(by_address["module.cross_account.aws_iam_role.reader"], ("AssumeRolePolicyDocument",))
+    assert trust is not None and lines[trust.line - 1].lstrip().startswith('"assume_role_policy": ')

@@ -36,14 +36,18 @@ def _twin(name: str) -> tuple[Path, Path]:
     return TERRAFORM / "variants" / name / "enjoin.yaml", ROOT / "infra" / "variants" / name / "enjoin.yaml"
 
 
+_PLACE = ("file", "line", "index", "address", "expression")
+
+
 def _masked(value: Any, files: set[str]) -> Any:
-    """The value with the place of each statement (its file and line: the template's, or the plan's) left out."""
+    """The value with the place of each statement (its file and line, the logical id or Terraform address that
+    writes it and the plan's expression) left out; ``files`` collects (file, address) of each."""
     if isinstance(value, dict):
         if value.get("file"):  # an AWS managed policy has no file
-            files.add(str(value["file"]))
+            files.add(f"{value['file']} {value.get('address')}")
         # The position of a statement in its policy differs where the plan grants a key's use in the key policy
         # (its ARN is known only after apply) and the CloudFormation twin in the role's own policy.
-        return {k: _masked(v, files) for k, v in value.items() if k not in ("file", "line", "index")}
+        return {k: _masked(v, files) for k, v in value.items() if k not in _PLACE}
     if isinstance(value, list):
         return [_masked(v, files) for v in value]
     return value
@@ -65,7 +69,11 @@ def test_a_plan_is_judged_as_its_cloudformation_twin(name: str) -> None:
     planned = run_pipeline(terraform).report
     files: set[str] = set()
     assert _judged(planned, files) == _judged(run_pipeline(cloudformation).report, set())
-    assert {Path(f).name for f in files} <= {"plan.json"}  # a statement of a plan is found in the plan
+    # A statement of a plan is found in the plan, written by a resource the plan holds, named by its address.
+    plan = TERRAFORM / "reference" / "plan.json" if name == "reference" else terraform.parent / "plan.json"
+    addresses = {c["address"] for c in json.loads(plan.read_text())["resource_changes"]}
+    assert {Path(f.split(" ")[0]).name for f in files} <= {"plan.json"}
+    assert {f.split(" ", 1)[1] for f in files} <= addresses
     expected = "COMPLIANT" if name == "reference" or name.startswith("lookalike-") else "VIOLATION"
     assert planned["verdict"] == expected
 

@@ -98,6 +98,16 @@ _CfnLoader.add_multi_constructor("!", _short_form)
 
 
 @dataclass(frozen=True, slots=True)
+class PolicyPlace:
+    """Where a policy document of a translated template is written in the file a person wrote."""
+
+    resource: str  # what writes it there (a Terraform address)
+    line: int  # the line of the document (0 when unknown)
+    statements: tuple[int, ...] = ()  # the line of each statement, by index
+    expression: str = ""  # the configuration expression that gives it, when the file records one
+
+
+@dataclass(frozen=True, slots=True)
 class CfnTemplate:
     """One template file, in long form.
 
@@ -123,6 +133,11 @@ class CfnTemplate:
     @property
     def outputs(self) -> dict[str, Any]:
         return dict(self.body.get("Outputs") or {})
+
+    def policy_place(self, logical_id: str, key: tuple[str | int, ...]) -> PolicyPlace | None:
+        """Where the policy document at ``key`` (under the resource's Properties) is written, for a template
+        translated from another language (a Terraform plan); None: in this template's own text."""
+        return None
 
     def where(self, logical_id: str | None = None, prop: str | None = None) -> str:
         """The place of a resource (and property) in the file, as errors name it."""

@@ -65,7 +65,7 @@ def configured(instance: Instance, path: tuple[str | int, ...]) -> bool:
     return node is not None
 
 
-def _specific(references: tuple[str, ...]) -> list[str]:
+def specific(references: tuple[str, ...]) -> list[str]:
     """The references with the implied shorter ones (``a.b`` implied by ``a.b.c``) and repetition keys removed."""
     refs = [r for r in references if r not in _REPETITION]
     return [r for r in refs if not any(o != r and (o.startswith(r + ".") or o.startswith(r + "[")) for o in refs)]
@@ -80,7 +80,7 @@ def follow(plan: Plan, instance: Instance, path: tuple[str | int, ...]) -> Targe
 
 
 def _follow(plan: Plan, module: str, expression: Expression, index: int | str | None, steps: int) -> Target | None:
-    refs = _specific(expression.references)
+    refs = specific(expression.references)
     if len(refs) != 1 or steps <= 0:
         return None
     ref = refs[0]

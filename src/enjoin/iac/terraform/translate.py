@@ -29,20 +29,24 @@ error and construct instead.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import yaml
+
 from enjoin.config_model import Template
 from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.classification import Class
 from enjoin.iac.cloudformation.plan import Declared, TemplatePlan
-from enjoin.iac.cloudformation.template import CfnTemplate
+from enjoin.iac.cloudformation.template import CfnTemplate, PolicyPlace
 from enjoin.iac.terraform.classification import TerraformClassification, TypeEntry, load_terraform_classification
 from enjoin.iac.terraform.plan import Expression, Instance, Plan
-from enjoin.iac.terraform.references import Target, configured, expression_at, follow
+from enjoin.iac.terraform.references import Target, configured, expression_at, follow, specific
+from enjoin.yamlload import Refused, bounded_loader
 
 Path_ = tuple[str | int, ...]
 
@@ -96,6 +100,30 @@ class PlanTemplate(CfnTemplate):
     addresses: dict[str, str] = field(default_factory=dict)
     attributes: dict[tuple[str, str], str] = field(default_factory=dict)
     declared: tuple[Declared, ...] = ()
+    # (logical id, CloudFormation property) -> (the address that writes it, its attribute path, the expression)
+    origins: dict[tuple[str, str], tuple[str, tuple[str | int, ...], str]] = field(default_factory=dict)
+    plan_text: str = field(default="", repr=False, compare=False)  # the plan file as read, for its lines
+
+    def policy_place(self, logical_id: str, key: tuple[str | int, ...]) -> PolicyPlace | None:
+        """The Terraform address that writes the policy document at ``key``, the line of its value in the plan's
+        ``resource_changes`` (a policy is one JSON string there, so every statement is on that line) and the
+        configuration expression that gives it."""
+        origin = self.origins.get((logical_id, str(key[0]))) if key else None
+        if origin is None:
+            return PolicyPlace(self.addresses.get(logical_id, logical_id), 0)
+        address, path, expression = origin
+        if key[0] == "Policies" and len(key) > 1:  # a role's inline_policy blocks, in order
+            path = (*path, key[1], "policy")
+        node = _after_nodes(self.plan_text).get(address)
+        for step in path:
+            node = _child(node, step)
+        line = node.start_mark.line + 1 if node is not None else 0
+        document: Any = self.body.get("Resources", {}).get(logical_id, {}).get("Properties", {})
+        for step in key:
+            document = _child_value(document, step)
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        count = len(statements) if isinstance(statements, list) else (1 if isinstance(statements, dict) else 0)
+        return PolicyPlace(address, line, (line,) * count if line else (), expression)
 
     def where(self, logical_id: str | None = None, prop: str | None = None) -> str:
         text = str(self.path)
@@ -127,12 +155,18 @@ class _Resource:
     logical_id: str
     body: dict[str, Any] | None = None  # {"Type": ..., "Properties": ...} once translated
     attributes: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, tuple[str, tuple[str | int, ...], str]] = field(default_factory=dict)
     declared: list[Declared] = field(default_factory=list)
+    started: bool = False  # its translation began: resources are translated in dependency order, not plan order
 
 
 class _Translation:
     def __init__(self, plan: Plan, entry: Template, classification: TerraformClassification) -> None:
         self.plan, self.entry, self.classification = plan, entry, classification
+        try:
+            self.plan_text = plan.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            self.plan_text = ""  # no lines: a report says so rather than guess
         self.resources: dict[str, _Resource] = {}
         used: set[str] = set()
         for instance in plan.instances:
@@ -159,8 +193,7 @@ class _Translation:
 
     def run(self) -> list[tuple[str, PlanTemplate]]:
         for resource in self.resources.values():
-            if resource.entry.klass is Class.MODELED and resource.entry.cloudformation:
-                self._translate(resource)
+            self._ensure(resource)
         for resource in self.resources.values():
             if resource.entry.klass is Class.MODELED and resource.entry.merge:
                 self._merge(resource)
@@ -174,10 +207,12 @@ class _Translation:
             body: dict[str, Any] = {"Resources": {}}
             declared: list[Declared] = []
             attributes: dict[tuple[str, str], str] = {}
+            origins: dict[tuple[str, str], tuple[str, tuple[str | int, ...], str]] = {}
             for r in mine:
                 if r.body is not None:
                     body["Resources"][r.logical_id] = r.body
                     attributes.update({(r.logical_id, p): a for p, a in r.attributes.items()})
+                    origins.update({(r.logical_id, p): o for p, o in r.origins.items()})
                     declared.extend(r.declared)
                 elif not (r.entry.klass is Class.MODELED and r.entry.merge and not r.declared):
                     body["Resources"][r.logical_id] = self._construct_body(r)
@@ -185,7 +220,8 @@ class _Translation:
             addresses = {r.logical_id: r.instance.address for r in mine}
             text = json.dumps(body, indent=1, sort_keys=True)
             templates.append((account, replace(empty, body=body, text=text, addresses=addresses,
-                                               attributes=attributes, declared=tuple(declared))))
+                                               attributes=attributes, declared=tuple(declared), origins=origins,
+                                               plan_text=self.plan_text)))
         return templates
 
     # ---- building blocks ----------------------------------------------------------------------------------
@@ -243,6 +279,8 @@ class _Translation:
     def _reference(self, r: _Resource, attribute: str, target: Target | None, identity: tuple[str, ...],
                    expression: Expression | None) -> Any:
         found = self.resources.get(target.address) if target else None
+        if found is not None:
+            self._ensure(found)
         # A reference through a dynamic key (aws_s3_bucket.store[each.key]) records no attribute: the argument
         # takes the one form of the resource's identity it accepts.
         how = (_IDENTITY.get((found.instance.type, target.attribute or _CANONICAL.get(found.instance.type, "")))
@@ -263,7 +301,10 @@ class _Translation:
             lid = value.get("Ref") or value["Fn::GetAtt"][0]
             return next(x for x in self.resources.values() if x.logical_id == lid)
         for other in self.resources.values():
-            if other.instance.type != into or other.account != r.account or other.body is None:
+            if other.instance.type != into or other.account != r.account:
+                continue
+            self._ensure(other)
+            if other.body is None:
                 continue
             own = other.instance.values
             if value in (own.get(_NAME.get(into, "")), own.get("arn"), own.get("id"), own.get("key_id")):
@@ -271,6 +312,13 @@ class _Translation:
         raise Unresolved(by, f"names {value!r}, which is not a {into} this plan deploys into account {r.account}")
 
     # ---- translation ---------------------------------------------------------------------------------------
+
+    def _ensure(self, r: _Resource) -> None:
+        """Translate a resource translated into its own CloudFormation resource, once (before what refers to it;
+        a reference cycle leaves the later one unresolved, as a value known only after apply)."""
+        if not r.started and r.entry.klass is Class.MODELED and r.entry.cloudformation:
+            r.started = True
+            self._translate(r)
 
     def _translate(self, r: _Resource) -> None:
         build = _BUILDERS.get(str(r.entry.cloudformation))
@@ -307,8 +355,15 @@ class _Translation:
                 else:
                     props[merge.property] = _document(self, r, merge.value) if merge.value == "policy" else added
             else:
-                props[merge.property] = _MERGED[merge.property](self, r)
+                built = _MERGED[merge.property](self, r)
+                if isinstance(built, list):
+                    props.setdefault(merge.property, []).extend(built)
+                else:
+                    props[merge.property] = built
             into.attributes[merge.property] = f"{merge.property} (from {r.instance.address})"
+            if merge.value is not None:
+                into.origins[merge.property] = (r.instance.address, (merge.value,),
+                                                _expression_text(r.instance, merge.value))
         except Unresolved as exc:
             self._unresolved(r, exc)
             return
@@ -343,6 +398,17 @@ def _set(t: _Translation, r: _Resource, prop: str, attribute: str, value: Any) -
         assert r.body is not None  # set only while translating
         r.body["Properties"][prop] = value
         r.attributes[prop] = attribute
+        r.origins[prop] = (r.instance.address, (attribute,), _expression_text(r.instance, attribute))
+
+
+def _expression_text(instance: Instance, attribute: str) -> str:
+    """``policy = data.aws_iam_policy_document.reader.json``: the attribute and the references of its expression
+    (the plan records references, not the expression's text); "" for a constant or no expression."""
+    expression = expression_at(instance, (attribute,))
+    refs = specific(expression.references) if expression is not None else []
+    if expression is not None and "each.key" in expression.references:  # for_each: the instance's own element
+        refs = [r if r.endswith("]") else f"{r}[each.key]" for r in refs]
+    return f"{attribute} = {', '.join(refs)}" if refs else ""
 
 
 def _tags(t: _Translation, r: _Resource) -> None:
@@ -411,24 +477,29 @@ def _bucket_policy(t: _Translation, r: _Resource) -> None:
     _set(t, r, "PolicyDocument", "policy", _document(t, r, "policy"))
 
 
+def _names(t: _Translation, r: _Resource, attribute: str, into: str) -> list[Any]:
+    """A set of names of resources of type ``into`` (a membership's users, a user's groups): as planned, or, when
+    known only after apply, a ``Ref`` to each resource the expression names."""
+    known, listed = _at(r.instance.values, r.instance.unknown, (attribute,))
+    if known:
+        return list(listed or [])
+    # A set: which element is which does not matter, only that each is one of the resources the expression names.
+    expression = expression_at(r.instance, (attribute,))
+    named = [t.resources.get(f"{r.instance.module}.{ref}" if r.instance.module else ref)
+             for ref in (expression.references if expression else ())]
+    found = [x for x in named if x is not None and x.instance.type == into]
+    for x in found:
+        t._ensure(x)
+    count = len(r.instance.values.get(attribute) or [])
+    if len(found) != count or any(x.account != r.account or x.body is None for x in found):
+        raise Unresolved(attribute, f"is known only after apply, and its references ({_refs(expression)}) do not "
+                         f"name {count} of type {into} this plan deploys into account {r.account}")
+    return [{"Ref": x.logical_id} for x in found]
+
+
 def _membership(t: _Translation, r: _Resource) -> None:
     _set(t, r, "GroupName", "group", _known(t, r, "group", ("aws_iam_group",)))
-    users: list[Any] = []
-    known, listed = _at(r.instance.values, r.instance.unknown, ("users",))
-    if known:
-        users = list(listed or [])
-    else:
-        # A set: which element is which does not matter, only that each is one of the users the expression names.
-        expression = expression_at(r.instance, ("users",))
-        named = [t.resources.get(f"{r.instance.module}.{ref}" if r.instance.module else ref)
-                 for ref in (expression.references if expression else ())]
-        found = [x for x in named if x is not None and x.instance.type == "aws_iam_user"]
-        count = len(r.instance.values.get("users") or [])
-        if len(found) != count or any(x.account != r.account or x.body is None for x in found):
-            raise Unresolved("users", f"is known only after apply, and its references ({_refs(expression)}) do not "
-                             f"name {count} users this plan deploys into account {r.account}")
-        users = [{"Ref": x.logical_id} for x in found]
-    _set(t, r, "Users", "users", users)
+    _set(t, r, "Users", "users", _names(t, r, "users", "aws_iam_user"))
 
 
 def _key(t: _Translation, r: _Resource) -> None:
@@ -490,11 +561,18 @@ def _ownership(t: _Translation, r: _Resource) -> dict[str, Any]:
                       for i, _ in enumerate(_blocks(r, "rule"))]}
 
 
-_MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any]]] = {
+def _user_groups(t: _Translation, r: _Resource) -> list[Any]:
+    return _names(t, r, "groups", "aws_iam_group")
+
+
+# Each builds a property of the resource a merged type configures: a mapping replaces it, a list extends it (a
+# user's groups from several aws_iam_user_group_membership resources).
+_MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any]]] = {
     "PublicAccessBlockConfiguration": _public_access_block,
     "BucketEncryption": _encryption,
     "VersioningConfiguration": _versioning,
     "OwnershipControls": _ownership,
+    "Groups": _user_groups,
 }
 
 
@@ -505,6 +583,45 @@ def _blocks(r: _Resource, attribute: str) -> list[Any]:
 
 
 # ---- values ---------------------------------------------------------------------------------------------------
+
+_Loader = bounded_loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+@functools.lru_cache(maxsize=4)
+def _after_nodes(text: str) -> dict[str, yaml.Node]:
+    """Each resource change's ``change.after`` node in the plan's text (JSON is YAML), by address."""
+    if not text:
+        return {}
+    loader = _Loader(text)
+    try:
+        root = loader.get_single_node()
+    except (yaml.YAMLError, Refused):  # the plan was read as JSON already: no lines is not an error here
+        return {}
+    finally:
+        loader.dispose()
+    found: dict[str, yaml.Node] = {}
+    changes = _child(root, "resource_changes")
+    for change in changes.value if isinstance(changes, yaml.SequenceNode) else ():
+        address = _child(change, "address")
+        after = _child(_child(change, "change"), "after")
+        if isinstance(address, yaml.ScalarNode) and after is not None and not _child(change, "deposed"):
+            found[str(address.value)] = after
+    return found
+
+
+def _child(node: yaml.Node | None, step: str | int) -> yaml.Node | None:
+    if isinstance(step, int) and isinstance(node, yaml.SequenceNode) and 0 <= step < len(node.value):
+        child: yaml.Node = node.value[step]
+        return child
+    if isinstance(step, str) and isinstance(node, yaml.MappingNode):
+        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == step), None)
+    return None
+
+
+def _child_value(value: Any, step: str | int) -> Any:
+    if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
+        return value[step]
+    return value.get(step) if isinstance(value, dict) and isinstance(step, str) else None
 
 def _at(values: Any, unknown: Any, path: Path_) -> tuple[bool, Any]:
     """(known, value) of the planned value at ``path`` (after_unknown marks what is known only after apply)."""
