@@ -633,8 +633,11 @@ def _statement_add(statement: dict[str, Any]) -> Callable[[dict[str, Any]], None
     return lambda document: document["Statement"].append(statement)
 
 
-def variants() -> dict[str, tuple[str, list[Mod]]]:
-    found: dict[str, tuple[str, list[Mod]]] = {}
+Variant = tuple[str, list[Mod]] | tuple[str, list[Mod], str]
+
+
+def variants() -> dict[str, Variant]:
+    found: dict[str, Variant] = {}
 
     mods = reference()
     _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), _statement_add(
@@ -701,17 +704,286 @@ def variants() -> dict[str, tuple[str, list[Mod]]]:
     _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), broaden)
     found["lookalike-explicit-deny"] = ("DhsDisclosureReader reads cms-*/*, but an explicit Deny keeps it to the "
                                         "extract.", mods)
+    found.update(policy_variants())
+    found.update(detailee_variants())
     return found
 
 
-def config_text(first_line: str, extends: str, plan_path: str) -> str:
+def _module(modules: list[Mod], name: str) -> Mod:
+    return next(m for m in modules if m.name == name)
+
+
+def role_policy(modules: list[Mod], key: str, name: str, document: dict[str, Any], role: str = "reader",
+                module: str = "cross_account") -> None:
+    """An aws_iam_role_policy (and the aws_iam_policy_document it is written with) granting a role of ``module``:
+    the Terraform form of a variant's AWS::IAM::Policy naming the role."""
+    mod = _module(modules, module)
+    mod.resources.append(policy_data(key, {None: document}))
+    mod.resources.append(managed("aws_iam_role_policy", key, {
+        "name": name, "role": None, "policy": json.dumps(document, indent=2)},
+        refs={"role": ref(f"aws_iam_role.{role}.name"), "policy": ref(f"data.aws_iam_policy_document.{key}.json")},
+        unknown={"role": True}))
+
+
+def _bucket_statement(index: str, statement: dict[str, Any]) -> Callable[[list[Mod]], None]:
+    def edit(modules: list[Mod]) -> None:
+        _edit_document(modules, "data", "bucket", ("aws_s3_bucket_policy", "store"), _statement_add(statement),
+                       index=index)
+    return edit
+
+
+ACCOUNT_ROLE = f"arn:aws:iam::{CMS}:role/"
+READER = ACCOUNT_ROLE + "DhsDisclosureReader"
+DHS_ROOT = f"arn:aws:iam::{DHS}:root"
+VIA_S3 = {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+DETAILEES = ("parties:\n  DHS:\n    principals:\n      - \"arn:aws:iam::111111111111:role/IceLiaison*\"\n"
+             "      - \"arn:aws:iam::111111111111:user/ice-*\"     # ICE staff detailed to CMS\n")
+
+
+def policy_variants() -> dict[str, Variant]:
+    """The variants whose CloudFormation twin changes, or adds, a policy document only."""
+    found: dict[str, Variant] = {}
+
+    def reader_doc(change: Callable[[dict[str, Any]], None]) -> list[Mod]:
+        mods = reference()
+        _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), change)
+        return mods
+
+    def objects(resource: str) -> Callable[[dict[str, Any]], None]:
+        return lambda document: document["Statement"][1].update(Resource=resource)
+
+    found["wildcard-resource"] = ("DhsDisclosureReader reads objects of arn:aws:s3:::cms-*/* instead of the extract "
+                                  "bucket only.", reader_doc(objects("arn:aws:s3:::cms-*/*")))
+    # The twin's NotResource also names the claims key's ARN, which a plan knows only after apply (a statement with
+    # it is INDETERMINATE): without it the role may decrypt with the claims key, which reads nothing without
+    # s3:GetObject on the claims objects, still excluded.
+    found["not-resource"] = ("DhsDisclosureReader is meant to be kept away from claims with NotResource, which "
+                             "allows everything else.", reader_doc(_statement_add({
+                                 "Sid": "EverythingButClaims", "Effect": "Allow",
+                                 "Action": ["s3:GetObject", "kms:Decrypt"],
+                                 "NotResource": ["arn:aws:s3:::cms-tmsis-claims/*"]})))
+
+    mods = reader_doc(objects("arn:aws:s3:::cms-*/*"))
+    cross = _module(mods, "cross_account")
+    extract = "arn:aws:s3:::cms-dhs-disclosure-extract"
+    boundary = doc({"Sid": "ExtractOnly", "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
+                    "Resource": [extract, extract + "/*"]},
+                   # The extract key's ARN is known only after apply: the boundary names the account's keys,
+                   # through S3 only; the role's own policies and the key policies decide which.
+                   {"Sid": "ExtractKeyOnly", "Effect": "Allow", "Action": "kms:Decrypt",
+                    "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*", "Condition": VIA_S3})
+    cross.resources.append(policy_data("boundary", {None: boundary}))
+    cross.resources.append(managed("aws_iam_policy", "boundary", {
+        "name": "DhsDisclosureBoundary", "path": "/", "description": "The most DhsDisclosureReader may ever do.",
+        "policy": json.dumps(boundary, indent=2), "tags": None},
+        refs={"policy": ref("data.aws_iam_policy_document.boundary.json")}))
+    reader = _find(mods, "cross_account", "aws_iam_role", "reader")
+    reader.refs["permissions_boundary"] = ref("aws_iam_policy.boundary.arn")
+    reader.unknown[None]["permissions_boundary"] = True
+    found["lookalike-boundary"] = ("DhsDisclosureReader reads cms-*/*, but its permissions boundary allows only "
+                                   "the extract.", mods)
+
+    mods = reference()
+    role_policy(mods, "chip_cross_check", "ChipCrossCheck", doc({
+        "Sid": "ReadChipEnrollment", "Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::cms-chip-enrollment/*"}))
+    found["inline-policy-resource"] = ("a separate aws_iam_role_policy adds CHIP read access to "
+                                       "DhsDisclosureReader.", mods)
+
+    for name, line, store, statement in (
+        ("principal-star-condition", "the CHIP bucket allows Principal \"*\" from the federal partner network "
+         "(aws:SourceIp), which DHS can use.", "chip-enrollment", {
+             "Sid": "PartnerNetworkRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::cms-chip-enrollment/*",
+             "Condition": {"IpAddress": {"aws:SourceIp": ["10.64.0.0/12", "162.58.0.0/16"]}}}),
+        ("lookalike-condition-dhs-cannot-meet", "the eligibility bucket allows Principal \"*\" only when "
+         "aws:PrincipalAccount is CMS: no DHS-account principal meets it, and the CMS roles DHS can use cannot "
+         "decrypt eligibility.", "tmsis-eligibility", {
+             "Sid": "CmsAccountPrincipals", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+             "Resource": "arn:aws:s3:::cms-tmsis-eligibility/*",
+             "Condition": {"StringEquals": {"aws:PrincipalAccount": CMS}}}),
+        ("lookalike-kms-closed", "the claims bucket policy lets the DHS account read objects, but the claims key "
+         "policy gives DHS nothing: the objects stay unreadable.", "tmsis-claims", {
+             "Sid": "JointFraudTaskForce", "Effect": "Allow", "Principal": {"AWS": DHS_ROOT},
+             "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cms-tmsis-claims/*"}),
+    ):
+        mods = reference()
+        _bucket_statement(store, statement)(mods)
+        found[name] = (line, mods)
+
+    self_service: list[tuple[str, str, str, str, list[dict[str, Any]]]] = [
+        ("iam-put-role-policy", "DhsDisclosureReader (assumable by DHS) may rewrite its own inline policies, \"so "
+         "DHS can follow extract layout changes without a CMS ticket\": it can grant itself anything.",
+         "self_service", "MaintainDisclosureAccess", [{
+             "Sid": "MaintainOwnInlinePolicies", "Effect": "Allow",
+             "Action": ["iam:PutRolePolicy", "iam:GetRolePolicy", "iam:ListRolePolicies"], "Resource": READER}]),
+        ("iam-attach-role-policy", "DhsDisclosureReader may attach the CHIP analysts' read policy to itself, "
+         "\"when a CHIP verification request comes in\".", "self_service", "AttachVerificationPolicies", [{
+             "Sid": "AttachChipVerificationPolicy", "Effect": "Allow",
+             "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies"],
+             "Resource": READER,
+             "Condition": {"ArnEquals": {"iam:PolicyARN": f"arn:aws:iam::{CMS}:policy/CmsChipAnalystRead"}}}]),
+        ("iam-update-assume-role-policy", "DhsDisclosureReader may rewrite the trust policy of CmsClaimsAnalyst, "
+         "\"to maintain the claims reconciliation hand-off\".", "hand_off", "MaintainReconciliationHandOff", [{
+             "Sid": "ManageReconciliationTrust", "Effect": "Allow", "Action": ["iam:UpdateAssumeRolePolicy",
+                                                                               "iam:GetRole"],
+             "Resource": ACCOUNT_ROLE + "CmsClaimsAnalyst"}]),
+        ("iam-login-profile", "DhsDisclosureReader may set the console password of pi-analyst-tnguyen, \"the "
+         "analyst who handles DHS referrals\".", "password_resets", "ReferralDeskPasswordResets", [{
+             "Sid": "ResetAnalystPasswords", "Effect": "Allow",
+             "Action": ["iam:CreateLoginProfile", "iam:UpdateLoginProfile", "iam:GetLoginProfile"],
+             "Resource": f"arn:aws:iam::{CMS}:user/pi-analyst-tnguyen"}]),
+    ]
+    functions = {"Sid": "RunMatchingFunctions", "Effect": "Allow",
+                 "Action": ["lambda:CreateFunction", "lambda:InvokeFunction", "lambda:GetFunction",
+                            "lambda:DeleteFunction"],
+                 "Resource": f"arn:aws:lambda:{REGION}:{CMS}:function:dhs-*"}
+    pass_role = {"Sid": "PassPipelineRole", "Effect": "Allow", "Action": "iam:PassRole",
+                 "Resource": ACCOUNT_ROLE + "CmsDhsDisclosurePipeline"}
+    self_service += [
+        ("passrole-lambda-create", "DhsDisclosureReader may create and invoke dhs-* Lambda functions and pass them "
+         "the disclosure pipeline's role, which reads eligibility.", "matching_functions", "RunMatchingFunctions",
+         [functions, pass_role]),
+        ("lookalike-passrole-blocked-by-condition", "DhsDisclosureReader may create and invoke dhs-* Lambda "
+         "functions, but may pass the disclosure pipeline's role only to EC2 (iam:PassedToService): it cannot give "
+         "a function that role.", "matching_functions", "RunMatchingFunctions",
+         [functions, pass_role | {"Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}]),
+    ]
+    verification = f"arn:aws:iam::{CMS}:role/dhs-verification-*"
+    chip_only = {"ArnEquals": {"iam:PolicyARN": f"arn:aws:iam::{CMS}:policy/CmsChipAnalystRead"}}
+    provisioning = [
+        {"Sid": "CreateVerificationRoles", "Effect": "Allow", "Action": ["iam:CreateRole", "iam:DeleteRole",
+                                                                         "iam:TagRole"],
+         "Resource": verification},
+        {"Sid": "AttachChipVerificationPolicy", "Effect": "Allow", "Action": ["iam:AttachRolePolicy",
+                                                                              "iam:DetachRolePolicy"],
+         "Resource": verification, "Condition": chip_only},
+        {"Sid": "UseVerificationRoles", "Effect": "Allow", "Action": "sts:AssumeRole", "Resource": verification},
+    ]
+    self_service.append(("iam-create-role", "DhsDisclosureReader provisions short-lived verification roles for "
+                         "DHS requests.", "verification_roles", "ProvisionVerificationRoles", provisioning))
+    for name, line, key, policy_name, statements in self_service:
+        mods = reference()
+        role_policy(mods, key, policy_name, doc(*statements))
+        found[name] = (line, mods)
+
+    mods = reference()
+    bounded = copy.deepcopy(provisioning)
+    # The boundary's ARN is built from its name, as a Terraform author writes it: aws_iam_policy.x.arn is known
+    # only after apply, and a policy with it would be INDETERMINATE.
+    bounded[0]["Condition"] = {"ArnEquals": {"iam:PermissionsBoundary":
+                                             f"arn:aws:iam::{CMS}:policy/DhsVerificationBoundary"}}
+    role_policy(mods, "verification_roles", "ProvisionVerificationRoles", doc(*bounded))
+    boundary = doc({"Sid": "IdentityOnly", "Effect": "Allow", "Action": "sts:GetCallerIdentity", "Resource": "*"})
+    cross = _module(mods, "cross_account")
+    cross.resources.append(policy_data("verification_boundary", {None: boundary}))
+    cross.resources.append(managed("aws_iam_policy", "verification_boundary", {
+        "name": "DhsVerificationBoundary", "path": "/", "description": "", "policy": json.dumps(boundary, indent=2),
+        "tags": None}, refs={"policy": ref("data.aws_iam_policy_document.verification_boundary.json")}))
+    found["lookalike-create-role-bounded"] = ("DhsDisclosureReader provisions short-lived verification roles for "
+                                              "DHS requests, each only with a boundary that reads nothing.", mods)
+
+    mods = reference()
+    support = doc({"Sid": "LocateExtract", "Effect": "Allow", "Action": "s3:GetBucketLocation",
+                   "Resource": "arn:aws:s3:::cms-dhs-disclosure-extract"},
+                  {"Sid": "MaintainDisclosurePolicyVersions", "Effect": "Allow",
+                   "Action": ["iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:ListPolicyVersions",
+                              "iam:GetPolicyVersion"],
+                   "Resource": f"arn:aws:iam::{CMS}:policy/CmsDhs*"})
+    cross = _module(mods, "cross_account")
+    cross.resources.append(policy_data("disclosure_support", {None: support}))
+    cross.resources.append(managed("aws_iam_policy", "disclosure_support", {
+        "name": "CmsDhsDisclosureSupport", "path": "/", "description": "Support permissions of the DHS disclosure "
+        "role.", "policy": json.dumps(support, indent=2), "tags": None},
+        refs={"policy": ref("data.aws_iam_policy_document.disclosure_support.json")}))
+    cross.resources.append(managed("aws_iam_role_policy_attachment", "disclosure_support", {
+        "role": None, "policy_arn": None}, refs={"role": ref("aws_iam_role.reader.name"),
+                                                 "policy_arn": ref("aws_iam_policy.disclosure_support.arn")},
+        unknown={"role": True, "policy_arn": True}))
+    found["iam-create-policy-version"] = ("DhsDisclosureReader's managed policy lets it publish new versions of the "
+                                          "CmsDhs* policies, its own included.", mods)
+
+    mods = reference()
+    role_policy(mods, "key_rotation", "RotateServiceUserKeys", doc({
+        "Sid": "RotateServiceUserKeys", "Effect": "Allow",
+        "Action": ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey", "iam:ListAccessKeys"],
+        "Resource": f"arn:aws:iam::{CMS}:user/*"}), role="liaison")
+    found["iam-create-access-key"] = ("IceLiaison may create access keys for user/* (meant: the liaison office's "
+                                      "service users), the Program Integrity analysts included.", mods)
+    return found
+
+
+def detailees_module(statement: dict[str, Any], policy_name: str) -> Mod:
+    """The ICE detailee (a user in its own group, the liaison office) with an inline policy of one statement."""
+    locate = doc({"Sid": "LocateExtract", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                  "Resource": "arn:aws:s3:::cms-dhs-disclosure-extract"})
+    own = doc(statement)
+    resources = [policy_data("office", {None: locate}), policy_data("detailee", {None: own})]
+    resources.append(managed("aws_iam_group", "office", {"name": "CmsIceLiaisonOffice", "path": "/"}))
+    resources.append(managed("aws_iam_group_policy", "office", {
+        "name": "LocateDisclosureExtract", "group": None, "policy": json.dumps(locate, indent=2)},
+        refs={"group": ref("aws_iam_group.office.name"), "policy": ref("data.aws_iam_policy_document.office.json")},
+        unknown={"group": True}))
+    tags = {"DetailedFrom": "dhs-ice"}
+    resources.append(managed("aws_iam_user", "detailee", {
+        "name": "ice-detailee-jsmith", "path": "/", "force_destroy": False, "permissions_boundary": None,
+        "tags": tags, "tags_all": tags}))
+    resources.append(managed("aws_iam_user_policy", "detailee", {
+        "name": policy_name, "user": None, "policy": json.dumps(own, indent=2)},
+        refs={"user": ref("aws_iam_user.detailee.name"), "policy": ref("data.aws_iam_policy_document.detailee.json")},
+        unknown={"user": True}))
+    resources.append(managed("aws_iam_user_group_membership", "detailee", {"user": None, "groups": [None]},
+                             refs={"user": ref("aws_iam_user.detailee.name"),
+                                   "groups": ref("aws_iam_group.office.name")},
+                             unknown={"user": True, "groups": [True]}))
+    return Mod("detailees", resources, {"account_id": CMS})
+
+
+def detailee_variants() -> dict[str, Variant]:
+    """The variants with an ICE detailee: a CMS user the party's principals name as DHS's."""
+    found: dict[str, Variant] = {}
+    mods = reference()
+    identity = _module(mods, "identity")
+    tags = {"Division": "program-integrity", "DetailedFrom": "dhs-ice"}
+    identity.resources.append(managed("aws_iam_user", "detailee", {
+        "name": "ice-detailee-jsmith", "path": "/", "force_destroy": False, "permissions_boundary": None,
+        "tags": tags, "tags_all": tags}))
+    identity.resources.append(managed("aws_iam_user_group_membership", "detailee", {"user": None, "groups": [None]},
+                                      refs={"user": ref("aws_iam_user.detailee.name"),
+                                            "groups": ref("aws_iam_group.program_integrity.name")},
+                                      unknown={"user": True, "groups": [True]}))
+    found["group"] = ("an ICE detailee (user ice-detailee-jsmith, DHS by the party's principals) is added to the "
+                      "Program Integrity group, which reads eligibility and claims.", mods, DETAILEES)
+    office = f"arn:aws:iam::{CMS}:group/CmsIceLiaisonOffice"
+    for name, line, policy_name, statement in (
+        ("iam-add-user-to-group", "the ICE detailee may manage the membership of group/Cms* (meant: the liaison "
+         "office group), so it can join the Program Integrity group.", "ManageLiaisonOfficeMembership", {
+             "Sid": "ManageLiaisonOfficeMembership", "Effect": "Allow",
+             "Action": ["iam:AddUserToGroup", "iam:RemoveUserFromGroup", "iam:GetGroup"],
+             "Resource": f"arn:aws:iam::{CMS}:group/Cms*"}),
+        ("iam-attach-group-policy", "the ICE detailee may attach managed policies to its own group (meant: the "
+         "office's read-only ones), AdministratorAccess included.", "ManageLiaisonOfficePolicies", {
+             "Sid": "ManageLiaisonOfficePolicies", "Effect": "Allow",
+             "Action": ["iam:AttachGroupPolicy", "iam:DetachGroupPolicy", "iam:GetGroup"], "Resource": office}),
+        ("lookalike-attach-group-policy-limited", "the ICE detailee may attach to its own group only "
+         "IAMUserChangePassword.", "ManageLiaisonOfficePolicies", {
+             "Sid": "ManageLiaisonOfficePolicies", "Effect": "Allow",
+             "Action": ["iam:AttachGroupPolicy", "iam:DetachGroupPolicy", "iam:GetGroup"], "Resource": office,
+             "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/IAMUserChangePassword"}}}),
+    ):
+        found[name] = (line, [*reference(), detailees_module(statement, policy_name)], DETAILEES)
+    return found
+
+
+def config_text(first_line: str, extends: str, plan_path: str, extra: str = "") -> str:
     return (f"# {first_line}\n"
             f"extends: {extends}\n"
             "read_outside: [../../../..]  # the root enjoin.yaml the Terraform reference extends\n"
             "templates:\n"
             f"  - path: {plan_path}\n"
             "    account: cms\n"
-            "    providers: {aws.dhs: dhs}\n")
+            "    providers: {aws.dhs: dhs}\n" + extra)
 
 
 def files() -> dict[Path, str]:
@@ -726,10 +998,11 @@ def files() -> dict[Path, str]:
         "  - path: reference/plan.json\n"
         "    account: cms\n"
         "    providers: {aws.dhs: dhs}\n")
-    for name, (line, mods) in variants().items():
+    for name, variant in variants().items():
+        line, mods, extra = (*variant, "")[:3]
         written[OUT / "variants" / name / "plan.json"] = json.dumps(plan(mods), indent=1) + "\n"
         written[OUT / "variants" / name / "enjoin.yaml"] = config_text(
-            f"Variant {name}: {line}", "../../enjoin.yaml", "plan.json")
+            f"Variant {name}: {line}", "../../enjoin.yaml", "plan.json", extra)
     return written
 
 
