@@ -60,6 +60,7 @@ from enjoin.config_model import (
     Template,
 )
 from enjoin.errors import ConfigError
+from enjoin.iac.terraform.holdings import holding_resource, is_address
 from enjoin.textfile import check_file, parse_json, read_text
 from enjoin.yamlload import (
     KeyPath,
@@ -287,7 +288,7 @@ class _Builder:
             scps=scps,
             rcps=rcps,
             parties=self.parties(),
-            holdings=self.holdings(case),
+            holdings=self.holdings(case, templates),
             decisions=self.decisions(case),
             image=self.image(),
             live=self.live(),
@@ -638,7 +639,7 @@ class _Builder:
                 section.reader.fail((*key, index), what, repr(pattern))
         return patterns
 
-    def holdings(self, case: Case) -> tuple[Holding, ...]:
+    def holdings(self, case: Case, templates: tuple[Template, ...] = ()) -> tuple[Holding, ...]:
         section = self.require("holdings", "what data each store holds")
         r = section.reader
         vocab = case.vocabulary
@@ -648,7 +649,9 @@ class _Builder:
             key: KeyPath = ("holdings", index)
             table = r.mapping(key, entry, known=_HOLDING_KEYS, required=_HOLDING_KEYS[:-1], what="a holding")
             resource = r.string((*key, "resource"), table["resource"], what="a resource ARN pattern")
-            if not _ARN_PATTERN.match(resource):
+            if is_address(resource):  # a Terraform plan's bucket, by address: its objects
+                resource = holding_resource(resource, templates, section.doc.where((*key, "resource")))
+            elif not _ARN_PATTERN.match(resource):
                 r.fail((*key, "resource"), "a resource ARN pattern (arn:aws:s3:::bucket/*)", repr(resource))
             for position, earlier in enumerate(holdings):
                 if earlier.resource == resource:
