@@ -20,8 +20,10 @@ The rules (the classification is ``classification.yaml``, loaded by :mod:`enjoin
   are INDETERMINATE, and the reason names the address, the attribute and the references.
 - An argument of a modeled type that the classification does not name, and that has a value, is unmodeled
   with affects ``self``.
-- An ``inert`` type, a data source, and a resource of another provider (random, tls...) are listed, not deployed;
-  an ``unmodeled`` type (or one not named) is listed with what it refers to, for reach to bound.
+- An ``inert`` type and a resource of another provider (random, tls...) are listed, not deployed; an
+  ``unmodeled`` type (or one not named) is listed with what it refers to, for reach to bound. A data source is
+  not a construct at all: it creates nothing, and what it computes is in the planned values of the resources
+  that use it.
 
 Logical ids are derived from addresses; :class:`PlanTemplate` names the Terraform address and attribute in every
 error and construct instead.
@@ -209,6 +211,11 @@ class _Translation:
             attributes: dict[tuple[str, str], str] = {}
             origins: dict[tuple[str, str], tuple[str, tuple[str | int, ...], str]] = {}
             for r in mine:
+                if r.instance.mode == "data":
+                    # Not a construct: a read creates and changes nothing, and what it computes (a policy
+                    # document's JSON) reaches AWS only through the arguments of the resources that use it, which
+                    # are translated from their planned values. Listing every one as inert was noise.
+                    continue
                 if r.body is not None:
                     body["Resources"][r.logical_id] = r.body
                     attributes.update({(r.logical_id, p): a for p, a in r.attributes.items()})
@@ -217,7 +224,7 @@ class _Translation:
                 elif not (r.entry.klass is Class.MODELED and r.entry.merge and not r.declared):
                     body["Resources"][r.logical_id] = self._construct_body(r)
                     declared.extend(r.declared or [self._declared(r, r.entry.klass, r.entry.reason, r.entry.affects)])
-            addresses = {r.logical_id: r.instance.address for r in mine}
+            addresses = {r.logical_id: r.instance.address for r in mine if r.instance.mode != "data"}
             text = json.dumps(body, indent=1, sort_keys=True)
             templates.append((account, replace(empty, body=body, text=text, addresses=addresses,
                                                attributes=attributes, declared=tuple(declared), origins=origins,
