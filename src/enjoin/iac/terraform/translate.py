@@ -68,16 +68,19 @@ _IDENTITY: dict[tuple[str, str], str] = {
     ("aws_iam_group", "arn"): "Arn",
     ("aws_iam_policy", "id"): "Ref",
     ("aws_iam_policy", "arn"): "Ref",
+    ("aws_iam_instance_profile", "id"): "Ref",
+    ("aws_iam_instance_profile", "name"): "Ref",
+    ("aws_iam_instance_profile", "arn"): "Arn",
     ("aws_kms_key", "id"): "Ref",
     ("aws_kms_key", "key_id"): "Ref",
     ("aws_kms_key", "arn"): "Arn",
 }
 # The identity an argument takes when the reference records no attribute.
 _CANONICAL = {"aws_s3_bucket": "id", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
-              "aws_iam_policy": "arn", "aws_kms_key": "arn"}
+              "aws_iam_policy": "arn", "aws_kms_key": "arn", "aws_iam_instance_profile": "name"}
 # The argument that holds a resource's own name, for finding it by a literal value.
 _NAME = {"aws_s3_bucket": "bucket", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
-         "aws_iam_policy": "name"}
+         "aws_iam_policy": "name", "aws_iam_instance_profile": "name"}
 
 
 class Unresolved(Exception):
@@ -474,6 +477,14 @@ def _group(t: _Translation, r: _Resource) -> None:
     _set(t, r, "Path", "path", path if path != "/" else None)
 
 
+def _instance_profile(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "InstanceProfileName", "name", _known(t, r, "name"))
+    path = _known(t, r, "path")
+    _set(t, r, "Path", "path", path if path != "/" else None)
+    role = _known(t, r, "role", ("aws_iam_role",))  # one role in Terraform; CloudFormation's list of it
+    _set(t, r, "Roles", "role", [role] if role else None)
+
+
 def _bucket(t: _Translation, r: _Resource) -> None:
     _set(t, r, "BucketName", "bucket", _known(t, r, "bucket"))
     _tags(t, r)
@@ -530,6 +541,7 @@ _BUILDERS: dict[str, Callable[[_Translation, _Resource], None]] = {
     "AWS::IAM::User": _user,
     "AWS::IAM::Group": _group,
     "AWS::IAM::UserToGroupAddition": _membership,
+    "AWS::IAM::InstanceProfile": _instance_profile,
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::KMS::Key": _key,

@@ -1,0 +1,96 @@
+"""The translation of one AWS provider type at a time: a resource added to the reference plan (planned values,
+resource change and configuration block, as Terraform writes them) becomes the CloudFormation resource or
+property enjoin models, references known only after apply become ``Ref``/``Fn::GetAtt``, and what cannot be
+resolved leaves the resource unmodeled, naming the address and the attribute."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from enjoin.config_model import Template
+from enjoin.iac.cloudformation.classification import Class
+from enjoin.iac.terraform.plan import load_plan
+from enjoin.iac.terraform.translate import PlanTemplate, translate
+
+ROOT = Path(__file__).resolve().parents[3]
+REFERENCE = ROOT / "infra" / "terraform" / "reference" / "plan.json"
+CMS, DHS = "111111111111", "222222222222"
+PROVIDER = "registry.terraform.io/hashicorp/aws"
+
+
+def _add(document: dict[str, Any], module: str, rtype: str, name: str, after: dict[str, Any],
+         references: dict[str, list[str]] | None = None) -> str:
+    """Add a managed resource to ``module``: an argument named in ``references`` is known only after apply
+    (null in ``after``, true in ``after_unknown``) and its expression records those references."""
+    references = references or {}
+    address = f"module.{module}.{rtype}.{name}"
+    values = {k: v for k, v in after.items() if k not in references}
+    unknown = dict.fromkeys(references, True)
+    head = {"address": address, "mode": "managed", "type": rtype, "name": name, "provider_name": PROVIDER}
+    planned = document["planned_values"]["root_module"]["child_modules"]
+    next(m for m in planned if m["address"] == f"module.{module}")["resources"].append(
+        head | {"schema_version": 0, "values": values, "sensitive_values": {}})
+    document["resource_changes"].append(head | {"module_address": f"module.{module}", "change": {
+        "actions": ["create"], "before": None, "after": values | dict.fromkeys(references), "after_unknown": unknown,
+        "before_sensitive": False, "after_sensitive": {}}})
+    expressions: dict[str, Any] = {k: {"constant_value": v} for k, v in values.items() if v is not None}
+    expressions |= {k: {"references": refs} for k, refs in references.items()}
+    config = document["configuration"]["root_module"]["module_calls"][module]["module"]["resources"]
+    config.append({"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
+                   "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
+    return address
+
+
+def _translated(tmp_path: Path, document: dict[str, Any]) -> dict[str, PlanTemplate]:
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(document))
+    return dict(translate(load_plan(path), Template(path=path, account=CMS, providers={"aws.dhs": DHS})))
+
+
+def _resource(template: PlanTemplate, address: str) -> dict[str, Any]:
+    by_address = {v: k for k, v in template.addresses.items()}
+    found: dict[str, Any] = template.resources[by_address[address]]
+    return found
+
+
+def _logical_id(template: PlanTemplate, address: str) -> str:
+    return {v: k for k, v in template.addresses.items()}[address]
+
+
+def _doubts(template: PlanTemplate) -> list[tuple[str, str | None, list[str]]]:
+    return [(template.addresses[d.logical_id], d.prop, sorted(d.affects)) for d in template.declared
+            if d.klass is Class.UNMODELED]
+
+
+def _reference() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(REFERENCE.read_text())
+    return loaded
+
+
+def test_an_instance_profile_carries_its_role(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "cross_account", "aws_iam_instance_profile", "reader",
+                   {"name": "DhsDisclosureReaderProfile", "path": "/", "role": None, "name_prefix": None},
+                   {"role": ["aws_iam_role.reader.name", "aws_iam_role.reader"]})
+    literal = _add(document, "identity", "aws_iam_instance_profile", "ingest",
+                   {"name": "CmsIngestProfile", "path": "/pipelines/", "role": "CmsTmsisIngestPipeline"})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, address) == {"Type": "AWS::IAM::InstanceProfile", "Properties": {
+        "InstanceProfileName": "DhsDisclosureReaderProfile",
+        "Roles": [{"Ref": _logical_id(cms, "module.cross_account.aws_iam_role.reader")}]}}
+    assert _resource(cms, literal)["Properties"] == {"InstanceProfileName": "CmsIngestProfile",
+                                                     "Path": "/pipelines/", "Roles": ["CmsTmsisIngestPipeline"]}
+    assert _doubts(cms) == []
+
+
+def test_an_instance_profile_whose_role_is_not_in_the_plan_is_unmodeled(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "cross_account", "aws_iam_instance_profile", "other",
+                   {"name": "OtherProfile", "path": "/", "role": None, "tags": {"Owner": "x"}},
+                   {"role": ["var.role_name"]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _doubts(cms) == [(address, None, ["roles"])]
+    (doubt,) = [d for d in cms.declared if d.klass is Class.UNMODELED]
+    assert doubt.reason.startswith("aws_iam_instance_profile left out: role is known only after apply")
