@@ -59,6 +59,9 @@ COMPUTED = {
     "aws_s3_bucket_server_side_encryption_configuration": ["id"],
     "aws_s3_bucket_versioning": ["id"],
     "aws_s3_bucket_ownership_controls": ["id"],
+    "aws_iam_instance_profile": ["arn", "id", "unique_id", "create_date"],
+    "aws_iam_saml_provider": ["arn", "id", "valid_until"],
+    "aws_iam_openid_connect_provider": ["arn", "id"],
     "aws_kms_key": ["arn", "id", "key_id"],
     "aws_kms_alias": ["arn", "id", "target_key_arn"],
 }
@@ -706,6 +709,7 @@ def variants() -> dict[str, Variant]:
                                         "extract.", mods)
     found.update(policy_variants())
     found.update(detailee_variants())
+    found.update(federation_variants())
     return found
 
 
@@ -973,6 +977,66 @@ def detailee_variants() -> dict[str, Variant]:
              "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/IAMUserChangePassword"}}}),
     ):
         found[name] = (line, [*reference(), detailees_module(statement, policy_name)], DETAILEES)
+    return found
+
+
+# The identity provider's metadata: an IdP's entity, its signing certificate (test material, not a real key) and
+# its single sign-on endpoints.
+# IAM takes a metadata document of 1,000 characters or more.
+_CERTIFICATE = hashlib.sha512(b"enjoin test material: DHS PIV signing certificate").hexdigest()
+_SSO = "https://piv.idp.dhs.example/saml2/idp/sso"
+SAML_METADATA = "\n".join((
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+    'entityID="https://piv.idp.dhs.example/saml2/idp">',
+    '  <md:IDPSSODescriptor WantAuthnRequestsSigned="false" '
+    'protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">',
+    '    <md:KeyDescriptor use="signing">',
+    '      <ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">',
+    f'        <ds:X509Data><ds:X509Certificate>{_CERTIFICATE}</ds:X509Certificate></ds:X509Data>',
+    '      </ds:KeyInfo>',
+    '    </md:KeyDescriptor>',
+    '    <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>',
+    f'    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{_SSO}"/>',
+    f'    <md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{_SSO}"/>',
+    '  </md:IDPSSODescriptor>',
+    '</md:EntityDescriptor>',
+    ''))
+FEDERATED_PARTY = ("parties:\n  DHS:\n    principals: [\"arn:aws:iam::111111111111:role/IceLiaison*\"]\n"
+                   "    identity_providers: [\"arn:aws:iam::111111111111:saml-provider/DHS-*\"]   # DHS's identity "
+                   "providers, federated into CMS\n")
+
+
+def federation_variants() -> dict[str, Variant]:
+    """The variants with an identity provider of DHS's that CMS roles trust."""
+    found: dict[str, Variant] = {}
+    mods = reference()
+    cross = _module(mods, "cross_account")
+    cross.resources.append(managed("aws_iam_saml_provider", "dhs_piv", {
+        "name": "DHS-ICE-PIV", "saml_metadata_document": SAML_METADATA, "tags": None}))
+    # The provider's ARN is built from its name, as a Terraform author writes it: aws_iam_saml_provider.x.arn is
+    # known only after apply, and a trust policy with it would be INDETERMINATE. So is the eligibility key's ARN:
+    # the role may decrypt the account's keys through S3, and the key policies decide which.
+    trust = doc({"Sid": "DhsPivFederation", "Effect": "Allow",
+                 "Principal": {"Federated": f"arn:aws:iam::{CMS}:saml-provider/DHS-ICE-PIV"},
+                 "Action": "sts:AssumeRoleWithSAML",
+                 "Condition": {"StringEquals": {"SAML:aud": "https://signin.aws.amazon.com/saml"}}})
+    verify = doc({"Sid": "VerifyEligibility", "Effect": "Allow", "Action": "s3:GetObject",
+                  "Resource": "arn:aws:s3:::cms-tmsis-eligibility/*"},
+                 {"Sid": "DecryptEligibilityThroughS3", "Effect": "Allow", "Action": "kms:Decrypt",
+                  "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*", "Condition": VIA_S3})
+    cross.resources.append(policy_data("federated_trust", {None: trust}))
+    tags = {"Counterparty": "dhs-ice"}
+    cross.resources.append(managed("aws_iam_role", "federated_eligibility_check", {
+        "name": "IceFederatedEligibilityCheck", "path": "/", "max_session_duration": 3600,
+        "description": "ICE officers, signed in through DHS PIV federation, verify Medicaid eligibility.",
+        "assume_role_policy": json.dumps(trust, indent=2), "force_detach_policies": False,
+        "permissions_boundary": None, "tags": tags, "tags_all": tags},
+        refs={"assume_role_policy": ref("data.aws_iam_policy_document.federated_trust.json")}))
+    role_policy(mods, "verify_eligibility", "VerifyEligibility", verify, role="federated_eligibility_check")
+    found["saml-federation"] = ("DHS's PIV identity provider is trusted for a CMS role that reads the eligibility "
+                                "files (\"SAVE-style verification\"); the party declares that provider.", mods,
+                                FEDERATED_PARTY)
     return found
 
 

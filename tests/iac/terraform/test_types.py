@@ -94,3 +94,21 @@ def test_an_instance_profile_whose_role_is_not_in_the_plan_is_unmodeled(tmp_path
     assert _doubts(cms) == [(address, None, ["roles"])]
     (doubt,) = [d for d in cms.declared if d.klass is Class.UNMODELED]
     assert doubt.reason.startswith("aws_iam_instance_profile left out: role is known only after apply")
+
+
+def test_identity_providers_become_their_cloudformation_twins(tmp_path: Path) -> None:
+    document = _reference()
+    metadata = "<md:EntityDescriptor entityID=\"https://idp.example\"/>"
+    saml = _add(document, "identity", "aws_iam_saml_provider", "piv",
+                {"name": "DHS-ICE-PIV", "saml_metadata_document": metadata, "tags": {"Owner": "dhs"}})
+    oidc = _add(document, "identity", "aws_iam_openid_connect_provider", "ci",
+                {"url": "https://token.actions.githubusercontent.com", "client_id_list": ["sts.amazonaws.com"],
+                 "thumbprint_list": [], "tags": {"Owner": "ci"}})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, saml) == {"Type": "AWS::IAM::SAMLProvider", "Properties": {
+        "Name": "DHS-ICE-PIV", "SamlMetadataDocument": metadata}}  # tags are inert, as the CloudFormation Tags
+    assert _resource(cms, oidc) == {"Type": "AWS::IAM::OIDCProvider", "Properties": {
+        "Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"],
+        "Tags": [{"Key": "Owner", "Value": "ci"}]}}
+    assert _doubts(cms) == []
+

@@ -485,6 +485,18 @@ def _instance_profile(t: _Translation, r: _Resource) -> None:
     _set(t, r, "Roles", "role", [role] if role else None)
 
 
+def _saml_provider(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "Name", "name", _known(t, r, "name"))
+    _set(t, r, "SamlMetadataDocument", "saml_metadata_document", _known(t, r, "saml_metadata_document"))
+
+
+def _oidc_provider(t: _Translation, r: _Resource) -> None:
+    _set(t, r, "Url", "url", _known(t, r, "url"))
+    _set(t, r, "ClientIdList", "client_id_list", list(_known(t, r, "client_id_list") or []))
+    _set(t, r, "ThumbprintList", "thumbprint_list", list(_known(t, r, "thumbprint_list") or []))
+    _tags(t, r)
+
+
 def _bucket(t: _Translation, r: _Resource) -> None:
     _set(t, r, "BucketName", "bucket", _known(t, r, "bucket"))
     _tags(t, r)
@@ -542,6 +554,8 @@ _BUILDERS: dict[str, Callable[[_Translation, _Resource], None]] = {
     "AWS::IAM::Group": _group,
     "AWS::IAM::UserToGroupAddition": _membership,
     "AWS::IAM::InstanceProfile": _instance_profile,
+    "AWS::IAM::SAMLProvider": _saml_provider,
+    "AWS::IAM::OIDCProvider": _oidc_provider,
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
     "AWS::KMS::Key": _key,
