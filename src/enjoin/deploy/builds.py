@@ -42,9 +42,13 @@ def check_source(value: Any, where: str) -> None:
         DeployError: any other source; ``where`` names the resource and property.
     """
     kind = value.get("Type") if isinstance(value, Mapping) else None
-    if kind != "NO_SOURCE" or not isinstance(value.get("BuildSpec"), str) or not value["BuildSpec"].strip():
+    spec = value.get("BuildSpec") if isinstance(value, Mapping) else None
+    # An intrinsic (Fn::Sub...) is the template's own text too, resolved when the project is deployed.
+    inline = isinstance(spec, Mapping) or (isinstance(spec, str) and bool(spec.strip()))
+    if kind != "NO_SOURCE" or not inline:
+        found = f"a {kind} source" if kind != "NO_SOURCE" else "a NO_SOURCE source without a BuildSpec"
         raise DeployError(where, "a NO_SOURCE source with an inline BuildSpec (code the template holds)",
-                          f"a {kind} source" if kind else repr(value))
+                          found if kind else repr(value))
 
 
 def api_form(value: Any) -> Any:
