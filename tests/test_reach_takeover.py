@@ -166,13 +166,50 @@ def test_an_existing_notebook_is_opened_by_its_presigned_url() -> None:
     ]
 
 
-def test_a_stack_set_is_read_but_its_row_is_not_followed_yet() -> None:
-    """cloudformation-update-stack-set is not_modelled (whether PassRole is asked is unsettled): no edge, and the row
-    is in the report's list of paths not modelled."""
-    stack_set = Compute("cloudformation-stack-set", f"arn:aws:cloudformation:{REGION}:{CMS}:stackset/base:1", "base",
-                        CMS, REGION, WORKER)
-    assert reached(snapshot(doc(allow("cloudformation:UpdateStackSet", "*")), stack_set)) == []
-    assert not {w.id: w for w in ways()}["cloudformation-update-stack-set"].modeled
+STACK_SET = f"arn:aws:cloudformation:{REGION}:{CMS}:stackset/base:1"
+JOB = f"arn:aws:glue:{REGION}:{CMS}:job/nightly"
+
+
+@pytest.mark.parametrize(
+    ("compute", "statement", "way", "action"),
+    [
+        (Compute("cloudformation-stack-set", STACK_SET, "base", CMS, REGION, WORKER),
+         allow("cloudformation:UpdateStackSet", "*"), "cloudformation-update-stack-set",
+         "cloudformation:UpdateStackSet"),
+        (Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER),
+         allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/*"), "glue-update-job", "glue:UpdateJob"),
+    ],
+)
+def test_an_existing_resource_of_a_row_not_followed_puts_its_role_s_reads_in_doubt(
+    compute: Compute, statement: dict[str, Any], way: str, action: str
+) -> None:
+    """cloudformation-update-stack-set and glue-update-job are not_modelled (whether PassRole is asked is unsettled):
+    no edge, but a stack set or job the party may act on makes what its role reads INDETERMINATE for the party,
+    naming the row and why it is not modelled; never a silent COMPLIANT."""
+    row = {w.id: w for w in ways()}[way]
+    assert not row.modeled
+    reach = compute_reach(snapshot(doc(statement), compute), [PARTY], [ELIGIBILITY], REGION)
+    assert reach.accesses == ()
+    (item,) = reach.undecided
+    assert (item.party, item.holding, item.principal, item.action, item.resource) == (
+        "DHS", ELIGIBILITY, BRIDGE, action, compute.arn)
+    assert item.reasons[0].startswith(f"{way} is not modelled: {row.why_not}")
+    assert [(h.action, h.resource) for h in item.via] == [("sts:AssumeRole", BRIDGE), (action, compute.arn)]
+
+
+def test_a_resource_of_a_row_not_followed_that_no_one_may_act_on_changes_nothing() -> None:
+    job = Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER)
+    assert reached(snapshot(doc(allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/other")), job)) == []
+    assert reached(snapshot(doc(allow("glue:GetJob", "*")), job)) == []
+    # A role that reads nothing of the holdings: in doubt is only what it reads, here nothing.
+    idle = Compute("glue-job", JOB, "nightly", CMS, REGION, PLAIN)
+    assert reached(snapshot(doc(allow("glue:UpdateJob", "*")), idle, extra=(PLAIN_ROLE,))) == []
+
+
+def test_a_resource_of_a_row_not_followed_whose_role_is_unknown_puts_every_holding_in_doubt() -> None:
+    job = Compute("glue-job", JOB, "nightly", CMS, REGION, f"arn:aws:iam::{CMS}:role/NotRead")
+    reach = compute_reach(snapshot(doc(allow("glue:UpdateJob", "*")), job), [PARTY], [ELIGIBILITY], REGION)
+    assert [(u.holding, u.resource) for u in reach.undecided] == [(ELIGIBILITY, JOB)]
 
 
 def test_a_takeover_the_engine_cannot_decide_is_undecided_not_dropped() -> None:

@@ -37,6 +37,7 @@ from enjoin.config_model import Holding, Party
 from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
 from enjoin.reach_compute import (
     Way,
+    doubt,
     modeled_new,
     new_compute,
     reconfigure_function,
@@ -44,6 +45,7 @@ from enjoin.reach_compute import (
     take_over,
     takeovers,
     trusted_services,
+    unfollowed,
     ways,
 )
 from enjoin.reach_constructs import doubts as construct_doubts
@@ -146,6 +148,9 @@ class _Search:
         table = {w.id: w for w in ways()}
         self.own_role = tuple(w for w in takeovers() if not w.pass_role)
         self.replace = tuple((w, tuple(table[t] for t in w.then)) for w in takeovers() if w.pass_role)
+        # Unfollowed compute: (way and resource, principal) -> may it act, and role -> what the role reads or might.
+        self.doubts: dict[tuple[str, str], Hop | tuple[str, ...] | None] = {}
+        self.role_reads: dict[str, list[Holding]] = {}
 
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
         """Edges from ``who`` to principals not reached yet (a reached one has a path no longer).
@@ -339,6 +344,7 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
                         undecided.append(
                             Undecided(party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops)
                         )
+    undecided += _unfollowed_compute(search, reader, party, explored, visits)
     accesses: list[Access] = []
     readers: dict[int, list[str]] = {}  # holding -> the reached principals that may read it, in order
     for key, node in nodes.items():
@@ -367,6 +373,52 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
             _, visit, (read_hops, fields) = best
             accesses.append(Access(party.name, holding, visit.start, (*visit.hops, *read_hops), total, fields))
     return accesses, undecided
+
+
+def _unfollowed_compute(
+    search: _Search, reader: Reader, party: Party, explored: list[Node], visits: dict[str, _Visit]
+) -> list[Undecided]:
+    """Existing compute that a not-modelled way of reach_compute.yaml goes through (a stack set, a Glue job, read by
+    the inventory of a live run): when a principal the party reaches may (possibly) make the way's first request on
+    it, the holdings its role can read are in doubt for the party, with the row's why_not as the reason."""
+    graph = search.graph
+    found: list[Undecided] = []
+    for compute in graph.snapshot.compute:
+        for way in (w for w in unfollowed() if w.takes_over == compute.kind):
+            for who in explored:
+                if who.problems:
+                    continue
+                key = (f"{way.id}:{compute.arn}", who.key)
+                if key not in search.doubts:
+                    search.doubts[key] = doubt(graph, way, who, compute)
+                hop = search.doubts[key]
+                if hop is None:
+                    continue
+                via = (*visits[who.key].hops, hop) if isinstance(hop, Hop) else visits[who.key].hops
+                undecided = () if isinstance(hop, Hop) else tuple(hop)
+                reason = (f"{way.id} is not modelled: {way.why_not} {compute.arn} runs as {compute.role_arn}, "
+                          f"which can read it", *undecided)
+                for holding in _role_reads(search, reader, compute.role_arn):
+                    found.append(Undecided(party.name, holding, who.arn, way.requests[0].action, compute.arn,
+                                           reason, via))
+                break  # one principal of the party that may is enough to put the role's reads in doubt
+    return found
+
+
+def _role_reads(search: _Search, reader: Reader, role_arn: str | None) -> list[Holding]:
+    """The holdings a role can read or might (reach's own doubts included), found once; every holding for a role
+    the snapshot does not hold (it cannot be bounded)."""
+    if role_arn is None or role_arn not in search.graph.nodes:
+        return list(reader.holdings)
+    if role_arn not in search.role_reads:
+        search.role_reads[role_arn] = []  # a cycle through the same role adds nothing more
+        accesses, undecided = _reach_party(search, reader, Party(name=f"(as {role_arn})", principals=(role_arn,)))
+        reached: dict[int, Holding] = {id(a.holding): a.holding for a in accesses}
+        for item in undecided:
+            for holding in [item.holding] if item.holding is not None else reader.holdings:
+                reached.setdefault(id(holding), holding)
+        search.role_reads[role_arn] = list(reached.values())
+    return search.role_reads[role_arn]
 
 
 def _follow(

@@ -22,7 +22,9 @@ that let another account make the requests (the caller's account is the resource
 
 What is not followed yet is listed in the table as ``not_modelled`` with the reason; :func:`not_modelled` gives them
 to the report. A resource those rows go through, deployed by a template, is an unmodeled construct: INDETERMINATE for
-what its role can read.
+what its role can read. One that exists already (a stack set or a Glue job the inventory reads in a live run) is a
+doubt instead (:func:`unfollowed`, :func:`doubt`): when a principal a party reaches may, possibly, make the row's
+first request on it, what its role can read is INDETERMINATE for that party, with the row's ``why_not``.
 """
 
 from __future__ import annotations
@@ -398,3 +400,20 @@ def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node
             return Edge(role, (*hops, *given, *ran))
         undecided += ran or ()
     return tuple(undecided) or None
+
+
+def unfollowed() -> tuple[Way, ...]:
+    """The not-modelled ways through existing compute (a stack set, a Glue job): each such resource a party may act
+    on is a doubt about what its role can read (:func:`doubt`), never a silent COMPLIANT."""
+    return tuple(w for w in not_modelled() if w.takes_over is not None and w.requests[0].resource == "{existing}")
+
+
+def doubt(graph: Graph, way: Way, who: Node, compute: Compute) -> Hop | tuple[str, ...] | None:
+    """Whether ``who`` may (by the engine, possibly) make the first request of a not-modelled ``way`` on ``compute``:
+    its hop, or the engine's reasons when it cannot decide; None when it may not. Same account only, as for the
+    modeled takeovers."""
+    ask = way.requests[0]
+    if who.account != compute.account or not may_act(who, ask.action):
+        return None
+    return answer(graph, who, ask.action, compute.arn, compute.account, None,
+                  note=f"{way.id} (not modelled): {way.how}")
