@@ -62,6 +62,8 @@ COMPUTED = {
     "aws_iam_instance_profile": ["arn", "id", "unique_id", "create_date"],
     "aws_iam_saml_provider": ["arn", "id", "valid_until"],
     "aws_iam_openid_connect_provider": ["arn", "id"],
+    "aws_s3_access_point": ["alias", "arn", "domain_name", "endpoints", "has_public_access_policy", "id",
+                            "network_origin", "account_id"],
     "aws_kms_key": ["arn", "id", "key_id"],
     "aws_kms_alias": ["arn", "id", "target_key_arn"],
 }
@@ -710,6 +712,7 @@ def variants() -> dict[str, Variant]:
     found.update(policy_variants())
     found.update(detailee_variants())
     found.update(federation_variants())
+    found.update(access_point_variants())
     return found
 
 
@@ -1037,6 +1040,39 @@ def federation_variants() -> dict[str, Variant]:
     found["saml-federation"] = ("DHS's PIV identity provider is trusted for a CMS role that reads the eligibility "
                                 "files (\"SAVE-style verification\"); the party declares that provider.", mods,
                                 FEDERATED_PARTY)
+    return found
+
+
+def access_point_variants() -> dict[str, Variant]:
+    """The variants with an access point to the CHIP bucket whose policy grants the DHS account."""
+    found: dict[str, Variant] = {}
+    name = "chip-eligibility-verification"
+    policy = doc({"Sid": "DhsEligibilityVerification", "Effect": "Allow", "Principal": {"AWS": DHS_ROOT},
+                  "Action": "s3:GetObject", "Resource": f"arn:aws:s3:{REGION}:{CMS}:accesspoint/{name}/object/*"})
+    chip = "arn:aws:s3:::cms-chip-enrollment"
+    delegate = {"Sid": "DelegateToAccessPoints", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "*",
+                "Resource": [chip, chip + "/*"], "Condition": {"StringEquals": {"s3:DataAccessPointAccount": CMS}}}
+    for variant, line, delegated in (
+        ("access-point-delegated", "the CHIP bucket delegates to the account's access points, and an access "
+         "point's policy grants the DHS account reads \"for eligibility verification\".", True),
+        ("lookalike-access-point-without-delegation", "an access point's policy grants the DHS account reads of "
+         "CHIP enrollment, but the CHIP bucket policy does not delegate to access points: nothing is granted.",
+         False),
+    ):
+        mods = reference()
+        if delegated:
+            _bucket_statement("chip-enrollment", delegate)(mods)
+        data = _module(mods, "data")
+        data.resources.append(policy_data("verification_access_point", {None: policy}))
+        data.resources.append(managed("aws_s3_access_point", "verification", {
+            "name": name, "bucket": None, "bucket_account_id": None, "policy": json.dumps(policy, indent=2),
+            "public_access_block_configuration": [{"block_public_acls": True, "block_public_policy": True,
+                                                   "ignore_public_acls": True, "restrict_public_buckets": True}],
+            "vpc_configuration": [], "tags": None},
+            refs={"bucket": ref('aws_s3_bucket.store["chip-enrollment"].id'),
+                  "policy": ref("data.aws_iam_policy_document.verification_access_point.json")},
+            unknown={"bucket": True}))
+        found[variant] = (line, mods)
     return found
 
 

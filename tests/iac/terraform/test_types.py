@@ -112,3 +112,55 @@ def test_identity_providers_become_their_cloudformation_twins(tmp_path: Path) ->
         "Tags": [{"Key": "Owner", "Value": "ci"}]}}
     assert _doubts(cms) == []
 
+
+
+_AP_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "DhsEligibilityVerification", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"},
+    "Action": "s3:GetObject",
+    "Resource": f"arn:aws:s3:us-east-1:{CMS}:accesspoint/chip-eligibility-verification/object/*"}]}
+_BLOCK = {"block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+          "restrict_public_buckets": False}
+_CHIP = 'module.data.aws_s3_bucket.store["chip-enrollment"]'
+
+
+def test_an_access_point_opens_its_bucket_under_its_policy(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_s3_access_point", "verification", {
+        "name": "chip-eligibility-verification", "bucket": None, "policy": json.dumps(_AP_POLICY),
+        "public_access_block_configuration": [_BLOCK], "vpc_configuration": [{"vpc_id": "vpc-0abc"}]},
+        {"bucket": ['aws_s3_bucket.store["chip-enrollment"].id', 'aws_s3_bucket.store["chip-enrollment"]']})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, address) == {"Type": "AWS::S3::AccessPoint", "Properties": {
+        "Name": "chip-eligibility-verification", "Bucket": {"Ref": _logical_id(cms, _CHIP)}, "Policy": _AP_POLICY,
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": False},
+        "VpcConfiguration": {"VpcId": "vpc-0abc"}}}
+    assert _doubts(cms) == []
+
+
+def test_an_access_point_policy_of_its_own_merges_into_the_access_point(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_s3_access_point", "verification",
+                   {"name": "chip-eligibility-verification", "bucket": "cms-chip-enrollment", "policy": "{}"})
+    _add(document, "data", "aws_s3control_access_point_policy", "verification",
+         {"access_point_arn": None, "policy": json.dumps(_AP_POLICY)},
+         {"access_point_arn": ["aws_s3_access_point.verification.arn", "aws_s3_access_point.verification"]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, address)["Properties"] == {"Name": "chip-eligibility-verification",
+                                                     "Bucket": "cms-chip-enrollment", "Policy": _AP_POLICY}
+    merged = _logical_id(cms, "module.data.aws_s3control_access_point_policy.verification")
+    assert merged not in cms.resources  # merged into the access point: no construct of its own
+    assert _doubts(cms) == []
+
+
+def test_an_access_point_in_another_account_or_unknown_bucket_is_unmodeled(tmp_path: Path) -> None:
+    document = _reference()
+    other = _add(document, "data", "aws_s3_access_point", "other", {
+        "name": "elsewhere", "bucket": "cms-chip-enrollment", "account_id": DHS})
+    unknown = _add(document, "data", "aws_s3_access_point", "unknown", {"name": "unknown", "bucket": None},
+                   {"bucket": ["var.bucket"]})
+    owner = _add(document, "data", "aws_s3_access_point", "owner", {
+        "name": "owner", "bucket": "cms-chip-enrollment", "bucket_account_id": DHS})
+    cms = _translated(tmp_path, document)[CMS]
+    assert sorted(_doubts(cms)) == sorted([(other, None, ["buckets"]), (unknown, None, ["buckets"]),
+                                           (owner, "bucket_account_id", ["self"])])

@@ -71,16 +71,19 @@ _IDENTITY: dict[tuple[str, str], str] = {
     ("aws_iam_instance_profile", "id"): "Ref",
     ("aws_iam_instance_profile", "name"): "Ref",
     ("aws_iam_instance_profile", "arn"): "Arn",
+    ("aws_s3_access_point", "name"): "Ref",
+    ("aws_s3_access_point", "arn"): "Arn",
     ("aws_kms_key", "id"): "Ref",
     ("aws_kms_key", "key_id"): "Ref",
     ("aws_kms_key", "arn"): "Arn",
 }
 # The identity an argument takes when the reference records no attribute.
 _CANONICAL = {"aws_s3_bucket": "id", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
-              "aws_iam_policy": "arn", "aws_kms_key": "arn", "aws_iam_instance_profile": "name"}
+              "aws_iam_policy": "arn", "aws_kms_key": "arn", "aws_iam_instance_profile": "name",
+              "aws_s3_access_point": "arn"}
 # The argument that holds a resource's own name, for finding it by a literal value.
 _NAME = {"aws_s3_bucket": "bucket", "aws_iam_role": "name", "aws_iam_user": "name", "aws_iam_group": "name",
-         "aws_iam_policy": "name", "aws_iam_instance_profile": "name"}
+         "aws_iam_policy": "name", "aws_iam_instance_profile": "name", "aws_s3_access_point": "name"}
 
 
 class Unresolved(Exception):
@@ -507,6 +510,25 @@ def _bucket_policy(t: _Translation, r: _Resource) -> None:
     _set(t, r, "PolicyDocument", "policy", _document(t, r, "policy"))
 
 
+def _access_point(t: _Translation, r: _Resource) -> None:
+    known, account = _at(r.instance.values, r.instance.unknown, ("account_id",))
+    if known and account not in (None, r.account):  # unknown or unset: the provider's own account
+        raise Unresolved("account_id", f"names account {account}, not {r.account}, where its provider deploys it")
+    _set(t, r, "Name", "name", _known(t, r, "name"))
+    _set(t, r, "Bucket", "bucket", _known(t, r, "bucket", ("aws_s3_bucket",)))
+    if _known(t, r, "policy") not in (None, "", "{}"):  # "{}" is how Terraform removes the policy
+        _set(t, r, "Policy", "policy", _document(t, r, "policy"))
+    blocks = _blocks(r, "public_access_block_configuration")
+    if blocks:
+        names = {"block_public_acls": "BlockPublicAcls", "block_public_policy": "BlockPublicPolicy",
+                 "ignore_public_acls": "IgnorePublicAcls", "restrict_public_buckets": "RestrictPublicBuckets"}
+        _set(t, r, "PublicAccessBlockConfiguration", "public_access_block_configuration", {
+            cfn: bool(t.value(r, ("public_access_block_configuration", 0, tf))) for tf, cfn in names.items()})
+    if _blocks(r, "vpc_configuration"):
+        _set(t, r, "VpcConfiguration", "vpc_configuration",
+             {"VpcId": t.value(r, ("vpc_configuration", 0, "vpc_id"))})
+
+
 def _names(t: _Translation, r: _Resource, attribute: str, into: str) -> list[Any]:
     """A set of names of resources of type ``into`` (a membership's users, a user's groups): as planned, or, when
     known only after apply, a ``Ref`` to each resource the expression names."""
@@ -558,6 +580,7 @@ _BUILDERS: dict[str, Callable[[_Translation, _Resource], None]] = {
     "AWS::IAM::OIDCProvider": _oidc_provider,
     "AWS::S3::Bucket": _bucket,
     "AWS::S3::BucketPolicy": _bucket_policy,
+    "AWS::S3::AccessPoint": _access_point,
     "AWS::KMS::Key": _key,
     "AWS::KMS::Alias": _alias,
 }
