@@ -9,6 +9,11 @@ requests. Reach must find DHS -> DhsDisclosureReader -> the workload role -> eli
 thing so that AWS would refuse the path, and reach must find none. The expected outcome of each is written beside
 it (expected.yaml) and read by tests/test_variants.py. Regenerate after changing the table; review the diff.
 
+An unsettled way (a question AWS leaves open, with its readings) gets the permissions its path needs under every
+reading (PassRole of the role with iam:PassedToService each reading's value): a VIOLATION, unless some reading has the
+path not exist at all (holds: false), when the most reach can answer is INDETERMINATE (a doubt naming the row and the
+question). Its look-alike may be a doubt too: the path holding under one reading only (DOUBTS).
+
 A takeover way (takes_over: a kind of existing compute) gets the existing resource in the same template (an instance
 with the role's instance profile, a notebook instance), or a second template deployed with the role as its stack's
 service role (role_arn in enjoin.yaml); DhsDisclosureReader may make the way's requests on it (statement
@@ -58,6 +63,12 @@ LOOKALIKES = {
                                  "DhsDisclosureReader does not carry and cannot set"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
+}
+# The look-alikes of unsettled ways whose path holds under some readings only: INDETERMINATE, naming the row.
+DOUBTS = {
+    "datapipeline-activate": ("passed-to-ec2", "iam:PassedToService allows only ec2.amazonaws.com: the path holds if "
+                              "PassRole of the resource role is asked with EC2's value, not if with Data Pipeline's, "
+                              "which AWS's documentation does not settle"),
 }
 STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
 IMAGE = "ami-0a1b2c3d4e5f67890"
@@ -180,7 +191,8 @@ def template(way: Way, change: str | None) -> dict[str, object]:
                          "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::cms-tmsis-eligibility/*"}},
                         {"Sid": "DecryptThroughS3", "Effect": "Allow", "Action": "kms:Decrypt",
                          "Resource": {"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/*"},
-                         "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}},
+                         "Condition": {"StringEquals": {
+                             "kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}},
                     ]}}],
             },
         },
@@ -217,7 +229,11 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
         actions = [a for a in actions if a != "codebuild:StartBuild"]
     if way.instance_profile and "WorkloadInstanceProfile" not in resources:
         actions += ["iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile"]
-    passed_to = "lambda.amazonaws.com" if change == "passed-to-lambda" else way.service
+    passed_to: object = passed_to_values(way)
+    if change == "passed-to-lambda":
+        passed_to = "lambda.amazonaws.com"
+    if change == "passed-to-ec2":
+        passed_to = "ec2.amazonaws.com"
     pass_condition: dict[str, object] = {"StringEquals": {"iam:PassedToService": passed_to}}
     if change == "tag-condition":
         pass_condition["StringEquals"] = {"iam:PassedToService": passed_to, "aws:PrincipalTag/team": "cms-etl"}
@@ -229,10 +245,39 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
          "Condition": pass_condition},
         {"Sid": "RunWorkloads", "Effect": "Allow", "Action": actions, "Resource": "*"},
     ]
+    for service in way.also_pass:  # a role of the account the caller passes to that service as well
+        resources["PipelineRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": f"{role_name(way)[:56]}Pipeline",
+            "Description": f"VARIANT {way.id}: the {service} role the caller passes beside the workload role",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}}}
+        statements.insert(1, {"Sid": "PassPipelineRole", "Effect": "Allow", "Action": "iam:PassRole",
+                              "Resource": {"Fn::GetAtt": ["PipelineRole", "Arn"]},
+                              "Condition": {"StringEquals": {"iam:PassedToService": service}}})
     if change == "deny-passrole":
         statements.append({"Sid": "NoStacksWithRoles", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
                            "Condition": {"StringEquals": {"iam:PassedToService": way.service}}})
     return statements
+
+
+def passed_to_values(way: Way) -> str | list[str]:
+    """The iam:PassedToService values the caller may pass the role with: the way's service, or, for an unsettled
+    way, every reading's value (so that the path holds under each)."""
+    values = sorted({r.passed_to for r in way.unsettled.readings if r.passed_to}) if way.unsettled else []
+    return values or way.service
+
+
+def deployable(way: Way) -> bool:
+    """Whether a variant can hold the existing compute a takeover way acts on (:func:`existing`): a Glue job it
+    cannot (moto's CloudFormation skips AWS::Glue::Job and deploy does not create it: the job stays an unmodeled
+    construct, INDETERMINATE for what its role can read)."""
+    if way.takes_over is None:
+        return True
+    try:
+        existing(way, {})
+    except ValueError:
+        return False
+    return True
 
 
 def config(way: Way, first_line: str) -> str:
@@ -271,14 +316,30 @@ def main() -> int:
         takeover = way.modeled and way.takes_over is not None
         if not takeover and (not way.modeled or not way.pass_role or way.existing):
             continue
+        if not deployable(way):
+            continue
+        # A way whose path some reading says does not exist can be no more than a doubt, whatever DHS may do.
+        doubt = way.unsettled is not None and any(r.holds is False for r in way.unsettled.readings)
         what = (f"make the requests of way {way.id} on an existing {way.takes_over} that "
                 + ("it gives" if way.pass_role else "runs as") if takeover
                 else f"pass {role_name(way)} to {way.service} and make the requests of way {way.id}; the role")
-        write(f"compute-{way.id}", way, None,
-              f"Variant compute-{way.id}: DhsDisclosureReader may {what} {role_name(way) if takeover else ''}"
-              f"{'; it' if takeover else ''} reads eligibility.".replace("  ", " "),
-              {"way": way.id, "outcome": "VIOLATION", "hop": f"arn:aws:iam::111111111111:role/{role_name(way)}",
-               "sid": "PassWorkloadRole" if way.pass_role else "TakeOverWorkload"})
+        first = (f"Variant compute-{way.id}: DhsDisclosureReader may {what} {role_name(way) if takeover else ''}"
+                 f"{'; it' if takeover else ''} reads eligibility.".replace("  ", " "))
+        hop = f"arn:aws:iam::111111111111:role/{role_name(way)}"
+        if doubt and way.unsettled is not None:
+            write(f"compute-{way.id}", way, None, first + " The path holds only under some readings of: "
+                  + way.unsettled.question.split(";")[0] + ".",
+                  {"way": way.id, "outcome": "INDETERMINATE", "hop": hop,
+                   "reason": f"{way.id} holds under some readings only: {way.unsettled.question}"})
+        else:
+            write(f"compute-{way.id}", way, None, first,
+                  {"way": way.id, "outcome": "VIOLATION", "hop": hop,
+                   "sid": "PassWorkloadRole" if way.pass_role else "TakeOverWorkload"})
+        if way.id in DOUBTS:
+            change, why = DOUBTS[way.id]
+            write(f"lookalike-compute-{way.id}-{change}", way, change,
+                  f"Variant lookalike-compute-{way.id}-{change}: as compute-{way.id}, but {why}.",
+                  {"way": way.id, "outcome": "INDETERMINATE", "hop": hop, "reason": why})
         if way.id in LOOKALIKES:
             change, why = LOOKALIKES[way.id]
             write(f"lookalike-compute-{way.id}-{change}", way, change,

@@ -1,8 +1,9 @@
 """The compute-as-role table (src/enjoin/reach_compute.yaml) holds to its rules, and agrees with the classification.
 
-Every row cites AWS documentation and names a service principal and requests in the shapes reach asks; a row not
-modelled says why, and the resource it goes through is an unmodeled construct (INDETERMINATE for what its role can
-read), so that no path the table knows of can end in a silent COMPLIANT.
+Every row cites AWS documentation and names a service principal and requests in the shapes reach asks; a row whose
+question AWS leaves open lists its readings, each with what it changes; a row not modelled says why, and the resource
+it goes through is an unmodeled construct (INDETERMINATE for what its role can read), so that no path the table knows
+of can end in a silent COMPLIANT.
 """
 
 from __future__ import annotations
@@ -69,6 +70,54 @@ def test_existing_resource_rows_are_either_modeled_by_reach_or_listed_with_their
     for way in ways():
         if way.existing and not way.modeled:
             assert way.takes_over, way.id
+
+
+def test_an_unsettled_row_is_followed_and_lists_two_readings_each_with_what_changes() -> None:
+    """A question AWS leaves open is followed under each reading (never dropped): the row is modeled, states the
+    question, and lists two readings at least, each saying what AWS would do and changing something of the row."""
+    unsettled = {w.id: w for w in ways() if w.unsettled is not None}
+    assert {"datapipeline-activate", "glue-update-job", "lambda-create-event-source-mapping"} <= set(unsettled)
+    for way in unsettled.values():
+        assert way.modeled and not way.why_not, way.id
+        assert way.unsettled is not None and way.unsettled.question, way.id
+        readings = way.unsettled.readings
+        assert len(readings) >= 2, way.id
+        for reading in readings:
+            assert reading.says, way.id
+            assert (reading.passed_to, reading.asks_pass_role, reading.holds) != (None, None, None), way.id
+        assert len({(r.passed_to, r.asks_pass_role, r.holds) for r in readings}) == len(readings), way.id
+
+
+_ROW = {"status": "modeled", "service": "ec2.amazonaws.com", "requests": [{"action": "ec2:RunInstances",
+        "resource": "*"}], "documentation": ["https://docs.aws.amazon.com/x"], "how": "x"}
+_TWO = [{"says": "a", "passed_to": "ec2.amazonaws.com"}, {"says": "b", "passed_to": "lambda.amazonaws.com"}]
+
+
+@pytest.mark.parametrize(
+    ("row", "says"),
+    [
+        ({**_ROW, "status": "not_modelled", "why_not": "x", "unsettled": {"question": "q", "readings": _TWO}},
+         "unsettled: expected on a modeled row"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": _TWO[:1]}}, "expected a question and two readings"),
+        ({**_ROW, "unsettled": {"readings": _TWO}}, "expected a question and two readings"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"says": "b"}]}},
+         "readings[1]: expected says and what changes"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"says": "b", "colour": "red"}]}},
+         "readings[1]: expected says and what changes"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"passed_to": "ec2.amazonaws.com"}]}},
+         "readings[1]: expected what the reading says"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"says": "b", "passed_to": "ec2"}]}},
+         "readings[1].passed_to: expected a service principal"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [{"says": "a", "holds": "yes"}, _TWO[1]]}},
+         "readings[0].holds: expected true or false"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {**_TWO[0], "says": "c"}]}},
+         "expected readings that differ in what they change"),
+    ],
+)
+def test_a_broken_unsettled_row_is_refused_naming_it(row: dict[str, object], says: str) -> None:
+    with pytest.raises(TableError) as caught:
+        _way("x", row)
+    assert "ways.x" in str(caught.value) and says in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -170,46 +170,72 @@ STACK_SET = f"arn:aws:cloudformation:{REGION}:{CMS}:stackset/base:1"
 JOB = f"arn:aws:glue:{REGION}:{CMS}:job/nightly"
 
 
-@pytest.mark.parametrize(
-    ("compute", "statement", "way", "action"),
-    [
-        (Compute("cloudformation-stack-set", STACK_SET, "base", CMS, REGION, WORKER),
-         allow("cloudformation:UpdateStackSet", "*"), "cloudformation-update-stack-set",
-         "cloudformation:UpdateStackSet"),
-        (Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER),
-         allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/*"), "glue-update-job", "glue:UpdateJob"),
-    ],
-)
-def test_an_existing_resource_of_a_row_not_followed_puts_its_role_s_reads_in_doubt(
-    compute: Compute, statement: dict[str, Any], way: str, action: str
-) -> None:
-    """cloudformation-update-stack-set and glue-update-job are not_modelled (whether PassRole is asked is unsettled):
-    no edge, but a stack set or job the party may act on makes what its role reads INDETERMINATE for the party,
-    naming the row and why it is not modelled; never a silent COMPLIANT."""
-    row = {w.id: w for w in ways()}[way]
+def test_an_existing_stack_set_puts_its_role_s_reads_in_doubt() -> None:
+    """cloudformation-update-stack-set is not_modelled: no edge, but a stack set the party may act on makes what its
+    role reads INDETERMINATE for the party, naming the row and why it is not modelled; never a silent COMPLIANT."""
+    compute = Compute("cloudformation-stack-set", STACK_SET, "base", CMS, REGION, WORKER)
+    row = {w.id: w for w in ways()}["cloudformation-update-stack-set"]
     assert not row.modeled
-    reach = compute_reach(snapshot(doc(statement), compute), [PARTY], [ELIGIBILITY], REGION)
+    reach = compute_reach(snapshot(doc(allow("cloudformation:UpdateStackSet", "*")), compute), [PARTY],
+                          [ELIGIBILITY], REGION)
     assert reach.accesses == ()
     (item,) = reach.undecided
     assert (item.party, item.holding, item.principal, item.action, item.resource) == (
-        "DHS", ELIGIBILITY, BRIDGE, action, compute.arn)
-    assert item.reasons[0].startswith(f"{way} is not modelled: {row.why_not}")
-    assert [(h.action, h.resource) for h in item.via] == [("sts:AssumeRole", BRIDGE), (action, compute.arn)]
+        "DHS", ELIGIBILITY, BRIDGE, "cloudformation:UpdateStackSet", STACK_SET)
+    assert item.reasons[0].startswith(f"cloudformation-update-stack-set is not modelled: {row.why_not}")
+    assert [(h.action, h.resource) for h in item.via] == [("sts:AssumeRole", BRIDGE),
+                                                          ("cloudformation:UpdateStackSet", STACK_SET)]
 
 
-def test_a_resource_of_a_row_not_followed_that_no_one_may_act_on_changes_nothing() -> None:
-    job = Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER)
-    assert reached(snapshot(doc(allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/other")), job)) == []
-    assert reached(snapshot(doc(allow("glue:GetJob", "*")), job)) == []
+GLUE_JOB = Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER)
+UPDATE_JOB = allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/*")
+PASS_TO_GLUE = allow("iam:PassRole", WORKER, "PassWorker",
+                     Condition={"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}})
+
+
+def test_a_job_updated_by_one_who_may_also_pass_its_role_is_a_path_under_both_readings() -> None:
+    """glue-update-job is unsettled (is iam:PassRole of the job's role asked when UpdateJob names it again?): with
+    PassRole of it to Glue as well, the path holds under both readings, and its witness has the PassRole."""
+    (access,) = compute_reach(snapshot(doc(PASS_TO_GLUE, UPDATE_JOB), GLUE_JOB, worker_trust=("glue.amazonaws.com",)),
+                              [PARTY], [ELIGIBILITY], REGION).accesses
+    assert access.path == (ICE, "sts:AssumeRole", BRIDGE, "iam:PassRole", WORKER, "glue:UpdateJob", JOB, WORKER,
+                           "s3:GetObject")
+    assert access.hops[1].context["iam:PassedToService"] == "glue.amazonaws.com"
+
+
+def test_a_job_updated_without_passing_its_role_is_a_doubt_naming_the_question() -> None:
+    """Without PassRole the path holds only if UpdateJob asks none: INDETERMINATE for what the job's role reads."""
+    row = {w.id: w for w in ways()}["glue-update-job"]
+    assert row.modeled and row.unsettled is not None
+    reach = compute_reach(snapshot(doc(UPDATE_JOB), GLUE_JOB, worker_trust=("glue.amazonaws.com",)), [PARTY],
+                          [ELIGIBILITY], REGION)
+    assert reach.accesses == ()
+    (item,) = reach.undecided
+    assert (item.party, item.holding, item.principal, item.action, item.resource) == (
+        "DHS", ELIGIBILITY, BRIDGE, "glue:UpdateJob", WORKER)
+    assert item.reasons[0].startswith(
+        f"glue-update-job holds under some readings of an unsettled question only: {row.unsettled.question}")
+    assert row.unsettled.readings[1].says in item.reasons[0]
+    assert [(h.action, h.resource) for h in item.via] == [("sts:AssumeRole", BRIDGE), ("glue:UpdateJob", JOB)]
+
+
+def test_a_job_no_one_may_update_or_whose_role_no_longer_trusts_glue_changes_nothing() -> None:
+    trusts = ("glue.amazonaws.com",)
+    assert reached(snapshot(doc(allow("glue:UpdateJob", f"arn:aws:glue:*:{CMS}:job/other")), GLUE_JOB,
+                            worker_trust=trusts)) == []
+    assert reached(snapshot(doc(allow("glue:GetJob", "*")), GLUE_JOB, worker_trust=trusts)) == []
+    assert reached(snapshot(doc(PASS_TO_GLUE, UPDATE_JOB), GLUE_JOB, worker_trust=("ec2.amazonaws.com",))) == []
     # A role that reads nothing of the holdings: in doubt is only what it reads, here nothing.
     idle = Compute("glue-job", JOB, "nightly", CMS, REGION, PLAIN)
-    assert reached(snapshot(doc(allow("glue:UpdateJob", "*")), idle, extra=(PLAIN_ROLE,))) == []
+    assert reached(snapshot(doc(allow("glue:UpdateJob", "*")), idle,
+                            extra=(role(PLAIN, service_trust("glue.amazonaws.com")),))) == []
 
 
-def test_a_resource_of_a_row_not_followed_whose_role_is_unknown_puts_every_holding_in_doubt() -> None:
+def test_a_job_whose_role_is_unknown_puts_every_holding_in_doubt() -> None:
     job = Compute("glue-job", JOB, "nightly", CMS, REGION, f"arn:aws:iam::{CMS}:role/NotRead")
     reach = compute_reach(snapshot(doc(allow("glue:UpdateJob", "*")), job), [PARTY], [ELIGIBILITY], REGION)
     assert [(u.holding, u.resource) for u in reach.undecided] == [(ELIGIBILITY, JOB)]
+    assert reach.undecided[0].reasons[0].startswith("glue-update-job is unsettled (")
 
 
 def test_a_takeover_the_engine_cannot_decide_is_undecided_not_dropped() -> None:

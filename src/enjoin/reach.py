@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from enjoin.config_model import Holding, Party
 from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
 from enjoin.reach_compute import (
+    Split,
     Way,
     doubt,
     modeled_new,
@@ -45,6 +46,7 @@ from enjoin.reach_compute import (
     take_over,
     takeovers,
     trusted_services,
+    under_readings,
     unfollowed,
     ways,
 )
@@ -111,6 +113,7 @@ def _in_party(node: Node, party: Party) -> bool:
 
 CREDENTIAL_ACTIONS = ("iam:CreateAccessKey", "iam:CreateLoginProfile", "iam:UpdateLoginProfile")
 Decider = Callable[[Graph, Node, Node], Outcome]
+Step = Outcome | Split  # an edge, why not decided, none, or (an unsettled compute row) a doubt about a role
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +131,7 @@ class _Search:
     """The parties' breadth-first searches over one graph: edge answers are memoised across parties, and
     so are each principal's bounds (what its identity policies may allow at all)."""
 
-    def __init__(self, graph: Graph, index: TrustIndex, memo: dict[tuple[str, str, str], Outcome]) -> None:
+    def __init__(self, graph: Graph, index: TrustIndex, memo: dict[tuple[str, str, str], Step]) -> None:
         self.graph = graph
         self.index = index
         self.memo = memo
@@ -152,7 +155,7 @@ class _Search:
         self.doubts: dict[tuple[str, str], Hop | tuple[str, ...] | None] = {}
         self.role_reads: dict[str, list[Holding]] = {}
 
-    def edges(self, who: Node, reached: Container[str]) -> Iterator[Outcome]:
+    def edges(self, who: Node, reached: Container[str]) -> Iterator[Step]:
         """Edges from ``who`` to principals not reached yet (a reached one has a path no longer).
 
         Each edge's requests ask :func:`~enjoin.reach_filter.could_allow` before the engine, and each
@@ -204,17 +207,19 @@ class _Search:
                 if way.takes_over == compute.kind:
                     key = (f"{way.id}:{compute.arn}", who.key, role.key)
                     if key not in self.memo:
-                        self.memo[key] = take_over(graph, way, who, compute, role, self.services)
+                        self.memo[key] = under_readings(  # decided at once: the loop variables are current
+                            way, lambda w: take_over(graph, w, who, compute, role, self.services))  # noqa: B023
                     yield self.memo[key]
 
-    def _compute(self, who: Node, role: Node) -> Iterator[Outcome]:
+    def _compute(self, who: Node, role: Node) -> Iterator[Step]:
         """The ways of the compute table by which ``who`` runs code as ``role`` (it may pass roles)."""
         trusted = self.services.get(role.arn, frozenset())
         for way in self.new_ways:
             if way.service in trusted:
                 key = (f"compute:{way.id}", who.key, role.key)
                 if key not in self.memo:
-                    self.memo[key] = new_compute(self.graph, way, who, role, self.services)
+                    self.memo[key] = under_readings(
+                        way, lambda w: new_compute(self.graph, w, who, role, self.services))
                 yield self.memo[key]
         for way in self.reconfigure:
             if way.service not in trusted:
@@ -224,7 +229,8 @@ class _Search:
                     continue
                 key = (f"{way.id}:{function.arn}", who.key, role.key)
                 if key not in self.memo:
-                    self.memo[key] = reconfigure_function(self.graph, way, who, function.arn, role, self.services)
+                    self.memo[key] = under_readings(way, lambda w: reconfigure_function(
+                        self.graph, w, who, function.arn, role, self.services))  # noqa: B023 - decided at once
                 yield self.memo[key]
         for way, then in self.replace:
             if way.service not in trusted:
@@ -235,7 +241,8 @@ class _Search:
                     continue
                 key = (f"{way.id}:{compute.arn}", who.key, role.key)
                 if key not in self.memo:
-                    self.memo[key] = replace_role(self.graph, way, who, compute, role, self.services, then)
+                    self.memo[key] = under_readings(way, lambda w: replace_role(
+                        self.graph, w, who, compute, role, self.services, then))  # noqa: B023 - decided at once
                 yield self.memo[key]
 
     def _bounds(self, who: Node) -> _Bounds:
@@ -252,7 +259,7 @@ class _Search:
             named,
         )
 
-    def _memo(self, kind: str, who: Node, target: Node, decide: Decider) -> Outcome:
+    def _memo(self, kind: str, who: Node, target: Node, decide: Decider) -> Step:
         key = (kind, who.key, target.key)
         if key in self.memo:
             return self.memo[key]
@@ -310,6 +317,7 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
         reach_node(node, _Visit(start, hops, 0, 1))
     explored: list[Node] = []
     rewritten: set[tuple[str, str]] = set()
+    splits: list[tuple[Node, _Visit, Split]] = []
     while queue:
         while queue:
             who = queue.popleft()
@@ -319,7 +327,10 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
                 undecided.append(Undecided(party.name, None, who.arn, "*", "*", who.problems, here.hops))
                 continue
             for outcome in search.edges(who, visits):
-                _follow(outcome, who, here, party, reach_node, undecided)
+                if isinstance(outcome, Split):
+                    splits.append((who, here, outcome))
+                else:
+                    _follow(outcome, who, here, party, reach_node, undecided)
         # Rewrites: the party acts as both the principal that rewrites and the one rewritten.
         # Only principals of a non-party account whose policies could allow a rewrite are asked, and
         # only about principals of their own account (IAM has no cross-account rewrites).
@@ -345,6 +356,7 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
                             Undecided(party.name, None, who.arn, "iam:*", target.arn, outcome, visits[who.key].hops)
                         )
     undecided += _unfollowed_compute(search, reader, party, explored, visits)
+    undecided += _split_compute(search, reader, party, splits, visits)
     accesses: list[Access] = []
     readers: dict[int, list[str]] = {}  # holding -> the reached principals that may read it, in order
     for key, node in nodes.items():
@@ -380,11 +392,17 @@ def _unfollowed_compute(
 ) -> list[Undecided]:
     """Existing compute that a not-modelled way of reach_compute.yaml goes through (a stack set, a Glue job, read by
     the inventory of a live run): when a principal the party reaches may (possibly) make the way's first request on
-    it, the holdings its role can read are in doubt for the party, with the row's why_not as the reason."""
+    it, the holdings its role can read are in doubt for the party, with the row's why_not as the reason. So is a
+    resource of an unsettled takeover row (a Glue job) whose role the snapshot does not hold: reach cannot decide the
+    path's readings on a role it does not know (every holding is in doubt then)."""
     graph = search.graph
     found: list[Undecided] = []
     for compute in graph.snapshot.compute:
-        for way in (w for w in unfollowed() if w.takes_over == compute.kind):
+        unknown = compute.role_arn is not None and compute.role_arn not in graph.nodes
+        doubted = [w for w in unfollowed() if w.takes_over == compute.kind]
+        if unknown:
+            doubted += [w for w in takeovers() if w.unsettled is not None and w.takes_over == compute.kind]
+        for way in doubted:
             for who in explored:
                 if who.problems:
                     continue
@@ -396,12 +414,31 @@ def _unfollowed_compute(
                     continue
                 via = (*visits[who.key].hops, hop) if isinstance(hop, Hop) else visits[who.key].hops
                 undecided = () if isinstance(hop, Hop) else tuple(hop)
-                reason = (f"{way.id} is not modelled: {way.why_not} {compute.arn} runs as {compute.role_arn}, "
-                          f"which can read it", *undecided)
+                why = (f"is not modelled: {way.why_not}" if not way.modeled else
+                       f"is unsettled ({way.unsettled.question if way.unsettled else ''}) and the role is not in "
+                       f"the snapshot, so no reading can be decided.")
+                reason = (f"{way.id} {why} {compute.arn} runs as {compute.role_arn}, which can read it", *undecided)
                 for holding in _role_reads(search, reader, compute.role_arn):
                     found.append(Undecided(party.name, holding, who.arn, way.requests[0].action, compute.arn,
                                            reason, via))
                 break  # one principal of the party that may is enough to put the role's reads in doubt
+    return found
+
+
+def _split_compute(
+    search: _Search, reader: Reader, party: Party, splits: list[tuple[Node, _Visit, Split]], visits: dict[str, _Visit]
+) -> list[Undecided]:
+    """Paths of unsettled compute rows that hold under some readings only: when the party reaches the role by no
+    path that holds (it is not among the principals visited), what the role can read is in doubt for the party."""
+    found: list[Undecided] = []
+    doubted: set[str] = set()
+    for who, here, split in splits:
+        if split.role.key in visits or split.role.key in doubted:
+            continue
+        doubted.add(split.role.key)  # one principal of the party that may is enough to put the role's reads in doubt
+        for holding in _role_reads(search, reader, split.role.arn):
+            found.append(Undecided(party.name, holding, who.arn, split.action, split.role.arn, split.reasons,
+                                   (*here.hops, *split.hops)))
     return found
 
 

@@ -20,19 +20,25 @@ and the caller ends up with the resource's own role (:func:`take_over`) or, when
 it gives the resource (:func:`replace_role`). A takeover is same-account: these services have no resource policies
 that let another account make the requests (the caller's account is the resource's).
 
+A row whose path depends on a question AWS's documentation (or the inventory) does not settle is ``unsettled``: it
+lists the readings, each with what it changes in the row (the ``iam:PassedToService`` value, whether ``iam:PassRole``
+is asked, whether the path exists at all). :func:`under_readings` decides the path under each reading (:func:`settle`):
+under all, an edge whose witness has each reading's hops; under some only, a :class:`Split`, which reach turns into a
+doubt about what the role can read, naming the row and the question; under none, nothing.
+
 What is not followed yet is listed in the table as ``not_modelled`` with the reason; :func:`not_modelled` gives them
 to the report. A resource those rows go through, deployed by a template, is an unmodeled construct: INDETERMINATE for
-what its role can read. One that exists already (a stack set or a Glue job the inventory reads in a live run) is a
-doubt instead (:func:`unfollowed`, :func:`doubt`): when a principal a party reaches may, possibly, make the row's
-first request on it, what its role can read is INDETERMINATE for that party, with the row's ``why_not``.
+what its role can read. One that exists already (a stack set the inventory reads in a live run) is a doubt instead
+(:func:`unfollowed`, :func:`doubt`): when a principal a party reaches may, possibly, make the row's first request on
+it, what its role can read is INDETERMINATE for that party, with the row's ``why_not``.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -46,7 +52,9 @@ from enjoin.snapshot import Compute
 
 PROBE = "enjoin-probe"
 _FIELDS = {"status", "service", "pass_role", "instance_profile", "also_pass", "requests", "takes_over", "then",
-           "documentation", "how", "caveat", "why_not"}
+           "documentation", "how", "caveat", "why_not", "unsettled"}
+# What a reading of an unsettled question may change in the row (see the table's header).
+_CHANGES = {"passed_to", "asks_pass_role", "holds"}
 # The kinds of existing compute (Snapshot.compute), each with the CloudFormation type that declares it.
 KINDS = {
     "ec2-instance": "AWS::EC2::Instance",
@@ -70,6 +78,25 @@ class Ask:
 
 
 @dataclass(frozen=True, slots=True)
+class Reading:
+    """One reading of a row's unsettled question: what AWS would do under it (``says``), and what that changes in
+    the row (``None``: unchanged)."""
+
+    says: str
+    passed_to: str | None = None  # the iam:PassedToService value the caller's PassRole of the role is asked with
+    asks_pass_role: bool | None = None  # whether iam:PassRole of the role the path runs as is asked at all
+    holds: bool | None = None  # False: the path does not exist under this reading (what it needs beyond IAM is absent)
+
+
+@dataclass(frozen=True, slots=True)
+class Unsettled:
+    """A question AWS's documentation leaves open for a row, with its alternative readings (two at least)."""
+
+    question: str
+    readings: tuple[Reading, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Way:
     """One row of the table (see its header for the fields)."""
 
@@ -86,6 +113,23 @@ class Way:
     how: str
     caveat: str
     why_not: str
+    unsettled: Unsettled | None = None
+    # As the row is settled (a reading of ``unsettled`` applied, :func:`settle`): the iam:PassedToService value the
+    # caller's PassRole of the role is asked with ("": the row's service), whether PassRole of it is asked at all
+    # (None: when the row passes a role), and whether the path exists.
+    passed_to: str = ""
+    asks_pass_role: bool | None = None
+    holds: bool = True
+
+    @property
+    def pass_to(self) -> str:
+        """The iam:PassedToService value of the caller's PassRole of the role."""
+        return self.passed_to or self.service
+
+    @property
+    def asks_pass(self) -> bool:
+        """Whether the caller's iam:PassRole of the role the path runs as is asked."""
+        return self.pass_role if self.asks_pass_role is None else self.asks_pass_role
 
     @property
     def modeled(self) -> bool:
@@ -115,6 +159,7 @@ def _way(key: str, row: Any) -> Way:
                          f"found {row['status']!r}")
     if row["status"] == "not_modelled" and not row.get("why_not"):
         raise TableError(f"reach_compute.yaml: ways.{key}: a not_modelled row says why_not")
+    unsettled = _unsettled(key, row) if "unsettled" in row else None
     services = [row["service"], *row.get("also_pass", ())]
     for service in services:
         if not _SERVICE.match(str(service)):
@@ -151,7 +196,42 @@ def _way(key: str, row: Any) -> Way:
         how=" ".join(str(row["how"]).split()),
         caveat=" ".join(str(row.get("caveat", "")).split()),
         why_not=" ".join(str(row.get("why_not", "")).split()),
+        unsettled=unsettled,
     )
+
+
+def _unsettled(key: str, row: Mapping[str, Any]) -> Unsettled:
+    """The row's ``unsettled`` field: a question and two readings at least, each saying what it changes."""
+    where = f"reach_compute.yaml: ways.{key}.unsettled"
+    if row["status"] != "modeled":
+        raise TableError(f"{where}: expected on a modeled row (reach follows it under each reading); found status "
+                         f"{row['status']!r}")
+    value = row["unsettled"]
+    question = value.get("question") if isinstance(value, Mapping) else None
+    listed_readings = value.get("readings") if isinstance(value, Mapping) else None
+    if not question or not isinstance(listed_readings, list) or len(listed_readings) < 2:
+        raise TableError(f"{where}: expected a question and two readings at least; found {value!r}")
+    readings: list[Reading] = []
+    for i, item in enumerate(listed_readings):
+        here = f"{where}.readings[{i}]"
+        if not isinstance(item, Mapping) or not item.get("says"):
+            raise TableError(f"{here}: expected what the reading says (says); found {item!r}")
+        unknown = set(item) - _CHANGES - {"says"}
+        changes = set(item) & _CHANGES
+        if unknown or not changes:
+            raise TableError(f"{here}: expected says and what changes ({', '.join(sorted(_CHANGES))}); found "
+                             f"{sorted(item)}")
+        passed_to = item.get("passed_to")
+        if passed_to is not None and not _SERVICE.match(str(passed_to)):
+            raise TableError(f"{here}.passed_to: expected a service principal; found {passed_to!r}")
+        for flag in ("asks_pass_role", "holds"):
+            if flag in item and not isinstance(item[flag], bool):
+                raise TableError(f"{here}.{flag}: expected true or false; found {item[flag]!r}")
+        readings.append(Reading(" ".join(str(item["says"]).split()), passed_to, item.get("asks_pass_role"),
+                                item.get("holds")))
+    if len({(r.passed_to, r.asks_pass_role, r.holds) for r in readings}) < len(readings):
+        raise TableError(f"{where}: expected readings that differ in what they change; two change the same")
+    return Unsettled(" ".join(str(question).split()), tuple(readings))
 
 
 # The rows on existing Lambda functions (Snapshot.functions, not Snapshot.compute): reach.py follows them itself.
@@ -282,14 +362,16 @@ def _also_pass(
 
 def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[str, frozenset[str]]) -> Outcome:
     """``who`` creates compute of ``way`` that runs as ``role`` (same account: PassRole has no resource policy)."""
-    if who.account != role.account or way.service not in roles.get(role.arn, ()) or not may_act(who, "iam:PassRole"):
+    if not way.holds or who.account != role.account or way.service not in roles.get(role.arn, ()):
         return None
-    if not all(may_act(who, ask.action) for ask in way.requests):
+    if (way.asks_pass and not may_act(who, "iam:PassRole")) or not _may_ask(who, way):
         return None
-    passed = _pass(graph, who, role, way.service)
-    if not isinstance(passed, Hop):
-        return passed
-    hops: list[Hop] = [passed]
+    hops: list[Hop] = []
+    if way.asks_pass:
+        passed = _pass(graph, who, role, way.pass_to)
+        if not isinstance(passed, Hop):
+            return passed
+        hops.append(passed)
     if way.instance_profile:
         profile = _instance_profile(graph, who, role, way)
         if not isinstance(profile, list):
@@ -319,11 +401,11 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
 def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, role: Node,
                          roles: Mapping[str, frozenset[str]]) -> Outcome:
     """``who`` gives an existing function ``role`` (which it may pass to Lambda) and invokes it."""
-    if who.account != role.account or way.service not in roles.get(role.arn, ()):
+    if not way.holds or who.account != role.account or way.service not in roles.get(role.arn, ()):
         return None
     if not may_act(who, "iam:PassRole") or not all(may_act(who, a.action) for a in way.requests):
         return None
-    passed = _pass(graph, who, role, way.service)
+    passed = _pass(graph, who, role, way.pass_to)
     if not isinstance(passed, Hop):
         return passed
     hops = [passed]
@@ -360,28 +442,36 @@ def take_over(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
     The role's trust must still admit the way's service (the service assumes it when the code runs); a trust policy
     the engine cannot read is undecided.
     """
-    if who.account != compute.account or not _may_ask(who, way):
+    if not way.holds or who.account != compute.account or not _may_ask(who, way):
+        return None
+    if way.asks_pass and not may_act(who, "iam:PassRole"):
         return None
     trust = graph.trust.get(role.arn)
     if isinstance(trust, str):
         return (trust,)
     if way.service not in roles.get(role.arn, ()):
         return None
+    passed: list[Hop] = []
+    if way.asks_pass:  # the resource's own role, named again (a reading of an unsettled row)
+        hop = _pass(graph, who, role, way.pass_to)
+        if not isinstance(hop, Hop):
+            return hop
+        passed.append(hop)
     hops = _ask_on(graph, way, who, compute, f"{way.id}: {way.how} ({compute.arn} runs as {role.arn})")
-    return Edge(role, tuple(hops)) if isinstance(hops, list) else hops
+    return Edge(role, (*passed, *hops)) if isinstance(hops, list) else hops
 
 
 def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
                  roles: Mapping[str, frozenset[str]], then: Iterable[Way]) -> Outcome:
     """``who`` gives an existing resource ``role`` (which it passes) and then runs code on it by one of ``then``."""
-    if who.account != role.account or who.account != compute.account or compute.role_arn == role.arn:
+    if not way.holds or who.account != role.account or who.account != compute.account or compute.role_arn == role.arn:
         return None
     if way.service not in roles.get(role.arn, ()) or not may_act(who, "iam:PassRole") or not _may_ask(who, way):
         return None
     shells = [t for t in then if _may_ask(who, t)]
     if not shells:
         return None
-    passed = _pass(graph, who, role, way.service)
+    passed = _pass(graph, who, role, way.pass_to)
     if not isinstance(passed, Hop):
         return passed
     hops: list[Hop] = [passed]
@@ -403,7 +493,7 @@ def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node
 
 
 def unfollowed() -> tuple[Way, ...]:
-    """The not-modelled ways through existing compute (a stack set, a Glue job): each such resource a party may act
+    """The not-modelled ways through existing compute (a stack set): each such resource a party may act
     on is a doubt about what its role can read (:func:`doubt`), never a silent COMPLIANT."""
     return tuple(w for w in not_modelled() if w.takes_over is not None and w.requests[0].resource == "{existing}")
 
@@ -417,3 +507,66 @@ def doubt(graph: Graph, way: Way, who: Node, compute: Compute) -> Hop | tuple[st
         return None
     return answer(graph, who, ask.action, compute.arn, compute.account, None,
                   note=f"{way.id} (not modelled): {way.how}")
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """A path of an unsettled row that holds under some of its readings only: a doubt about what ``role`` can read,
+    never an edge (the party may or may not act as the role, depending on what AWS does)."""
+
+    role: Node
+    hops: tuple[Hop, ...]  # the witness of the first reading under which the path holds
+    action: str  # the row's last request: what puts the role to work
+    reasons: tuple[str, ...]  # the row, the question and the readings under which it holds or not; the engine's
+
+
+def settle(way: Way, reading: Reading) -> Way:
+    """The row as it is under one reading of its unsettled question."""
+    return replace(
+        way,
+        unsettled=None,
+        passed_to=reading.passed_to or way.passed_to,
+        asks_pass_role=way.asks_pass_role if reading.asks_pass_role is None else reading.asks_pass_role,
+        holds=way.holds if reading.holds is None else reading.holds,
+    )
+
+
+def _merge(paths: Iterable[tuple[Hop, ...]]) -> tuple[Hop, ...]:
+    """The hops of every reading's path, each once, each reading's in its order: the witness of a path that holds
+    under every reading shows what each reading asks (the PassRole under each iam:PassedToService value)."""
+    merged: list[Hop] = []
+    for path in paths:
+        at = 0
+        for hop in path:
+            if hop in merged:
+                at = merged.index(hop) + 1
+            else:
+                merged.insert(at, hop)
+                at += 1
+    return tuple(merged)
+
+
+def under_readings(way: Way, decide: Callable[[Way], Outcome]) -> Outcome | Split:
+    """``decide`` (a path of the row, by the engine) under each reading of the row's unsettled question.
+
+    Under every reading an edge: the edge, its witness every reading's hops. Under some only: a :class:`Split`,
+    naming the row, the question and the readings under which it holds, with the engine's reasons where a reading
+    could not be decided. Under none: the engine's reasons if some reading could not be decided, else no edge. A
+    settled row is decided as it is.
+    """
+    if way.unsettled is None:
+        return decide(way)
+    found = [(reading, decide(settle(way, reading))) for reading in way.unsettled.readings]
+    edges = [(r, o) for r, o in found if isinstance(o, Edge)]
+    undecided = tuple(reason for _, o in found if isinstance(o, tuple) for reason in o)
+    if len(edges) == len(found):
+        return Edge(edges[0][1].target, _merge(o.hops for _, o in edges))
+    if not edges:
+        return undecided or None
+    holds = "; ".join(r.says for r, _ in edges)
+    fails = "; ".join(f"{r.says} ({'cannot be decided' if isinstance(o, tuple) else 'no path'})"
+                      for r, o in found if not isinstance(o, Edge))
+    first = edges[0][1]
+    reason = (f"{way.id} holds under some readings of an unsettled question only: {way.unsettled.question} "
+              f"It holds if {holds}; not if {fails}. {first.target.arn} can read it")
+    return Split(first.target, first.hops, way.requests[-1].action, (reason, *undecided))
