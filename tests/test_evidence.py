@@ -2,8 +2,8 @@
 
 One run of the reference deployment on moto saves its evidence and its report; re-judged from the file with every
 way to AWS closed, the report is the same but for its provenance (how each was made). Judged as of 2025-12-01
-(Dkt. 98 in force, the disclosure extract a VIOLATION), it is the same as a fresh run on that date. Every malformed evidence file is one
-line and exit 2. The pytest options write and read the same files.
+(Dkt. 98 in force, the disclosure extract a VIOLATION), it is the same as a fresh run on that date. Every malformed
+evidence file is one line and exit 2. The pytest options write and read the same files.
 """
 
 from __future__ import annotations
@@ -121,8 +121,8 @@ def test_rejudged_on_another_date_the_report_is_a_fresh_runs_on_that_date(
     saved: Path, tmp_path: Path, no_aws: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """As of 2025-12-01 Dkt. 98 binds and the disclosure extract is a VIOLATION. The evidence judged on that date
-    gives the report its own deployment gives on that date (but for its provenance); a fresh run (another deployment) gives
-    the same report but for the ids moto draws at random for each deployment: KMS key ids."""
+    gives the report its own deployment gives on that date (but for its provenance); a fresh run (another deployment)
+    gives the same report but for the ids moto draws at random for each deployment: KMS key ids."""
     code = main(["judge", "--config", str(REFERENCE), "--snapshot", str(saved / "evidence.json"),
                  "--as-of", "2025-12-01", "--json", "--report", str(tmp_path / "offline.json")])
     assert code == 1

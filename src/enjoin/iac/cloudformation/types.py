@@ -207,7 +207,8 @@ def physical_id_of(
         host = str(props.get("Url", "")).split("://", 1)[-1]
         return f"arn:{part}:iam::{account}:oidc-provider/{host}"
     if rtype == "AWS::SageMaker::NotebookInstance":
-        return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance/{own_physical_id(logical_id, stack_name, name)}"
+        notebook = own_physical_id(logical_id, stack_name, name)
+        return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance/{notebook}"
     if rtype == "AWS::S3::AccessPoint" and not name:
         # Access point names are lower case, 3 to 50 characters.
         return f"{stack_name}-{logical_id}".lower()[:50]
