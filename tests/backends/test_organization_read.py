@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from enjoin.backends.moto import MotoBackend
+from enjoin.backends.read_only import allowed_operations
 from enjoin.organization_read import read_organization
 
 REGION = "us-east-1"
@@ -40,6 +41,8 @@ def test_the_management_account_has_no_levels_and_a_member_has_each(backend: Mot
     for target in (member, MANAGEMENT):
         org.attach_policy(PolicyId=policy, TargetId=target)
 
+    made: set[str] = set()
+    org.meta.events.register("before-call.organizations.*", lambda model, **_: made.add(model.name))
     read = read_organization(backend, [MANAGEMENT, member], REGION)
 
     # The member: the root's level (FullAWSAccess) and its own (FullAWSAccess and DenyS3).
@@ -51,3 +54,8 @@ def test_the_management_account_has_no_levels_and_a_member_has_each(backend: Mot
     # The management account: the same policies are attached to it, and none limits it.
     assert MANAGEMENT not in read.scps and MANAGEMENT not in read.rcps
     assert read.paths[MANAGEMENT] == read.paths[member] == f"{read.org_id}/{root}/"
+    # Only reads the live backend's allow-list holds, and every organisation read it lists: the stand-in of
+    # tests/backends/test_live.py has no member account (its organisation's only account manages it), so this is
+    # where ListPoliciesForTarget and DescribePolicy are made.
+    listed = {op.operation for op in allowed_operations() if op.service == "organizations"}
+    assert made == listed, (made, listed)
