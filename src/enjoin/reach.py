@@ -76,6 +76,7 @@ from enjoin.reach_model import (
     Hop,
     Reach,
     Undecided,
+    holdings_read,
 )
 from enjoin.reach_tables import is_table_holding, tables_for
 from enjoin.snapshot import Snapshot
@@ -450,11 +451,7 @@ def _role_reads(search: _Search, reader: Reader, role_arn: str | None) -> list[H
     if role_arn not in search.role_reads:
         search.role_reads[role_arn] = []  # a cycle through the same role adds nothing more
         accesses, undecided = _reach_party(search, reader, Party(name=f"(as {role_arn})", principals=(role_arn,)))
-        reached: dict[int, Holding] = {id(a.holding): a.holding for a in accesses}
-        for item in undecided:
-            for holding in [item.holding] if item.holding is not None else reader.holdings:
-                reached.setdefault(id(holding), holding)
-        search.role_reads[role_arn] = list(reached.values())
+        search.role_reads[role_arn] = holdings_read(accesses, undecided, reader.holdings)
     return search.role_reads[role_arn]
 
 

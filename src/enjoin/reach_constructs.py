@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 
 from enjoin.config_model import Holding, Party
 from enjoin.reach_data import buckets_for, is_s3_holding, resolve_key
-from enjoin.reach_model import Access, Doubt, Undecided
+from enjoin.reach_model import Access, Doubt, Undecided, holdings_read
 from enjoin.reach_tables import is_table_holding, tables_for
 from enjoin.snapshot import Construct, Snapshot
 
@@ -134,11 +134,7 @@ class _Bounds:
         if principal not in self.principal_reads:
             # A party's principals are patterns; an IAM ARN holds neither * nor ?, so it names only itself.
             accesses, undecided = self.reads_of(Party(name=f"(as {principal})", principals=(principal,)))
-            reached: dict[int, Holding] = {id(a.holding): a.holding for a in accesses}
-            for item in undecided:
-                for holding in [item.holding] if item.holding is not None else self.holdings:
-                    reached.setdefault(id(holding), holding)
-            self.principal_reads[principal] = list(reached.values())
+            self.principal_reads[principal] = holdings_read(accesses, undecided, self.holdings)
         return self.principal_reads[principal]
 
 

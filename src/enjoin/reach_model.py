@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from enjoin.config_model import Holding
@@ -109,3 +109,15 @@ class Reach:
     holdings_without_store: tuple[Holding, ...] = ()  # holdings of a kind reach cannot read yet
     doubts: tuple[Doubt, ...] = ()  # holdings that unmodeled constructs can affect
     constructs: tuple[Construct, ...] = ()  # every construct the templates declared and enjoin did not deploy
+
+
+def holdings_read(
+    accesses: Sequence[Access], undecided: Sequence[Undecided], holdings: Sequence[Holding]
+) -> list[Holding]:
+    """The holdings a reach found read, or undecided (an undecided read of no holding in particular may be any of
+    ``holdings``), each once, in the order first found."""
+    reached: dict[int, Holding] = {id(a.holding): a.holding for a in accesses}
+    for item in undecided:
+        for holding in [item.holding] if item.holding is not None else holdings:
+            reached.setdefault(id(holding), holding)
+    return list(reached.values())
