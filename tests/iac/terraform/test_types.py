@@ -9,8 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from enjoin.config_model import Template
-from enjoin.iac.cloudformation.classification import Class
+from enjoin.errors import DeployError
+from enjoin.iac.cloudformation.classification import Class, load_classification
+from enjoin.iac.terraform.classification import load_terraform_classification
 from enjoin.iac.terraform.plan import load_plan
 from enjoin.iac.terraform.translate import PlanTemplate, translate
 
@@ -188,3 +192,301 @@ def test_a_login_profile_of_a_user_not_in_the_plan_is_unmodeled_and_an_access_ke
     key = _add(document, "identity", "aws_iam_access_key", "rivera", {"user": "pi-analyst-mrivera", "status": "Active"})
     cms = _translated(tmp_path, document)[CMS]
     assert sorted(_doubts(cms)) == [(key, None, ["users"]), (profile, None, ["users"])]
+
+
+# ---- Lambda and CloudFront (enjoin.iac.terraform.functions, enjoin.iac.terraform.cloudfront) ----
+
+def _blocks(document: dict[str, Any], address: str, unknown: dict[tuple[str | int, ...], list[str]] | None = None
+            ) -> None:
+    """Write the nested blocks of a resource added by ``_add`` as Terraform writes them: a block's expressions
+    per argument; an argument at a path in ``unknown`` is known only after apply, its expression those references."""
+    change = next(c for c in document["resource_changes"] if c["address"] == address)
+    local = address.split(".", 2)[2]
+    module = address.split(".")[1]
+    config = next(c for c in document["configuration"]["root_module"]["module_calls"][module]["module"]["resources"]
+                  if c["address"] == local)
+
+    def block(value: Any) -> Any:
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return [{k: block(v) for k, v in item.items() if v is not None} for item in value]
+        return {"constant_value": value}
+
+    config["expressions"] |= {k: block(v) for k, v in change["change"]["after"].items()
+                              if isinstance(v, list) and v and all(isinstance(i, dict) for i in v)}
+    for path, refs in (unknown or {}).items():
+        after, flags = change["change"]["after"], change["change"]["after_unknown"]
+        for step in path[:-1]:
+            after = after[step]
+            flags = flags.setdefault(step, [{} for _ in after] if isinstance(after, list) else {}) if isinstance(
+                step, str) else flags[step]
+        after[path[-1]] = None
+        flags[path[-1]] = True
+        # Terraform records an expression per argument, not per element: a map's (variables = {...}) or a list's
+        # (trusted_key_groups = [...]) is the whole argument's.
+        expressions: Any = config["expressions"]
+        for step in path:
+            child = expressions[step] if isinstance(expressions, list) else expressions.get(step)
+            if isinstance(child, list) or (isinstance(child, dict) and not {"constant_value", "references"} & set(
+                    child)):
+                expressions = child
+                continue
+            expressions[step] = {"references": refs}
+            break
+    planned = next(r for m in document["planned_values"]["root_module"]["child_modules"] for r in m["resources"]
+                   if r["address"] == address)
+    planned["values"] = {k: v for k, v in change["change"]["after"].items()
+                         if change["change"]["after_unknown"].get(k) is not True}
+
+
+_PIPELINE_ROLE = "module.identity.aws_iam_role.disclosure_pipeline"
+_FUNCTION = {"function_name": "cms-dhs-extract-builder", "role": None, "handler": "index.handler",
+             "runtime": "python3.12", "timeout": 900, "memory_size": 1024, "filename": "builder.zip",
+             "source_code_hash": "3q2+7w==", "publish": False, "layers": [],
+             "environment": [{"variables": {"SOURCE_BUCKET": "cms-tmsis-eligibility"}}],
+             "tags": {"Disclosure": "dkt-148"}, "tags_all": {"Disclosure": "dkt-148"}}
+_ROLE_ARN = {"role": ["aws_iam_role.disclosure_pipeline.arn", "aws_iam_role.disclosure_pipeline"]}
+
+
+def test_a_lambda_function_runs_as_its_role_with_its_code_and_environment(tmp_path: Path) -> None:
+    document = _reference()
+    local = _add(document, "identity", "aws_lambda_function", "builder", _FUNCTION, _ROLE_ARN)
+    _blocks(document, local)
+    s3 = _add(document, "data", "aws_lambda_function", "matcher", {  # in the module of the buckets it names
+        "function_name": "cms-matcher", "role": f"arn:aws:iam::{CMS}:role/CmsDhsDisclosurePipeline",
+        "handler": "main.handler", "runtime": "python3.12", "s3_bucket": None, "s3_key": "matcher/1.4.0.zip",
+        "environment": [{"variables": {"EXTRACT_BUCKET": None}}]},
+        {"s3_bucket": ['aws_s3_bucket.store["tmsis-claims"].id', 'aws_s3_bucket.store["tmsis-claims"]']})
+    _blocks(document, s3, {("environment", 0, "variables", "EXTRACT_BUCKET"): [
+        'aws_s3_bucket.store["dhs-disclosure-extract"].bucket', 'aws_s3_bucket.store["dhs-disclosure-extract"]']})
+    image = _add(document, "identity", "aws_lambda_function", "image", {
+        "function_name": "cms-image", "role": f"arn:aws:iam::{CMS}:role/CmsDhsDisclosurePipeline",
+        "package_type": "Image", "image_uri": f"{CMS}.dkr.ecr.us-east-1.amazonaws.com/builder:1"})
+    cms = _translated(tmp_path, document)[CMS]
+    properties = _resource(cms, local)["Properties"]
+    code = properties.pop("Code")
+    assert properties == {
+        "FunctionName": "cms-dhs-extract-builder", "Role": {"Fn::GetAtt": [_logical_id(cms, _PIPELINE_ROLE), "Arn"]},
+        "Handler": "index.handler", "Runtime": "python3.12", "Timeout": 900, "MemorySize": 1024,
+        "Environment": {"Variables": {"SOURCE_BUCKET": "cms-tmsis-eligibility"}},
+        "Tags": [{"Key": "Disclosure", "Value": "dkt-148"}]}
+    assert set(code) == {"ZipFile"} and "builder.zip" in code["ZipFile"]  # a stand-in: the code is not read
+    extract = _logical_id(cms, 'module.data.aws_s3_bucket.store["dhs-disclosure-extract"]')
+    assert _resource(cms, s3)["Properties"]["Code"] == {
+        "S3Bucket": {"Ref": _logical_id(cms, 'module.data.aws_s3_bucket.store["tmsis-claims"]')},
+        "S3Key": "matcher/1.4.0.zip"}
+    assert _resource(cms, s3)["Properties"]["Environment"] == {"Variables": {"EXTRACT_BUCKET": {"Ref": extract}}}
+    assert _resource(cms, image)["Properties"]["Code"] == {
+        "ImageUri": f"{CMS}.dkr.ecr.us-east-1.amazonaws.com/builder:1"}
+    assert _doubts(cms) == []
+
+
+def test_a_lambda_function_whose_role_is_unknown_is_indeterminate_for_roles_and_layers_for_itself(
+        tmp_path: Path) -> None:
+    document = _reference()
+    unknown = _add(document, "identity", "aws_lambda_function", "unknown", _FUNCTION | {"function_name": "other"},
+                   {"role": ["var.execution_role_arn"]})
+    _blocks(document, unknown)
+    layered = _add(document, "identity", "aws_lambda_function", "layered", _FUNCTION | {
+        "layers": [f"arn:aws:lambda:us-east-1:{DHS}:layer:matching:3"]}, _ROLE_ARN)
+    _blocks(document, layered)
+    cms = _translated(tmp_path, document)[CMS]
+    assert sorted(_doubts(cms)) == sorted([(unknown, None, ["roles"]), (layered, "layers", ["self"])])
+    reasons = {(cms.addresses[d.logical_id], d.prop): d.reason for d in cms.declared if d.klass is Class.UNMODELED}
+    assert reasons[(unknown, None)].startswith("aws_lambda_function left out: role is known only after apply")
+    assert "var.execution_role_arn" in reasons[(unknown, None)]
+    # The argument stays unmodeled with the reason its CloudFormation twin (Layers) has.
+    assert reasons[(layered, "layers")] == load_classification().of_property("AWS::Lambda::Function", "Layers").reason
+
+
+def test_a_lambda_function_with_a_malformed_environment_names_plan_address_and_attribute(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "identity", "aws_lambda_function", "builder",
+                   _FUNCTION | {"environment": [{"variables": "SOURCE_BUCKET=cms-tmsis-eligibility"}]}, _ROLE_ARN)
+    _blocks(document, address)
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute environment[0].variables"
+    assert error.value.expected == "a map of environment variables"
+
+
+_PERMISSION = {"action": "lambda:InvokeFunction", "function_name": None, "principal": "events.amazonaws.com",
+               "source_arn": f"arn:aws:events:us-east-1:{CMS}:rule/cms-dhs-extract-nightly", "source_account": CMS,
+               "statement_id": "NightlyInvocation", "qualifier": None, "function_url_auth_type": None}
+_BUILDER_NAME = {"function_name": ["aws_lambda_function.builder.function_name", "aws_lambda_function.builder"]}
+
+
+def test_a_lambda_permission_is_a_statement_on_its_function(tmp_path: Path) -> None:
+    document = _reference()
+    function = _add(document, "identity", "aws_lambda_function", "builder", _FUNCTION, _ROLE_ARN)
+    _blocks(document, function)
+    nightly = _add(document, "identity", "aws_lambda_permission", "nightly", _PERMISSION, _BUILDER_NAME)
+    by_arn = _add(document, "identity", "aws_lambda_permission", "by_arn", _PERMISSION | {
+        "function_name": f"arn:aws:lambda:us-east-1:{CMS}:function:cms-dhs-extract-builder:live",
+        "principal": DHS, "source_arn": None, "source_account": None, "function_url_auth_type": "AWS_IAM"})
+    cms = _translated(tmp_path, document)[CMS]
+    builder = _logical_id(cms, function)
+    assert _resource(cms, nightly) == {"Type": "AWS::Lambda::Permission", "Properties": {
+        "FunctionName": {"Ref": builder}, "Action": "lambda:InvokeFunction", "Principal": "events.amazonaws.com",
+        "SourceArn": f"arn:aws:events:us-east-1:{CMS}:rule/cms-dhs-extract-nightly", "SourceAccount": CMS}}
+    # A qualified ARN is CloudFormation's qualified FunctionName; function_url_auth_type only narrows (inert).
+    assert _resource(cms, by_arn)["Properties"] == {"FunctionName": {"Fn::Join": [":", [{"Ref": builder}, "live"]]},
+                                                    "Action": "lambda:InvokeFunction", "Principal": DHS}
+    assert _doubts(cms) == []
+
+
+def test_a_lambda_permission_with_an_unknown_source_or_another_function_is_indeterminate_for_function_roles(
+        tmp_path: Path) -> None:
+    document = _reference()
+    function = _add(document, "identity", "aws_lambda_function", "builder", _FUNCTION, _ROLE_ARN)
+    _blocks(document, function)
+    rule = _add(document, "identity", "aws_lambda_permission", "rule", _PERMISSION | {"source_arn": None},
+                _BUILDER_NAME | {"source_arn": ["aws_cloudwatch_event_rule.nightly.arn",
+                                                "aws_cloudwatch_event_rule.nightly"]})
+    other = _add(document, "identity", "aws_lambda_permission", "other", _PERMISSION | {"function_name": "elsewhere"})
+    url = _add(document, "identity", "aws_lambda_function_url", "builder",
+               {"function_name": "cms-dhs-extract-builder", "authorization_type": "NONE"})
+    cms = _translated(tmp_path, document)[CMS]
+    assert sorted(_doubts(cms)) == sorted([(rule, None, ["function_roles"]), (other, None, ["function_roles"]),
+                                           (url, None, ["function_roles", "roles"])])
+    reasons = {cms.addresses[d.logical_id]: d.reason for d in cms.declared if d.klass is Class.UNMODELED}
+    assert reasons[rule].startswith("aws_lambda_permission left out: source_arn is known only after apply")
+    assert reasons[other] == ("aws_lambda_permission left out: function_name names 'elsewhere', which is not an "
+                              f"aws_lambda_function this plan deploys into account {CMS}")
+    assert reasons[url] == load_classification().of_type("AWS::Lambda::Url").reason
+
+
+def test_a_lambda_permission_on_a_malformed_arn_names_plan_address_and_attribute(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "identity", "aws_lambda_permission", "bad",
+                   _PERMISSION | {"function_name": "arn:aws:s3:::cms-dhs-extract-builder"})
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute function_name"
+    assert error.value.found == "arn:aws:s3:::cms-dhs-extract-builder"
+
+
+_SITE = 'module.data.aws_s3_bucket.store["chip-enrollment"]'
+_ORIGIN = {"origin_id": "chip", "domain_name": None, "origin_path": "", "origin_access_control_id": None,
+           "s3_origin_config": [], "custom_header": [], "connection_attempts": 3, "connection_timeout": 10}
+_BEHAVIOR = {"target_origin_id": "chip", "viewer_protocol_policy": "redirect-to-https",
+             "allowed_methods": ["HEAD", "GET"], "cached_methods": ["HEAD", "GET"], "trusted_key_groups": [],
+             "trusted_signers": [], "cache_policy_id": "658327ea-f89d-4fab-a63d-7e88639e58f6", "compress": True}
+_DISTRIBUTION = {"enabled": True, "comment": "CHIP enrollment lookups", "origin": [_ORIGIN],
+                 "default_cache_behavior": [_BEHAVIOR], "ordered_cache_behavior": [], "price_class": "PriceClass_100",
+                 "restrictions": [{"geo_restriction": [{"restriction_type": "none", "locations": []}]}],
+                 "viewer_certificate": [{"cloudfront_default_certificate": True}], "retain_on_delete": False,
+                 "wait_for_deployment": True, "tags": None}
+_OAC = {"name": "chip-enrollment", "description": "", "origin_access_control_origin_type": "s3",
+        "signing_behavior": "always", "signing_protocol": "sigv4"}
+_DOMAIN = [f"{_SITE.split('.', 2)[2]}.bucket_regional_domain_name", _SITE.split(".", 2)[2]]
+
+
+def test_a_distribution_serves_its_s3_origins_through_an_oac_or_an_oai(tmp_path: Path) -> None:
+    document = _reference()
+    oac = _add(document, "data", "aws_cloudfront_origin_access_control", "chip", _OAC)
+    oai = _add(document, "data", "aws_cloudfront_origin_access_identity", "legacy", {"comment": "legacy reads"})
+    signed = _BEHAVIOR | {"path_pattern": "/signed/*", "target_origin_id": "legacy", "trusted_key_groups": [None]}
+    address = _add(document, "data", "aws_cloudfront_distribution", "chip", _DISTRIBUTION | {
+        "origin": [_ORIGIN, _ORIGIN | {"origin_id": "legacy", "domain_name": "cms-tmsis-claims.s3.amazonaws.com",
+                                       "s3_origin_config": [{"origin_access_identity": None}]}],
+        "ordered_cache_behavior": [signed]})
+    _blocks(document, address, {
+        ("origin", 0, "domain_name"): _DOMAIN,
+        ("origin", 0, "origin_access_control_id"): ["aws_cloudfront_origin_access_control.chip.id",
+                                                    "aws_cloudfront_origin_access_control.chip"],
+        ("origin", 1, "s3_origin_config", 0, "origin_access_identity"): [
+            "aws_cloudfront_origin_access_identity.legacy.cloudfront_access_identity_path",
+            "aws_cloudfront_origin_access_identity.legacy"],
+        ("ordered_cache_behavior", 0, "trusted_key_groups", 0): ["aws_cloudfront_key_group.signers.id",
+                                                                 "aws_cloudfront_key_group.signers"]})
+    cms = _translated(tmp_path, document)[CMS]
+    behavior = {"TargetOriginId": "chip", "ViewerProtocolPolicy": "redirect-to-https",
+                "AllowedMethods": ["GET", "HEAD"], "CachedMethods": ["GET", "HEAD"]}
+    assert _resource(cms, address) == {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+        "Enabled": True, "Comment": "CHIP enrollment lookups",
+        "Origins": [{"Id": "chip", "DomainName": {"Fn::GetAtt": [_logical_id(cms, _SITE), "RegionalDomainName"]},
+                     "OriginAccessControlId": {"Ref": _logical_id(cms, oac)}},
+                    {"Id": "legacy", "DomainName": "cms-tmsis-claims.s3.amazonaws.com", "S3OriginConfig": {
+                        "OriginAccessIdentity": {"Fn::Join": ["", ["origin-access-identity/cloudfront/",
+                                                                   {"Ref": _logical_id(cms, oai)}]]}}}],
+        "DefaultCacheBehavior": behavior,
+        # Only whether a behavior names key groups decides (signed URLs only): one known after apply is named.
+        "CacheBehaviors": [behavior | {"TargetOriginId": "legacy", "PathPattern": "/signed/*", "TrustedKeyGroups": [
+            "(known only after apply: references: aws_cloudfront_key_group.signers.id, "
+            "aws_cloudfront_key_group.signers)"]}]}}}
+    assert _resource(cms, oac) == {"Type": "AWS::CloudFront::OriginAccessControl", "Properties": {
+        "OriginAccessControlConfig": {"Name": "chip-enrollment", "OriginAccessControlOriginType": "s3",
+                                      "SigningBehavior": "always", "SigningProtocol": "sigv4"}}}
+    assert _resource(cms, oai) == {"Type": "AWS::CloudFront::CloudFrontOriginAccessIdentity", "Properties": {
+        "CloudFrontOriginAccessIdentityConfig": {"Comment": "legacy reads"}}}
+    assert _doubts(cms) == []
+
+
+def test_a_distribution_whose_origin_is_unknown_is_indeterminate_for_buckets(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_cloudfront_distribution", "chip", _DISTRIBUTION)
+    _blocks(document, address, {("origin", 0, "domain_name"): ["var.origin_domain"]})
+    oac = _add(document, "data", "aws_cloudfront_origin_access_control", "chip", _OAC | {"description": None})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _doubts(cms) == [(address, None, ["buckets"])]
+    (doubt,) = [d for d in cms.declared if d.klass is Class.UNMODELED]
+    assert doubt.reason.startswith("aws_cloudfront_distribution left out: origin[0].domain_name is known only "
+                                   "after apply")
+    assert "var.origin_domain" in doubt.reason
+    assert _resource(cms, oac)["Type"] == "AWS::CloudFront::OriginAccessControl"
+
+
+def test_malformed_cloudfront_values_name_plan_address_and_attribute(tmp_path: Path) -> None:
+    cases = [
+        ("aws_cloudfront_distribution", _DISTRIBUTION | {"origin": [_ORIGIN | {"domain_name": "a.s3.amazonaws.com"}],
+                                                         "default_cache_behavior": [_BEHAVIOR | {
+                                                             "target_origin_id": "claims"}]},
+         "default_cache_behavior[0].target_origin_id", "'claims'"),
+        ("aws_cloudfront_distribution", _DISTRIBUTION | {"origin": [_ORIGIN | {
+            "domain_name": "a.s3.amazonaws.com", "s3_origin_config": [{"origin_access_identity": "E2QWRUHAPOMQZL"}]}]},
+         "origin[0].s3_origin_config[0].origin_access_identity", "'E2QWRUHAPOMQZL'"),
+        ("aws_cloudfront_origin_access_control", _OAC | {"signing_behavior": "sometimes"}, "signing_behavior",
+         "'sometimes'"),
+    ]
+    for rtype, values, attribute, found in cases:
+        document = _reference()
+        address = _add(document, "data", rtype, "bad", values)
+        _blocks(document, address)
+        with pytest.raises(DeployError) as error:
+            _translated(tmp_path, document)
+        assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute {attribute}", rtype
+        assert error.value.found == found
+
+
+def test_the_lambda_and_cloudfront_arguments_are_classified_as_their_cloudformation_twins() -> None:
+    twins = {
+        ("aws_lambda_function", "AWS::Lambda::Function"): {
+            "function_name": "FunctionName", "role": "Role", "handler": "Handler", "runtime": "Runtime",
+            "timeout": "Timeout", "memory_size": "MemorySize", "description": "Description",
+            "environment": "Environment", "filename": "Code", "s3_bucket": "Code", "image_uri": "Code",
+            "tags": "Tags", "layers": "Layers", "architectures": "Architectures", "kms_key_arn": "KmsKeyArn",
+            "vpc_config": "VpcConfig", "dead_letter_config": "DeadLetterConfig", "image_config": "ImageConfig",
+            "code_signing_config_arn": "CodeSigningConfigArn", "tracing_config": "TracingConfig",
+            "file_system_config": "FileSystemConfigs", "snap_start": "SnapStart", "package_type": "PackageType",
+            "reserved_concurrent_executions": "ReservedConcurrentExecutions", "logging_config": "LoggingConfig",
+            "ephemeral_storage": "EphemeralStorage"},
+        ("aws_lambda_permission", "AWS::Lambda::Permission"): {
+            "function_name": "FunctionName", "action": "Action", "principal": "Principal",
+            "principal_org_id": "PrincipalOrgID", "source_account": "SourceAccount", "source_arn": "SourceArn",
+            "event_source_token": "EventSourceToken", "function_url_auth_type": "FunctionUrlAuthType"},
+        ("aws_cloudfront_distribution", "AWS::CloudFront::Distribution"): {
+            "origin": "DistributionConfig", "default_cache_behavior": "DistributionConfig", "tags": "Tags"},
+        ("aws_cloudfront_origin_access_control", "AWS::CloudFront::OriginAccessControl"): {
+            "name": "OriginAccessControlConfig", "signing_behavior": "OriginAccessControlConfig"},
+    }
+    cfn, types = load_classification(), load_terraform_classification().types
+    for (tf, cf), arguments in twins.items():
+        assert types[tf].cloudformation == cf
+        for argument, prop in arguments.items():
+            expected = cfn.of_property(cf, prop)
+            assert types[tf].attributes[argument][0] is expected.klass, (tf, argument)
+            if expected.klass is Class.UNMODELED:
+                assert types[tf].attributes[argument][1] == expected.reason, (tf, argument)
+    assert (types["aws_lambda_function_url"].klass, types["aws_lambda_function_url"].reason) == (
+        Class.UNMODELED, cfn.of_type("AWS::Lambda::Url").reason)
+    assert types["aws_lambda_function_url"].affects == cfn.of_type("AWS::Lambda::Url").affects

@@ -117,8 +117,9 @@ def classification_of(doc: YamlDocument) -> TerraformClassification:
             at: KeyPath = (*key, "attributes", attr)
             if not isinstance(entry, dict) or set(entry) != _ATTRIBUTE_KEYS:
                 raise fail(at, "{class, reason}", entry)
-            if entry["class"] not in ("modeled", "inert") or not str(entry["reason"]).strip():
-                raise fail(at, "class modeled or inert with a reason", entry)
+            # unmodeled: the argument of a modeled type whose CloudFormation twin is unmodeled, with its reason
+            if entry["class"] not in ("modeled", "inert", "unmodeled") or not str(entry["reason"]).strip():
+                raise fail(at, "class modeled, inert or unmodeled with a reason", entry)
             classified[str(attr)] = (Class(entry["class"]), str(entry["reason"]))
         types[name] = TypeEntry(klass, reason.strip(), frozenset(affects), target, merged, classified)
     for name, entry in types.items():

@@ -348,9 +348,11 @@ class _Translation:
 
     def _unlisted(self, r: _Resource) -> None:
         for attribute, value in r.instance.values.items():
-            if attribute in r.entry.attributes or value in (None, "", [], {}):
+            listed = r.entry.attributes.get(attribute)
+            if (listed is not None and listed[0] is not Class.UNMODELED) or value in (None, "", [], {}):
                 continue
-            reason = f"enjoin's Terraform classification does not name the argument {attribute} of {r.instance.type}"
+            reason = (listed[1] if listed is not None else
+                      f"enjoin's Terraform classification does not name the argument {attribute} of {r.instance.type}")
             r.declared.append(self._declared(r, Class.UNMODELED, reason, frozenset({"self"}), attribute))
 
     def _merge(self, r: _Resource) -> None:
@@ -759,3 +761,9 @@ def _logical_id(address: str, used: set[str]) -> str:
         name = f"{base}{n}"
     used.add(name)
     return name
+
+
+# Lambda and CloudFront: enjoin.iac.terraform.functions and .cloudfront add their builders and identities to the
+# tables above when imported (last, as their builders use this module's helpers).
+from enjoin.iac.terraform import cloudfront as _cloudfront  # noqa: E402,F401
+from enjoin.iac.terraform import functions as _functions  # noqa: E402,F401
