@@ -49,6 +49,10 @@ LOOKALIKES = {
                                     "the Allow"),
     "sagemaker-create-notebook": ("trusts-other-service", "the role trusts ec2.amazonaws.com, not SageMaker: "
                                   "SageMaker cannot assume it"),
+    "apprunner-create-service": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: App "
+                                 "Runner is given the instance role under neither reading of its PassedToService"),
+    "emr-run-job-flow": ("no-service-role", "DhsDisclosureReader may pass no role to EMR: RunJobFlow names a "
+                         "service role as well as the instance profile, and without one no cluster runs"),
     "ssm-send-command": ("no-document", "ssm:SendCommand only on instances: Run Command is also authorized on the "
                          "document it runs (AWS-RunShellScript), so no command runs"),
     "ssm-start-session": ("tag-condition", "StartSession needs the principal tag team=cms-ops, which "
@@ -66,6 +70,9 @@ LOOKALIKES = {
 }
 # The look-alikes of unsettled ways whose path holds under some readings only: INDETERMINATE, naming the row.
 DOUBTS = {
+    "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
+                                 "the path holds if PassRole of the instance role is asked with that value, not if "
+                                 "with tasks.apprunner.amazonaws.com, which AWS's documentation does not settle"),
     "datapipeline-activate": ("passed-to-ec2", "iam:PassedToService allows only ec2.amazonaws.com: the path holds if "
                               "PassRole of the resource role is asked with EC2's value, not if with Data Pipeline's, "
                               "which AWS's documentation does not settle"),
@@ -234,6 +241,8 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
         passed_to = "lambda.amazonaws.com"
     if change == "passed-to-ec2":
         passed_to = "ec2.amazonaws.com"
+    if change == "passed-to-apprunner":
+        passed_to = "apprunner.amazonaws.com"
     pass_condition: dict[str, object] = {"StringEquals": {"iam:PassedToService": passed_to}}
     if change == "tag-condition":
         pass_condition["StringEquals"] = {"iam:PassedToService": passed_to, "aws:PrincipalTag/team": "cms-etl"}
@@ -245,7 +254,7 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
          "Condition": pass_condition},
         {"Sid": "RunWorkloads", "Effect": "Allow", "Action": actions, "Resource": "*"},
     ]
-    for service in way.also_pass:  # a role of the account the caller passes to that service as well
+    for service in way.also_pass if change != "no-service-role" else ():  # a role it passes to that service too
         resources["PipelineRole"] = {"Type": "AWS::IAM::Role", "Properties": {
             "RoleName": f"{role_name(way)[:56]}Pipeline",
             "Description": f"VARIANT {way.id}: the {service} role the caller passes beside the workload role",

@@ -13,6 +13,7 @@ import pytest
 from enjoin.iac.cloudformation.classification import Class, load_classification
 from enjoin.reach_compute import KINDS, Ask, TableError, _way, names, not_modelled, ways
 from enjoin.reach_graph import Node
+from enjoin.snapshot import Role
 
 # What the issue names, at least: each must be a row, modeled or listed as not yet.
 REQUIRED = {
@@ -163,3 +164,143 @@ def test_names_follow_the_callers_resource_patterns() -> None:
     stack = (Ask("cloudformation:CreateStack", "arn:{partition}:cloudformation:{region}:{account}:stack/{name}/*"),)
     who = _node(["arn:aws:cloudformation:us-east-1:111111111111:stack/sandbox-*/*"])
     assert names(who, "us-east-1", stack) == ["enjoin-probe", "sandbox-enjoin-probe"]
+
+
+# What the App Runner and EMR rows decide: a caller (role Caller of account 111111111111) with the given statements,
+# a workload role trusting the given service, and for EMR a service role trusting elasticmapreduce.amazonaws.com.
+_ACCOUNT = "111111111111"
+_CALLER = f"arn:aws:iam::{_ACCOUNT}:role/Caller"
+_WORKLOAD = f"arn:aws:iam::{_ACCOUNT}:role/Workload"
+_EMR_SERVICE = f"arn:aws:iam::{_ACCOUNT}:role/EmrService"
+
+
+def _trusting(arn: str, service: str, profiles: tuple[str, ...] = ()) -> Role:
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}]}
+    return Role(arn, arn.rsplit("/", 1)[-1], _ACCOUNT, trust, instance_profiles=profiles)
+
+
+def _pass(role: str, service: str) -> dict[str, object]:
+    return {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+            "Condition": {"StringEquals": {"iam:PassedToService": service}}}
+
+
+def _decide(way_id: str, statements: list[dict[str, object]], roles: list[Role]) -> object:
+    """The row's path from Caller to Workload, decided by the engine under each reading of the row."""
+    from enjoin.reach_compute import new_compute, trusted_services, under_readings
+    from enjoin.reach_graph import build_graph
+    from enjoin.snapshot import NamedPolicy, Snapshot
+
+    caller = Role(_CALLER, "Caller", _ACCOUNT, {"Version": "2012-10-17", "Statement": []},
+                  inline_policies=(NamedPolicy("p", {"Version": "2012-10-17", "Statement": statements}),))
+    graph = build_graph(Snapshot(accounts=(_ACCOUNT,), roles=(caller, *roles)), (), "us-east-1")
+    way = next(w for w in ways() if w.id == way_id)
+    services = trusted_services(graph)
+    return under_readings(way, lambda w: new_compute(graph, w, graph.nodes[_CALLER], graph.nodes[_WORKLOAD],
+                                                     services))
+
+
+_CREATE_SERVICE: dict[str, object] = {"Effect": "Allow", "Action": "apprunner:CreateService", "Resource": "*"}
+
+
+def test_apprunner_a_caller_passing_the_instance_role_to_either_value_runs_as_it() -> None:
+    from enjoin.reach_edges import Edge
+
+    found = _decide("apprunner-create-service", [_pass(_WORKLOAD, "apprunner.amazonaws.com"),
+                                                 _pass(_WORKLOAD, "tasks.apprunner.amazonaws.com"), _CREATE_SERVICE],
+                    [_trusting(_WORKLOAD, "tasks.apprunner.amazonaws.com")])
+    assert isinstance(found, Edge) and found.target.arn == _WORKLOAD
+    assert {(h.action, h.context.get("iam:PassedToService")) for h in found.hops} == {
+        ("iam:PassRole", "apprunner.amazonaws.com"), ("iam:PassRole", "tasks.apprunner.amazonaws.com"),
+        ("apprunner:CreateService", None)}
+
+
+def test_apprunner_passrole_to_one_value_only_is_a_doubt_naming_the_question() -> None:
+    from enjoin.reach_compute import Split
+
+    found = _decide("apprunner-create-service", [_pass(_WORKLOAD, "apprunner.amazonaws.com"), _CREATE_SERVICE],
+                    [_trusting(_WORKLOAD, "tasks.apprunner.amazonaws.com")])
+    assert isinstance(found, Split) and found.role.arn == _WORKLOAD and found.action == "apprunner:CreateService"
+    assert "apprunner-create-service holds under some readings" in found.reasons[0]
+    assert "not if iam:PassedToService is tasks.apprunner.amazonaws.com" in found.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("statements", "trusts"),
+    [
+        ([_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_SERVICE], "tasks.apprunner.amazonaws.com"),
+        ([_pass(_WORKLOAD, "apprunner.amazonaws.com"), _pass(_WORKLOAD, "tasks.apprunner.amazonaws.com")],
+         "tasks.apprunner.amazonaws.com"),
+        # The access role (private ECR images) trusts build.apprunner.amazonaws.com: no code runs as it.
+        ([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}, _CREATE_SERVICE],
+         "build.apprunner.amazonaws.com"),
+    ],
+    ids=["passed-to-lambda", "no-create-service", "access-role"],
+)
+def test_apprunner_no_path_where_aws_refuses_it(statements: list[dict[str, object]], trusts: str) -> None:
+    assert _decide("apprunner-create-service", statements, [_trusting(_WORKLOAD, trusts)]) is None
+
+
+_RUN_JOB_FLOW: dict[str, object] = {"Effect": "Allow", "Action": "elasticmapreduce:RunJobFlow", "Resource": "*"}
+_MAKE_PROFILE: dict[str, object] = {
+    "Effect": "Allow", "Action": ["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"],
+    "Resource": f"arn:aws:iam::{_ACCOUNT}:instance-profile/*"}
+_EMR_ROLES = [_trusting(_WORKLOAD, "ec2.amazonaws.com"), _trusting(_EMR_SERVICE, "elasticmapreduce.amazonaws.com")]
+
+
+def test_emr_a_caller_passing_both_roles_runs_its_steps_as_the_instance_profile_role() -> None:
+    from enjoin.reach_edges import Edge
+
+    found = _decide("emr-run-job-flow", [_pass(_WORKLOAD, "ec2.amazonaws.com"),
+                                         _pass(_EMR_SERVICE, "elasticmapreduce.amazonaws.com"), _MAKE_PROFILE,
+                                         _RUN_JOB_FLOW], _EMR_ROLES)
+    assert isinstance(found, Edge) and found.target.arn == _WORKLOAD
+    assert [(h.action, h.resource) for h in found.hops] == [
+        ("iam:PassRole", _WORKLOAD),
+        ("iam:CreateInstanceProfile", f"arn:aws:iam::{_ACCOUNT}:instance-profile/Workload"),
+        ("iam:AddRoleToInstanceProfile", f"arn:aws:iam::{_ACCOUNT}:instance-profile/Workload"),
+        ("iam:PassRole", _EMR_SERVICE),
+        ("elasticmapreduce:RunJobFlow", "*"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        # No role trusting EMR may be passed: the cluster has no service role.
+        [_pass(_WORKLOAD, "ec2.amazonaws.com"), _MAKE_PROFILE, _RUN_JOB_FLOW],
+        # The instance profile's role passed to EMR, not to EC2, as EMR's examples pass it.
+        [_pass(_WORKLOAD, "elasticmapreduce.amazonaws.com"), _pass(_EMR_SERVICE, "elasticmapreduce.amazonaws.com"),
+         _MAKE_PROFILE, _RUN_JOB_FLOW],
+        # No RunJobFlow.
+        [_pass(_WORKLOAD, "ec2.amazonaws.com"), _pass(_EMR_SERVICE, "elasticmapreduce.amazonaws.com"), _MAKE_PROFILE],
+        # No instance profile holds the role, and the caller may make one only under another name.
+        [_pass(_WORKLOAD, "ec2.amazonaws.com"), _pass(_EMR_SERVICE, "elasticmapreduce.amazonaws.com"),
+         {**_MAKE_PROFILE, "Resource": f"arn:aws:iam::{_ACCOUNT}:instance-profile/emr-*"}, _RUN_JOB_FLOW],
+    ],
+    ids=["no-service-role", "passed-to-emr", "no-run-job-flow", "profile-of-another-name"],
+)
+def test_emr_no_path_where_aws_refuses_it(statements: list[dict[str, object]]) -> None:
+    assert _decide("emr-run-job-flow", statements, _EMR_ROLES) is None
+
+
+def test_emr_an_existing_profile_will_do_only_under_the_role_s_name() -> None:
+    from enjoin.reach_edges import Edge
+
+    statements: list[dict[str, object]] = [
+        _pass(_WORKLOAD, "ec2.amazonaws.com"), _pass(_EMR_SERVICE, "elasticmapreduce.amazonaws.com"), _RUN_JOB_FLOW]
+    named = [_trusting(_WORKLOAD, "ec2.amazonaws.com", (f"arn:aws:iam::{_ACCOUNT}:instance-profile/Workload",)),
+             _EMR_ROLES[1]]
+    found = _decide("emr-run-job-flow", statements, named)
+    assert isinstance(found, Edge)
+    assert [h.action for h in found.hops] == ["iam:PassRole", "iam:PassRole", "elasticmapreduce:RunJobFlow"]
+    other = [_trusting(_WORKLOAD, "ec2.amazonaws.com", (f"arn:aws:iam::{_ACCOUNT}:instance-profile/Emr",)),
+             _EMR_ROLES[1]]
+    assert _decide("emr-run-job-flow", statements, other) is None
+
+
+def test_a_profile_named_as_its_role_is_asked_only_of_a_row_through_an_instance_profile() -> None:
+    with pytest.raises(TableError) as caught:
+        _way("x", {**_ROW, "pass_role": True, "profile_named_as_role": True})
+    assert "ways.x.profile_named_as_role: expected on a row whose role goes through an instance profile" in str(
+        caught.value)

@@ -51,8 +51,8 @@ from enjoin.reach_model import Hop
 from enjoin.snapshot import Compute
 
 PROBE = "enjoin-probe"
-_FIELDS = {"status", "service", "pass_role", "instance_profile", "also_pass", "requests", "takes_over", "then",
-           "documentation", "how", "caveat", "why_not", "unsettled"}
+_FIELDS = {"status", "service", "pass_role", "instance_profile", "profile_named_as_role", "also_pass", "requests",
+           "takes_over", "then", "documentation", "how", "caveat", "why_not", "unsettled"}
 # What a reading of an unsettled question may change in the row (see the table's header).
 _CHANGES = {"passed_to", "asks_pass_role", "holds"}
 # The kinds of existing compute (Snapshot.compute), each with the CloudFormation type that declares it.
@@ -114,6 +114,7 @@ class Way:
     caveat: str
     why_not: str
     unsettled: Unsettled | None = None
+    profile_named: bool = False  # the instance profile must bear the role's name (EMR refuses another)
     # As the row is settled (a reading of ``unsettled`` applied, :func:`settle`): the iam:PassedToService value the
     # caller's PassRole of the role is asked with ("": the row's service), whether PassRole of it is asked at all
     # (None: when the row passes a role), and whether the path exists.
@@ -160,6 +161,9 @@ def _way(key: str, row: Any) -> Way:
     if row["status"] == "not_modelled" and not row.get("why_not"):
         raise TableError(f"reach_compute.yaml: ways.{key}: a not_modelled row says why_not")
     unsettled = _unsettled(key, row) if "unsettled" in row else None
+    if row.get("profile_named_as_role") and not row.get("instance_profile"):
+        raise TableError(f"reach_compute.yaml: ways.{key}.profile_named_as_role: expected on a row whose role goes "
+                         f"through an instance profile (instance_profile: true); found none")
     services = [row["service"], *row.get("also_pass", ())]
     for service in services:
         if not _SERVICE.match(str(service)):
@@ -197,6 +201,7 @@ def _way(key: str, row: Any) -> Way:
         caveat=" ".join(str(row.get("caveat", "")).split()),
         why_not=" ".join(str(row.get("why_not", "")).split()),
         unsettled=unsettled,
+        profile_named=bool(row.get("profile_named_as_role", False)),
     )
 
 
@@ -329,11 +334,15 @@ def _pass(graph: Graph, who: Node, role: Node, service: str) -> Hop | tuple[str,
 
 
 def _instance_profile(graph: Graph, who: Node, role: Node, way: Way) -> list[Hop] | tuple[str, ...] | None:
-    """An instance profile holding the role: one that exists (no request), or one the caller creates."""
-    if any(r.instance_profiles for r in graph.snapshot.roles if r.arn == role.arn):
+    """An instance profile holding the role: one that exists (no request), or one the caller creates. Where the
+    way needs the profile to bear the role's name (``profile_named``), only such a profile will do, and the caller
+    creates it under that name."""
+    name = role.arn.rsplit("/", 1)[-1]
+    held = [p for r in graph.snapshot.roles if r.arn == role.arn for p in r.instance_profiles]
+    if any(not way.profile_named or p.rsplit("/", 1)[-1] == name for p in held):
         return []
     partition = who.arn.split(":")[1]
-    profile = f"arn:{partition}:iam::{who.account}:instance-profile/{PROBE}"
+    profile = f"arn:{partition}:iam::{who.account}:instance-profile/{name if way.profile_named else PROBE}"
     hops: list[Hop] = []
     for action in ("iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile"):
         note = f"an instance profile for {role.arn} ({way.id})"
