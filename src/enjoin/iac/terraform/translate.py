@@ -763,6 +763,10 @@ def _logical_id(address: str, used: set[str]) -> str:
     return name
 
 
+# Lake Formation, the Glue Data Catalog and Athena: enjoin.iac.terraform.lake adds its builders and identities to
+# the tables above when imported (last, as its builders use this module's helpers).
+from enjoin.iac.terraform import lake as _lake  # noqa: E402,F401
+
 # Lambda and CloudFront: enjoin.iac.terraform.functions and .cloudfront add their builders and identities to the
 # tables above when imported (last, as their builders use this module's helpers).
 from enjoin.iac.terraform import cloudfront as _cloudfront  # noqa: E402,F401
