@@ -70,6 +70,12 @@ COMPUTED = {
                             "last_modified", "source_code_size", "code_sha256", "signing_job_arn",
                             "signing_profile_version_arn"],
     "aws_lambda_permission": ["id"],
+    "aws_glue_catalog_database": ["arn", "id"],
+    "aws_glue_catalog_table": ["arn", "id"],
+    "aws_athena_workgroup": ["arn", "id"],
+    "aws_lakeformation_resource": ["id", "last_modified"],
+    "aws_lakeformation_permissions": ["id"],
+    "aws_lakeformation_data_lake_settings": ["id"],
 }
 
 
@@ -592,6 +598,8 @@ def plan(modules: list[Mod]) -> dict[str, Any]:
         call: dict[str, Any] = {"source": f"./modules/{module.name}", "expressions": arguments,
                                 "module": {"resources": config_resources,
                                            "variables": {k: {} for k in module.arguments}}}
+        if module.outputs:
+            call["module"]["outputs"] = {k: {"expression": {"references": v}} for k, v in module.outputs.items()}
         if module.provider != "aws":
             call["providers"] = {"aws": module.provider}  # documentation only: resources carry the key
         calls[module.name] = call
@@ -1080,6 +1088,301 @@ def access_point_variants() -> dict[str, Variant]:
     return found
 
 
+# ---- Lake Formation: the analytics platform of infra/reference/cms-analytics.yaml, and the lake variants ----------
+
+LAKE_COLUMNS = [("msis_ident_num", "string"), ("ssn_num", "string"), ("elgbl_1st_name", "string"),
+                ("elgbl_line_1_adr_home", "string"), ("elgbl_phne_num_home", "string"), ("birth_dt", "date"),
+                ("ctznshp_ind", "string"), ("imgrtn_stus_cd", "string")]
+PARQUET = {"input": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+           "output": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+           "serde": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"}
+
+
+def _lake_table(name: str, database: str, description: str, location: str,
+                columns: list[tuple[str, str]]) -> Res:
+    """An aws_glue_catalog_table of parquet files, in a database of the for_each aws_glue_catalog_database."""
+    return managed("aws_glue_catalog_table", name, {
+        "name": name, "database_name": database, "catalog_id": CMS, "description": description,
+        "table_type": "EXTERNAL_TABLE", "owner": None, "retention": 0, "parameters": {"classification": "parquet"},
+        "storage_descriptor": [{
+            "location": location, "input_format": PARQUET["input"], "output_format": PARQUET["output"],
+            "compressed": False, "number_of_buckets": 0, "stored_as_sub_directories": False, "bucket_columns": [],
+            "sort_columns": [], "skewed_info": [], "schema_reference": [], "additional_locations": [],
+            "parameters": {}, "ser_de_info": [{"name": None, "parameters": {},
+                                               "serialization_library": PARQUET["serde"]}],
+            "columns": [{"name": n, "type": t, "comment": "", "parameters": {}} for n, t in columns]}],
+        "partition_keys": [{"name": "submtg_state_cd", "type": "string", "comment": ""}],
+        "partition_index": [], "target_table": [], "open_table_format_input": [], "view_original_text": None,
+        "view_expanded_text": None},
+        refs={"database_name": ref(f'aws_glue_catalog_database.catalog["{database}"].name'),
+              "catalog_id": ref("var.account_id"),
+              "storage_descriptor.0.location": ["var.bucket_prefix"]})
+
+
+def _lake_grant(name: str, principal: str | None, permissions: list[str], on: str, block: dict[str, Any],
+                principal_refs: list[str], block_refs: dict[str, list[str]]) -> Res:
+    """An aws_lakeformation_permissions: ``on`` is its one resource block (table, table_with_columns...)."""
+    values: dict[str, Any] = {"principal": principal, "permissions": permissions,
+                              "permissions_with_grant_option": [], "catalog_resource": False,
+                              "database": [], "table": [], "table_with_columns": [], "data_location": [],
+                              "lf_tag": [], "lf_tag_policy": [], "data_cells_filter": []}
+    values[on] = [{"catalog_id": CMS, **block}]
+    refs = {"principal": principal_refs} | {f"{on}.0.{k}": v for k, v in block_refs.items()}
+    return managed("aws_lakeformation_permissions", name, values, refs=refs,
+                   unknown={"principal": True} if principal is None else {})
+
+
+def analytics_module() -> Mod:
+    """cms-analytics.yaml as a module: the query results bucket, the lake administrator and the role Lake
+    Formation reads the registered location as, data lake settings with no IAM-only defaults, the T-MSIS location,
+    two catalog databases (for_each) with a table each, the analysts' work group and the CMS grants."""
+    s3 = "arn:aws:s3:::cms-"
+    docs = {
+        "administer": doc({"Sid": "ManageGrantsAndCatalog", "Effect": "Allow", "Action": [
+            "lakeformation:GetDataLakeSettings", "lakeformation:PutDataLakeSettings", "lakeformation:GrantPermissions",
+            "lakeformation:RevokePermissions", "lakeformation:ListPermissions", "lakeformation:RegisterResource",
+            "lakeformation:DeregisterResource", "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable",
+            "glue:GetTables", "glue:CreateDatabase", "glue:CreateTable", "glue:UpdateTable"], "Resource": "*"}),
+        # The eligibility key's ARN is known only after apply: key/* through S3, as the plans' other roles.
+        "read_location": doc(
+            {"Sid": "ReadTafObjects", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"],
+             "Resource": [s3 + "tmsis-eligibility", s3 + "tmsis-eligibility/*"]},
+            {"Sid": "DecryptTafObjects", "Effect": "Allow", "Action": "kms:Decrypt",
+             "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*",
+             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}}),
+        "administrator_trust": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
+                                    "Action": "sts:AssumeRole",
+                                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+        "data_access_trust": doc({"Effect": "Allow", "Principal": {"Service": "lakeformation.amazonaws.com"},
+                                  "Action": "sts:AssumeRole"}),
+    }
+    resources = [policy_data(k, {None: v}) for k, v in docs.items()]
+    results = {"bucket": None}
+    by_results = {"bucket": ref("aws_s3_bucket.query_results.id")}
+    resources.append(managed("aws_s3_bucket", "query_results", {
+        "bucket": "cms-athena-query-results", "force_destroy": False, "object_lock_enabled": False,
+        "tags": {"Stage": "prod"}, "tags_all": {"Stage": "prod"}}, refs={"bucket": ["var.bucket_prefix"]}))
+    resources.append(managed("aws_s3_bucket_server_side_encryption_configuration", "query_results", results | {
+        "expected_bucket_owner": None, "rule": [{"apply_server_side_encryption_by_default": [
+            {"sse_algorithm": "AES256", "kms_master_key_id": None}], "bucket_key_enabled": False}]},
+        refs=by_results, unknown={"bucket": True}))
+    resources.append(managed("aws_s3_bucket_public_access_block", "query_results", results | {
+        "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+        "restrict_public_buckets": True}, refs=by_results, unknown={"bucket": True}))
+    resources.append(managed("aws_s3_bucket_ownership_controls", "query_results", results | {
+        "rule": [{"object_ownership": "BucketOwnerEnforced"}]}, refs=by_results, unknown={"bucket": True}))
+    for key, name, description, trust, policy, policy_name, tags in (
+        ("data_lake_administrator", "CmsDataLakeAdministrator",
+         "Lake Formation administrator (grants and revokes table permissions).", "administrator_trust",
+         "administer", "AdministerLakeFormation", {"Stage": "prod", "Owner": "cms-oit-security"}),
+        ("data_access", "CmsLakeFormationDataAccess",
+         "Lake Formation reads the registered T-MSIS location with this role to vend query credentials.",
+         "data_access_trust", "read_location", "ReadRegisteredLocation", {"Stage": "prod"}),
+    ):
+        resources.append(managed("aws_iam_role", key, {
+            "name": name, "path": "/", "description": description, "max_session_duration": 3600,
+            "assume_role_policy": json.dumps(docs[trust], indent=2), "force_detach_policies": False,
+            "permissions_boundary": None, "tags": tags, "tags_all": tags},
+            refs={"assume_role_policy": ref(f"data.aws_iam_policy_document.{trust}.json")}))
+        resources.append(managed("aws_iam_role_policy", key, {
+            "name": policy_name, "role": None, "policy": json.dumps(docs[policy], indent=2)},
+            refs={"role": ref(f"aws_iam_role.{key}.name"),
+                  "policy": ref(f"data.aws_iam_policy_document.{policy}.json")}, unknown={"role": True}))
+    # No create_*_default_permissions block: the provider leaves them out, which AWS takes as empty lists (no
+    # IAM_ALLOWED_PRINCIPALS default), so new databases and tables are governed by grants alone. The computed
+    # arguments the configuration does not set are unknown until apply.
+    resources.append(managed("aws_lakeformation_data_lake_settings", "this", {
+        "admins": None, "catalog_id": None, "create_database_default_permissions": None,
+        "create_table_default_permissions": None, "trusted_resource_owners": None, "read_only_admins": None,
+        "allow_external_data_filtering": None, "allow_full_table_external_data_access": None,
+        "authorized_session_tag_value_list": None, "external_data_filtering_allow_list": None, "parameters": None},
+        refs={"admins": ref("aws_iam_role.data_lake_administrator.arn")},
+        unknown={k: True for k in ("admins", "catalog_id", "create_database_default_permissions",
+                                   "create_table_default_permissions", "trusted_resource_owners", "read_only_admins",
+                                   "allow_external_data_filtering", "allow_full_table_external_data_access",
+                                   "authorized_session_tag_value_list", "external_data_filtering_allow_list",
+                                   "parameters")}))
+    resources.append(managed("aws_lakeformation_resource", "eligibility", {
+        "arn": s3 + "tmsis-eligibility", "role_arn": None, "use_service_linked_role": False,
+        "hybrid_access_enabled": None, "with_federation": None, "with_privileged_access": None},
+        refs={"arn": ["var.bucket_prefix"], "role_arn": ref("aws_iam_role.data_access.arn")},
+        unknown={"role_arn": True, "hybrid_access_enabled": True, "with_federation": True,
+                 "with_privileged_access": True}))
+    databases = {"taf": ("T-MSIS Analytic Files (TAF).", "taf/"), "dkt148": ("Dkt. 148 disclosure staging.",
+                                                                             "dkt148/")}
+    resources.append(Res("managed", "aws_glue_catalog_database", "catalog", {
+        k: {"name": k, "catalog_id": CMS, "description": d, "location_uri": f"s3://cms-tmsis-eligibility/{p}",
+            "parameters": None, "create_table_default_permission": None, "target_database": [],
+            "federated_database": [], "tags": None} for k, (d, p) in databases.items()},
+        refs={"name": ["each.key"], "catalog_id": ref("var.account_id"), "location_uri": ["var.bucket_prefix",
+                                                                                          "each.value"]},
+        unknown={k: {"create_table_default_permission": True} for k in databases}, for_each=["local.databases"]))
+    resources.append(_lake_table(
+        "demographic_eligibility", "taf",
+        "TAF demographic and eligibility (DE) base file, one row per enrollee and year.",
+        "s3://cms-tmsis-eligibility/taf/de/", [*LAKE_COLUMNS, ("elgblty_grp_cd", "string")]))
+    resources.append(_lake_table(
+        "match_candidates", "dkt148",
+        "Enrollees CMS matched as unlawfully present, with the identifiers used to match them.",
+        "s3://cms-tmsis-eligibility/dkt148/match-candidates/", LAKE_COLUMNS))
+    resources.append(_workgroup("analytics", "cms-medicaid-analytics", "Athena queries over the T-MSIS catalog.",
+                                "s3://cms-athena-query-results/cms-medicaid-analytics/", {"Stage": "prod"}))
+    table = {"taf": 'aws_glue_catalog_database.catalog["taf"].name',
+             "dkt148": 'aws_glue_catalog_database.catalog["dkt148"].name'}
+    for name, role, permissions, database, tname in (
+        ("analyst_eligibility", "CmsMedicaidAnalyst", ["SELECT", "DESCRIBE"], "taf", "demographic_eligibility"),
+        ("pipeline_eligibility", "CmsDhsDisclosurePipeline", ["SELECT"], "taf", "demographic_eligibility"),
+        ("pipeline_match_candidates", "CmsDhsDisclosurePipeline", ["SELECT"], "dkt148", "match_candidates"),
+    ):
+        resources.append(_lake_grant(
+            name, ROLE + role, permissions, "table",
+            {"database_name": database, "name": tname, "wildcard": False},
+            ["var.account_id"], {"database_name": ref(table[database]),
+                                 "name": ref(f"aws_glue_catalog_table.{tname}.name")}))
+    return Mod("analytics", resources, {"account_id": CMS, "bucket_prefix": "cms", "reader_role_arn": {
+        "references": ["module.cross_account.reader_role_arn", "module.cross_account"]}})
+
+
+def _workgroup(key: str, name: str, description: str, output: str, tags: dict[str, str] | None) -> Res:
+    return managed("aws_athena_workgroup", key, {
+        "name": name, "description": description, "state": "ENABLED", "force_destroy": False,
+        "configuration": [{"enforce_workgroup_configuration": True, "publish_cloudwatch_metrics_enabled": True,
+                           "bytes_scanned_cutoff_per_query": None, "requester_pays_enabled": False,
+                           "execution_role": None, "customer_content_encryption_configuration": [],
+                           "result_configuration": [{"output_location": output, "expected_bucket_owner": None,
+                                                     "acl_configuration": [], "encryption_configuration": [
+                                                         {"encryption_option": "SSE_S3", "kms_key_arn": None}]}]}],
+        "tags": tags, "tags_all": tags})
+
+
+def lake_variants() -> dict[str, Variant]:
+    """The variants of infra/variants/ that add the analytics platform and a grant to DhsDisclosureReader, with the
+    catalogued tables among their holdings (the holdings of the CloudFormation twin's enjoin.yaml)."""
+    found: dict[str, Variant] = {}
+    for variant, sids, database, grant, on, block in (
+        ("lake-formation-column-grant", ("QueryThroughLakeFormation",), "taf", "reads_matching_columns",
+         "table_with_columns", {"database_name": "taf", "name": "demographic_eligibility",
+                                "column_names": ["msis_ident_num", "ssn_num", "birth_dt"],
+                                "excluded_column_names": [], "wildcard": False}),
+        ("lookalike-lake-formation-six-fields", ("QueryThroughLakeFormation",), "dkt148", "reads_permitted_columns",
+         "table_with_columns", {"database_name": "dkt148", "name": "match_candidates", "column_names": [
+             "msis_ident_num", "elgbl_line_1_adr_home", "elgbl_phne_num_home", "birth_dt", "ctznshp_ind",
+             "imgrtn_stus_cd", "submtg_state_cd"], "excluded_column_names": [], "wildcard": False}),
+        ("lookalike-lake-formation-without-iam", (), "taf", "reads_eligibility_table", "table",
+         {"database_name": "taf", "name": "demographic_eligibility", "wildcard": False}),
+    ):
+        mods = reference()
+        cross = _module(mods, "cross_account")
+        cross.outputs["reader_role_arn"] = ref("aws_iam_role.reader.arn")
+        analytics = analytics_module()
+        statements = [{"Sid": "QueryThroughLakeFormation", "Effect": "Allow", "Action": "lakeformation:GetDataAccess",
+                       "Resource": "*"}][:len(sids)]
+        statements += [
+            {"Sid": "RunVerificationQueries", "Effect": "Allow", "Action": [
+                "athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+                "athena:StopQueryExecution"],
+             "Resource": f"arn:aws:athena:{REGION}:{CMS}:workgroup/cms-dhs-verification"},
+            {"Sid": "ReadCatalog", "Effect": "Allow", "Action": [
+                "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables", "glue:GetPartition",
+                "glue:GetPartitions"], "Resource": [f"arn:aws:glue:{REGION}:{CMS}:catalog",
+                                                    f"arn:aws:glue:{REGION}:{CMS}:database/{database}",
+                                                    f"arn:aws:glue:{REGION}:{CMS}:table/{database}/*"]},
+            {"Sid": "VerificationQueryResults", "Effect": "Allow", "Action": [
+                "s3:GetBucketLocation", "s3:ListBucket", "s3:GetObject", "s3:PutObject"],
+             "Resource": ["arn:aws:s3:::cms-athena-query-results",
+                          "arn:aws:s3:::cms-athena-query-results/cms-dhs-verification/*"]}]
+        queries = doc(*statements)
+        analytics.resources.append(policy_data("verification_queries", {None: queries}))
+        analytics.resources.append(managed("aws_iam_role_policy", "verification_queries", {
+            "name": "VerificationQueries", "role": "DhsDisclosureReader", "policy": json.dumps(queries, indent=2)},
+            refs={"policy": ref("data.aws_iam_policy_document.verification_queries.json")}))
+        analytics.resources.append(_workgroup(
+            "dhs_verification", "cms-dhs-verification",
+            "Athena queries of the DHS disclosure role; results kept apart from CMS analysts'.",
+            "s3://cms-athena-query-results/cms-dhs-verification/", None))
+        table = block["name"]
+        # The reader's ARN comes from the cross_account module's output: known only after apply.
+        analytics.resources.append(_lake_grant(
+            grant, None, ["SELECT"], on, block, ref("var.reader_role_arn"),
+            {"database_name": ref(f'aws_glue_catalog_database.catalog["{database}"].name'),
+             "name": ref(f"aws_glue_catalog_table.{table}.name")}))
+        mods.insert(mods.index(cross) + 1, analytics)
+        twin = (ROOT / "infra" / "variants" / variant / "enjoin.yaml").read_text(encoding="utf-8")
+        line = twin.splitlines()[0].split(": ", 1)[1]
+        found[variant] = (line, mods, twin[twin.index("\nholdings:") + 1:])
+    return found
+
+
+def pipeline_module() -> Mod:
+    """The disclosure pipeline (infra/reference/cms-disclosure-pipeline.yaml, deployed by the variants that name it):
+    the extract builder, a function running as CmsDhsDisclosurePipeline, invoked nightly by EventBridge; the GitHub
+    Actions identity provider and the role whose main-branch workflow deploys the builder's code."""
+    function_name = "cms-dhs-extract-builder"
+    function_arn = f"arn:aws:lambda:{REGION}:{CMS}:function:{function_name}"
+    # The provider's and the function's ARNs are built from their names, as a Terraform author writes them:
+    # aws_iam_openid_connect_provider.x.arn and aws_lambda_function.x.arn are known only after apply, and a policy
+    # with them would be INDETERMINATE.
+    trust = doc({"Sid": "MainBranchWorkflowOnly", "Effect": "Allow",
+                 "Principal": {"Federated": f"arn:aws:iam::{CMS}:oidc-provider/token.actions.githubusercontent.com"},
+                 "Action": "sts:AssumeRoleWithWebIdentity",
+                 "Condition": {"StringEquals": {
+                     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                     "token.actions.githubusercontent.com:sub":
+                         "repo:cms-gov/dhs-disclosure-pipeline:ref:refs/heads/main"}}})
+    deploy = doc({"Sid": "UpdateBuilderCode", "Effect": "Allow",
+                  "Action": ["lambda:UpdateFunctionCode", "lambda:GetFunction"], "Resource": function_arn})
+    resources = [policy_data("deploy_trust", {None: trust}), policy_data("deploy_builder", {None: deploy})]
+    tags = {"Stage": "prod", "Disclosure": "dkt-148"}
+    resources.append(managed("aws_lambda_function", "extract_builder", {
+        "function_name": function_name,
+        "description": "Builds the Dkt. 148 disclosure extract (six permitted fields, unlawfully present only).",
+        "role": ROLE + "CmsDhsDisclosurePipeline", "runtime": "python3.12", "handler": "index.handler",
+        "timeout": 900, "memory_size": 1024, "filename": "extract_builder.zip",
+        "source_code_hash": hashlib.sha256(b"enjoin test material: extract builder placeholder").hexdigest(),
+        "environment": [{"variables": {"SOURCE_BUCKET": "cms-tmsis-eligibility",
+                                       "EXTRACT_BUCKET": "cms-dhs-disclosure-extract"}}],
+        "architectures": ["x86_64"], "package_type": "Zip", "publish": False, "layers": [],
+        "reserved_concurrent_executions": -1, "tags": tags, "tags_all": tags},
+        refs={"role": ref("var.execution_role_arn")}))
+    resources.append(managed("aws_lambda_permission", "nightly", {
+        "statement_id": "NightlyInvocation", "action": "lambda:InvokeFunction", "function_name": function_name,
+        "principal": "events.amazonaws.com",
+        "source_arn": f"arn:aws:events:{REGION}:{CMS}:rule/cms-dhs-extract-nightly", "source_account": CMS,
+        "qualifier": None, "event_source_token": None, "principal_org_id": None, "function_url_auth_type": None},
+        refs={"function_name": ref("aws_lambda_function.extract_builder.function_name")}))
+    resources.append(managed("aws_iam_openid_connect_provider", "github", {
+        "url": "https://token.actions.githubusercontent.com", "client_id_list": ["sts.amazonaws.com"],
+        "thumbprint_list": ["6938fd4d98bab03faadb97b34396831e3780aea1"], "tags": {"Stage": "prod"},
+        "tags_all": {"Stage": "prod"}}))
+    owner = {"Stage": "prod", "Owner": "cms-data-engineering"}
+    resources.append(managed("aws_iam_role", "deploy", {
+        "name": "CmsDisclosurePipelineDeploy", "path": "/", "max_session_duration": 3600,
+        "description": "Assumed by the pipeline repository's main-branch workflow to deploy the builder's code.",
+        "assume_role_policy": json.dumps(trust, indent=2), "force_detach_policies": False,
+        "permissions_boundary": None, "tags": owner, "tags_all": owner},
+        refs={"assume_role_policy": ref("data.aws_iam_policy_document.deploy_trust.json")}))
+    resources.append(managed("aws_iam_role_policy", "deploy", {
+        "name": "DeployExtractBuilder", "role": None, "policy": json.dumps(deploy, indent=2)},
+        refs={"role": ref("aws_iam_role.deploy.name"),
+              "policy": ref("data.aws_iam_policy_document.deploy_builder.json")}, unknown={"role": True}))
+    return Mod("disclosure_pipeline", resources, {"execution_role_arn": ROLE + "CmsDhsDisclosurePipeline"})
+
+
+def lambda_variants() -> dict[str, Variant]:
+    """The variants with the disclosure pipeline's function (the CloudFormation twin deploys
+    cms-disclosure-pipeline.yaml)."""
+    found: dict[str, Variant] = {}
+    mods = [*reference(), pipeline_module()]
+    role_policy(mods, "extract_builder_maintenance", "MaintainExtractBuilder", doc({
+        "Sid": "PatchExtractBuilder", "Effect": "Allow",
+        "Action": ["lambda:UpdateFunctionCode", "lambda:InvokeFunction", "lambda:GetFunction"],
+        "Resource": f"arn:aws:lambda:{REGION}:{CMS}:function:cms-dhs-extract-builder"}))
+    found["passrole-lambda-update-code"] = ("DhsDisclosureReader may update the code of the extract builder (which "
+                                            "runs as the disclosure pipeline's role, reading eligibility) and "
+                                            "invoke it, \"to ship fixes to the extract\".", mods)
+    return found
+
+
 def pipeline_module() -> Mod:
     """The disclosure pipeline (infra/reference/cms-disclosure-pipeline.yaml, deployed by the variants that name it):
     the extract builder, a function running as CmsDhsDisclosurePipeline, invoked nightly by EventBridge; the GitHub
@@ -1172,7 +1475,7 @@ def files() -> dict[Path, str]:
         "  - path: reference/plan.json\n"
         "    account: cms\n"
         "    providers: {aws.dhs: dhs}\n")
-    for name, variant in (variants() | lambda_variants()).items():
+    for name, variant in (variants() | lake_variants() | lambda_variants()).items():
         line, mods, extra = (*variant, "")[:3]
         written[OUT / "variants" / name / "plan.json"] = json.dumps(plan(mods), indent=1) + "\n"
         written[OUT / "variants" / name / "enjoin.yaml"] = config_text(
