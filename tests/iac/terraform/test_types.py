@@ -17,6 +17,7 @@ from enjoin.iac.cloudformation.classification import Class, load_classification
 from enjoin.iac.terraform.classification import load_terraform_classification
 from enjoin.iac.terraform.plan import load_plan
 from enjoin.iac.terraform.translate import PlanTemplate, translate
+from enjoin.pipeline import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[3]
 REFERENCE = ROOT / "infra" / "terraform" / "reference" / "plan.json"
@@ -490,3 +491,46 @@ def test_the_lambda_and_cloudfront_arguments_are_classified_as_their_cloudformat
     assert (types["aws_lambda_function_url"].klass, types["aws_lambda_function_url"].reason) == (
         Class.UNMODELED, cfn.of_type("AWS::Lambda::Url").reason)
     assert types["aws_lambda_function_url"].affects == cfn.of_type("AWS::Lambda::Url").affects
+
+
+@pytest.mark.parametrize(("rtype", "values", "references", "verdicts", "reason"), [
+    # Reach does not follow a secret: what the user reads is in doubt, and nothing else (it reads no CHIP data).
+    ("aws_iam_access_key", {"user": None, "status": "Active", "pgp_key": None},
+     {"user": ["aws_iam_user.rivera.name", "aws_iam_user.rivera"]},
+     {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE",
+      "DKT148-PROGRAMS": "COMPLIANT", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
+     "creates credentials for a user: whoever holds the secret acts with the user's permissions, and reach does not "
+     "follow a secret"),
+    # As AWS::Organizations::Policy: every holding in doubt, and the reason says where organisation policies go.
+    ("aws_organizations_policy", {"name": "cms-data-guardrails", "type": "SERVICE_CONTROL_POLICY",
+                                  "content": json.dumps({"Version": "2012-10-17", "Statement": [
+                                      {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]}),
+                                  "skip_destroy": False}, {},
+     {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE",
+      "DKT148-PROGRAMS": "INDETERMINATE", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
+     "declare organisation policies under enjoin.yaml's organization: section"),
+    ("aws_organizations_policy_attachment", {"policy_id": "p-0123abcd", "target_id": CMS, "skip_destroy": False}, {},
+     {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE",
+      "DKT148-PROGRAMS": "INDETERMINATE", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
+     "declare organisation policies under enjoin.yaml's organization: section"),
+])
+def test_an_access_key_or_organisation_policy_in_a_plan_is_judged_as_its_cloudformation_twin(
+        tmp_path: Path, rtype: str, values: dict[str, Any], references: dict[str, list[str]], verdicts: dict[str, str],
+        reason: str) -> None:
+    document = _reference()
+    twin = {"aws_iam_access_key": "AWS::IAM::AccessKey", "aws_organizations_policy": "AWS::Organizations::Policy",
+            "aws_organizations_policy_attachment": "AWS::Organizations::Policy"}
+    assert load_classification().of_type(twin[rtype]).reason == reason
+    address = _add(document, "identity", rtype, "added", values, references)
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    (tmp_path / "enjoin.yaml").write_text(
+        f"extends: {REFERENCE.parents[1] / 'enjoin.yaml'}\nread_outside: [{ROOT}]\n"
+        "templates:\n  - {path: plan.json, account: cms, providers: {aws.dhs: dhs}}\n")
+    report = run_pipeline(tmp_path / "enjoin.yaml").report
+    assert {c["id"]: c["verdict"] for c in report["clauses"]} == verdicts
+    where = f"{tmp_path / 'plan.json'}: {address}"
+    assert [(c["where"], c["reason"]) for c in report["constructs"]["unmodeled"]] == [(where, reason)]
+    for clause in report["clauses"]:
+        if clause["verdict"] == "INDETERMINATE":
+            assert any(f"{where} (Terraform::{rtype}) is not modeled by enjoin: {reason}" in f["message"]
+                       for f in clause["findings"]), clause["id"]
