@@ -26,14 +26,17 @@ PROVIDER = "registry.terraform.io/hashicorp/aws"
 
 
 def _add(document: dict[str, Any], module: str, rtype: str, name: str, after: dict[str, Any],
-         references: dict[str, list[str]] | None = None) -> str:
+         references: dict[str, list[str]] | None = None, index: str | None = None) -> str:
     """Add a managed resource to ``module``: an argument named in ``references`` is known only after apply
-    (null in ``after``, true in ``after_unknown``) and its expression records those references."""
+    (null in ``after``, true in ``after_unknown``) and its expression records those references. With ``index``,
+    an instance of a for_each resource (its configuration block is added once, by the first instance)."""
     references = references or {}
-    address = f"module.{module}.{rtype}.{name}"
+    address = f"module.{module}.{rtype}.{name}" + (f'["{index}"]' if index is not None else "")
     values = {k: v for k, v in after.items() if k not in references}
     unknown = dict.fromkeys(references, True)
     head = {"address": address, "mode": "managed", "type": rtype, "name": name, "provider_name": PROVIDER}
+    if index is not None:
+        head["index"] = index
     planned = document["planned_values"]["root_module"]["child_modules"]
     next(m for m in planned if m["address"] == f"module.{module}")["resources"].append(
         head | {"schema_version": 0, "values": values, "sensitive_values": {}})
@@ -43,6 +46,8 @@ def _add(document: dict[str, Any], module: str, rtype: str, name: str, after: di
     expressions: dict[str, Any] = {k: {"constant_value": v} for k, v in values.items() if v is not None}
     expressions |= {k: {"references": refs} for k, refs in references.items()}
     config = document["configuration"]["root_module"]["module_calls"][module]["module"]["resources"]
+    if any(c["address"] == f"{rtype}.{name}" for c in config):
+        return address
     config.append({"address": f"{rtype}.{name}", "mode": "managed", "type": rtype, "name": name,
                    "provider_config_key": "aws", "expressions": expressions, "schema_version": 0})
     return address
@@ -116,6 +121,228 @@ def test_identity_providers_become_their_cloudformation_twins(tmp_path: Path) ->
         "Url": "https://token.actions.githubusercontent.com", "ClientIdList": ["sts.amazonaws.com"],
         "Tags": [{"Key": "Owner", "Value": "ci"}]}}
     assert _doubts(cms) == []
+
+
+# ---- aws_iam_policy_attachment and the bucket's replication, ACL and website resources ----
+
+_ELIGIBILITY = 'module.data.aws_s3_bucket.store["tmsis-eligibility"]'
+_CLAIMS_ALIAS = "arn:aws:kms:us-east-1:111111111111:alias/cms-tmsis-claims"
+_ELIGIBILITY_ID = ['aws_s3_bucket.store["tmsis-eligibility"].id', 'aws_s3_bucket.store["tmsis-eligibility"]']
+
+
+def _rule(**changes: Any) -> dict[str, Any]:
+    """A replication rule as the provider plans it (every block of its schema, unset ones empty)."""
+    rule: dict[str, Any] = {
+        "id": "to-claims", "status": "Enabled", "priority": 1, "prefix": None,
+        "filter": [{"prefix": None, "tag": [], "and": [{"prefix": "taf/de/", "tags": {"Share": "yes"}}]}],
+        "delete_marker_replication": [{"status": "Disabled"}], "existing_object_replication": [],
+        "source_selection_criteria": [{"sse_kms_encrypted_objects": [{"status": "Enabled"}],
+                                       "replica_modifications": []}],
+        "destination": [{"bucket": "arn:aws:s3:::cms-tmsis-claims", "account": None, "storage_class": "STANDARD",
+                         "access_control_translation": [], "metrics": [{"status": "Enabled",
+                                                                        "event_threshold": [{"minutes": 15}]}],
+                         "replication_time": [], "encryption_configuration": [
+                             {"replica_kms_key_id": _CLAIMS_ALIAS}]}]}
+    return rule | changes
+
+
+def test_a_replication_configuration_is_its_buckets_replication(tmp_path: Path) -> None:
+    document = _reference()
+    _add(document, "data", "aws_s3_bucket_replication_configuration", "eligibility",
+         {"bucket": None, "role": "arn:aws:iam::111111111111:role/CmsTmsisIngestPipeline", "token": None,
+          "rule": [_rule()]}, {"bucket": _ELIGIBILITY_ID})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, _ELIGIBILITY)["Properties"]["ReplicationConfiguration"] == {
+        "Role": "arn:aws:iam::111111111111:role/CmsTmsisIngestPipeline",
+        "Rules": [{"Id": "to-claims", "Status": "Enabled", "Priority": 1,
+                   "Filter": {"And": {"Prefix": "taf/de/", "TagFilters": [{"Key": "Share", "Value": "yes"}]}},
+                   "DeleteMarkerReplication": {"Status": "Disabled"},
+                   "SourceSelectionCriteria": {"SseKmsEncryptedObjects": {"Status": "Enabled"}},
+                   # metrics (Replication Time Control) only decides when: left out
+                   "Destination": {"Bucket": "arn:aws:s3:::cms-tmsis-claims", "StorageClass": "STANDARD",
+                                   "EncryptionConfiguration": {"ReplicaKmsKeyID": _CLAIMS_ALIAS}}}]}
+    assert _doubts(cms) == []
+
+
+def test_a_replication_configuration_per_bucket_resolves_each_instances_references(tmp_path: Path) -> None:
+    document = _reference()
+    # for_each over two stores: bucket = aws_s3_bucket.store[each.key].id, the destination the archive's ARN.
+    archive = _add(document, "data", "aws_s3_bucket", "archive", {"bucket": "cms-archive", "tags": None})
+    for key in ("tmsis-eligibility", "tmsis-claims"):
+        address = _add(document, "data", "aws_s3_bucket_replication_configuration", "store",
+                       {"bucket": None, "role": f"arn:aws:iam::{CMS}:role/CmsTmsisIngestPipeline", "rule": [_rule(
+                           filter=[{"prefix": "", "tag": [], "and": []}], source_selection_criteria=[],
+                           destination=[{"bucket": None, "account": None}])]},
+                       {"bucket": ["aws_s3_bucket.store", "each.key"]}, index=key)
+        change = next(c for c in document["resource_changes"] if c["address"] == address)["change"]
+        change["after_unknown"]["rule"] = [{"destination": [{"bucket": True}]}]
+    config = document["configuration"]["root_module"]["module_calls"]["data"]["module"]["resources"][-1]
+    config["for_each_expression"] = {"references": ["aws_s3_bucket.store"]}
+    config["expressions"]["rule"] = [{"destination": [{"bucket": {"references": [
+        "aws_s3_bucket.archive.arn", "aws_s3_bucket.archive"]}}]}]
+    cms = _translated(tmp_path, document)[CMS]
+    for key in ("tmsis-eligibility", "tmsis-claims"):
+        replication = _resource(cms, f'module.data.aws_s3_bucket.store["{key}"]')["Properties"][
+            "ReplicationConfiguration"]
+        assert replication["Role"] == f"arn:aws:iam::{CMS}:role/CmsTmsisIngestPipeline"
+        assert replication["Rules"][0]["Filter"] == {"Prefix": ""}
+        assert replication["Rules"][0]["Destination"] == {"Bucket": {"Fn::GetAtt": [_logical_id(cms, archive), "Arn"]}}
+    assert "ReplicationConfiguration" not in _resource(cms, 'module.data.aws_s3_bucket.store["chip-enrollment"]')[
+        "Properties"]
+    assert _doubts(cms) == []
+
+
+def test_a_replication_role_known_only_after_apply_elsewhere_puts_the_bucket_in_doubt(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_s3_bucket_replication_configuration", "eligibility",
+                   {"bucket": None, "role": None, "rule": [_rule()]},
+                   {"bucket": _ELIGIBILITY_ID, "role": ["var.replication_role_arn"]})
+    odd = _add(document, "data", "aws_s3_bucket_replication_configuration", "claims",
+               {"bucket": "cms-tmsis-claims", "role": "arn:aws:iam::111111111111:role/CmsTmsisIngestPipeline",
+                "rule": [_rule(destination=[{"bucket": "arn:aws:s3:::cms-chip-enrollment", "mystery": "x"}])]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert sorted(_doubts(cms)) == [(odd, None, ["buckets"]), (address, None, ["buckets"])]
+    reasons = {cms.addresses[d.logical_id]: d.reason for d in cms.declared if d.klass is Class.UNMODELED}
+    assert reasons[address].startswith("aws_s3_bucket_replication_configuration left out: role is known only after "
+                                       "apply")
+    assert reasons[odd].startswith("aws_s3_bucket_replication_configuration left out: rule[0].destination[0].mystery")
+    assert "ReplicationConfiguration" not in _resource(cms, _ELIGIBILITY)["Properties"]
+
+
+def test_a_replication_rule_of_no_status_names_the_plan_address_and_attribute(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_s3_bucket_replication_configuration", "eligibility",
+                   {"bucket": "cms-tmsis-eligibility", "role": "arn:aws:iam::111111111111:role/R",
+                    "rule": [_rule(status="On")]})
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute rule[0].status"
+    assert (error.value.expected, error.value.found) == ("Enabled or Disabled", "'On'")
+
+
+def test_a_canned_acl_is_access_control_and_a_grant_list_puts_the_bucket_in_doubt(tmp_path: Path) -> None:
+    document = _reference()
+    _add(document, "data", "aws_s3_bucket_acl", "chip", {"bucket": None, "acl": "public-read",
+                                                          "expected_bucket_owner": CMS},
+         {"bucket": ['aws_s3_bucket.store["chip-enrollment"].id', 'aws_s3_bucket.store["chip-enrollment"]']})
+    grants = _add(document, "data", "aws_s3_bucket_acl", "claims", {"bucket": "cms-tmsis-claims", "acl": None,
+                                                                    "access_control_policy": [{
+        "grant": [{"grantee": [{"type": "Group", "uri": "http://acs.amazonaws.com/groups/global/AllUsers"}],
+                   "permission": "READ"}], "owner": [{"id": "c0ffee"}]}]})
+    unknown = _add(document, "data", "aws_s3_bucket_acl", "extract", {"bucket": "cms-dhs-disclosure-extract",
+                                                                      "acl": None}, {"acl": ["var.extract_acl"]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, _CHIP)["Properties"]["AccessControl"] == "PublicRead"
+    claims = 'module.data.aws_s3_bucket.store["tmsis-claims"]'
+    assert "AccessControl" not in _resource(cms, claims)["Properties"]
+    assert sorted(_doubts(cms)) == sorted([(claims, f"access_control_policy ({grants})", ["self"]),
+                                           (unknown, None, ["buckets"])])
+    (grant_doubt,) = [d for d in cms.declared if d.prop == f"access_control_policy ({grants})"]
+    assert "CloudFormation" in grant_doubt.reason
+
+
+def test_an_acl_that_is_not_canned_names_the_plan_address_and_attribute(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "data", "aws_s3_bucket_acl", "chip", {"bucket": "cms-chip-enrollment",
+                                                                   "acl": "world-readable"})
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute acl"
+    assert error.value.found == "'world-readable'"
+
+
+def test_a_website_configuration_is_its_buckets_website(tmp_path: Path) -> None:
+    document = _reference()
+    rules = [{"Condition": {"KeyPrefixEquals": "docs/"}, "Redirect": {"ReplaceKeyPrefixWith": "documents/"}}]
+    _add(document, "data", "aws_s3_bucket_website_configuration", "chip", {
+        "bucket": "cms-chip-enrollment", "index_document": [{"suffix": "index.html"}],
+        "error_document": [{"key": "error.html"}], "redirect_all_requests_to": [], "routing_rule": [],
+        "routing_rules": json.dumps(rules), "website_endpoint": None})
+    _add(document, "data", "aws_s3_bucket_website_configuration", "claims", {
+        "bucket": "cms-tmsis-claims", "routing_rule": [{"condition": [{"key_prefix_equals": "old/",
+                                                                       "http_error_code_returned_equals": None}],
+                                                        "redirect": [{"replace_key_prefix_with": "new/",
+                                                                      "host_name": None}]}]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert _resource(cms, _CHIP)["Properties"]["WebsiteConfiguration"] == {
+        "IndexDocument": "index.html", "ErrorDocument": "error.html", "RoutingRules": [
+            {"RoutingRuleCondition": {"KeyPrefixEquals": "docs/"},
+             "RedirectRule": {"ReplaceKeyPrefixWith": "documents/"}}]}
+    assert _resource(cms, 'module.data.aws_s3_bucket.store["tmsis-claims"]')["Properties"][
+        "WebsiteConfiguration"] == {"RoutingRules": [{"RoutingRuleCondition": {"KeyPrefixEquals": "old/"},
+                                                      "RedirectRule": {"ReplaceKeyPrefixWith": "new/"}}]}
+    assert _doubts(cms) == []
+
+
+def test_a_website_of_a_bucket_not_in_the_plan_is_in_doubt_and_bad_routing_rules_name_the_attribute(
+        tmp_path: Path) -> None:
+    document = _reference()
+    other = _add(document, "data", "aws_s3_bucket_website_configuration", "other",
+                 {"bucket": None, "index_document": [{"suffix": "index.html"}]}, {"bucket": ["var.site_bucket"]})
+    assert _doubts(_translated(tmp_path, document)[CMS]) == [(other, None, ["buckets"])]
+    bad = _add(document, "data", "aws_s3_bucket_website_configuration", "bad",
+               {"bucket": "cms-chip-enrollment", "routing_rules": "[{not json"})
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {bad}, attribute routing_rules"
+
+
+def test_a_policy_attachment_is_the_policys_roles_users_and_groups(tmp_path: Path) -> None:
+    document = _reference()
+    _add(document, "identity", "aws_iam_policy", "chip_readers", {"name": "CmsChipReaders", "path": "/",
+                                                                  "policy": json.dumps(_AP_POLICY)})
+    _add(document, "identity", "aws_iam_policy_attachment", "chip", {
+        "name": "chip-readers", "policy_arn": None, "roles": [None], "users": ["pi-analyst-tnguyen"],
+        "groups": [None]},
+        {"policy_arn": ["aws_iam_policy.chip_readers.arn", "aws_iam_policy.chip_readers"],
+         "roles": ["aws_iam_role.claims_analyst.name", "aws_iam_role.claims_analyst"],
+         "groups": ["aws_iam_group.program_integrity.name", "aws_iam_group.program_integrity"]})
+    # An AWS managed policy: each entity's ManagedPolicyArns.
+    _add(document, "identity", "aws_iam_policy_attachment", "support", {
+        "name": "support", "policy_arn": "arn:aws:iam::aws:policy/AWSSupportAccess",
+        "roles": ["CmsClaimsAnalyst", "CmsChipAnalyst"], "users": [], "groups": []})
+    cms = _translated(tmp_path, document)[CMS]
+    policy = _resource(cms, "module.identity.aws_iam_policy.chip_readers")["Properties"]
+    assert (policy["Roles"], policy["Users"], policy["Groups"]) == (
+        [{"Ref": _logical_id(cms, "module.identity.aws_iam_role.claims_analyst")}],
+        [{"Ref": _logical_id(cms, "module.identity.aws_iam_user.nguyen")}],
+        [{"Ref": _logical_id(cms, "module.identity.aws_iam_group.program_integrity")}])
+    for role in ("claims_analyst", "chip_analyst"):
+        arns = _resource(cms, f"module.identity.aws_iam_role.{role}")["Properties"].get("ManagedPolicyArns", [])
+        assert "arn:aws:iam::aws:policy/AWSSupportAccess" in arns
+    assert _doubts(cms) == []
+
+
+def test_a_policy_attachment_the_plan_contradicts_or_cannot_resolve_is_unmodeled(tmp_path: Path) -> None:
+    document = _reference()
+    # tmsis_analyst_read is attached by aws_iam_role_policy_attachment and aws_iam_group_policy_attachment too.
+    contested = _add(document, "identity", "aws_iam_policy_attachment", "tmsis", {
+        "name": "tmsis", "policy_arn": None, "roles": ["CmsClaimsAnalyst"]},
+        {"policy_arn": ["aws_iam_policy.tmsis_analyst_read.arn", "aws_iam_policy.tmsis_analyst_read"]})
+    elsewhere = _add(document, "identity", "aws_iam_policy_attachment", "elsewhere", {
+        "name": "elsewhere", "policy_arn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "roles": [None]},
+        {"roles": ["var.role_names"]})
+    stranger = _add(document, "identity", "aws_iam_policy_attachment", "stranger", {
+        "name": "stranger", "policy_arn": "arn:aws:iam::aws:policy/AWSSupportAccess", "users": ["someone-else"]})
+    cms = _translated(tmp_path, document)[CMS]
+    assert sorted(_doubts(cms)) == sorted([(contested, None, ["all"]), (elsewhere, None, ["all"]),
+                                           (stranger, None, ["all"])])
+    reasons = {cms.addresses[d.logical_id]: d.reason for d in cms.declared if d.klass is Class.UNMODELED}
+    assert "is attached also by module.identity.aws_iam_group_policy_attachment.program_integrity, " \
+           "module.identity.aws_iam_role_policy_attachment.medicaid_analyst_tmsis_analyst_read" in reasons[contested]
+    assert reasons[elsewhere].startswith("aws_iam_policy_attachment left out: roles is known only after apply")
+    assert "names 'someone-else'" in reasons[stranger]
+    assert "Roles" not in _resource(cms, "module.identity.aws_iam_policy.tmsis_analyst_read")["Properties"]
+
+
+def test_a_policy_attachment_whose_roles_are_not_a_list_names_the_plan_address_and_attribute(tmp_path: Path) -> None:
+    document = _reference()
+    address = _add(document, "identity", "aws_iam_policy_attachment", "odd", {
+        "name": "odd", "policy_arn": "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", "roles": "CmsChipAnalyst"})
+    with pytest.raises(DeployError) as error:
+        _translated(tmp_path, document)
+    assert error.value.where == f"{tmp_path / 'plan.json'}: {address}, attribute roles"
+    assert error.value.expected == "a set of aws_iam_role names"
 
 
 

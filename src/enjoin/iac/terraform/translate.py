@@ -45,7 +45,12 @@ from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.classification import Class
 from enjoin.iac.cloudformation.plan import Declared, TemplatePlan
 from enjoin.iac.cloudformation.template import CfnTemplate, PolicyPlace
-from enjoin.iac.terraform.classification import TerraformClassification, TypeEntry, load_terraform_classification
+from enjoin.iac.terraform.classification import (
+    Merge,
+    TerraformClassification,
+    TypeEntry,
+    load_terraform_classification,
+)
 from enjoin.iac.terraform.plan import Expression, Instance, Plan
 from enjoin.iac.terraform.references import Target, configured, expression_at, follow, specific
 from enjoin.yamlload import Refused, bounded_loader
@@ -359,37 +364,49 @@ class _Translation:
         merge = r.entry.merge
         assert merge is not None  # only called for merge rows
         try:
-            into = self.target(r, merge.by, merge.into)
-            if into.body is None:
-                raise Unresolved(merge.by, f"names {into.instance.address}, which enjoin does not deploy")
-            props = into.body["Properties"]
-            if merge.value is not None:
-                added = self.value(r, (merge.value,), ("aws_iam_policy",) if merge.value == "policy_arn" else ())
-                if merge.property == "ManagedPolicyArns":
-                    props.setdefault("ManagedPolicyArns", []).append(added)
-                else:
-                    props[merge.property] = _document(self, r, merge.value) if merge.value == "policy" else added
-            else:
-                built = _MERGED[merge.property](self, r)
-                if isinstance(built, list):
-                    props.setdefault(merge.property, []).extend(built)
-                else:
-                    props[merge.property] = built
-            into.attributes[merge.property] = f"{merge.property} (from {r.instance.address})"
-            if merge.value is not None:
-                into.origins[merge.property] = (r.instance.address, (merge.value,),
-                                                _expression_text(r.instance, merge.value))
+            # A type whose merge writes several resources (a policy attachment's roles, users and groups) does it
+            # itself, and says which.
+            merger = _MERGERS.get(r.instance.type)
+            written = merger(self, r) if merger is not None else [self._merge_into(r, merge)]
         except Unresolved as exc:
             self._unresolved(r, exc)
             return
         r.declared = []
-        for attribute, value in r.instance.values.items():  # an argument it does not know puts its target in doubt
-            if attribute not in r.entry.attributes and value not in (None, "", [], {}):
-                reason = (f"enjoin's Terraform classification does not name the argument {attribute} of "
+        for into in written:
+            for attribute, value in r.instance.values.items():  # an argument it does not know puts its target in doubt
+                listed = r.entry.attributes.get(attribute)
+                if (listed is not None and listed[0] is not Class.UNMODELED) or value in (None, "", [], {}):
+                    continue
+                reason = (f"{listed[1]} ({r.instance.address})" if listed is not None else
+                          f"enjoin's Terraform classification does not name the argument {attribute} of "
                           f"{r.instance.type} ({r.instance.address})")
                 into.declared.append(Declared(into.logical_id, str(into.entry.cloudformation),
                                               f"{attribute} ({r.instance.address})", Class.UNMODELED, reason,
                                               frozenset({"self"})))
+
+    def _merge_into(self, r: _Resource, merge: Merge) -> _Resource:
+        """The resource the ``merge:`` row's argument names, with the row's property merged into it."""
+        into = self.target(r, merge.by, merge.into)
+        if into.body is None:
+            raise Unresolved(merge.by, f"names {into.instance.address}, which enjoin does not deploy")
+        props = into.body["Properties"]
+        if merge.value is not None:
+            added = self.value(r, (merge.value,), ("aws_iam_policy",) if merge.value == "policy_arn" else ())
+            if merge.property == "ManagedPolicyArns":
+                props.setdefault("ManagedPolicyArns", []).append(added)
+            else:
+                props[merge.property] = _document(self, r, merge.value) if merge.value == "policy" else added
+        else:
+            built = _MERGED[merge.property](self, r)
+            if isinstance(built, list):
+                props.setdefault(merge.property, []).extend(built)
+            elif built is not None:  # None: the resource sets nothing CloudFormation can write (its doubts say why)
+                props[merge.property] = built
+        into.attributes[merge.property] = f"{merge.property} (from {r.instance.address})"
+        if merge.value is not None:
+            into.origins[merge.property] = (r.instance.address, (merge.value,),
+                                            _expression_text(r.instance, merge.value))
+        return into
 
 
 # ---- per type -------------------------------------------------------------------------------------------------
@@ -636,7 +653,7 @@ def _user_groups(t: _Translation, r: _Resource) -> list[Any]:
 
 # Each builds a property of the resource a merged type configures: a mapping replaces it, a list extends it (a
 # user's groups from several aws_iam_user_group_membership resources).
-_MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any]]] = {
+_MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any] | str | None]] = {
     "PublicAccessBlockConfiguration": _public_access_block,
     "BucketEncryption": _encryption,
     "VersioningConfiguration": _versioning,
@@ -644,6 +661,9 @@ _MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any
     "Groups": _user_groups,
     "LoginProfile": _login_profile,
 }
+# Terraform type -> a merge that writes several resources and returns them (an aws_iam_policy_attachment: the
+# policy's Roles, Users and Groups, or each entity's ManagedPolicyArns).
+_MERGERS: dict[str, Callable[[_Translation, _Resource], list[_Resource]]] = {}
 
 
 def _blocks(r: _Resource, attribute: str) -> list[Any]:
@@ -771,3 +791,8 @@ from enjoin.iac.terraform import lake as _lake  # noqa: E402,F401
 # tables above when imported (last, as their builders use this module's helpers).
 from enjoin.iac.terraform import cloudfront as _cloudfront  # noqa: E402,F401
 from enjoin.iac.terraform import functions as _functions  # noqa: E402,F401
+
+# A bucket's replication, ACL and website, and aws_iam_policy_attachment: enjoin.iac.terraform.bucket_settings and
+# .policy_attachment add their merges to _MERGED and _MERGERS when imported (last, as above).
+from enjoin.iac.terraform import bucket_settings as _bucket_settings  # noqa: E402,F401
+from enjoin.iac.terraform import policy_attachment as _policy_attachment  # noqa: E402,F401
