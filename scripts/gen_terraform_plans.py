@@ -725,6 +725,7 @@ def variants() -> dict[str, Variant]:
     found.update(detailee_variants())
     found.update(federation_variants())
     found.update(access_point_variants())
+    found.update(replication_variants())
     return found
 
 
@@ -992,6 +993,174 @@ def detailee_variants() -> dict[str, Variant]:
              "Condition": {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/IAMUserChangePassword"}}}),
     ):
         found[name] = (line, [*reference(), detailees_module(statement, policy_name)], DETAILEES)
+    return found
+
+
+REPLICA = "dhs-ice-tmsis-replica"
+S3_SERVICE_TRUST = doc({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"})
+
+
+def _replication_role(destination: str, encrypts: str) -> list[Res]:
+    """The role S3 replicates the eligibility files with (CmsTmsisReplication), and its inline policy. The key's
+    ARN is known only after apply, so the source key is ``key/*`` of the account: the role is S3's alone, and reach
+    does not ask it for KMS permissions when it follows a replica (S3 decrypts and encrypts on its behalf)."""
+    source = "arn:aws:s3:::cms-tmsis-eligibility"
+    policy = doc(
+        {"Sid": "ReadSource", "Effect": "Allow", "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+         "Resource": source},
+        {"Sid": "ReadSourceVersions", "Effect": "Allow", "Action": [
+            "s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+         "Resource": source + "/*"},
+        {"Sid": "WriteReplicas", "Effect": "Allow", "Action": [
+            "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"],
+         "Resource": f"arn:aws:s3:::{destination}/*"},
+        {"Sid": "DecryptSource", "Effect": "Allow", "Action": "kms:Decrypt",
+         "Resource": f"arn:aws:kms:{REGION}:{CMS}:key/*"},
+        {"Sid": "EncryptReplicas", "Effect": "Allow", "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+         "Resource": encrypts})
+    return [
+        policy_data("replication_trust", {None: S3_SERVICE_TRUST}),
+        policy_data("replication", {None: policy}),
+        managed("aws_iam_role", "replication", {
+            "name": "CmsTmsisReplication", "path": "/",
+            "description": "S3 replication of the T-MSIS eligibility files.",
+            "max_session_duration": 3600, "assume_role_policy": json.dumps(S3_SERVICE_TRUST, indent=2),
+            "force_detach_policies": False, "permissions_boundary": None, "tags": None, "tags_all": {}},
+            refs={"assume_role_policy": ref("data.aws_iam_policy_document.replication_trust.json")}),
+        managed("aws_iam_role_policy", "replication", {
+            "name": "ReplicateEligibility", "role": None, "policy": json.dumps(policy, indent=2)},
+            refs={"role": ref("aws_iam_role.replication.name"),
+                  "policy": ref("data.aws_iam_policy_document.replication.json")}, unknown={"role": True}),
+    ]
+
+
+def _replication(rule_id: str, prefix: str, destination: dict[str, Any], kms_objects: bool,
+                 refs: dict[str, list[str]], unknown: dict[str, Any]) -> Res:
+    """The eligibility bucket's aws_s3_bucket_replication_configuration: one rule, as the provider plans it."""
+    rule = {"id": rule_id, "status": "Enabled", "priority": 1, "prefix": None,
+            "filter": [{"prefix": prefix, "tag": [], "and": []}],
+            "delete_marker_replication": [{"status": "Disabled"}],
+            "existing_object_replication": [],
+            "source_selection_criteria": [{"sse_kms_encrypted_objects": [{"status": "Enabled"}],
+                                           "replica_modifications": []}] if kms_objects else [],
+            "destination": [{"storage_class": None, "metrics": [], "replication_time": []} | destination]}
+    return managed("aws_s3_bucket_replication_configuration", "eligibility", {
+        "bucket": None, "role": None, "token": None, "rule": [rule]},
+        refs={"bucket": ref('aws_s3_bucket.store["tmsis-eligibility"].id'),
+              "role": ref("aws_iam_role.replication.arn")} | refs,
+        unknown={"bucket": True, "role": True} | unknown)
+
+
+def _replica_side() -> list[Res]:
+    """The ICE landing bucket (infra/variants/replication-into-dhs-readable/dhs-cms-replica.yaml), in module dhs:
+    its key (and alias), versioning, default encryption, public access block, ownership and bucket policy."""
+    role = ACCOUNT_ROLE + "CmsTmsisReplication"
+    key_policy = {"Version": "2012-10-17", "Id": "ice-cms-replica-key", "Statement": [
+        {"Sid": "EnableIamPolicies", "Effect": "Allow", "Principal": {"AWS": DHS_ROOT}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "CmsReplicationEncrypts", "Effect": "Allow", "Principal": {"AWS": role},
+         "Action": ["kms:Encrypt", "kms:GenerateDataKey"], "Resource": "*"}]}
+    bucket_policy = doc({"Sid": "CmsReplicationWrites", "Effect": "Allow", "Principal": {"AWS": role},
+                         "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ObjectOwnerOverrideToBucketOwner"],
+                         "Resource": f"arn:aws:s3:::{REPLICA}/*"})
+    by_bucket = {"bucket": ref("aws_s3_bucket.replica.id")}
+    tags = {"Component": "ice-hsi"}
+    return [
+        policy_data("replica_key", {None: key_policy}),
+        policy_data("replica_bucket", {None: bucket_policy}),
+        managed("aws_kms_key", "replica", {
+            "description": "CMS pilot replicas at rest.", "enable_key_rotation": True,
+            "policy": json.dumps(key_policy, indent=2), "deletion_window_in_days": 30, "is_enabled": True,
+            "key_usage": "ENCRYPT_DECRYPT", "customer_master_key_spec": "SYMMETRIC_DEFAULT", "multi_region": False,
+            "bypass_policy_lockout_safety_check": False, "tags": None, "tags_all": {}},
+            refs={"policy": ref("data.aws_iam_policy_document.replica_key.json")}),
+        managed("aws_kms_alias", "replica", {"name": "alias/ice-cms-replica", "target_key_id": None},
+                refs={"target_key_id": ref("aws_kms_key.replica.key_id")}, unknown={"target_key_id": True}),
+        managed("aws_s3_bucket", "replica", {"bucket": REPLICA, "force_destroy": False, "object_lock_enabled": False,
+                                             "tags": tags, "tags_all": tags}),
+        managed("aws_s3_bucket_versioning", "replica", {
+            "bucket": None, "versioning_configuration": [{"status": "Enabled", "mfa_delete": None}],
+            "expected_bucket_owner": None, "mfa": None}, refs=by_bucket, unknown={"bucket": True}),
+        Res("managed", "aws_s3_bucket_server_side_encryption_configuration", "replica", {None: {
+            "bucket": None, "expected_bucket_owner": None, "rule": [{"apply_server_side_encryption_by_default": [
+                {"sse_algorithm": "aws:kms", "kms_master_key_id": None}], "bucket_key_enabled": True}]}},
+            refs=by_bucket | {"rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id":
+                              ref("aws_kms_key.replica.arn")},
+            unknown={None: {"bucket": True, "rule": [{"apply_server_side_encryption_by_default": [
+                {"kms_master_key_id": True}]}]}}),
+        managed("aws_s3_bucket_public_access_block", "replica", {
+            "bucket": None, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+            "restrict_public_buckets": True}, refs=by_bucket, unknown={"bucket": True}),
+        managed("aws_s3_bucket_ownership_controls", "replica", {
+            "bucket": None, "rule": [{"object_ownership": "BucketOwnerEnforced"}]}, refs=by_bucket,
+            unknown={"bucket": True}),
+        managed("aws_s3_bucket_policy", "replica", {"bucket": None, "policy": json.dumps(bucket_policy, indent=2)},
+                refs=by_bucket | {"policy": ref("data.aws_iam_policy_document.replica_bucket.json")},
+                unknown={"bucket": True}),
+    ]
+
+
+def _archive_bucket() -> list[Res]:
+    """The CMS retention archive of lookalike-replication-into-closed-bucket, closed like the source."""
+    tags = {"DataClassification": "PII-PHI", "Program": "medicaid", "Stage": "prod"}
+    by_bucket = {"bucket": ref("aws_s3_bucket.archive.id")}
+    key = ref('aws_kms_key.store["tmsis-eligibility"].arn')
+    return [
+        managed("aws_s3_bucket", "archive", {"bucket": "cms-tmsis-eligibility-archive", "force_destroy": False,
+                                             "object_lock_enabled": False, "tags": tags, "tags_all": tags},
+                refs={"bucket": ref("var.bucket_prefix")}),
+        managed("aws_s3_bucket_versioning", "archive", {
+            "bucket": None, "versioning_configuration": [{"status": "Enabled", "mfa_delete": None}],
+            "expected_bucket_owner": None, "mfa": None}, refs=by_bucket, unknown={"bucket": True}),
+        Res("managed", "aws_s3_bucket_server_side_encryption_configuration", "archive", {None: {
+            "bucket": None, "expected_bucket_owner": None, "rule": [{"apply_server_side_encryption_by_default": [
+                {"sse_algorithm": "aws:kms", "kms_master_key_id": None}], "bucket_key_enabled": True}]}},
+            refs=by_bucket | {"rule.0.apply_server_side_encryption_by_default.0.kms_master_key_id": key},
+            unknown={None: {"bucket": True, "rule": [{"apply_server_side_encryption_by_default": [
+                {"kms_master_key_id": True}]}]}}),
+        managed("aws_s3_bucket_public_access_block", "archive", {
+            "bucket": None, "block_public_acls": True, "block_public_policy": True, "ignore_public_acls": True,
+            "restrict_public_buckets": True}, refs=by_bucket, unknown={"bucket": True}),
+        managed("aws_s3_bucket_ownership_controls", "archive", {
+            "bucket": None, "rule": [{"object_ownership": "BucketOwnerEnforced"}]}, refs=by_bucket,
+            unknown={"bucket": True}),
+    ]
+
+
+def replication_variants() -> dict[str, Variant]:
+    """The variants where the eligibility bucket replicates (aws_s3_bucket_replication_configuration): into an ICE
+    bucket of the DHS account (a literal ARN: another account's bucket is not a reference a plan resolves), with
+    and without selecting SSE-KMS objects, and into a closed CMS archive."""
+    found: dict[str, Variant] = {}
+    to_ice = {"bucket": f"arn:aws:s3:::{REPLICA}", "account": DHS, "access_control_translation": [
+        {"owner": "Destination"}], "encryption_configuration": [
+        {"replica_kms_key_id": f"arn:aws:kms:{REGION}:{DHS}:alias/ice-cms-replica"}]}
+    for name, line, kms_objects in (
+        ("replication-into-dhs-readable", "the eligibility files under taf/de/ replicate into an ICE bucket "
+         "(\"data-sharing pilot\"); nothing is declared at the replica.", True),
+        ("lookalike-replication-without-kms-objects", "the eligibility files under taf/de/ are set to replicate "
+         "into the ICE bucket, but the rule does not select SSE-KMS objects, and every eligibility object is "
+         "SSE-KMS: nothing is copied.", False),
+    ):
+        mods = reference()
+        data = _module(mods, "data")
+        data.resources += _replication_role(REPLICA, f"arn:aws:kms:{REGION}:{DHS}:key/*")
+        data.resources.append(_replication("ice-data-sharing-pilot", "taf/de/", to_ice, kms_objects, {}, {}))
+        _module(mods, "dhs").resources += _replica_side()
+        found[name] = (line, mods)
+    mods = reference()
+    data = _module(mods, "data")
+    data.resources += _archive_bucket()
+    data.resources += _replication_role("cms-tmsis-eligibility-archive", f"arn:aws:kms:{REGION}:{CMS}:key/*")
+    key = ref('aws_kms_key.store["tmsis-eligibility"].arn')
+    data.resources.append(_replication(
+        "retention-archive", "", {"bucket": None, "account": None, "access_control_translation": [],
+                                  "encryption_configuration": [{"replica_kms_key_id": None}]}, True,
+        {"rule.0.destination.0.bucket": ref("aws_s3_bucket.archive.arn"),
+         "rule.0.destination.0.encryption_configuration.0.replica_kms_key_id": key},
+        {"rule": [{"destination": [{"bucket": True, "encryption_configuration": [{"replica_kms_key_id": True}]}]}]}))
+    found["lookalike-replication-into-closed-bucket"] = ("the eligibility files replicate into a CMS retention "
+                                                         "archive that DHS cannot read.", mods)
     return found
 
 
