@@ -761,3 +761,60 @@ def test_an_access_key_or_organisation_policy_in_a_plan_is_judged_as_its_cloudfo
         if clause["verdict"] == "INDETERMINATE":
             assert any(f"{where} (Terraform::{rtype}) is not modeled by enjoin: {reason}" in f["message"]
                        for f in clause["findings"]), clause["id"]
+
+
+def _portal(document: dict[str, Any], policy: str | None) -> tuple[str, str]:
+    """The extract portal of CloudFormation corpus case 050 (tests/data/cfn_corpus/050-cloudfront-oac-holding) in
+    the data module: a staging bucket served to every viewer by a distribution through an origin access control,
+    whose bucket policy lets cloudfront.amazonaws.com read (``policy``: its JSON, None when known only after apply,
+    as it is when the policy names ``aws_cloudfront_distribution.portal.arn``)."""
+    _add(document, "data", "aws_s3_bucket", "staging", {"bucket": "cms-disclosure-staging", "force_destroy": False})
+    _add(document, "data", "aws_cloudfront_origin_access_control", "portal", _OAC | {
+        "name": "cms-disclosure-staging", "description": None})
+    distribution = _add(document, "data", "aws_cloudfront_distribution", "portal", _DISTRIBUTION | {
+        "comment": "Disclosure extract portal", "origin": [_ORIGIN | {"origin_id": "staging"}],
+        "default_cache_behavior": [_BEHAVIOR | {"target_origin_id": "staging"}]})
+    _blocks(document, distribution, {
+        ("origin", 0, "domain_name"): ["aws_s3_bucket.staging.bucket_regional_domain_name", "aws_s3_bucket.staging"],
+        ("origin", 0, "origin_access_control_id"): ["aws_cloudfront_origin_access_control.portal.id",
+                                                    "aws_cloudfront_origin_access_control.portal"]})
+    bucket_policy = _add(document, "data", "aws_s3_bucket_policy", "staging", {"bucket": None, "policy": policy}, {
+        "bucket": ["aws_s3_bucket.staging.id", "aws_s3_bucket.staging"]} | (
+        {} if policy else {"policy": ["data.aws_iam_policy_document.staging.json",
+                                      "data.aws_iam_policy_document.staging"]}))
+    return distribution, bucket_policy
+
+
+_STAGING_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "AllowCloudFrontServicePrincipal", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
+    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cms-disclosure-staging/*",
+    "Condition": {"ArnLike": {"AWS:SourceArn": f"arn:aws:cloudfront::{CMS}:distribution/*"}}}]}
+
+
+@pytest.mark.parametrize(("policy", "verdicts"), [
+    # As corpus case 050 (its policy names the one distribution; a plan knows that ARN only after apply, so this one
+    # names the account's distributions): anyone, DHS included, reads the staged files through the portal.
+    (json.dumps(_STAGING_POLICY), {"DKT148-FIELDS": "VIOLATION", "DKT148-POPULATIONS": "VIOLATION"}),
+    # The policy as the provider's example writes it (the distribution's ARN): known only after apply, in doubt.
+    (None, {"DKT148-FIELDS": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE"}),
+])
+def test_a_distribution_in_a_plan_serves_its_bucket_as_cloudformation_corpus_case_050(
+        tmp_path: Path, policy: str | None, verdicts: dict[str, str]) -> None:
+    document = _reference()
+    distribution, bucket_policy = _portal(document, policy)
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    corpus = ROOT / "tests" / "data" / "cfn_corpus" / "050-cloudfront-oac-holding"
+    (tmp_path / "enjoin.yaml").write_text((corpus / "enjoin.yaml").read_text().replace(
+        "  - path: template.yaml\n    account: cms\n    parameters:\n      BucketPrefix: \"cms\"\n",
+        "  - {path: plan.json, account: cms, providers: {aws.dhs: dhs}}\n"))
+    report = run_pipeline(tmp_path / "enjoin.yaml").report
+    judged = {c["id"]: c["verdict"] for c in report["clauses"] if c["verdict"] not in ("COMPLIANT", "NOT_APPLICABLE")}
+    assert judged == verdicts
+    findings = [f for c in report["clauses"] for f in c["findings"]]
+    if policy is None:
+        where = f"{tmp_path / 'plan.json'}: {bucket_policy}"
+        assert {c["where"] for c in report["constructs"]["unmodeled"]} == {where}
+        assert all(f["resource"] == where for f in findings)
+    else:
+        assert report["constructs"]["unmodeled"] == []
+        assert all(":distribution/" in json.dumps(f) for f in findings), distribution
