@@ -10,7 +10,8 @@ AWS-managed policies attached to a principal with get_policy and get_policy_vers
 per user (NoSuchEntity: the user has no console password), list_access_keys per user, list_saml_providers,
 list_open_id_connect_providers; S3 buckets and access points
 (:mod:`enjoin.inventory_s3`); kms list_keys, describe_key, get_key_policy, list_aliases,
-list_resource_tags (customer managed keys); lambda list_functions, get_policy; Glue tables and Lake
+list_resource_tags and list_grants (customer managed keys,
+:mod:`enjoin.inventory_grants`); lambda list_functions, get_policy; Glue tables and Lake
 Formation grants (:mod:`enjoin.inventory_lake`); existing compute that runs as a role
 (:mod:`enjoin.inventory_compute`); organizations describe_organization, list_parents,
 list_policies_for_target, describe_policy (only when no Organization is given). Regional resources
@@ -41,6 +42,7 @@ from enjoin.inventory_calls import ReadDenied, document, gap, lambda_principal, 
 from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_compute import read_compute
+from enjoin.inventory_grants import read_key_grants
 from enjoin.inventory_lake import read_grants, read_tables
 from enjoin.inventory_s3 import read_access_points, read_buckets
 from enjoin.longlived import frozen
@@ -541,6 +543,8 @@ def _read_keys(backend: Backend, account: str, region: str, gaps: list[Construct
                 if gaps is None:
                     raise
                 gaps.append(gap(denied, account, "kms:ListResourceTags", meta["Arn"], keys=(meta["Arn"],)))
+        managed = meta.get("KeyManager") == "AWS"
+        grants = () if managed else read_key_grants(kms, where, account, meta["Arn"], key_id, gaps)
         keys.append(
             Key(
                 arn=meta["Arn"],
@@ -550,6 +554,7 @@ def _read_keys(backend: Backend, account: str, region: str, gaps: list[Construct
                 policy=policy,
                 aliases=tuple(sorted(aliases.get(key_id, []))),
                 tags=tags,
+                grants=grants,
             )
         )
     return sorted(keys, key=lambda k: k.arn)

@@ -66,6 +66,8 @@
   SSE-KMS objects are selected where the source is SSE-KMS); reading the replica reaches the holding.
   A destination in a party account is the party's own.
 - Glue tables under Lake Formation: :mod:`enjoin.reach_tables`.
+- A KMS grant of the key can allow the KMS side where the key policy and IAM policies do not:
+  :mod:`enjoin.reach_grants`.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ from enjoin.reach_filter import (
     names_caller,
     raw_statements,
 )
+from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
 from enjoin.reach_tables import is_table_holding, read_table
@@ -558,7 +561,12 @@ class Reader:
         hop = answer(self.graph, who, DECRYPT_ACTION, key.arn, key.account, policy, context)
         if isinstance(hop, Hop):
             return (hop,)
-        undecided.extend(hop or ())
+        # The key policy and IAM policies do not allow it: a grant of the key may (enjoin.reach_grants).
+        objects = () if bucket.bucket_key_enabled else store.key_patterns
+        granted = decrypt_by_grant(self.graph, who, key, context, objects) if key.grants else None
+        if isinstance(granted, Hop):
+            return (granted,)
+        undecided.extend((*(hop or ()), *(granted or ())))
         return None
 
 

@@ -127,6 +127,25 @@ class Key:
     policy: Document
     aliases: tuple[str, ...] = ()  # alias ARNs: arn:aws:kms:region:account:alias/name
     tags: dict[str, str] = field(default_factory=dict)
+    grants: tuple[Grant, ...] = ()  # its grants (kms ListGrants), customer managed keys only
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A KMS grant: its grantee may call its operations on the key, within its constraints.
+
+    How reach honours it: :mod:`enjoin.reach_grants`.
+    """
+
+    grant_id: str
+    grantee: str  # GranteePrincipal, an ARN (a role, user, assumed-role session, account root)
+    operations: tuple[str, ...]  # grant operations without the kms: prefix ("Decrypt", "ReEncryptFrom"...)
+    name: str = ""
+    retiring: str = ""  # RetiringPrincipal ("" when none): may retire it, gains nothing on the key
+    # Encryption context constraints: None when the grant has none of that kind.
+    context_equals: dict[str, str] | None = None
+    context_subset: dict[str, str] | None = None
+    other_constraints: tuple[str, ...] = ()  # constraint kinds enjoin does not evaluate (SourceArn...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,6 +389,7 @@ _NESTED: dict[str, type] = {
     "other_versions": PolicyVersion,
     "buckets": Bucket,
     "keys": Key,
+    "grants": Grant,
     "inline_policies": NamedPolicy,
     "replication_rules": ReplicationRule,
     "access_points": AccessPoint,

@@ -1,0 +1,81 @@
+"""The inventory reads a customer managed key's grants (kms ListGrants), and a refused ListGrants is a gap on
+the key (the holdings it encrypts INDETERMINATE), as a refused GetKeyPolicy is."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from enjoin.backends.moto import MotoBackend
+from enjoin.errors import InventoryError
+from enjoin.inventory import _read_keys
+from enjoin.snapshot import Construct, Grant
+
+CMS = "111111111111"
+REGION = "us-east-1"
+READER = f"arn:aws:iam::{CMS}:role/Reader"
+
+
+class RefusingListGrants:
+    """The backend with kms ListGrants answered as AWS answers an audit role without kms:ListGrants."""
+
+    def __init__(self, backend: MotoBackend) -> None:
+        self.backend = backend
+        self.name, self.can_deploy = backend.name, False
+
+    def client(self, service: str, account: str, region: str) -> Any:
+        client = self.backend.client(service, account, region)
+        client.meta.events.register("provide-client-params.kms.ListGrants", _refuse, unique_id="enjoin-refuse-grants")
+        return client
+
+
+def _refuse(**_: Any) -> None:
+    raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized (test)"}}, "ListGrants")
+
+
+@pytest.fixture(scope="module")
+def key_with_grant(moto: MotoBackend) -> str:
+    moto.reset()
+    kms = moto.client("kms", CMS, REGION)
+    arn = str(kms.create_key()["KeyMetadata"]["Arn"])
+    kms.create_grant(
+        KeyId=arn,
+        GranteePrincipal=READER,
+        Operations=["Decrypt", "DescribeKey"],
+        Name="claims-reader",
+        RetiringPrincipal=f"arn:aws:iam::{CMS}:root",
+        Constraints={"EncryptionContextEquals": {"aws:s3:arn": "arn:aws:s3:::claims"}},
+    )
+    return arn
+
+
+def test_a_customer_managed_keys_grants_are_read(moto: MotoBackend, key_with_grant: str) -> None:
+    gaps: list[Construct] = []
+    (key,) = [k for k in _read_keys(moto, CMS, REGION, gaps) if k.arn == key_with_grant]
+    (found,) = key.grants
+    assert found == Grant(
+        grant_id=found.grant_id,
+        grantee=READER,
+        operations=("Decrypt", "DescribeKey"),
+        name="claims-reader",
+        retiring=f"arn:aws:iam::{CMS}:root",
+        context_equals={"aws:s3:arn": "arn:aws:s3:::claims"},
+    )
+    assert found.grant_id
+    assert gaps == []
+
+
+def test_a_refused_list_grants_is_a_gap_on_the_key(moto: MotoBackend, key_with_grant: str) -> None:
+    gaps: list[Construct] = []
+    (key,) = [k for k in _read_keys(RefusingListGrants(moto), CMS, REGION, gaps) if k.arn == key_with_grant]  # type: ignore[arg-type]
+    assert key.grants == ()
+    assert [(g.type, g.resource, g.keys, g.klass) for g in gaps] == [
+        ("kms:ListGrants", key_with_grant, (key_with_grant,), "gap")
+    ]
+
+
+def test_a_refused_list_grants_fails_where_gaps_are_not_kept(moto: MotoBackend, key_with_grant: str) -> None:
+    with pytest.raises(InventoryError, match="list_grants"):
+        _read_keys(RefusingListGrants(moto), CMS, REGION)  # type: ignore[arg-type]
