@@ -346,6 +346,39 @@ def test_a_policy_attachment_whose_roles_are_not_a_list_names_the_plan_address_a
 
 
 
+def test_a_policy_attachment_is_judged_as_the_role_policy_attachment_it_replaces(tmp_path: Path) -> None:
+    """Variant managed-policy attaches CmsClaimsReconciliation to DhsDisclosureReader by an
+    aws_iam_role_policy_attachment; written as an aws_iam_policy_attachment (the policy's Roles, deployed, read back
+    and followed by reach) it is judged the same."""
+    variant = ROOT / "infra" / "terraform" / "variants" / "managed-policy"
+    document = json.loads((variant / "plan.json").read_text())
+    old = "module.cross_account.aws_iam_role_policy_attachment.claims_reconciliation"
+    document["resource_changes"] = [c for c in document["resource_changes"] if c["address"] != old]
+    for module in document["planned_values"]["root_module"]["child_modules"]:
+        module["resources"] = [r for r in module["resources"] if r["address"] != old]
+    config = document["configuration"]["root_module"]["module_calls"]["cross_account"]["module"]["resources"]
+    config[:] = [r for r in config if r["address"] != "aws_iam_role_policy_attachment.claims_reconciliation"]
+    _add(document, "cross_account", "aws_iam_policy_attachment", "claims_reconciliation", {
+        "name": "claims-reconciliation", "policy_arn": None, "roles": None, "users": [], "groups": []},
+        {"policy_arn": ["aws_iam_policy.claims_reconciliation.arn", "aws_iam_policy.claims_reconciliation"],
+         "roles": ["aws_iam_role.reader.name", "aws_iam_role.reader"]})
+    (tmp_path / "plan.json").write_text(json.dumps(document))
+    (tmp_path / "enjoin.yaml").write_text(
+        f"extends: {REFERENCE.parents[1] / 'enjoin.yaml'}\nread_outside: [{ROOT}]\n"
+        "templates:\n  - {path: plan.json, account: cms, providers: {aws.dhs: dhs}}\n")
+
+    def judged(config: Path) -> dict[str, tuple[str, list[tuple[str, str, list[str]]]]]:
+        report = run_pipeline(config).report
+        assert report["constructs"]["unmodeled"] == []
+        return {c["id"]: (c["verdict"], sorted((f["principal"], f["resource"], sorted(s.get("sid") or "" for s in
+                                                                                     f["statements"]))
+                                               for f in c["findings"])) for c in report["clauses"]}
+
+    attached = judged(tmp_path / "enjoin.yaml")
+    assert attached == judged(variant / "enjoin.yaml")
+    assert "VIOLATION" in {verdict for verdict, _ in attached.values()}
+
+
 _AP_POLICY = {"Version": "2012-10-17", "Statement": [{
     "Sid": "DhsEligibilityVerification", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"},
     "Action": "s3:GetObject",
