@@ -91,3 +91,22 @@ def test_compute_survives_the_snapshot_json_round_trip() -> None:
                Compute("glue-job", "arn:aws:glue:us-east-1:123456789012:job/j", "j", ACCOUNT, REGION, None))
     snapshot = Snapshot(accounts=(ACCOUNT,), compute=compute)
     assert Snapshot.from_json(snapshot.to_json()) == snapshot
+
+
+def test_a_batch_job_queue_is_read_when_it_can_run_a_job(moto: MotoBackend) -> None:
+    """A queue runs as no role (role_arn None); one disabled, or whose every compute environment is disabled, runs no
+    job and is left out."""
+    moto.reset()
+    service = _role(moto, "BatchService")
+    batch = moto.client("batch", ACCOUNT, REGION)
+    live = batch.create_compute_environment(computeEnvironmentName="live-ce", type="UNMANAGED", state="ENABLED",
+                                            serviceRole=service)["computeEnvironmentArn"]
+    off = batch.create_compute_environment(computeEnvironmentName="off-ce", type="UNMANAGED", state="DISABLED",
+                                           serviceRole=service)["computeEnvironmentArn"]
+    for name, state, environment in (("jobs", "ENABLED", live), ("paused", "DISABLED", live),
+                                     ("stranded", "ENABLED", off)):
+        batch.create_job_queue(jobQueueName=name, state=state, priority=1,
+                               computeEnvironmentOrder=[{"order": 1, "computeEnvironment": environment}])
+    found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "batch-job-queue"]
+    assert found == [Compute("batch-job-queue", f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/jobs", "jobs", ACCOUNT,
+                             REGION, None)]

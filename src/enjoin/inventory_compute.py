@@ -9,7 +9,10 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
   ``describe_stack_set`` (a self-managed stack set's ``AdministrationRoleARN``);
 - CodeBuild ``list_projects`` and ``batch_get_projects`` (``serviceRole``);
 - Glue ``get_dev_endpoints`` (``RoleArn``) and ``get_jobs`` (``Role``: a name or an ARN);
-- SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``).
+- SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``);
+- Batch ``describe_job_queues`` and ``describe_compute_environments``: a job queue runs as no role of its own, but a
+  job submitted to it runs as the job role its submitter passes (the batch-submit-job row), so each queue that can
+  run jobs is kept (``role_arn`` None): one ENABLED and VALID with a compute environment ENABLED and VALID.
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
 without a profile is kept with no role, as it is still an instance one may give a role to.
@@ -37,6 +40,7 @@ def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
         *_projects(backend, account, region),
         *_glue(backend, account, region),
         *_notebooks(backend, account, region),
+        *_job_queues(backend, account, region),
     ]
     return sorted(found, key=lambda c: (c.kind, c.arn))
 
@@ -146,6 +150,26 @@ def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:
             out.append(Compute("sagemaker-notebook", described["NotebookInstanceArn"], name, account, region,
                                described["RoleArn"]))
     return out
+
+
+def _job_queues(backend: Backend, account: str, region: str) -> list[Compute]:
+    """Batch job queues that can run a job: the queue ENABLED and VALID, and one of its compute environments too (a
+    job submitted to a queue whose environments are all disabled or invalid waits, runnable, and never runs)."""
+    batch = backend.client("batch", account, region)
+    where = f"account {account}: batch in {region}"
+    queues = pages(f"{where}: describe_job_queues", batch.describe_job_queues, "jobQueues", token="nextToken")
+    environments = pages(f"{where}: describe_compute_environments", batch.describe_compute_environments,
+                         "computeEnvironments", token="nextToken")
+    usable = {e["computeEnvironmentArn"] for e in environments if _usable(e)}
+    return [
+        Compute("batch-job-queue", q["jobQueueArn"], q["jobQueueName"], account, region, None)
+        for q in queues
+        if _usable(q) and any(o.get("computeEnvironment") in usable for o in q.get("computeEnvironmentOrder") or [])
+    ]
+
+
+def _usable(resource: dict[str, Any]) -> bool:
+    return resource.get("state") == "ENABLED" and resource.get("status") == "VALID"
 
 
 def _role_arn(role: str, account: str, region: str) -> str:

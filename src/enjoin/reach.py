@@ -146,7 +146,7 @@ class _Search:
         self.services = trusted_services(graph)
         self.new_ways: tuple[Way, ...] = modeled_new()
         self.reconfigure = tuple(
-            w for w in ways() if w.modeled and w.pass_role and w.existing and w.takes_over is None
+            w for w in ways() if w.modeled and w.pass_role and w.existing and w.takes_over is None and w.needs is None
         )
         # Existing compute (Snapshot.compute): the ways that take over its own role, and those that give it another.
         table = {w.id: w for w in ways()}

@@ -52,7 +52,7 @@ from enjoin.snapshot import Compute
 
 PROBE = "enjoin-probe"
 _FIELDS = {"status", "service", "pass_role", "instance_profile", "profile_named_as_role", "also_pass", "requests",
-           "takes_over", "then", "documentation", "how", "caveat", "why_not", "unsettled"}
+           "takes_over", "then", "documentation", "how", "caveat", "why_not", "unsettled", "needs"}
 # What a reading of an unsettled question may change in the row (see the table's header).
 _CHANGES = {"passed_to", "asks_pass_role", "holds"}
 # The kinds of existing compute (Snapshot.compute), each with the CloudFormation type that declares it.
@@ -64,6 +64,8 @@ KINDS = {
     "glue-dev-endpoint": "AWS::Glue::DevEndpoint",
     "glue-job": "AWS::Glue::Job",
     "sagemaker-notebook": "AWS::SageMaker::NotebookInstance",
+    "batch-job-queue": "AWS::Batch::JobQueue",
+    "batch-job-definition": "AWS::Batch::JobDefinition",
 }
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com\Z")
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")
@@ -114,6 +116,7 @@ class Way:
     caveat: str
     why_not: str
     unsettled: Unsettled | None = None
+    needs: str | None = None  # a kind of KINDS that runs as no role: the path goes through one such resource
     profile_named: bool = False  # the instance profile must bear the role's name (EMR refuses another)
     # As the row is settled (a reading of ``unsettled`` applied, :func:`settle`): the iam:PassedToService value the
     # caller's PassRole of the role is asked with ("": the row's service), whether PassRole of it is asked at all
@@ -180,9 +183,14 @@ def _way(key: str, row: Any) -> Way:
     if takes_over is not None and takes_over not in KINDS:
         raise TableError(f"reach_compute.yaml: ways.{key}.takes_over: expected one of {sorted(KINDS)}; "
                          f"found {takes_over!r}")
-    if any(a.resource == "{existing}" for a in asks) != (takes_over is not None) and key not in _FUNCTION_WAYS:
+    needs = row.get("needs")
+    if needs is not None and (needs not in KINDS or takes_over is not None or not row.get("pass_role")):
+        raise TableError(f"reach_compute.yaml: ways.{key}.needs: expected one of {sorted(KINDS)}, on a row that "
+                         f"passes a role and takes over nothing; found {needs!r}")
+    if (any(a.resource == "{existing}" for a in asks) != (takes_over is not None or needs is not None)
+            and key not in _FUNCTION_WAYS):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}} exactly when it takes_over "
-                         f"a kind; found takes_over {takes_over!r}")
+                         f"or needs a kind; found takes_over {takes_over!r}")
     for url in row["documentation"]:
         if not str(url).startswith("https://docs.aws.amazon.com/"):
             raise TableError(f"reach_compute.yaml: ways.{key}.documentation: expected AWS documentation; found {url}")
@@ -201,6 +209,7 @@ def _way(key: str, row: Any) -> Way:
         caveat=" ".join(str(row.get("caveat", "")).split()),
         why_not=" ".join(str(row.get("why_not", "")).split()),
         unsettled=unsettled,
+        needs=needs,
         profile_named=bool(row.get("profile_named_as_role", False)),
     )
 
@@ -269,7 +278,7 @@ def takeovers() -> tuple[Way, ...]:
 
 def modeled_new() -> tuple[Way, ...]:
     """The modeled ways that create the compute themselves, passing the role."""
-    return tuple(w for w in ways() if w.modeled and w.pass_role and not w.existing)
+    return tuple(w for w in ways() if w.modeled and w.pass_role and (not w.existing or w.needs is not None))
 
 
 def not_modelled() -> tuple[Way, ...]:
@@ -392,19 +401,30 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
             return other
         hops.append(other)
     undecided: list[str] = []
-    for name in names(who, graph.region, way.requests):
-        steps: list[Hop] = []
-        for ask in way.requests:
-            resource = _fill(ask.resource, who, graph.region, name)
-            hop = answer(graph, who, ask.action, resource, who.account, None,
-                         note=f"{way.id}: {way.how}" if ask is way.requests[-1] else "")
-            if not isinstance(hop, Hop):
-                undecided += hop or ()
-                break
-            steps.append(hop)
-        else:
-            return Edge(role, (*hops, *steps))
+    for through in _needed(graph, way, who):
+        for name in names(who, graph.region, way.requests):
+            steps: list[Hop] = []
+            for ask in way.requests:
+                resource = through.arn if through and ask.resource == "{existing}" else _fill(
+                    ask.resource, who, through.region if through else graph.region, name)
+                note = f"{way.id}: {way.how}" + (f" ({through.arn})" if through else "")
+                hop = answer(graph, who, ask.action, resource, who.account, None,
+                             note=note if ask is way.requests[-1] else "")
+                if not isinstance(hop, Hop):
+                    undecided += hop or ()
+                    break
+                steps.append(hop)
+            else:
+                return Edge(role, (*hops, *steps))
     return tuple(undecided) or None
+
+
+def _needed(graph: Graph, way: Way, who: Node) -> list[Compute | None]:
+    """What a way that ``needs`` a kind goes through: each such resource of the caller's account (none: no path);
+    a way that needs none goes through nothing (``[None]``)."""
+    if way.needs is None:
+        return [None]
+    return [c for c in graph.snapshot.compute if c.kind == way.needs and c.account == who.account]
 
 
 def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, role: Node,
