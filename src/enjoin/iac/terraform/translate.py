@@ -390,6 +390,13 @@ class _Translation:
         if into.body is None:
             raise Unresolved(merge.by, f"names {into.instance.address}, which enjoin does not deploy")
         props = into.body["Properties"]
+        # Two resources of the plan that each set one value (a bucket's website, a user's login profile) race:
+        # Terraform applies them in no set order, so which AWS keeps is not decided. The later one is left out.
+        earlier = into.attributes.get(merge.property, "")
+        if earlier.startswith(f"{merge.property} (from ") and merge.property not in _LISTED:
+            raise Unresolved(merge.by, f"names {into.instance.address}, whose {merge.property} is set by "
+                             f"{earlier[len(merge.property) + 7:-1]} too: which one AWS keeps depends on the order "
+                             "Terraform applies them in")
         if merge.value is not None:
             added = self.value(r, (merge.value,), ("aws_iam_policy",) if merge.value == "policy_arn" else ())
             if merge.property == "ManagedPolicyArns":
@@ -661,6 +668,9 @@ _MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any
     "Groups": _user_groups,
     "LoginProfile": _login_profile,
 }
+# The merged properties that are lists, which several resources of a plan extend (a role's attachments, a user's
+# groups); every other merged property is one value, which only one resource may set.
+_LISTED = frozenset({"ManagedPolicyArns", "Groups"})
 # Terraform type -> a merge that writes several resources and returns them (an aws_iam_policy_attachment: the
 # policy's Roles, Users and Groups, or each entity's ManagedPolicyArns).
 _MERGERS: dict[str, Callable[[_Translation, _Resource], list[_Resource]]] = {}
