@@ -797,11 +797,13 @@ def _logical_id(address: str, used: set[str]) -> str:
 # the tables above when imported (last, as its builders use this module's helpers).
 from enjoin.iac.terraform import lake as _lake  # noqa: E402,F401
 
+# isort: split
 # Lambda and CloudFront: enjoin.iac.terraform.functions and .cloudfront add their builders and identities to the
 # tables above when imported (last, as their builders use this module's helpers).
 from enjoin.iac.terraform import cloudfront as _cloudfront  # noqa: E402,F401
 from enjoin.iac.terraform import functions as _functions  # noqa: E402,F401
 
+# isort: split
 # A bucket's replication, ACL and website, and aws_iam_policy_attachment: enjoin.iac.terraform.bucket_settings and
 # .policy_attachment add their merges to _MERGED and _MERGERS when imported (last, as above).
 from enjoin.iac.terraform import bucket_settings as _bucket_settings  # noqa: E402,F401
