@@ -66,6 +66,7 @@ COMPUTED = {
                             "network_origin", "account_id"],
     "aws_kms_key": ["arn", "id", "key_id"],
     "aws_kms_alias": ["arn", "id", "target_key_arn"],
+    "aws_kms_grant": ["id", "grant_id", "grant_token"],
     "aws_lambda_function": ["arn", "id", "invoke_arn", "qualified_arn", "qualified_invoke_arn", "version",
                             "last_modified", "source_code_size", "code_sha256", "signing_job_arn",
                             "signing_profile_version_arn"],
@@ -1552,6 +1553,34 @@ def lambda_variants() -> dict[str, Variant]:
     return found
 
 
+def kms_grant_variants() -> dict[str, Variant]:
+    """A KMS grant (aws_kms_grant) of the claims key to DhsDisclosureReader, which the claims bucket policy lets read
+    objects (alone, that statement reads nothing: the key stays closed, as lookalike-kms-closed shows). The grant's
+    EncryptionContextEquals names the bucket's ARN, the encryption context S3 passes with a Bucket Key; its
+    look-alike names another bucket. CloudFormation has no grant type: these variants have no twin."""
+    found: dict[str, Variant] = {}
+    for name, line, bucket in (
+        ("kms-grant-decrypt", "a KMS grant lets DhsDisclosureReader decrypt the claims key, whose bucket policy "
+         "already lets it read objects, \"for the reconciliation\".", "cms-tmsis-claims"),
+        ("lookalike-kms-grant-other-bucket", "a KMS grant of the claims key to DhsDisclosureReader, whose "
+         "bucket policy lets it read objects, is constrained to the eligibility bucket's encryption context: "
+         "no claims object is ever decrypted with it.", "cms-tmsis-eligibility"),
+    ):
+        mods = reference()
+        _bucket_statement("tmsis-claims", {
+            "Sid": "ClaimsReconciliation", "Effect": "Allow", "Principal": {"AWS": READER},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::cms-tmsis-claims/*"})(mods)
+        _module(mods, "data").resources.append(managed("aws_kms_grant", "claims_reconciliation", {
+            "name": "claims-reconciliation", "key_id": None, "grantee_principal": READER,
+            "operations": ["Decrypt", "DescribeKey"], "retiring_principal": ACCOUNT_ROLE + "CmsKmsKeyAdministrator",
+            "constraints": [{"encryption_context_equals": {"aws:s3:arn": f"arn:aws:s3:::{bucket}"},
+                             "encryption_context_subset": None}],
+            "grant_creation_tokens": None, "retire_on_delete": False},
+            refs={"key_id": ref('aws_kms_key.store["tmsis-claims"].arn')}, unknown={"key_id": True}))
+        found[name] = (line, mods)
+    return found
+
+
 def config_text(first_line: str, extends: str, plan_path: str, extra: str = "") -> str:
     return (f"# {first_line}\n"
             f"extends: {extends}\n"
@@ -1574,7 +1603,7 @@ def files() -> dict[Path, str]:
         "  - path: reference/plan.json\n"
         "    account: cms\n"
         "    providers: {aws.dhs: dhs}\n")
-    for name, variant in (variants() | lake_variants() | lambda_variants()).items():
+    for name, variant in (variants() | lake_variants() | lambda_variants() | kms_grant_variants()).items():
         line, mods, extra = (*variant, "")[:3]
         written[OUT / "variants" / name / "plan.json"] = json.dumps(plan(mods), indent=1) + "\n"
         written[OUT / "variants" / name / "enjoin.yaml"] = config_text(

@@ -57,6 +57,7 @@ from enjoin.deploy.builds import check_source
 from enjoin.deploy.cloudfront import declared_distribution
 from enjoin.deploy.constructs import backend_attribute, constructs_of
 from enjoin.deploy.fixups import apply_resource
+from enjoin.deploy.kms_grants import apply_grants
 from enjoin.deploy.lake import check_grant
 from enjoin.deploy.organization import organization_from_config
 from enjoin.deploy.s3 import api_replication, declared_replication
@@ -393,6 +394,8 @@ def _deploy_one(
         apply_resource(backend, deployed, logical_id)
     for logical_id in deployed.resources:
         verify_resource(backend, deployed, logical_id)
+    if isinstance(template, PlanTemplate) and template.applied:  # what CloudFormation cannot write (KMS grants)
+        apply_grants(backend, account, region, str(template.path), template.applied, scope)
     deployed.outputs.update(_outputs(template, scope, exports))
     return deployed
 

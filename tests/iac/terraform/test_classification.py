@@ -10,7 +10,7 @@ import pytest
 from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.classification import Class, load_classification
 from enjoin.iac.terraform.classification import classification_of, load_terraform_classification
-from enjoin.iac.terraform.translate import _BUILDERS, _MERGED
+from enjoin.iac.terraform.translate import _APPLIED, _BUILDERS, _MERGED
 from enjoin.yamlload import parse_yaml
 
 # The types of issue #15, item 3 (aws_s3_bucket's split resources, the inert ones among them).
@@ -45,9 +45,12 @@ def test_every_row_has_a_reason_and_modeled_rows_a_translation() -> None:
                 target = load_terraform_classification().types[entry.merge.into].cloudformation
                 assert entry.merge.property in _MERGED or entry.merge.value, name
                 assert cfn.of_property(str(target), entry.merge.property).klass is Class.MODELED, name
+            elif entry.applied is not None:  # no CloudFormation type: deploy makes the API call after the stack
+                assert entry.applied in _APPLIED and target is None, name
             else:
                 assert target in _BUILDERS, name
-            assert cfn.of_type(str(target)).klass is Class.MODELED, name
+            if entry.applied is None:
+                assert cfn.of_type(str(target)).klass is Class.MODELED, name
             assert all(reason for _, reason in entry.attributes.values()), name
         else:
             assert not entry.attributes, name
@@ -78,7 +81,7 @@ def test_a_type_outside_the_file_is_unmodeled_and_a_data_source_inert() -> None:
         ("types:\n  aws_x: {class: unmodeled, reason: r}\n", "types.aws_x.affects",
          "affects on a modeled or unmodeled type, and only there"),
         ("types:\n  aws_x: {class: modeled, reason: r, affects: [all]}\n", "types.aws_x",
-         "a modeled type with either cloudformation: or merge:"),
+         "a modeled type with one of cloudformation:, merge: or applied:"),
         ("types:\n  x: {class: inert, reason: r}\n", "types.x", "an AWS provider resource type (aws_...)"),
     ],
 )

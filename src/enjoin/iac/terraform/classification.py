@@ -22,7 +22,7 @@ from enjoin.iac.cloudformation.classification import AFFECTS, Class
 from enjoin.yamlload import KeyPath, YamlDocument, parse_yaml
 
 _FILE = "classification.yaml"
-_TYPE_KEYS = frozenset({"class", "reason", "affects", "cloudformation", "merge", "attributes"})
+_TYPE_KEYS = frozenset({"class", "reason", "affects", "cloudformation", "merge", "applied", "attributes"})
 _MERGE_KEYS = frozenset({"into", "by", "property", "value"})
 _ATTRIBUTE_KEYS = frozenset({"class", "reason"})
 
@@ -44,6 +44,9 @@ class TypeEntry:
     affects: frozenset[str] = frozenset()
     cloudformation: str | None = None
     merge: Merge | None = None
+    # A type CloudFormation has no resource for, applied by deploy through the API call it names after the stack
+    # (aws_kms_grant: kms:CreateGrant); see enjoin.iac.terraform.applied.
+    applied: str | None = None
     attributes: Mapping[str, tuple[Class, str]] = field(default_factory=dict)
     named: bool = True
 
@@ -99,13 +102,14 @@ def classification_of(doc: YamlDocument) -> TerraformClassification:
         if (klass is Class.INERT) == bool(affects):
             raise fail((*key, "affects"), "affects on a modeled or unmodeled type, and only there", affects)
         target, merge, attributes = row.get("cloudformation"), row.get("merge"), row.get("attributes", {})
+        applied = row.get("applied")
         if klass is Class.MODELED:
-            if (target is None) == (merge is None):
-                raise fail(key, "a modeled type with either cloudformation: or merge:", row)
+            if [target, merge, applied].count(None) != 2:
+                raise fail(key, "a modeled type with one of cloudformation:, merge: or applied:", row)
             if not isinstance(attributes, dict) or not attributes:
                 raise fail((*key, "attributes"), "the type's arguments, each classified", attributes)
-        elif target is not None or merge is not None or attributes:
-            raise fail(key, "cloudformation:, merge: and attributes: on a modeled type only", row)
+        elif target is not None or merge is not None or applied is not None or attributes:
+            raise fail(key, "cloudformation:, merge:, applied: and attributes: on a modeled type only", row)
         merged = None
         if merge is not None:
             if not isinstance(merge, dict) or set(merge) - _MERGE_KEYS or not {"into", "by", "property"} <= set(merge):
@@ -121,7 +125,8 @@ def classification_of(doc: YamlDocument) -> TerraformClassification:
             if entry["class"] not in ("modeled", "inert", "unmodeled") or not str(entry["reason"]).strip():
                 raise fail(at, "class modeled, inert or unmodeled with a reason", entry)
             classified[str(attr)] = (Class(entry["class"]), str(entry["reason"]))
-        types[name] = TypeEntry(klass, reason.strip(), frozenset(affects), target, merged, classified)
+        types[name] = TypeEntry(klass, reason.strip(), frozenset(affects), target, merged,
+                                str(applied) if applied is not None else None, classified)
     for name, entry in types.items():
         if entry.merge is not None and types.get(entry.merge.into, _UNNAMED).cloudformation is None:
             raise fail(("types", name, "merge", "into"), "a modeled type translated into a resource", entry.merge.into)

@@ -116,6 +116,9 @@ class PlanTemplate(CfnTemplate):
     # (logical id, CloudFormation property) -> (the address that writes it, its attribute path, the expression)
     origins: dict[tuple[str, str], tuple[str, tuple[str | int, ...], str]] = field(default_factory=dict)
     plan_text: str = field(default="", repr=False, compare=False)  # the plan file as read, for its lines
+    # What CloudFormation cannot write and deploy applies after the stack (enjoin.iac.terraform.applied): (the
+    # address, the API call, its request, whose Ref and Fn::GetAtt name this template's resources), in plan order.
+    applied: tuple[tuple[str, str, dict[str, Any]], ...] = ()
 
     def policy_place(self, logical_id: str, key: tuple[str | int, ...]) -> PolicyPlace | None:
         """The Terraform address that writes the policy document at ``key``, the line of its value in the plan's
@@ -210,6 +213,8 @@ class _Translation:
         for resource in self.resources.values():
             if resource.entry.klass is Class.MODELED and resource.entry.merge:
                 self._merge(resource)
+        applied = {r.instance.address: request for r in self.resources.values()
+                   if (request := self._applied(r)) is not None}
         accounts: dict[str, PlanTemplate] = {}
         for resource in self.resources.values():
             if resource.account not in accounts:
@@ -221,7 +226,11 @@ class _Translation:
             declared: list[Declared] = []
             attributes: dict[tuple[str, str], str] = {}
             origins: dict[tuple[str, str], tuple[str, tuple[str | int, ...], str]] = {}
+            after = [(r.instance.address, str(r.entry.applied), applied[r.instance.address]) for r in mine
+                     if r.instance.address in applied]
             for r in mine:
+                if r.instance.address in applied:  # deploy applies it after the stack: not a CloudFormation resource
+                    continue
                 if r.instance.mode == "data":
                     # Not a construct: a read creates and changes nothing, and what it computes (a policy
                     # document's JSON) reaches AWS only through the arguments of the resources that use it, which
@@ -239,7 +248,7 @@ class _Translation:
             text = json.dumps(body, indent=1, sort_keys=True)
             templates.append((account, replace(empty, body=body, text=text, addresses=addresses,
                                                attributes=attributes, declared=tuple(declared), origins=origins,
-                                               plan_text=self.plan_text)))
+                                               plan_text=self.plan_text, applied=tuple(after))))
         return templates
 
     # ---- building blocks ----------------------------------------------------------------------------------
@@ -359,6 +368,22 @@ class _Translation:
             reason = (listed[1] if listed is not None else
                       f"enjoin's Terraform classification does not name the argument {attribute} of {r.instance.type}")
             r.declared.append(self._declared(r, Class.UNMODELED, reason, frozenset({"self"}), attribute))
+
+    def _applied(self, r: _Resource) -> dict[str, Any] | None:
+        """The request of a type deploy applies through the API (``applied:``), or None (unresolved: unmodeled)."""
+        if r.entry.klass is not Class.MODELED or not r.entry.applied:
+            return None
+        try:
+            request = _APPLIED[str(r.entry.applied)](self, r)
+        except Unresolved as exc:
+            self._unresolved(r, exc)
+            return None
+        self._unlisted(r)
+        if r.declared:  # an argument enjoin does not know: the whole grant is in doubt, not a resource it writes
+            doubt = r.declared[0]
+            self._unresolved(r, Unresolved(str(doubt.prop), doubt.reason))
+            return None
+        return request
 
     def _merge(self, r: _Resource) -> None:
         merge = r.entry.merge
@@ -668,6 +693,8 @@ _MERGED: dict[str, Callable[[_Translation, _Resource], dict[str, Any] | list[Any
     "Groups": _user_groups,
     "LoginProfile": _login_profile,
 }
+# The API call of an ``applied:`` row -> the request it makes, built from the resource (enjoin.iac.terraform.applied).
+_APPLIED: dict[str, Callable[[_Translation, _Resource], dict[str, Any]]] = {}
 # The merged properties that are lists, which several resources of a plan extend (a role's attachments, a user's
 # groups); every other merged property is one value, which only one resource may set.
 _LISTED = frozenset({"ManagedPolicyArns", "Groups"})
@@ -808,3 +835,6 @@ from enjoin.iac.terraform import functions as _functions  # noqa: E402,F401
 # .policy_attachment add their merges to _MERGED and _MERGERS when imported (last, as above).
 from enjoin.iac.terraform import bucket_settings as _bucket_settings  # noqa: E402,F401
 from enjoin.iac.terraform import policy_attachment as _policy_attachment  # noqa: E402,F401
+
+# aws_kms_grant: enjoin.iac.terraform.applied adds its request to _APPLIED when imported (last, as above).
+from enjoin.iac.terraform import applied as _applied  # noqa: E402,F401
