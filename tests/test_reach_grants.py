@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from enjoin.config_model import Holding, Party
+from enjoin.drift import compare_snapshots
 from enjoin.reach import PARTY_CONTROLLED_ROLE, compute_reach
 from enjoin.snapshot import Bucket, Grant, Key, ManagedPolicy, NamedPolicy, Role, Snapshot
 
@@ -173,3 +174,10 @@ def test_a_grant_that_only_a_permissions_boundary_refuses_is_undecided() -> None
     found = reached(replace(snap, roles=roles, policies=(policy,)))
     assert READER not in found["principals"]
     assert any("only its permissions boundary refuses" in r for r in found["undecided"])
+
+
+def test_drift_compares_a_keys_grants_without_their_random_ids() -> None:
+    code = snapshot(grant())
+    assert compare_snapshots(code, snapshot(replace(grant(), grant_id="g-other"))) == ()
+    (drift,) = compare_snapshots(code, snapshot(grant(OTHER)))
+    assert (drift.kind, [c.field for c in drift.changes]) == ("key", ["grants"])

@@ -8,7 +8,7 @@ Matching: by stable identity, never by the random ids AWS and moto mint.
 
 - Users, groups, roles, customer managed policies, access points, identity providers, Lambda functions and Glue
   tables by ARN (``user_id``, ``role_id`` and ``key_id`` are never compared, and where a policy names them they read
-  as the ARN of what they identify). Buckets by name.
+  as the ARN of what they identify). Buckets by name. A key's KMS grants compare as a set, without their grant ids.
 - KMS keys: a key's ARN holds a UUID that differs between every deployment, so a key is matched, in this order, by an
   alias it shares with the other side (``matched_by: "alias"``), else by a bucket whose default encryption names it on
   both sides (``"bucket-encryption"``), else by its tags (not ``aws:``) when they are the same and no other key of
@@ -391,6 +391,9 @@ def _plain(record: Any, renamer: _Renamer, keep: frozenset[str] = frozenset()) -
             out[name] = renamer.key(value)
         elif name == "replication_rules":
             out[name] = [{**r, "replica_kms_key_id": renamer.key(r["replica_kms_key_id"])} for r in value]
+        elif name == "grants":  # a key's KMS grants: the grant id is minted per grant, never compared
+            plain = [renamer.value({k: v for k, v in g.items() if k != "grant_id"}) for g in value]
+            out[name] = sorted(plain, key=_canonical)
         else:
             out[name] = renamer.value(value)
     return out
