@@ -14,7 +14,8 @@ import pytest
 
 from enjoin.config_model import Template
 from enjoin.errors import DeployError
-from enjoin.iac.cloudformation.classification import Class
+from enjoin.iac.cloudformation.classification import Class, load_classification
+from enjoin.iac.terraform.classification import load_terraform_classification
 from enjoin.iac.terraform.plan import load_plan
 from enjoin.iac.terraform.translate import PlanTemplate, translate
 
@@ -232,3 +233,50 @@ def test_a_workgroup_keeps_its_result_location_and_an_execution_role_leaves_it_u
             "OutputLocation": "s3://cms-athena-query-results/x/", "EncryptionConfiguration": {
                 "EncryptionOption": "SSE_S3"}}}}
     assert {k: v[0] for k, v in _doubts(cms).items()} == {(spark, None): ["buckets"]}
+
+
+def test_each_argument_is_classified_as_its_cloudformation_twin() -> None:
+    """A translated argument's twin is modeled, an inert one's inert; a flag whose twin is unmodeled is read by the
+    builder, which makes it an unmodeled argument when on (the tests above)."""
+    twins = {
+        ("aws_lakeformation_permissions", "AWS::LakeFormation::PrincipalPermissions"): {
+            "principal": "Principal", "permissions": "Permissions",
+            "permissions_with_grant_option": "PermissionsWithGrantOption", "catalog_id": "Catalog",
+            "database": "Resource", "table": "Resource", "table_with_columns": "Resource", "data_location": "Resource"},
+        ("aws_lakeformation_resource", "AWS::LakeFormation::Resource"): {
+            "arn": "ResourceArn", "role_arn": "RoleArn", "use_service_linked_role": "UseServiceLinkedRole",
+            "hybrid_access_enabled": "HybridAccessEnabled", "with_federation": "WithFederation"},
+        ("aws_lakeformation_data_lake_settings", "AWS::LakeFormation::DataLakeSettings"): {
+            "admins": "Admins", "read_only_admins": "ReadOnlyAdmins",
+            "create_database_default_permissions": "CreateDatabaseDefaultPermissions",
+            "create_table_default_permissions": "CreateTableDefaultPermissions",
+            "trusted_resource_owners": "TrustedResourceOwners",
+            "allow_external_data_filtering": "AllowExternalDataFiltering",
+            "allow_full_table_external_data_access": "AllowFullTableExternalDataAccess"},
+        ("aws_glue_catalog_database", "AWS::Glue::Database"): {
+            "name": "DatabaseInput", "catalog_id": "CatalogId", "location_uri": "DatabaseInput",
+            "create_table_default_permission": "DatabaseInput"},
+        ("aws_glue_catalog_table", "AWS::Glue::Table"): {
+            "name": "TableInput", "database_name": "DatabaseName", "catalog_id": "CatalogId",
+            "storage_descriptor": "TableInput", "partition_keys": "TableInput"},
+        ("aws_athena_workgroup", "AWS::Athena::WorkGroup"): {
+            "name": "Name", "description": "Description", "state": "State", "configuration": "WorkGroupConfiguration",
+            "tags": "Tags"},
+    }
+    cfn, types = load_classification(), load_terraform_classification().types
+    for (tf, cf), arguments in twins.items():
+        assert types[tf].cloudformation == cf
+        for argument, prop in arguments.items():
+            klass, reason = types[tf].attributes[argument]
+            expected = cfn.of_property(cf, prop).klass
+            if expected is Class.UNMODELED:
+                assert klass is Class.MODELED and reason.startswith("read: on"), (tf, argument)
+            else:
+                assert klass is expected, (tf, argument)
+    # Arguments the classification leaves out, so that a value puts the resource's own holdings in doubt.
+    for tf, argument in (("aws_lakeformation_data_lake_settings", "external_data_filtering_allow_list"),
+                         ("aws_lakeformation_data_lake_settings", "authorized_session_tag_value_list"),
+                         ("aws_lakeformation_data_lake_settings", "parameters"),
+                         ("aws_glue_catalog_database", "target_database"),
+                         ("aws_glue_catalog_table", "open_table_format_input")):
+        assert argument not in types[tf].attributes, (tf, argument)
