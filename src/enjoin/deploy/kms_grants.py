@@ -45,6 +45,8 @@ def apply_grants(
             ) from None
         except BotoCoreError as exc:
             raise DeployError(at, "a reachable backend", str(exc)) from None
+        except Exception as exc:  # in-process moto raises its own (a KeyError for a key it does not hold)
+            raise DeployError(at, "a grant the backend creates", f"{type(exc).__name__}: {exc}") from None
         found = next((g for g in listed if g.get("GrantId") == grant_id), None)
         if found is None:
             raise DeployError(at, f"grant {grant_id} listed on its key", "no such grant")

@@ -81,3 +81,24 @@ def test_the_grant_variants_are_judged_and_the_finding_names_the_grant(name: str
             grants = [s["policy"] for s in finding["statements"] if "KMS grant" in s["policy"]]
             assert len(grants) == 1 and " on arn:aws:kms:us-east-1:111111111111:key/" in grants[0]
             assert "through KMS grant " in finding["message"]
+
+
+def test_a_grant_the_backend_refuses_is_a_deploy_error_naming_the_plan_and_the_address(tmp_path: Path) -> None:
+    from enjoin.backends.moto import MotoBackend
+    from enjoin.deploy.kms_grants import apply_grants
+    from enjoin.errors import DeployError
+    from enjoin.iac.cloudformation.template import CfnTemplate, Scope
+
+    backend = MotoBackend()
+    backend.start()
+    try:
+        template = CfnTemplate(tmp_path / "plan.json", {"Resources": {}})
+        scope = Scope(template, {}, {}, {"Key": "no-such-key"}, lambda *_: None, {}, {})
+        request = {"KeyId": {"Ref": "Key"}, "GranteePrincipal": READER, "Operations": ["Decrypt"]}
+        with pytest.raises(DeployError) as error:
+            apply_grants(backend, CMS, "us-east-1", "plan.json", ((GRANT, "kms:CreateGrant", request),), scope)
+        assert error.value.where == f"plan.json: {GRANT}" and "no-such-key" in error.value.found
+        with pytest.raises(DeployError, match="kms:CreateGrant"):
+            apply_grants(backend, CMS, "us-east-1", "plan.json", ((GRANT, "kms:PutKeyPolicy", request),), scope)
+    finally:
+        backend.stop()
