@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from enjoin.deploy.kms_grant_sources import grant_sources
 from enjoin.deploy.stack import DeployedStack, Deployment
 from enjoin.iac.cloudformation.lines import TemplateLines
 from enjoin.snapshot import PolicySource, Snapshot
@@ -77,6 +78,7 @@ def policy_sources(deployment: Deployment, snapshot: Snapshot) -> tuple[PolicySo
                         statements=lines.statement_lines(document),
                     )
                 )
+        out.extend(grant_sources(stack, snapshot, tuple(out)))  # a plan's KMS grants (enjoin.deploy.kms_grant_sources)
     return tuple(out)
 
 

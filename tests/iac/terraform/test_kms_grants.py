@@ -78,8 +78,11 @@ def test_the_grant_variants_are_judged_and_the_finding_names_the_grant(name: str
     for clause in report["clauses"]:
         for finding in clause["findings"]:
             assert finding["principal"] == READER and finding["holding"] == "arn:aws:s3:::cms-tmsis-claims/*"
-            grants = [s["policy"] for s in finding["statements"] if "KMS grant" in s["policy"]]
-            assert len(grants) == 1 and " on arn:aws:kms:us-east-1:111111111111:key/" in grants[0]
+            (grant,) = [s for s in finding["statements"] if "KMS grant" in s["policy"]]
+            assert " on arn:aws:kms:us-east-1:111111111111:key/" in grant["policy"]
+            # the statement is the grant's, written by its address at its line of the plan
+            assert grant["address"] == "module.data.aws_kms_grant.claims_reconciliation"
+            assert grant["file"].endswith(f"{name}/plan.json") and grant["line"] > 0
             assert "through KMS grant " in finding["message"]
 
 

@@ -141,6 +141,11 @@ class PlanTemplate(CfnTemplate):
         count = len(statements) if isinstance(statements, list) else (1 if isinstance(statements, dict) else 0)
         return PolicyPlace(address, line, (line,) * count if line else (), expression)
 
+    def address_line(self, address: str) -> int:
+        """The line of a resource change's planned values (``change.after``) in the plan; 0 when not known."""
+        node = _after_nodes(self.plan_text).get(address)
+        return node.start_mark.line + 1 if node is not None else 0
+
     def where(self, logical_id: str | None = None, prop: str | None = None) -> str:
         text = str(self.path)
         if logical_id is not None:
