@@ -8,7 +8,8 @@ on the snapshot's ARNs, so that the label a finding gives leads to the statement
 
 Covered: the trust policy and inline policies of roles, the inline policies of users and groups, managed
 policies (also as permissions boundaries), ``AWS::IAM::Policy`` and the ``Role``/``User``/``GroupPolicy`` types,
-bucket policies, access point policies and key policies. Not covered: SCPs and RCPs (enjoin.yaml's
+bucket policies, access point policies and key policies, and the KMS grants of a Terraform plan
+(:mod:`enjoin.deploy.kms_grant_sources`). Not covered: SCPs and RCPs (enjoin.yaml's
 organization section, not a template) and what a transform expanded (its text is not the template's): those
 statements have no source, and a report says so rather than guess a line.
 """
