@@ -12,7 +12,7 @@ from typing import Any
 from enjoin.config_model import Holding, Party
 from enjoin.drift import compare_snapshots
 from enjoin.reach import PARTY_CONTROLLED_ROLE, compute_reach
-from enjoin.snapshot import Bucket, Grant, Key, ManagedPolicy, NamedPolicy, Role, Snapshot
+from enjoin.snapshot import Bucket, Grant, Key, ManagedPolicy, NamedPolicy, Organization, Role, Snapshot
 
 CMS, DHS = "111111111111", "222222222222"
 REGION = "us-east-1"
@@ -181,3 +181,15 @@ def test_drift_compares_a_keys_grants_without_their_random_ids() -> None:
     assert compare_snapshots(code, snapshot(replace(grant(), grant_id="g-other"))) == ()
     (drift,) = compare_snapshots(code, snapshot(grant(OTHER)))
     assert (drift.kind, [c.field for c in drift.changes]) == ("key", ["grants"])
+
+
+def test_an_scp_or_an_rcp_still_refuses_what_a_grant_allows() -> None:
+    allow_all = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    deny_decrypt = {"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}
+    scp = Organization(scps={CMS: ((doc(allow_all, deny_decrypt),),)})
+    assert reached(replace(snapshot(grant()), organization=scp))["principals"] == []
+    outside = {**deny_decrypt, "Principal": "*", "Condition": {"StringNotEquals": {"aws:PrincipalAccount": CMS}}}
+    rcp = Organization(rcps={CMS: ((doc({**allow_all, "Principal": "*"}, outside),),)})
+    assert reached(replace(snapshot(grant(DHS_ROLE)), organization=rcp))["principals"] == []
+    # the same RCP leaves the key's own account's grantee its grant
+    assert reached(replace(snapshot(grant()), organization=rcp))["principals"] == [READER]
