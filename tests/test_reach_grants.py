@@ -12,7 +12,18 @@ from typing import Any
 from enjoin.config_model import Holding, Party
 from enjoin.drift import compare_snapshots
 from enjoin.reach import PARTY_CONTROLLED_ROLE, compute_reach
-from enjoin.snapshot import Bucket, Grant, Key, ManagedPolicy, NamedPolicy, Organization, Role, Snapshot
+from enjoin.snapshot import (
+    Bucket,
+    Distribution,
+    DistributionOrigin,
+    Grant,
+    Key,
+    ManagedPolicy,
+    NamedPolicy,
+    Organization,
+    Role,
+    Snapshot,
+)
 
 CMS, DHS = "111111111111", "222222222222"
 REGION = "us-east-1"
@@ -193,3 +204,26 @@ def test_an_scp_or_an_rcp_still_refuses_what_a_grant_allows() -> None:
     assert reached(replace(snapshot(grant(DHS_ROLE)), organization=rcp))["principals"] == []
     # the same RCP leaves the key's own account's grantee its grant
     assert reached(replace(snapshot(grant()), organization=rcp))["principals"] == [READER]
+
+
+def test_a_grant_to_cloudfronts_service_principal_puts_an_oac_read_in_doubt() -> None:
+    distribution = Distribution(
+        f"arn:aws:cloudfront::{CMS}:distribution/E1", "E1", CMS, origins=(DistributionOrigin("claims", oac=True),)
+    )
+    served = {
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudfront.amazonaws.com"},
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::claims/*",
+        "Condition": {"StringEquals": {"aws:SourceArn": distribution.arn}},
+    }
+
+    def through_cloudfront(*grants: Grant) -> dict[str, Any]:
+        snap = snapshot(*grants)
+        buckets = tuple(replace(b, policy=doc(served)) for b in snap.buckets)
+        return reached(replace(snap, buckets=buckets, distributions=(distribution,)))
+
+    assert through_cloudfront() == {"principals": [], "decrypt": [], "undecided": []}
+    found = through_cloudfront(grant("cloudfront.amazonaws.com", other_constraints=("SourceArn",)))
+    assert found["principals"] == []
+    assert any("names the service principal cloudfront.amazonaws.com" in r for r in found["undecided"])

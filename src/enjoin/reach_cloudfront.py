@@ -30,6 +30,7 @@ from enjoin.config_model import Holding
 from enjoin.engine import Decision, PolicyKind, possible
 from enjoin.iac.cloudformation.types import canonical_user_of, partition_of
 from enjoin.reach_data import buckets_for, is_s3_holding, resolve_key
+from enjoin.reach_grants import service_grant_doubts
 from enjoin.reach_graph import Graph, Node, compile_or_reason, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import Bucket, Distribution, DistributionOrigin
@@ -209,7 +210,8 @@ def _read(
             label,
         )
         if decrypt is None:
-            return None
+            doubts = service_grant_doubts(key, CLOUDFRONT_SERVICE)  # a grant to CloudFront (enjoin.reach_grants)
+            return ((), doubts) if doubts else None
         if isinstance(decrypt, tuple):
             return (), decrypt
         hops = (*hops, decrypt)

@@ -98,6 +98,18 @@ def decrypt_by_grant(
     return tuple(reasons) or None
 
 
+def service_grant_doubts(key: Key, service: str) -> tuple[str, ...]:
+    """Why a grant of ``key`` to a service principal (``cloudfront.amazonaws.com``) may let that service decrypt:
+    such a grant carries a SourceArn constraint ("Grant concepts", grantee service principal), which reach does not
+    evaluate, so it is a doubt where the key policy alone refuses the service."""
+    return tuple(
+        f"{service} kms:Decrypt {key.arn}: {grant_label(grant, key)} names the service principal {service}, and "
+        "enjoin does not evaluate a grant's SourceArn constraint"
+        for grant in key.grants
+        if grant.grantee == service and "Decrypt" in grant.operations
+    )
+
+
 def _names(graph: Graph, grant: Grant, who: Node) -> bool | str | None:
     """True: the grantee is ``who``; a reason: it may be; None: it is not."""
     grantee = grant.grantee
