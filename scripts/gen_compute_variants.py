@@ -67,6 +67,8 @@ LOOKALIKES = {
                                  "DhsDisclosureReader does not carry and cannot set"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
+    "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
+                                        "stack set whose administration role assumes the role is not one of them"),
 }
 # The look-alikes of unsettled ways whose path holds under some readings only: INDETERMINATE, naming the row.
 DOUBTS = {
@@ -137,6 +139,40 @@ def existing(way: Way, resources: dict[str, object]) -> list[object]:
             "EndpointName": "cms-eligibility-dev", "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
             "Tags": {"Name": f"VARIANT {way.id}"}}}
         return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:devEndpoint/${DevEndpoint}"}]
+    if way.takes_over == "glue-job":  # deployed with Glue's CreateJob (deploy.builds)
+        resources["Job"] = {"Type": "AWS::Glue::Job", "Properties": {
+            "Name": "cms-eligibility-nightly", "Role": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+            "Command": {"Name": "glueetl", "ScriptLocation": "s3://cms-etl-scripts/eligibility-nightly.py",
+                        "PythonVersion": "3"},
+            "GlueVersion": "4.0", "Tags": {"Name": f"VARIANT {way.id}"}}}
+        return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:job/${Job}"}]
+    if way.takes_over == "cloudformation-stack-set":
+        # A self-managed stack set without instances (deploy.builds): its administration role may assume the
+        # workload role, which trusts it (an execution role of the same account, as the self-managed permissions
+        # page sets them up), so the caller acting as the administration role reaches the workload role.
+        admin = f"{role_name(way)[:58]}Admin"
+        workload = resources.get("WorkloadRole")
+        if isinstance(workload, dict):
+            workload["Properties"]["AssumeRolePolicyDocument"] = {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": {"Fn::GetAtt": ["AdministrationRole", "Arn"]}},
+                 "Action": "sts:AssumeRole"}]}
+        resources["AdministrationRole"] = {"Type": "AWS::IAM::Role", "Properties": {
+            "RoleName": admin,
+            "Description": f"VARIANT {way.id}: the stack set's administration role",
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": way.service}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "AssumeExecutionRoles", "PolicyDocument": {"Version": "2012-10-17",
+                "Statement": [{"Sid": "AssumeExecutionRoles", "Effect": "Allow", "Action": "sts:AssumeRole",
+                               "Resource": {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::*:role/{role_name(way)}"}}]}}]}}
+        resources["StackSet"] = {"Type": "AWS::CloudFormation::StackSet", "Properties": {
+            "StackSetName": "cms-account-baseline", "PermissionModel": "SELF_MANAGED",
+            "AdministrationRoleARN": {"Fn::GetAtt": ["AdministrationRole", "Arn"]},
+            "ExecutionRoleName": role_name(way),
+            "Description": f"VARIANT {way.id}: the accounts' baseline",
+            "TemplateBody": '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}',
+            "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
+        return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
+                            "stackset/cms-account-baseline:*"}]
     raise ValueError(f"no variant for a takeover of {way.takes_over}")
 
 
@@ -172,11 +208,18 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
     if change == "other-stack":
         statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
                                             "stack/sandbox-*/*"}
+    if change == "other-stack-set":
+        statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
+                                            "stackset/sandbox-*:*"}
     statements = [statement]
-    if way.pass_role:
+    # An unsettled way some reading of which asks iam:PassRole of the resource's own role: granted, so that the path
+    # holds under every reading.
+    asked = bool(way.unsettled and any(r.asks_pass_role for r in way.unsettled.readings))
+    if way.pass_role or asked:
         passed_to = "lambda.amazonaws.com" if change == "passed-to-lambda" else way.service
+        runs_as = "AdministrationRole" if way.takes_over == "cloudformation-stack-set" else "WorkloadRole"
         statements.insert(0, {"Sid": "PassWorkloadRole", "Effect": "Allow", "Action": "iam:PassRole",
-                              "Resource": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+                              "Resource": {"Fn::GetAtt": [runs_as, "Arn"]},
                               "Condition": {"StringEquals": {"iam:PassedToService": passed_to}}})
     return statements
 
@@ -277,9 +320,7 @@ def passed_to_values(way: Way) -> str | list[str]:
 
 
 def deployable(way: Way) -> bool:
-    """Whether a variant can hold the existing compute a takeover way acts on (:func:`existing`): a Glue job it
-    cannot (moto's CloudFormation skips AWS::Glue::Job and deploy does not create it: the job stays an unmodeled
-    construct, INDETERMINATE for what its role can read)."""
+    """Whether a variant can hold the existing compute a takeover way acts on (:func:`existing`)."""
     if way.takes_over is None:
         return True
     try:
@@ -329,8 +370,9 @@ def main() -> int:
             continue
         # A way whose path some reading says does not exist can be no more than a doubt, whatever DHS may do.
         doubt = way.unsettled is not None and any(r.holds is False for r in way.unsettled.readings)
-        what = (f"make the requests of way {way.id} on an existing {way.takes_over} that "
-                + ("it gives" if way.pass_role else "runs as") if takeover
+        runs = ("whose administration role may assume" if way.takes_over == "cloudformation-stack-set"
+                else "that it gives" if way.pass_role else "that runs as")
+        what = (f"make the requests of way {way.id} on an existing {way.takes_over} {runs}" if takeover
                 else f"pass {role_name(way)} to {way.service} and make the requests of way {way.id}; the role")
         first = (f"Variant compute-{way.id}: DhsDisclosureReader may {what} {role_name(way) if takeover else ''}"
                  f"{'; it' if takeover else ''} reads eligibility.".replace("  ", " "))

@@ -1,5 +1,6 @@
-"""Deploy: CodeBuild projects and Glue development endpoints, which moto 5.2.1's CloudFormation skips, created through
-their APIs, verified, read back by the inventory, and refused with the template and resource named."""
+"""Deploy: CodeBuild projects, Glue development endpoints and jobs, and self-managed stack sets, which moto 5.2.1's
+CloudFormation skips, created through their APIs, verified, read back by the inventory, and refused with the template
+and resource named."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ CMS, REGION = "111111111111", "us-east-1"
 ROLE = f"arn:aws:iam::{CMS}:role/cms-build"
 PROJECT = f"arn:aws:codebuild:{REGION}:{CMS}:project/cms-etl"
 ENDPOINT = f"arn:aws:glue:{REGION}:{CMS}:devEndpoint/cms-dev"
+JOB = f"arn:aws:glue:{REGION}:{CMS}:job/cms-nightly"
+ADMIN = f"arn:aws:iam::{CMS}:role/cms-stackset-admin"
 
 ROLE_YAML = """\
   Role:
@@ -51,6 +54,42 @@ ENDPOINT_YAML = """\
       EndpointName: cms-dev
       RoleArn: !GetAtt Role.Arn
       Tags: {team: etl}
+"""
+
+
+JOB_YAML = """\
+  Job:
+    Type: AWS::Glue::Job
+    Properties:
+      Name: cms-nightly
+      Role: !GetAtt Role.Arn
+      Command: {Name: glueetl, ScriptLocation: 's3://cms-etl-scripts/nightly.py', PythonVersion: '3'}
+      DefaultArguments: {--job-language: python}
+      Description: nightly extract
+      GlueVersion: '4.0'
+      Tags: {team: etl}
+"""
+ADMIN_YAML = """\
+  Admin:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: cms-stackset-admin
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Principal: {Service: cloudformation.amazonaws.com}, Action: sts:AssumeRole}
+"""
+STACK_SET_YAML = """\
+  Baseline:
+    Type: AWS::CloudFormation::StackSet
+    Properties:
+      StackSetName: cms-baseline
+      PermissionModel: %s
+      AdministrationRoleARN: !GetAtt Admin.Arn
+      ExecutionRoleName: cms-stackset-exec
+      Description: account baseline
+      TemplateBody: '{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}'
+      Tags: [{Key: team, Value: platform}]
 """
 
 
@@ -145,3 +184,106 @@ def test_the_same_state_over_http(fresh: MotoBackend, server: str, tmp_path: Pat
         ]
     finally:
         remote.stop()
+
+
+def test_a_glue_job_is_created_verified_and_read_back(fresh: MotoBackend, tmp_path: Path) -> None:
+    config, _ = config_for(tmp_path, ROLE_YAML + JOB_YAML)
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Job"] == "cms-nightly"
+    assert {(c.prop, c.klass) for c in stack.constructs if c.resource == "Job"} == {("GlueVersion", "inert")}
+    assert read_compute(fresh, CMS, REGION) == [Compute("glue-job", JOB, "cms-nightly", CMS, REGION, ROLE)]
+    glue = fresh.client("glue", CMS, REGION)
+    job = glue.get_job(JobName="cms-nightly")["Job"]
+    assert (job["Role"], job["Command"]["ScriptLocation"], job["DefaultArguments"]) == (
+        ROLE, "s3://cms-etl-scripts/nightly.py", {"--job-language": "python"})
+    assert glue.get_tags(ResourceArn=JOB)["Tags"] == {"team": "etl"}
+
+
+def test_verification_catches_a_job_s_changed_script(fresh: MotoBackend, tmp_path: Path) -> None:
+    config, _ = config_for(tmp_path, ROLE_YAML + JOB_YAML)
+    (stack,) = deploy(fresh, config).stacks
+    glue = fresh.client("glue", CMS, REGION)
+    glue.delete_job(JobName="cms-nightly")
+    glue.create_job(Name="cms-nightly", Role=ROLE, Command={"Name": "glueetl", "ScriptLocation": "s3://other/x.py"})
+    with pytest.raises(DeployError) as info:
+        verify_resource(fresh, stack, "Job")
+    assert info.value.where.endswith("resource Job, property Command")
+    assert "s3://other/x.py" in info.value.found
+
+
+def test_a_job_the_api_refuses_names_the_template_and_resource(fresh: MotoBackend, tmp_path: Path) -> None:
+    """CreateJob takes arguments as strings: a number in DefaultArguments is refused, naming where it is written."""
+    config, path = config_for(tmp_path, ROLE_YAML + JOB_YAML.replace("{--job-language: python}", "{--workers: 2}"))
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config)
+    assert info.value.where.startswith(f"{path}: line ") and "resource Job, property Name" in info.value.where
+    assert "a value the API refuses" in info.value.found and "DefaultArguments" in info.value.found
+
+
+def test_a_self_managed_stack_set_is_created_without_instances_and_read_back(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    config, _ = config_for(tmp_path, ADMIN_YAML + STACK_SET_YAML % "SELF_MANAGED")
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Baseline"] == "cms-baseline"
+    (found,) = [c for c in read_compute(fresh, CMS, REGION) if c.kind == "cloudformation-stack-set"]
+    assert (found.name, found.role_arn, found.arn.split(":stackset/")[1].split(":")[0]) == (
+        "cms-baseline", ADMIN, "cms-baseline")
+    cfn = fresh.client("cloudformation", CMS, REGION)
+    described = cfn.describe_stack_set(StackSetName="cms-baseline")["StackSet"]
+    assert (described["ExecutionRoleName"], described["Tags"]) == (
+        "cms-stackset-exec", [{"Key": "team", "Value": "platform"}])
+    assert cfn.list_stack_instances(StackSetName="cms-baseline")["Summaries"] == []
+
+
+def test_a_stack_set_without_an_administration_role_runs_as_the_default_one(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    config, _ = config_for(tmp_path, STACK_SET_YAML.replace("      AdministrationRoleARN: !GetAtt Admin.Arn\n", "")
+                           % "SELF_MANAGED")
+    (stack,) = deploy(fresh, config).stacks
+    verify_resource(fresh, stack, "Baseline")
+    (found,) = [c for c in read_compute(fresh, CMS, REGION) if c.kind == "cloudformation-stack-set"]
+    assert found.role_arn == f"arn:aws:iam::{CMS}:role/AWSCloudFormationStackSetAdministrationRole"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("PermissionModel: SELF_MANAGED", "PermissionModel: SERVICE_MANAGED"),
+         "expected PermissionModel SELF_MANAGED (a stack set that runs as an administration role); found "
+         "'SERVICE_MANAGED'"),
+        (("TemplateBody: '{\"Resources\": {\"Topic\": {\"Type\": \"AWS::SNS::Topic\"}}}'",
+          "TemplateURL: 'https://s3.amazonaws.com/cms-templates/baseline.yaml'"),
+         "expected a TemplateBody (the template the stack set holds); found a TemplateURL"),
+    ],
+)
+def test_a_stack_set_enjoin_cannot_honour_stays_an_unmodeled_construct(
+    fresh: MotoBackend, tmp_path: Path, change: tuple[str, str], says: str
+) -> None:
+    """Service-managed (StackSets' own roles in Organizations accounts) or a template in S3: not deployed, and what
+    it affects cannot be bounded (every holding is in doubt), as before the row was modeled."""
+    text = (ADMIN_YAML + STACK_SET_YAML % "SELF_MANAGED").replace(*change)
+    config, _ = config_for(tmp_path, text)
+    (stack,) = deploy(fresh, config).stacks
+    assert "Baseline" not in stack.resources
+    (construct,) = [c for c in stack.constructs if c.resource == "Baseline"]
+    assert (construct.type, construct.prop, construct.klass, construct.affects) == (
+        "AWS::CloudFormation::StackSet", None, "unmodeled", ("self",))
+    assert says in construct.reason and construct.unbounded
+    assert fresh.client("cloudformation", CMS, REGION).list_stack_sets()["Summaries"] == []
+
+
+def test_a_stack_set_s_instances_stay_unmodeled_for_every_holding(fresh: MotoBackend, tmp_path: Path) -> None:
+    """Instances deploy the template as other accounts' execution roles: the set is deployed without them, and the
+    instances are a construct whose reach cannot be bounded."""
+    text = ADMIN_YAML + STACK_SET_YAML % "SELF_MANAGED" + (
+        "      StackInstancesGroup:\n"
+        "        - {DeploymentTargets: {Accounts: ['333333333333']}, Regions: [us-east-1]}\n")
+    config, _ = config_for(tmp_path, text)
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Baseline"] == "cms-baseline"
+    (construct,) = [c for c in stack.constructs if c.resource == "Baseline" and c.prop == "StackInstancesGroup"]
+    assert (construct.klass, construct.affects) == ("unmodeled", ("all",)) and construct.unbounded
+    cfn = fresh.client("cloudformation", CMS, REGION)
+    assert cfn.list_stack_instances(StackSetName="cms-baseline")["Summaries"] == []

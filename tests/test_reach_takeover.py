@@ -170,21 +170,63 @@ STACK_SET = f"arn:aws:cloudformation:{REGION}:{CMS}:stackset/base:1"
 JOB = f"arn:aws:glue:{REGION}:{CMS}:job/nightly"
 
 
-def test_an_existing_stack_set_puts_its_role_s_reads_in_doubt() -> None:
-    """cloudformation-update-stack-set is not_modelled: no edge, but a stack set the party may act on makes what its
-    role reads INDETERMINATE for the party, naming the row and why it is not modelled; never a silent COMPLIANT."""
-    compute = Compute("cloudformation-stack-set", STACK_SET, "base", CMS, REGION, WORKER)
+ADMIN = f"arn:aws:iam::{CMS}:role/StackSetAdmin"
+EXEC = f"arn:aws:iam::{CMS}:role/StackSetExec"
+UPDATE_SET = allow("cloudformation:UpdateStackSet", f"arn:aws:cloudformation:*:{CMS}:stackset/base:*")
+PASS_ADMIN = allow("iam:PassRole", ADMIN, "PassAdmin",
+                   Condition={"StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}})
+
+
+def stack_set_roles(exec_trusts: str = ADMIN) -> tuple[Role, ...]:
+    """A self-managed stack set's administration role (trusted by CloudFormation, may assume the execution role) and
+    an execution role of the same account that trusts it and reads eligibility."""
+    admin = role(ADMIN, service_trust("cloudformation.amazonaws.com"),
+                 doc(allow("sts:AssumeRole", "arn:aws:iam::*:role/StackSetExec", "AssumeExecution")))
+    execution = role(EXEC, doc({"Effect": "Allow", "Principal": {"AWS": exec_trusts}, "Action": "sts:AssumeRole"}),
+                     READS)
+    return admin, execution
+
+
+STACK_SET_COMPUTE = Compute("cloudformation-stack-set", STACK_SET, "base", CMS, REGION, ADMIN)
+
+
+def test_a_stack_set_updated_by_one_who_may_pass_its_role_reaches_the_execution_role() -> None:
+    """cloudformation-update-stack-set is unsettled (is iam:PassRole of the administration role asked when
+    UpdateStackSet names it again?): with PassRole of it to CloudFormation as well, the caller acts as the
+    administration role under both readings, and the role's own sts:AssumeRole of the execution role, which trusts
+    it, is an ordinary edge."""
     row = {w.id: w for w in ways()}["cloudformation-update-stack-set"]
-    assert not row.modeled
-    reach = compute_reach(snapshot(doc(allow("cloudformation:UpdateStackSet", "*")), compute), [PARTY],
+    assert row.modeled and row.unsettled is not None
+    assert {r.asks_pass_role for r in row.unsettled.readings} == {True, False}
+    snap = snapshot(doc(PASS_ADMIN, UPDATE_SET), STACK_SET_COMPUTE, extra=stack_set_roles())
+    (access,) = compute_reach(snap, [PARTY], [ELIGIBILITY], REGION).accesses
+    assert access.path == (ICE, "sts:AssumeRole", BRIDGE, "iam:PassRole", ADMIN, "cloudformation:UpdateStackSet",
+                           STACK_SET, ADMIN, "sts:AssumeRole", EXEC, "s3:GetObject")
+    assert access.hops[1].context["iam:PassedToService"] == "cloudformation.amazonaws.com"
+
+
+def test_a_stack_set_updated_without_passing_its_role_is_a_doubt_naming_the_question() -> None:
+    """Without PassRole the path holds only if UpdateStackSet asks none: what the administration role reads (through
+    the execution role) is INDETERMINATE for the party, naming the row and the question."""
+    row = {w.id: w for w in ways()}["cloudformation-update-stack-set"]
+    assert row.unsettled is not None
+    reach = compute_reach(snapshot(doc(UPDATE_SET), STACK_SET_COMPUTE, extra=stack_set_roles()), [PARTY],
                           [ELIGIBILITY], REGION)
     assert reach.accesses == ()
     (item,) = reach.undecided
     assert (item.party, item.holding, item.principal, item.action, item.resource) == (
-        "DHS", ELIGIBILITY, BRIDGE, "cloudformation:UpdateStackSet", STACK_SET)
-    assert item.reasons[0].startswith(f"cloudformation-update-stack-set is not modelled: {row.why_not}")
+        "DHS", ELIGIBILITY, BRIDGE, "cloudformation:UpdateStackSet", ADMIN)
+    assert item.reasons[0].startswith(f"cloudformation-update-stack-set holds under some readings of an unsettled "
+                                      f"question only: {row.unsettled.question}")
     assert [(h.action, h.resource) for h in item.via] == [("sts:AssumeRole", BRIDGE),
                                                           ("cloudformation:UpdateStackSet", STACK_SET)]
+
+
+def test_a_stack_set_whose_execution_role_trusts_another_or_that_the_caller_may_not_update_gives_nothing() -> None:
+    other = f"arn:aws:iam::{CMS}:role/SomeoneElse"
+    assert reached(snapshot(doc(PASS_ADMIN, UPDATE_SET), STACK_SET_COMPUTE, extra=stack_set_roles(other))) == []
+    sandbox = allow("cloudformation:UpdateStackSet", f"arn:aws:cloudformation:*:{CMS}:stackset/sandbox-*:*")
+    assert reached(snapshot(doc(PASS_ADMIN, sandbox), STACK_SET_COMPUTE, extra=stack_set_roles())) == []
 
 
 GLUE_JOB = Compute("glue-job", JOB, "nightly", CMS, REGION, WORKER)

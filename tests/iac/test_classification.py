@@ -154,6 +154,8 @@ MODELED = frozenset(
         "AWS::SageMaker::NotebookInstance",
         "AWS::CodeBuild::Project",
         "AWS::Glue::DevEndpoint",
+        "AWS::Glue::Job",
+        "AWS::CloudFormation::StackSet",
     ]
 )
 
@@ -257,7 +259,9 @@ def test_every_row_is_well_formed(classification: Classification) -> None:
         ("AWS::CloudFormation::CustomResource", Class.UNMODELED, {"service_token"}),
         ("AWS::KMS::ReplicaKey", Class.UNMODELED, {"keys"}),
         ("AWS::LakeFormation::TagAssociation", Class.UNMODELED, {"tables"}),
-        ("AWS::Glue::Job", Class.UNMODELED, {"roles"}),
+        ("AWS::Glue::MLTransform", Class.UNMODELED, {"roles"}),
+        ("AWS::Glue::Job", Class.MODELED, set()),
+        ("AWS::CloudFormation::StackSet", Class.MODELED, set()),
         ("AWS::KinesisFirehose::DeliveryStream", Class.UNMODELED, {"roles", "buckets"}),
         ("AWS::Lambda::Url", Class.UNMODELED, {"roles", "function_roles"}),
         ("AWS::Events::Rule", Class.UNMODELED, {"roles"}),
@@ -281,6 +285,9 @@ def test_important_types(classification: Classification, rtype: str, klass: Clas
         ("AWS::Lambda::Permission", "FunctionUrlAuthType", Class.INERT, set()),
         ("AWS::Lambda::Function", "Layers", Class.UNMODELED, {"self"}),
         ("AWS::LakeFormation::DataLakeSettings", "Admins", Class.MODELED, set()),
+        ("AWS::Glue::Job", "Command", Class.MODELED, set()),
+        ("AWS::CloudFormation::StackSet", "StackInstancesGroup", Class.UNMODELED, {"all"}),
+        ("AWS::CloudFormation::StackSet", "AutoDeployment", Class.UNMODELED, {"all"}),
     ],
 )
 def test_important_properties(
@@ -329,7 +336,8 @@ def test_a_property_the_file_does_not_name_is_unmodeled_and_affects_itself(class
 
 def test_properties_of_types_not_modeled_take_the_type_entry(classification: Classification) -> None:
     assert classification.of_property("AWS::SNS::Topic", "TopicName") is classification.types["AWS::SNS::Topic"]
-    assert classification.of_property("AWS::Glue::Job", "Command") is classification.types["AWS::Glue::Job"]
+    transform = classification.types["AWS::Glue::MLTransform"]
+    assert classification.of_property("AWS::Glue::MLTransform", "Role") is transform
 
 
 def test_the_packaged_file_is_read_once(classification: Classification) -> None:

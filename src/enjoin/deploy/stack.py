@@ -53,7 +53,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
 from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
-from enjoin.deploy.builds import check_source
+from enjoin.deploy.builds import check_permission_model, check_source, check_template_url
 from enjoin.deploy.cloudfront import declared_distribution
 from enjoin.deploy.constructs import backend_attribute, constructs_of
 from enjoin.deploy.fixups import apply_resource
@@ -237,6 +237,9 @@ PART_CHECKS: dict[tuple[str, str], PartCheck] = {
     ("AWS::LakeFormation::Permissions", "Resource"): _lake_resource("AWS::LakeFormation::Permissions"),
     # A project runs its source's code as its role: only code the template holds is deployed (see deploy.builds).
     ("AWS::CodeBuild::Project", "Source"): PartCheck(check_source, True),
+    # A self-managed stack set whose template is its own body only (see deploy.builds).
+    ("AWS::CloudFormation::StackSet", "PermissionModel"): PartCheck(check_permission_model, True),
+    ("AWS::CloudFormation::StackSet", "TemplateURL"): PartCheck(check_template_url, True),
     ("AWS::LakeFormation::PrincipalPermissions", "Resource"): _lake_resource(
         "AWS::LakeFormation::PrincipalPermissions"
     ),
@@ -509,6 +512,8 @@ _ORDER = {
     "AWS::SageMaker::NotebookInstance": 21,
     "AWS::CodeBuild::Project": 21,  # after its service role exists
     "AWS::Glue::DevEndpoint": 21,
+    "AWS::Glue::Job": 21,
+    "AWS::CloudFormation::StackSet": 21,  # after its administration role exists
 }
 
 

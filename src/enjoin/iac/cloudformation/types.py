@@ -70,9 +70,13 @@ SUPPORTED: dict[str, TypeSpec] = {
     # it names a notebook instance its own way, so deploy creates the notebook itself.
     "AWS::EC2::Instance": TypeSpec(None, True),
     "AWS::SageMaker::NotebookInstance": TypeSpec("NotebookInstanceName", False),
-    # moto 5.2.1's CloudFormation skips both: deploy creates them through their APIs (enjoin.deploy.builds).
+    # moto 5.2.1's CloudFormation skips these: deploy creates them through their APIs (enjoin.deploy.builds).
     "AWS::CodeBuild::Project": TypeSpec("Name", False),
     "AWS::Glue::DevEndpoint": TypeSpec("EndpointName", False),
+    "AWS::Glue::Job": TypeSpec("Name", False),
+    # A self-managed stack set without stack instances (enjoin.deploy.builds): Ref is its StackSetId, which AWS
+    # forms with a generated UUID, so enjoin gives the name instead.
+    "AWS::CloudFormation::StackSet": TypeSpec("StackSetName", False),
 }
 
 
