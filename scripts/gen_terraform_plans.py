@@ -77,6 +77,8 @@ COMPUTED = {
     "aws_lakeformation_resource": ["id", "last_modified"],
     "aws_lakeformation_permissions": ["id"],
     "aws_lakeformation_data_lake_settings": ["id"],
+    "aws_organizations_policy": ["arn", "id"],
+    "aws_organizations_policy_attachment": ["id"],
 }
 
 
@@ -1581,6 +1583,56 @@ def kms_grant_variants() -> dict[str, Variant]:
     return found
 
 
+def organization_module(document: dict[str, Any]) -> Mod:
+    """The CMS data guardrails SCP written in the plan: an aws_organizations_policy whose content is a policy
+    document's json, attached to the CMS account by id (its policy_id known only after apply)."""
+    return Mod("organization", [
+        policy_data("cms_data_guardrails", {None: document}),
+        managed("aws_organizations_policy", "cms_data_guardrails", {
+            "name": "CmsDataGuardrails", "description": "Guardrails on the CMS data lake's keys and buckets.",
+            "type": "SERVICE_CONTROL_POLICY", "content": json.dumps(document, indent=2), "skip_destroy": None,
+            "tags": None}, refs={"content": ref("data.aws_iam_policy_document.cms_data_guardrails.json")}),
+        managed("aws_organizations_policy_attachment", "cms", {
+            "policy_id": None, "target_id": CMS, "skip_destroy": None},
+            refs={"policy_id": ref("aws_organizations_policy.cms_data_guardrails.id")}, unknown={"policy_id": True}),
+    ])
+
+
+# The variants with the guardrails SCP in the plan list only FullAWSAccess under organization: (the reference lists
+# both files there).
+_ORGANIZATION_FULL_ACCESS = ("organization:\n"
+                             "  scps:\n"
+                             "    - path: ../../../reference/scp/full-aws-access.json\n"
+                             "      targets: [cms]\n")
+
+
+def organization_variants() -> dict[str, Variant]:
+    """Organisation policies written in the plan (enjoin.iac.terraform.organization). No CloudFormation twin: the
+    twin of the first is the reference itself (its SCP listed in enjoin.yaml), and CloudFormation's
+    AWS::Organizations::Policy is not taken."""
+    found: dict[str, Variant] = {}
+    guardrails = json.loads((ROOT / "infra" / "reference" / "scp" / "cms-data-guardrails.json").read_text())
+    mods = reference()
+    mods.append(organization_module(guardrails))
+    found["scp-in-plan"] = ("the reference, its CMS data guardrails SCP written in the plan (aws_organizations_policy "
+                            "attached to the CMS account) instead of listed in enjoin.yaml.", mods,
+                            _ORGANIZATION_FULL_ACCESS)
+    mods = reference()
+    _edit_document(mods, "cross_account", "reader", ("aws_iam_role_policy", "reader"), _statement_add(
+        {"Sid": "ReconcileAgainstEligibility", "Effect": "Allow", "Action": ["s3:GetObject", "kms:Decrypt"],
+         "Resource": ["arn:aws:s3:::cms-tmsis-eligibility/*", f"arn:aws:kms:{REGION}:{CMS}:key/*"]}))
+    narrowed = copy.deepcopy(guardrails)
+    narrowed["Statement"].append({
+        "Sid": "DisclosureReaderReadsOnlyTheExtract", "Effect": "Deny", "Action": "s3:GetObject",
+        "NotResource": "arn:aws:s3:::cms-dhs-disclosure-extract/*",
+        "Condition": {"ArnLike": {"aws:PrincipalArn": READER}}})
+    mods.append(organization_module(narrowed))
+    found["lookalike-scp-in-plan-denies-read"] = (
+        "DhsDisclosureReader is granted the eligibility files (as direct-grant), but the plan's SCP on the CMS "
+        "account denies it every object outside the extract.", mods, _ORGANIZATION_FULL_ACCESS)
+    return found
+
+
 def config_text(first_line: str, extends: str, plan_path: str, extra: str = "") -> str:
     return (f"# {first_line}\n"
             f"extends: {extends}\n"
@@ -1603,7 +1655,8 @@ def files() -> dict[Path, str]:
         "  - path: reference/plan.json\n"
         "    account: cms\n"
         "    providers: {aws.dhs: dhs}\n")
-    for name, variant in (variants() | lake_variants() | lambda_variants() | kms_grant_variants()).items():
+    for name, variant in (variants() | lake_variants() | lambda_variants() | kms_grant_variants()
+                          | organization_variants()).items():
         line, mods, extra = (*variant, "")[:3]
         written[OUT / "variants" / name / "plan.json"] = json.dumps(plan(mods), indent=1) + "\n"
         written[OUT / "variants" / name / "enjoin.yaml"] = config_text(

@@ -8,16 +8,28 @@ with exactly the policies the config attaches to it. An SCP must allow at every 
 that attaches only Deny statements to an account allows nothing there, as AWS would: attach
 FullAWSAccess explicitly where it is attached in the organisation. Accounts no file targets get no
 levels (no organisation policy limits them).
+
+A Terraform plan's own SCPs and RCPs (:mod:`enjoin.iac.terraform.organization`) join the level of the account they
+are attached to, after the config's files. An account the config attaches nothing to has, besides them, what AWS
+attaches to every account once the policy type is enabled: FullAWSAccess (or RCPFullAWSAccess), which for SCPs
+AWS attaches "to every root, OU, and account" and which for RCPs cannot be detached
+(https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html,
+https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html). An account
+enjoin.yaml's ``accounts:`` does not name is not deployed: a plan's policy there limits no account enjoin judges.
+The same document both in a file of the config and in a plan is refused: the agency's review would read one
+guardrail in two places, and a later edit of one of them would be hidden by the other.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from enjoin.config_model import Config, ScpAttachment
 from enjoin.errors import DeployError
+from enjoin.iac.terraform.organization import CodePolicy
 from enjoin.snapshot import Document, Organization
 
 _FULL_AWS_ACCESS: Document = {
@@ -32,12 +44,20 @@ _RCP_FULL_AWS_ACCESS: Document = {
 }
 
 
-def organization_from_config(config: Config) -> Organization:
+def organization_from_config(config: Config, code: Sequence[CodePolicy] = ()) -> Organization:
     """The organisation policies the config attaches, as levels per account (see the module docstring); each
-    named by its file, as enjoin.yaml gives it, and the root's by what AWS attaches there."""
-    scps, scp_names = _levels(config.scps, _FULL_AWS_ACCESS, "FullAWSAccess (AWS's default at the root)", config)
+    named by its file, as enjoin.yaml gives it, and the root's by what AWS attaches there; ``code``: the policies
+    the deployment's plans attach to accounts.
+
+    Raises:
+        DeployError: a policy file that is missing or no policy document; a plan's policy whose document a file
+            of the config also holds.
+    """
+    scps, scp_names = _levels(config.scps, _FULL_AWS_ACCESS, "FullAWSAccess (AWS's default at the root)", config,
+                              [c for c in code if c.kind == "scps"], "FullAWSAccess")
     rcps, rcp_names = _levels(
-        config.rcps, _RCP_FULL_AWS_ACCESS, "RCPFullAWSAccess (AWS's default at the root)", config
+        config.rcps, _RCP_FULL_AWS_ACCESS, "RCPFullAWSAccess (AWS's default at the root)", config,
+        [c for c in code if c.kind == "rcps"], "RCPFullAWSAccess",
     )
     return Organization(scps=scps, rcps=rcps, scp_names=scp_names, rcp_names=rcp_names)
 
@@ -47,13 +67,30 @@ Names = dict[str, tuple[tuple[str, ...], ...]]
 
 
 def _levels(
-    attachments: tuple[ScpAttachment, ...], root: Document, root_name: str, config: Config
+    attachments: tuple[ScpAttachment, ...], root: Document, root_name: str, config: Config,
+    code: Sequence[CodePolicy] = (), default: str = "",
 ) -> tuple[Levels, Names]:
     attached: dict[str, list[tuple[Document, str]]] = {}
+    files: list[tuple[Document, str]] = []
     for attachment in attachments:
         document = _policy_file(attachment, config)
+        files.append((document, _file_name(attachment, config)))
         for account in attachment.targets:
             attached.setdefault(account, []).append((document, _file_name(attachment, config)))
+    named = set(config.accounts.values())
+    for policy in code:
+        twin = next((name for document, name in files if document == policy.document), None)
+        if twin is not None:
+            raise DeployError(f"{policy.plan}: {policy.policy}, attribute content",
+                              "an organisation policy written once: in the plan or under enjoin.yaml's organization:",
+                              f"the document of {twin}, which enjoin.yaml lists too")
+        if policy.account not in named:
+            continue
+        level = attached.get(policy.account)
+        if level is None:  # what AWS attaches to the account itself, the config saying nothing of it
+            level = attached[policy.account] = [(root, f"{default} (AWS's default on the account)")]
+        shown = os.path.relpath(policy.plan, Path(config.path).parent)
+        level.append((policy.document, f"{shown}: {policy.policy} (attached by {policy.attachment})"))
     levels: Levels = {account: ((root,), tuple(doc for doc, _ in docs)) for account, docs in attached.items()}
     names: Names = {account: ((root_name,), tuple(name for _, name in docs)) for account, docs in attached.items()}
     return levels, names

@@ -180,9 +180,11 @@ def deploy(backend: Backend, config: Config) -> Deployment:
             "a backend enjoin may deploy into (moto, container)",
             "a read-only backend",
         )
-    organization = organization_from_config(config)
     classification = load_classification()
     loaded = [pair for entry in config.templates for pair in load_entry(entry)]  # a Terraform plan: one per account
+    # enjoin.yaml's organization: section, and the SCPs and RCPs the plans attach to accounts
+    code = [p for _, t in loaded if isinstance(t, PlanTemplate) for p in t.organization]
+    organization = organization_from_config(config, code)
     given: list[dict[str, Any]] = []
     for entry, template in loaded:  # what is wrong in the config is said before the templates are judged
         if transforms(template) and transforms(template) != [SAM]:

@@ -781,18 +781,7 @@ def test_the_lambda_and_cloudfront_arguments_are_classified_as_their_cloudformat
       "DKT148-PROGRAMS": "COMPLIANT", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
      "creates credentials for a user: whoever holds the secret acts with the user's permissions, and reach does not "
      "follow a secret"),
-    # As AWS::Organizations::Policy: every holding in doubt, and the reason says where organisation policies go.
-    ("aws_organizations_policy", {"name": "cms-data-guardrails", "type": "SERVICE_CONTROL_POLICY",
-                                  "content": json.dumps({"Version": "2012-10-17", "Statement": [
-                                      {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]}),
-                                  "skip_destroy": False}, {},
-     {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE",
-      "DKT148-PROGRAMS": "INDETERMINATE", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
-     "declare organisation policies under enjoin.yaml's organization: section"),
-    ("aws_organizations_policy_attachment", {"policy_id": "p-0123abcd", "target_id": CMS, "skip_destroy": False}, {},
-     {"DKT148-FIELDS": "INDETERMINATE", "DKT148-MEDICAL": "INDETERMINATE", "DKT148-POPULATIONS": "INDETERMINATE",
-      "DKT148-PROGRAMS": "INDETERMINATE", "DKT98-NO-SHARING": "NOT_APPLICABLE"},
-     "declare organisation policies under enjoin.yaml's organization: section"),
+    # aws_organizations_policy and its attachments: test_organization.py (taken onto accounts' levels).
 ])
 def test_an_access_key_or_organisation_policy_in_a_plan_is_judged_as_its_cloudformation_twin(
         tmp_path: Path, rtype: str, values: dict[str, Any], references: dict[str, list[str]], verdicts: dict[str, str],

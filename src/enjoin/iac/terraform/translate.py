@@ -51,6 +51,7 @@ from enjoin.iac.terraform.classification import (
     TypeEntry,
     load_terraform_classification,
 )
+from enjoin.iac.terraform.organization import CodePolicy, organization_policies
 from enjoin.iac.terraform.plan import Expression, Instance, Plan
 from enjoin.iac.terraform.references import Target, configured, expression_at, follow, specific
 from enjoin.yamlload import Refused, bounded_loader
@@ -119,6 +120,9 @@ class PlanTemplate(CfnTemplate):
     # What CloudFormation cannot write and deploy applies after the stack (enjoin.iac.terraform.applied): (the
     # address, the API call, its request, whose Ref and Fn::GetAtt name this template's resources), in plan order.
     applied: tuple[tuple[str, str, dict[str, Any]], ...] = ()
+    # The plan's SCPs and RCPs taken onto accounts' levels (enjoin.iac.terraform.organization): on the plan's first
+    # template only, so that a plan's policy is counted once.
+    organization: tuple[CodePolicy, ...] = ()
 
     def policy_place(self, logical_id: str, key: tuple[str | int, ...]) -> PolicyPlace | None:
         """The Terraform address that writes the policy document at ``key``, the line of its value in the plan's
@@ -197,6 +201,10 @@ class _Translation:
             if provider != "aws":
                 kind = TypeEntry(Class.INERT, f"a resource of provider {provider}: it creates nothing in AWS")
             self.resources[instance.address] = _Resource(instance, account, kind, _logical_id(instance.address, used))
+        self.organization, classes = organization_policies(plan, entry)
+        for address, (klass, reason) in classes.items():  # taken, inert or left out, whatever the table's fallback
+            r = self.resources[address]
+            r.entry = TypeEntry(klass, reason, frozenset({"all"}) if klass is Class.UNMODELED else frozenset())
 
     def _account(self, instance: Instance) -> str:
         if instance.provider == "aws":
@@ -254,6 +262,8 @@ class _Translation:
             templates.append((account, replace(empty, body=body, text=text, addresses=addresses,
                                                attributes=attributes, declared=tuple(declared), origins=origins,
                                                plan_text=self.plan_text, applied=tuple(after))))
+        if templates:
+            templates[0] = (templates[0][0], replace(templates[0][1], organization=self.organization))
         return templates
 
     # ---- building blocks ----------------------------------------------------------------------------------
