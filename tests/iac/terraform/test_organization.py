@@ -64,8 +64,7 @@ def test_an_rcp_attached_to_the_dhs_account_is_taken_as_an_rcp(tmp_path: Path) -
     assert [(p.kind, p.account) for p in cms.organization] == [("rcps", DHS)]
 
 
-@pytest.mark.parametrize(("target", "what"), [("ou-ab12-34cd56ef", "an OU"), ("r-ab12", "the root"),
-                                              ("333333333333", "an account this plan does not deploy into")])
+@pytest.mark.parametrize(("target", "what"), [("ou-ab12-34cd56ef", "an OU"), ("r-ab12", "the root")])
 def test_an_attachment_to_an_ou_or_the_root_is_indeterminate_naming_it(tmp_path: Path, target: str, what: str
                                                                        ) -> None:
     cms = _translated(tmp_path, _with_policy(target))[CMS]
@@ -73,6 +72,12 @@ def test_an_attachment_to_an_ou_or_the_root_is_indeterminate_naming_it(tmp_path:
     declared = _declared(cms, ATTACHMENT)
     assert (declared.klass, declared.affects) == (Class.UNMODELED, frozenset({"all"}))
     assert f"target_id {target} is {what}" in declared.reason and POLICY in declared.reason
+
+
+def test_an_scp_attached_to_another_account_is_taken_for_it_alone(tmp_path: Path) -> None:
+    cms = _translated(tmp_path, _with_policy("333333333333"))[CMS]
+    assert [(p.kind, p.account) for p in cms.organization] == [("scps", "333333333333")]
+    assert "if enjoin.yaml's accounts: names it" in _declared(cms, ATTACHMENT).reason
 
 
 def test_a_target_known_only_after_apply_is_indeterminate_naming_its_reference(tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ policy, whose id is known only after apply). The engine's organisation model (:m
 has two levels per account, the root and the account itself, and AWS requires every level on the path from the
 root to the account to allow (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html;
 RCPs the same: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html).
-So a policy of the plan attached to an account of the plan (the templates entry's ``account`` or an account of its
-``providers:``) joins that account's own level, next to what enjoin.yaml attaches there.
+So a policy of the plan attached to an account by its id joins that account's own level, next to what enjoin.yaml
+attaches there, when enjoin.yaml's ``accounts:`` names the account (:mod:`enjoin.deploy.organization`; an account it
+does not name gets no level, as with ``organization:``, whose targets are names of ``accounts:``).
 
 What is not taken stays a construct of the plan, each one named with its reason:
 
@@ -114,9 +115,8 @@ def organization_policies(plan: Plan, entry: Template) -> tuple[tuple[CodePolicy
                                                  f"({_refs(attachment, 'target_id')}): which accounts it puts "
                                                  f"{policy_address} on is not known")
             continue
-        if not _ACCOUNT.match(target_id) or target_id not in accounts:
-            what = ("the root" if target_id.startswith("r-") else "an OU" if target_id.startswith("ou-")
-                    else "an account this plan does not deploy into" if _ACCOUNT.match(target_id) else "a target")
+        if not _ACCOUNT.match(target_id):
+            what = "the root" if target_id.startswith("r-") else "an OU" if target_id.startswith("ou-") else "a target"
             classes[address] = (Class.UNMODELED, f"{ATTACHMENT} left out: target_id {target_id} is {what}; the "
                                                  f"accounts under it are not known, so the levels {policy_address} "
                                                  "joins are not either")
@@ -124,7 +124,10 @@ def organization_policies(plan: Plan, entry: Template) -> tuple[tuple[CodePolicy
         kind, document = documents[policy_address]
         taken.append(CodePolicy(kind, target_id, document, plan.path, policy_address, address))
         classes[address] = (Class.INERT, f"taken: attaches {policy_address} ({_SHOWN[kind]}) at the level of "
-                                         f"account {target_id}, as enjoin.yaml's organization: would")
+                                         f"account {target_id}, as enjoin.yaml's organization: would"
+                                         + ("" if target_id in accounts else
+                                            " (if enjoin.yaml's accounts: names it: an account it does not name "
+                                            "has no level, as an account outside the organisation)"))
     for address, (kind, _) in documents.items():
         on = sorted(p.account for p in taken if p.policy == address)
         if on:
