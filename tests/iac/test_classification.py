@@ -297,9 +297,9 @@ def test_important_properties(
     assert (entry.klass, set(entry.affects), entry.named) == (klass, affects, True), entry.reason
 
 
-def test_organisation_policies_point_to_enjoin_yaml(classification: Classification) -> None:
+def test_organisation_policies_point_to_the_module_that_takes_them(classification: Classification) -> None:
     reason = classification.of_type("AWS::Organizations::Policy").reason
-    assert reason == "declare organisation policies under enjoin.yaml's organization: section"
+    assert "enjoin.iac.cloudformation.organization classifies each resource" in reason
 
 
 # ---- lookups fail closed ----

@@ -9,8 +9,9 @@ that attaches only Deny statements to an account allows nothing there, as AWS wo
 FullAWSAccess explicitly where it is attached in the organisation. Accounts no file targets get no
 levels (no organisation policy limits them).
 
-A Terraform plan's own SCPs and RCPs (:mod:`enjoin.iac.terraform.organization`) join the level of the account they
-are attached to, after the config's files. An account the config attaches nothing to has, besides them, what AWS
+A Terraform plan's own SCPs and RCPs (:mod:`enjoin.iac.terraform.organization`), and a template's
+(:mod:`enjoin.iac.cloudformation.organization`), join the level of the account they are attached to, after the
+config's files. An account the config attaches nothing to has, besides them, what AWS
 attaches to every account once the policy type is enabled: FullAWSAccess (or RCPFullAWSAccess), which for SCPs
 AWS attaches "to every root, OU, and account" and which for RCPs cannot be detached
 (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html,
@@ -47,7 +48,7 @@ _RCP_FULL_AWS_ACCESS: Document = {
 def organization_from_config(config: Config, code: Sequence[CodePolicy] = ()) -> Organization:
     """The organisation policies the config attaches, as levels per account (see the module docstring); each
     named by its file, as enjoin.yaml gives it, and the root's by what AWS attaches there; ``code``: the policies
-    the deployment's plans attach to accounts.
+    the deployment's plans and templates attach to accounts.
 
     Raises:
         DeployError: a policy file that is missing or no policy document; a plan's policy whose document a file

@@ -66,6 +66,7 @@ from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.ahead import ValidationAhead
 from enjoin.iac.cloudformation.classification import Classification, load_classification
 from enjoin.iac.cloudformation.coerce import coerce_properties
+from enjoin.iac.cloudformation.organization import reclassified, template_policies
 from enjoin.iac.cloudformation.plan import PartCheck, TemplatePlan, plan_template
 from enjoin.iac.cloudformation.sam import SAM, expand, transforms
 from enjoin.iac.cloudformation.template import (
@@ -77,6 +78,7 @@ from enjoin.iac.cloudformation.template import (
 )
 from enjoin.iac.cloudformation.types import SUPPORTED, attribute, partition_of, placeholder
 from enjoin.iac.intake import load_entry
+from enjoin.iac.terraform.organization import CodePolicy
 from enjoin.iac.terraform.translate import PlanTemplate
 from enjoin.inventory import Declared
 from enjoin.longlived import frozen
@@ -192,13 +194,16 @@ def deploy(backend: Backend, config: Config) -> Deployment:
         given.append(_parameters(entry, template, config))
     # A plan's translation is not cfn-lint's to judge: Terraform validated the plan, and its errors name addresses.
     jobs = [(t.path, t.text, config.region, dict(e.parameters)) for e, t in loaded if not isinstance(t, PlanTemplate)]
+    template_code: list[CodePolicy] = []
     with ValidationAhead(jobs) as validation, frozen():  # cfn-lint in another process while this one deploys
         try:
-            stacks = _deploy_all(backend, config, loaded, given, classification)
+            stacks = _deploy_all(backend, config, loaded, given, classification, template_code)
         except Exception:
             validation.refuse()  # a template bug explains a failed deployment better than the failure
             raise
         validation.refuse()
+    if template_code:  # the templates' AWS::Organizations::Policy, once their conditions are chosen
+        organization = organization_from_config(config, [*code, *template_code])
     return Deployment(
         stacks=tuple(stacks),
         physical_ids=_physical_ids(stacks),
@@ -213,14 +218,18 @@ def _deploy_all(
     loaded: list[tuple[Template, CfnTemplate]],
     given: list[dict[str, Any]],
     classification: Classification,
+    code: list[CodePolicy] | None = None,
 ) -> list[DeployedStack]:
-    """Each template expanded (SAM), classified and deployed, in order; the exports of one feed the next."""
+    """Each template expanded (SAM), classified and deployed, in order; the exports of one feed the next. The SCPs
+    and RCPs the templates attach to accounts are added to ``code``."""
     planned: list[tuple[Template, str, dict[str, Any], TemplatePlan]] = []
     used_names: set[tuple[str, str]] = set()
     for (entry, template), parameters in zip(loaded, given, strict=True):
         name = _stack_name(template.path, entry.account, used_names)
         template = expand(template, parameters, config.region)  # SAM, as CloudFormation would
         planned.append((entry, name, parameters, _plan(template, parameters, name, entry, config, classification)))
+        if code is not None and not isinstance(template, PlanTemplate):
+            code.extend(template_policies(planned[-1][3].template, parameters)[0])
     stacks: list[DeployedStack] = []
     exports: dict[str, dict[str, Any]] = {}  # account -> export name -> value
     for entry, name, parameters, plan in planned:
@@ -260,7 +269,9 @@ def _plan(
     pseudo = pseudo_parameters(name, entry.account, config.region)
     conditions = evaluate_conditions(template, Scope(template, parameters, pseudo, {}, no_attr, {}))
     planned = plan_template(chosen_template(template, conditions), classification, PART_CHECKS)
-    return template.replan(planned) if isinstance(template, PlanTemplate) else planned
+    if isinstance(template, PlanTemplate):
+        return template.replan(planned)
+    return reclassified(planned, parameters)  # AWS::Organizations::Policy: taken, or why not
 
 
 def _parameters(entry: Template, template: CfnTemplate, config: Config) -> dict[str, Any]:

@@ -29,8 +29,8 @@ NO_TWIN = {
     "kms-grant-decrypt": "an aws_kms_grant: CloudFormation has no KMS grant type",
     "lookalike-kms-grant-other-bucket": "an aws_kms_grant: CloudFormation has no KMS grant type",
     "scp-in-plan": "its twin is the reference itself (the SCP listed in enjoin.yaml); test_organization judges it",
-    "lookalike-scp-in-plan-denies-read": "an SCP written in the plan; AWS::Organizations::Policy is not taken from a "
-                                         "template: test_organization judges it",
+    "lookalike-scp-in-plan-denies-read": "an SCP written in the plan; test_organization judges it, and "
+                                         "tests/iac/test_cfn_organization.py its template form",
 }
 VARIANTS = sorted(p.name for p in (TERRAFORM / "variants").iterdir() if p.is_dir() and p.name not in NO_TWIN)
 _KEY_ID = re.compile(r"key/[0-9a-f-]{36}")
