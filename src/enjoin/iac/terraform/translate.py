@@ -851,5 +851,6 @@ from enjoin.iac.terraform import functions as _functions  # noqa: E402,F401
 from enjoin.iac.terraform import bucket_settings as _bucket_settings  # noqa: E402,F401
 from enjoin.iac.terraform import policy_attachment as _policy_attachment  # noqa: E402,F401
 
+# isort: split
 # aws_kms_grant: enjoin.iac.terraform.applied adds its request to _APPLIED when imported (last, as above).
 from enjoin.iac.terraform import applied as _applied  # noqa: E402,F401
