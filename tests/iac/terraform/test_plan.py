@@ -123,6 +123,44 @@ def test_a_bucket_reference_that_does_not_name_one_bucket_is_not_guessed(tmp_pat
     assert address in {cms.addresses[d.logical_id] for d in doubts}
 
 
+def _each_value(document: dict[str, Any], for_each: list[str]) -> None:
+    """The stores' bucket policies written as ``for_each = <for_each>`` with ``bucket = each.value.id``."""
+    config = document["configuration"]["root_module"]["module_calls"]["data"]["module"]["resources"]
+    policy = next(r for r in config if r["type"] == "aws_s3_bucket_policy")
+    policy["for_each_expression"] = {"references": for_each}
+    policy["expressions"]["bucket"] = {"references": ["each.value.id", "each.value"]}  # as Terraform records it
+
+
+def test_each_value_of_a_for_each_over_a_resource_is_its_instance_of_the_same_key(tmp_path: Path) -> None:
+    """for_each = aws_s3_bucket.store; bucket = each.value.id: the idiom of the split bucket resources."""
+    expected = _templates(_write(tmp_path, _plan(), "given.json"))[CMS]
+    document = _plan()
+    _each_value(document, ["aws_s3_bucket.store"])
+    cms = _templates(_write(tmp_path, document))[CMS]
+    assert [d for d in cms.declared if d.klass is Class.UNMODELED] == []
+    policies = {k: v for k, v in cms.resources.items() if v["Type"] == "AWS::S3::BucketPolicy"}
+    assert len(policies) == 4
+    assert policies == {k: v for k, v in expected.resources.items() if v["Type"] == "AWS::S3::BucketPolicy"}
+
+
+@pytest.mark.parametrize("for_each", [
+    ["aws_s3_bucket.store", "var.extra"],  # a for expression over more than the stores: keys may be others'
+    ['aws_s3_bucket.store["tmsis-claims"]'],  # one instance: its value is a bucket, not the stores
+    ["aws_kms_key.store"],  # the keys' instances: each.value.id would be a key id
+])
+def test_each_value_is_not_followed_when_the_for_each_is_not_exactly_the_buckets(tmp_path: Path,
+                                                                                 for_each: list[str]) -> None:
+    document = _plan()
+    _each_value(document, for_each)
+    cms = _templates(_write(tmp_path, document))[CMS]
+    doubts = {cms.addresses[d.logical_id] for d in cms.declared if d.klass is Class.UNMODELED}
+    if for_each == ["aws_kms_key.store"]:  # followed to a key, which is no bucket: refused, never taken as one
+        assert doubts and all("aws_s3_bucket_policy" in a for a in doubts)
+        return
+    assert doubts == {f'module.data.aws_s3_bucket_policy.store["{k}"]'
+                      for k in ("tmsis-eligibility", "tmsis-claims", "chip-enrollment", "dhs-disclosure-extract")}
+
+
 def test_count_instances_and_a_type_outside_the_classification(tmp_path: Path) -> None:
     document = _plan()
     module = document["planned_values"]["root_module"]["child_modules"][0]

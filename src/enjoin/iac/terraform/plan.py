@@ -62,6 +62,7 @@ class ConfigResource:
     name: str
     provider_key: str
     expressions: Mapping[str, Any]  # attribute -> Expression, or nested block -> list/dict of such mappings
+    for_each: Expression | None = None  # its for_each_expression (what each.key and each.value range over)
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +259,8 @@ class _Reader:
             resources[(mode, rtype, name)] = ConfigResource(
                 mode, rtype, name, str(item.get("provider_config_key", "")),
                 self._block(item.get("expressions", {}), f"{at}.expressions"),
+                self._expression(item["for_each_expression"], f"{at}.for_each_expression")
+                if "for_each_expression" in item else None,
             )
         calls: dict[str, tuple[dict[str, Expression], ConfigModule]] = {}
         for name, call in self._object(value.get("module_calls", {}), f"{where}.module_calls").items():

@@ -7,7 +7,12 @@ references only for an argument whose value must be the identity of a resource o
 ``bucket`` of a bucket policy, the ``role`` of a role policy, a ``policy_arn``, a ``target_key_id``...), and
 only when the expression, followed through input variables (``var.x`` to the calling module's argument) and
 module outputs (``module.m.out`` to the output's expression), refers to exactly one attribute of one resource
-and to nothing else. Anything else (a policy document with a value known only after apply) is not resolved:
+and to nothing else. ``each.value.<attribute>`` of an instance whose ``for_each`` is another resource's
+instances (``for_each = aws_s3_bucket.store``, the idiom of the split bucket resources) is that resource's
+instance of the same key: followed only when the for_each refers to that one resource and nothing else, and both
+have the same keys (a ``for`` expression that renamed the keys would give other keys; one that swapped them
+cannot be told from the plan, which records references, not the expression's text). Anything else (a policy
+document with a value known only after apply) is not resolved:
 the caller makes the holdings it can affect INDETERMINATE.
 """
 
@@ -76,7 +81,31 @@ def follow(plan: Plan, instance: Instance, path: tuple[str | int, ...]) -> Targe
     expression = expression_at(instance, path)
     if expression is None or expression.has_constant:
         return None
+    each = _each_value(plan, instance, expression)
+    if each is not None:
+        return each
     return _follow(plan, instance.module, expression, instance.index, _MAX_STEPS)
+
+
+def _each_value(plan: Plan, instance: Instance, expression: Expression) -> Target | None:
+    """``each.value.<attribute>`` where the instance's for_each is exactly another resource's instances."""
+    refs = [r for r in specific(expression.references) if r != "each.key"]
+    for_each = instance.config.for_each if instance.config else None
+    if len(refs) != 1 or not refs[0].startswith("each.value.") or for_each is None:
+        return None
+    if not isinstance(instance.index, str):
+        return None
+    attribute = refs[0][len("each.value."):]
+    over = specific(for_each.references)
+    match = _RESOURCE.fullmatch(over[0]) if len(over) == 1 and not for_each.has_constant else None
+    if match is None or match.group("key") or match.group("attr") or not re.fullmatch(r"[a-z_]\w*", attribute):
+        return None
+    prefix = f"{instance.module}." if instance.module else ""
+    source, consumer = prefix + match.group("res"), instance.address.rsplit("[", 1)[0]
+    keys, mine = _keys(plan, source), _keys(plan, consumer)
+    if keys != mine or instance.index not in keys:
+        return None
+    return Target(f"{source}[{_key(instance.index)}]", attribute)
 
 
 def _follow(plan: Plan, module: str, expression: Expression, index: int | str | None, steps: int) -> Target | None:
@@ -104,6 +133,12 @@ def _follow(plan: Plan, module: str, expression: Expression, index: int | str | 
     if not any(i.address == address for i in plan.instances):
         return None
     return Target(address, match.group("attr") or "")
+
+
+def _keys(plan: Plan, resource: str) -> set[int | str | None]:
+    """The instance keys of a resource (its address without a key)."""
+    return {i.index for i in plan.instances if i.address.startswith(resource + "[") and
+            i.address.rsplit("[", 1)[0] == resource}
 
 
 def _variable(plan: Plan, module: str, name: str, index: int | str | None, steps: int) -> Target | None:
