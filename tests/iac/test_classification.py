@@ -156,6 +156,8 @@ MODELED = frozenset(
         "AWS::Glue::DevEndpoint",
         "AWS::Glue::Job",
         "AWS::CloudFormation::StackSet",
+        "AWS::Batch::ComputeEnvironment",
+        "AWS::Batch::JobQueue",
     ]
 )
 

@@ -181,7 +181,8 @@ class _Refs:
             part = partition_of(self.region)
             database = props["DatabaseName"]
             self.tables.append(f"arn:{part}:glue:{self.region}:{self.account}:table/{database}/{physical}")
-        elif rtype in ("AWS::CodeBuild::Project", "AWS::Glue::DevEndpoint", "AWS::Glue::Job"):
+        elif rtype in ("AWS::CodeBuild::Project", "AWS::Glue::DevEndpoint", "AWS::Glue::Job",
+                       "AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue"):
             pass  # compute that runs as its role: it affects what it names (its role), which is followed already
         elif rtype.startswith(("AWS::Glue::", "AWS::LakeFormation::", "AWS::Athena::")):
             self.tables.append("*")  # the catalog and its grants: every table holding

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
+from enjoin.deploy import batch, builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
 from enjoin.deploy.context import ApplyContext
 
 if TYPE_CHECKING:
@@ -42,5 +42,6 @@ _APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     **compute.APPLIERS,
     **instances.APPLIERS,
     **builds.APPLIERS,
+    **batch.APPLIERS,
     **cloudfront.APPLIERS,
 }

@@ -52,6 +52,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
+from enjoin.deploy.batch import check_compute_resources, check_type
 from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
 from enjoin.deploy.builds import check_permission_model, check_source, check_template_url
 from enjoin.deploy.cloudfront import declared_distribution
@@ -251,6 +252,9 @@ PART_CHECKS: dict[tuple[str, str], PartCheck] = {
     # A self-managed stack set whose template is its own body only (see deploy.builds).
     ("AWS::CloudFormation::StackSet", "PermissionModel"): PartCheck(check_permission_model, True),
     ("AWS::CloudFormation::StackSet", "TemplateURL"): PartCheck(check_template_url, True),
+    # A managed Fargate environment only: a job then runs as its job role alone (see deploy.batch).
+    ("AWS::Batch::ComputeEnvironment", "Type"): PartCheck(check_type, True),
+    ("AWS::Batch::ComputeEnvironment", "ComputeResources"): PartCheck(check_compute_resources, True),
     ("AWS::LakeFormation::PrincipalPermissions", "Resource"): _lake_resource(
         "AWS::LakeFormation::PrincipalPermissions"
     ),
@@ -527,6 +531,8 @@ _ORDER = {
     "AWS::Glue::DevEndpoint": 21,
     "AWS::Glue::Job": 21,
     "AWS::CloudFormation::StackSet": 21,  # after its administration role exists
+    "AWS::Batch::ComputeEnvironment": 21,  # after its service role exists
+    "AWS::Batch::JobQueue": 22,  # after its environments
 }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
+from enjoin.deploy import batch, builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
 from enjoin.deploy.context import VerifyContext
 
 if TYPE_CHECKING:
@@ -41,5 +41,6 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **compute.VERIFIERS,
     **instances.VERIFIERS,
     **builds.VERIFIERS,
+    **batch.VERIFIERS,
     **cloudfront.VERIFIERS,
 }

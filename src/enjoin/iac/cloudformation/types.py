@@ -77,6 +77,9 @@ SUPPORTED: dict[str, TypeSpec] = {
     # A self-managed stack set without stack instances (enjoin.deploy.builds): Ref is its StackSetId, which AWS
     # forms with a generated UUID, so enjoin gives the name instead.
     "AWS::CloudFormation::StackSet": TypeSpec("StackSetName", False),
+    # What batch-submit-job submits to (enjoin.deploy.batch): Ref is the ARN.
+    "AWS::Batch::ComputeEnvironment": TypeSpec("ComputeEnvironmentName", False),
+    "AWS::Batch::JobQueue": TypeSpec("JobQueueName", False),
 }
 
 
@@ -149,6 +152,9 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
         return physical_id
     if rtype == "AWS::CodeBuild::Project" and attr == "Arn":
         return f"arn:{part}:codebuild:{region}:{account}:project/{physical_id}"  # Ref is the name
+    if (rtype, attr) in (("AWS::Batch::ComputeEnvironment", "ComputeEnvironmentArn"),
+                         ("AWS::Batch::JobQueue", "JobQueueArn")):
+        return physical_id  # Ref is the ARN already
     if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
         return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
     raise KeyError(attr)
@@ -213,6 +219,9 @@ def physical_id_of(
     if rtype == "AWS::SageMaker::NotebookInstance":
         notebook = own_physical_id(logical_id, stack_name, name)
         return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance/{notebook}"
+    batch = {"AWS::Batch::ComputeEnvironment": "compute-environment", "AWS::Batch::JobQueue": "job-queue"}
+    if rtype in batch:
+        return f"arn:{part}:batch:{region}:{account}:{batch[rtype]}/{own_physical_id(logical_id, stack_name, name)}"
     if rtype == "AWS::S3::AccessPoint" and not name:
         # Access point names are lower case, 3 to 50 characters.
         return f"{stack_name}-{logical_id}".lower()[:50]
