@@ -65,6 +65,8 @@ LOOKALIKES = {
                                        "that runs as the role is not one of them"),
     "codebuild-update-project": ("tag-condition", "UpdateProject needs the principal tag team=cms-ops, which "
                                  "DhsDisclosureReader does not carry and cannot set"),
+    "batch-submit-job": ("other-queue", "batch:SubmitJob only on job queues named sandbox-*: the one queue that "
+                         "can run a job is not one of them, and SubmitJob is authorized on the queue too"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
@@ -254,6 +256,14 @@ def template(way: Way, change: str | None) -> dict[str, object]:
             "Type": "AWS::IAM::InstanceProfile",
             "Properties": {"InstanceProfileName": role_name(way), "Roles": [{"Ref": "WorkloadRole"}]},
         }
+    if way.needs == "batch-job-queue":  # the queue a job is submitted to, on a Fargate environment (deploy.batch)
+        resources["JobEnvironment"] = {"Type": "AWS::Batch::ComputeEnvironment", "Properties": {
+            "ComputeEnvironmentName": "cms-eligibility-fargate", "Type": "MANAGED", "State": "ENABLED",
+            "ComputeResources": {"Type": "FARGATE", "MaxvCpus": 16, "Subnets": ["subnet-0a1b2c3d"],
+                                 "SecurityGroupIds": ["sg-0a1b2c3d"]}}}
+        resources["JobQueue"] = {"Type": "AWS::Batch::JobQueue", "Properties": {
+            "JobQueueName": "cms-eligibility-nightly", "Priority": 10, "State": "ENABLED",
+            "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "JobEnvironment"}}]}}
     if way.takes_over is None:
         statements = classic_statements(way, change, resources)
     resources["DhsWorkloads"] = {
@@ -306,6 +316,10 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
         statements.insert(1, {"Sid": "PassPipelineRole", "Effect": "Allow", "Action": "iam:PassRole",
                               "Resource": {"Fn::GetAtt": ["PipelineRole", "Arn"]},
                               "Condition": {"StringEquals": {"iam:PassedToService": service}}})
+    if change == "other-queue":  # the job definitions it registers, and queues of another name
+        statements[-1]["Resource"] = [
+            {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-definition/*"},
+            {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/sandbox-*"}]
     if change == "deny-passrole":
         statements.append({"Sid": "NoStacksWithRoles", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
                            "Condition": {"StringEquals": {"iam:PassedToService": way.service}}})
@@ -364,7 +378,7 @@ def main() -> int:
         old.rmdir()
     for way in ways():
         takeover = way.modeled and way.takes_over is not None
-        if not takeover and (not way.modeled or not way.pass_role or way.existing):
+        if not takeover and (not way.modeled or not way.pass_role or (way.existing and way.needs is None)):
             continue
         if not deployable(way):
             continue
