@@ -391,8 +391,8 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
 def _unfollowed_compute(
     search: _Search, reader: Reader, party: Party, explored: list[Node], visits: dict[str, _Visit]
 ) -> list[Undecided]:
-    """Existing compute that a not-modelled way of reach_compute.yaml goes through (a stack set, a Glue job, read by
-    the inventory of a live run): when a principal the party reaches may (possibly) make the way's first request on
+    """Existing compute that a not-modelled way of reach_compute.yaml goes through (read by the inventory of a
+    live run): when a principal the party reaches may (possibly) make the way's first request on
     it, the holdings its role can read are in doubt for the party, with the row's why_not as the reason. So is a
     resource of an unsettled takeover row (a Glue job) whose role the snapshot does not hold: reach cannot decide the
     path's readings on a role it does not know (every holding is in doubt then)."""

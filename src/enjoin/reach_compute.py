@@ -28,7 +28,7 @@ doubt about what the role can read, naming the row and the question; under none,
 
 What is not followed yet is listed in the table as ``not_modelled`` with the reason; :func:`not_modelled` gives them
 to the report. A resource those rows go through, deployed by a template, is an unmodeled construct: INDETERMINATE for
-what its role can read. One that exists already (a stack set the inventory reads in a live run) is a doubt instead
+what its role can read. One that exists already (read by the inventory in a live run) is a doubt instead
 (:func:`unfollowed`, :func:`doubt`): when a principal a party reaches may, possibly, make the row's first request on
 it, what its role can read is INDETERMINATE for that party, with the row's ``why_not``.
 """
@@ -522,7 +522,7 @@ def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node
 
 
 def unfollowed() -> tuple[Way, ...]:
-    """The not-modelled ways through existing compute (a stack set): each such resource a party may act
+    """The not-modelled ways through existing compute the inventory reads: each such resource a party may act
     on is a doubt about what its role can read (:func:`doubt`), never a silent COMPLIANT."""
     return tuple(w for w in not_modelled() if w.takes_over is not None and w.requests[0].resource == "{existing}")
 
