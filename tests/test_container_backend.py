@@ -123,7 +123,7 @@ def deployed(server: ContainerBackend) -> Callable[[Path], Deployed]:
 def _stable(value: Any, snapshot: Snapshot) -> Any:
     """``value`` with the ids moto generates at random (KMS key ids, role and user unique ids, instance and stack
     ids) replaced by names derived from what the deployment declares (key aliases, role and user ARNs, instance
-    profiles, stack names).
+    profiles, stack and stack set names).
 
     Two deployments of one template differ only in those ids, two in process as much as one in process
     and one in the container; reports carry them (key ARNs in findings, statements and hops).
@@ -134,12 +134,14 @@ def _stable(value: Any, snapshot: Snapshot) -> Any:
         names[key.key_id] = f"<key {label}>"
     names.update({role.role_id: f"<id of {role.arn}>" for role in snapshot.roles if role.role_id})
     names.update({user.user_id: f"<id of {user.arn}>" for user in snapshot.users if user.user_id})
-    # EC2 instance ids and a stack's id (the UUID ending its ARN) are generated as well.
+    # EC2 instance ids and a stack's or stack set's id (the UUID ending its ARN) are generated as well.
     for compute in snapshot.compute:
         if compute.kind == "ec2-instance":
             names[compute.name] = f"<instance with {compute.profile_arn or compute.role_arn}>"
         elif compute.kind == "cloudformation-stack":
             names[compute.arn.rsplit("/", 1)[-1]] = f"<id of stack {compute.name}>"
+        elif compute.kind == "cloudformation-stack-set":  # stackset/NAME:UUID
+            names[compute.arn.rsplit(":", 1)[-1]] = f"<id of stack set {compute.name}>"
     text = json.dumps(value, sort_keys=True)
     for generated, name in names.items():
         text = text.replace(generated, name)
