@@ -67,6 +67,9 @@ LOOKALIKES = {
                                  "DhsDisclosureReader does not carry and cannot set"),
     "batch-submit-job": ("other-queue", "batch:SubmitJob only on job queues named sandbox-*: the one queue that "
                          "can run a job is not one of them, and SubmitJob is authorized on the queue too"),
+    "batch-submit-job-override": ("other-queue", "batch:SubmitJob on the job definition but only on job queues "
+                                  "named sandbox-*: the one queue that can run it is not one of them, and SubmitJob "
+                                  "is authorized on the queue too"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
@@ -175,6 +178,20 @@ def existing(way: Way, resources: dict[str, object]) -> list[object]:
             "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
         return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
                             "stackset/cms-account-baseline:*"}]
+    if way.takes_over == "batch-job-definition":  # registered with RegisterJobDefinition (deploy.batch)
+        resources["JobDefinition"] = {"Type": "AWS::Batch::JobDefinition", "Properties": {
+            "JobDefinitionName": "cms-eligibility-extract", "Type": "container", "PlatformCapabilities": ["FARGATE"],
+            "ContainerProperties": {
+                "Image": "public.ecr.aws/docker/library/python:3.12-slim",
+                "Command": ["python", "-m", "extract", "--date", "Ref::date"],
+                "JobRoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+                "ResourceRequirements": [{"Type": "VCPU", "Value": "1"}, {"Type": "MEMORY", "Value": "2048"}],
+                "NetworkConfiguration": {"AssignPublicIp": "ENABLED"}},
+            "RetryStrategy": {"Attempts": 2}, "Tags": {"Name": f"VARIANT {way.id}"}}}
+        return [{"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-definition/"
+                            "cms-eligibility-extract:*"},
+                {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/"
+                            "cms-eligibility-nightly"}]
     raise ValueError(f"no variant for a takeover of {way.takes_over}")
 
 
@@ -207,6 +224,9 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
                                             "project/sandbox-*"}
     if change == "read-only":
         statement["Action"] = ["glue:GetDevEndpoint"]
+    if change == "other-queue":  # the definition, and queues of another name
+        statement["Resource"] = [on[0], {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:"
+                                                    "job-queue/sandbox-*"}]
     if change == "other-stack":
         statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
                                             "stack/sandbox-*/*"}

@@ -147,3 +147,101 @@ def test_verification_catches_a_disabled_queue(fresh: MotoBackend, tmp_path: Pat
         verify_resource(fresh, stack, "Queue")
     assert info.value.where.endswith("resource Queue, property State")
     assert read_compute(fresh, CMS, REGION) == []
+
+
+JOB_ROLE_YAML = """\
+  JobRole:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: cms-etl-job
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - {Effect: Allow, Principal: {Service: ecs-tasks.amazonaws.com}, Action: sts:AssumeRole}
+"""
+DEFINITION_YAML = """\
+  Definition:
+    Type: AWS::Batch::JobDefinition
+    Properties:
+      JobDefinitionName: cms-etl
+      Type: container
+      PlatformCapabilities: [FARGATE]
+      RetryStrategy: {Attempts: 2}
+      ContainerProperties:
+        Image: public.ecr.aws/docker/library/python:3.12
+        Command: [python, -m, etl]
+        JobRoleArn: !GetAtt JobRole.Arn
+        ResourceRequirements:
+          - {Type: VCPU, Value: '1'}
+          - {Type: MEMORY, Value: '2048'}
+        Environment:
+          - {Name: STAGE, Value: nightly}
+        NetworkConfiguration: {AssignPublicIp: ENABLED}
+      Tags: {team: etl}
+"""
+DEFINITION = f"arn:aws:batch:{REGION}:{CMS}:job-definition/cms-etl:1"
+JOB_ROLE = f"arn:aws:iam::{CMS}:role/cms-etl-job"
+
+
+def test_a_container_job_definition_is_registered_verified_and_read_back_with_its_job_role(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    config, _ = config_for(tmp_path, JOB_ROLE_YAML + DEFINITION_YAML)
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Definition"] == DEFINITION  # Ref is the first revision's ARN
+    assert {(c.resource, c.prop, c.klass) for c in stack.constructs} == {("Definition", "RetryStrategy", "inert")}
+    (registered,) = fresh.client("batch", CMS, REGION).describe_job_definitions(status="ACTIVE")["jobDefinitions"]
+    assert registered["containerProperties"]["jobRoleArn"] == JOB_ROLE
+    assert (registered["platformCapabilities"], registered["tags"]) == (["FARGATE"], {"team": "etl"})
+    assert read_compute(fresh, CMS, REGION) == [
+        Compute("batch-job-definition", DEFINITION, "cms-etl", CMS, REGION, JOB_ROLE)]
+
+
+def test_verification_catches_a_deregistered_definition(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    config, _ = config_for(tmp_path, JOB_ROLE_YAML + DEFINITION_YAML)
+    (stack,) = deploy(fresh, config).stacks
+    batch = fresh.client("batch", CMS, REGION)
+    batch.deregister_job_definition(jobDefinition=DEFINITION)
+    with pytest.raises(DeployError) as info:
+        verify_resource(fresh, stack, "Definition")
+    assert info.value.where.endswith("resource Definition, property JobDefinitionName")
+    assert "no such active job definition" in info.value.found
+    assert read_compute(fresh, CMS, REGION) == []  # an inactive revision runs no job
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("Type: container", "Type: multinode"), "a container job definition"),
+        (("        JobRoleArn: !GetAtt JobRole.Arn\n", "        JobRoleArn: !GetAtt JobRole.Arn\n"
+          "        EnableExecuteCommand: true\n"), "EnableExecuteCommand true"),
+    ],
+)
+def test_a_multinode_definition_or_one_with_ecs_exec_stays_an_unmodeled_construct_naming_its_role(
+    fresh: MotoBackend, tmp_path: Path, change: tuple[str, str], says: str
+) -> None:
+    config, _ = config_for(tmp_path, JOB_ROLE_YAML + DEFINITION_YAML.replace(*change))
+    (stack,) = deploy(fresh, config).stacks
+    assert "Definition" not in stack.resources
+    (construct,) = [c for c in stack.constructs if c.resource == "Definition" and c.prop is None]
+    assert (construct.klass, construct.affects, construct.roles) == ("unmodeled", ("self",), (JOB_ROLE,))
+    assert says in construct.reason
+    assert fresh.client("batch", CMS, REGION).describe_job_definitions()["jobDefinitions"] == []
+
+
+def test_a_definition_of_ecs_properties_only_is_not_registered_and_its_task_role_is_in_doubt(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    text = DEFINITION_YAML.split("      ContainerProperties:")[0] + (
+        "      EcsProperties:\n"
+        "        TaskProperties:\n"
+        "          - TaskRoleArn: !GetAtt JobRole.Arn\n"
+        "            Containers: [{Name: etl, Image: public.ecr.aws/docker/library/python:3.12}]\n")
+    config, _ = config_for(tmp_path, JOB_ROLE_YAML + text)
+    (stack,) = deploy(fresh, config).stacks
+    (construct,) = [c for c in stack.constructs if c.resource == "Definition" and c.prop == "EcsProperties"]
+    assert (construct.klass, construct.affects, construct.roles) == ("unmodeled", ("roles",), (JOB_ROLE,))
+    assert fresh.client("batch", CMS, REGION).describe_job_definitions()["jobDefinitions"] == []
+    assert read_compute(fresh, CMS, REGION) == []

@@ -110,3 +110,39 @@ def test_a_batch_job_queue_is_read_when_it_can_run_a_job(moto: MotoBackend) -> N
     found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "batch-job-queue"]
     assert found == [Compute("batch-job-queue", f"arn:aws:batch:{REGION}:{ACCOUNT}:job-queue/jobs", "jobs", ACCOUNT,
                              REGION, None)]
+
+
+def test_each_active_revision_of_a_job_definition_is_read_once_per_role_its_jobs_run_as(moto: MotoBackend) -> None:
+    moto.reset()
+    job, task = (f"arn:aws:iam::{ACCOUNT}:role/{n}" for n in ("Job", "Task"))
+    batch = moto.client("batch", ACCOUNT, REGION)
+    first = batch.register_job_definition(jobDefinitionName="etl", type="container", containerProperties={
+        "image": "busybox", "vcpus": 1, "memory": 512, "jobRoleArn": job})["jobDefinitionArn"]
+    second = batch.register_job_definition(jobDefinitionName="etl", type="container", containerProperties={
+        "image": "busybox", "vcpus": 1, "memory": 512, "jobRoleArn": "Task"})["jobDefinitionArn"]
+    gone = batch.register_job_definition(jobDefinitionName="old", type="container", containerProperties={
+        "image": "busybox", "vcpus": 1, "memory": 512, "jobRoleArn": job})["jobDefinitionArn"]
+    batch.deregister_job_definition(jobDefinition=gone)
+    batch.register_job_definition(jobDefinitionName="no-role", type="container", containerProperties={
+        "image": "busybox", "vcpus": 1, "memory": 512})
+
+    found = read_compute(moto, ACCOUNT, REGION)
+
+    assert found == [Compute("batch-job-definition", first, "etl", ACCOUNT, REGION, job),
+                     Compute("batch-job-definition", second, "etl", ACCOUNT, REGION, task)]  # a bare name: an ARN
+
+
+def test_the_roles_of_ecs_and_multinode_job_definitions_are_read() -> None:
+    """moto 5.2.1 refuses a definition without containerProperties or eksProperties ("containerProperties or
+    eksProperties must be provided"), so the shapes AWS documents are read from literal answers."""
+    from enjoin.inventory_compute import _job_roles
+
+    ecs = {"ecsProperties": {"taskProperties": [{"taskRoleArn": "arn:aws:iam::1:role/Task", "containers": []}]}}
+    nodes = {"nodeProperties": {"nodeRangeProperties": [
+        {"targetNodes": "0", "container": {"jobRoleArn": "arn:aws:iam::1:role/Main"}},
+        {"targetNodes": "1:", "ecsProperties": {"taskProperties": [{"taskRoleArn": "arn:aws:iam::1:role/Worker"}]}},
+    ]}}
+    eks = {"eksProperties": {"podProperties": {"serviceAccountName": "etl"}}}
+    assert _job_roles(ecs) == {"arn:aws:iam::1:role/Task"}
+    assert _job_roles(nodes) == {"arn:aws:iam::1:role/Main", "arn:aws:iam::1:role/Worker"}
+    assert _job_roles(eks) == set()

@@ -107,8 +107,11 @@ def test_a_pass_to_one_of_the_two_services_only_is_a_doubt_naming_the_question()
 
 
 _ROW = {"status": "modeled", "service": "ecs-tasks.amazonaws.com", "pass_role": True,
-        "requests": [{"action": "batch:SubmitJob", "resource": "{existing}"}],
+        "requests": [{"action": "batch:SubmitJob", "resource": "{needed}"}],
         "documentation": ["https://docs.aws.amazon.com/x"], "how": "x"}
+_OVERRIDE = {**_ROW, "pass_role": False, "takes_over": "batch-job-definition", "needs": "batch-job-queue",
+             "requests": [{"action": "batch:SubmitJob", "resource": "{existing}"},
+                          {"action": "batch:SubmitJob", "resource": "{needed}"}]}
 
 
 @pytest.mark.parametrize(
@@ -117,10 +120,20 @@ _ROW = {"status": "modeled", "service": "ecs-tasks.amazonaws.com", "pass_role": 
         ({**_ROW, "needs": "batch-queue"}, "needs: expected one of"),
         ({**_ROW, "needs": "batch-job-queue", "pass_role": False}, "needs: expected one of"),
         ({**_ROW, "needs": "batch-job-queue", "takes_over": "glue-job"}, "needs: expected one of"),
-        ({**_ROW}, "asks on {existing} exactly when it takes_over or needs a kind"),
+        ({**_OVERRIDE, "takes_over": "batch-job-queue"}, "needs: expected one of"),
+        ({**_ROW}, "asks on {needed} exactly when it needs a kind"),
+        ({**_OVERRIDE, "requests": [{"action": "batch:SubmitJob", "resource": "{existing}"}]},
+         "asks on {needed} exactly when it needs a kind"),
+        ({**_OVERRIDE, "requests": [{"action": "batch:SubmitJob", "resource": "{needed}"}]},
+         "asks on {existing} exactly when it takes_over a kind"),
     ],
 )
 def test_a_row_that_needs_a_kind_wrongly_is_refused_naming_it(row: dict[str, object], says: str) -> None:
     with pytest.raises(TableError) as caught:
         _way("x", row)
     assert "ways.x" in str(caught.value) and says in str(caught.value)
+
+
+def test_a_takeover_row_may_also_need_a_kind_it_submits_through() -> None:
+    way = _way("x", _OVERRIDE)
+    assert (way.takes_over, way.needs, way.pass_role) == ("batch-job-definition", "batch-job-queue", False)

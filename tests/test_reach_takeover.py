@@ -296,3 +296,31 @@ def test_a_row_s_kind_and_then_are_checked() -> None:
         _way("x", row)
     with pytest.raises(TableError, match=r"asks on \{existing\} exactly when it takes_over"):
         _way("x", {**row, "takes_over": None})
+
+
+def test_existing_compute_of_a_not_modelled_row_puts_what_its_role_reads_in_doubt(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every row of today's table is modeled; a row found later starts as not_modelled. Its existing resources that
+    a party's principal may make the row's first request on put what their role reads in doubt, naming why_not."""
+    from dataclasses import replace
+
+    import enjoin.reach
+    import enjoin.reach_compute
+
+    table = tuple(replace(w, status="not_modelled", why_not="the notebook's URL is not followed yet")
+                  if w.id == "sagemaker-presigned-url" else w for w in enjoin.reach_compute.ways())
+    monkeypatch.setattr(enjoin.reach_compute, "ways", lambda: table)
+    monkeypatch.setattr(enjoin.reach, "ways", lambda: table)
+    notebook = Compute("sagemaker-notebook", NOTEBOOK, "analysis", CMS, REGION, WORKER)
+    may = allow("sagemaker:CreatePresignedNotebookInstanceUrl", NOTEBOOK)
+    reach = compute_reach(snapshot(doc(may), notebook), [PARTY], [ELIGIBILITY], REGION)
+    assert reach.accesses == ()
+    (item,) = reach.undecided
+    assert (item.holding, item.principal, item.action, item.resource) == (
+        ELIGIBILITY, BRIDGE, "sagemaker:CreatePresignedNotebookInstanceUrl", NOTEBOOK)
+    assert item.reasons[0].startswith("sagemaker-presigned-url is not modelled: the notebook's URL is not followed yet")
+    # A principal that may not make the request leaves nothing in doubt.
+    other = allow("sagemaker:CreatePresignedNotebookInstanceUrl", f"arn:aws:sagemaker:{REGION}:{CMS}:"
+                                                                  "notebook-instance/sandbox-*")
+    assert compute_reach(snapshot(doc(other), notebook), [PARTY], [ELIGIBILITY], REGION).undecided == ()

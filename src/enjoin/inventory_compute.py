@@ -12,7 +12,11 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
 - SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``);
 - Batch ``describe_job_queues`` and ``describe_compute_environments``: a job queue runs as no role of its own, but a
   job submitted to it runs as the job role its submitter passes (the batch-submit-job row), so each queue that can
-  run jobs is kept (``role_arn`` None): one ENABLED and VALID with a compute environment ENABLED and VALID.
+  run jobs is kept (``role_arn`` None): one ENABLED and VALID with a compute environment ENABLED and VALID;
+- Batch ``describe_job_definitions`` (ACTIVE ones, every revision): the roles a job of the definition runs as
+  (``containerProperties.jobRoleArn``; ``ecsProperties`` task roles and ``nodeProperties`` containers' job roles),
+  one resource per revision and role, named by the revision's ARN (the batch-submit-job-override row). An EKS job
+  definition runs as a Kubernetes service account, which is not an IAM role enjoin reads, and is not kept.
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
 without a profile is kept with no role, as it is still an instance one may give a role to.
@@ -41,6 +45,7 @@ def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
         *_glue(backend, account, region),
         *_notebooks(backend, account, region),
         *_job_queues(backend, account, region),
+        *_job_definitions(backend, account, region),
     ]
     return sorted(found, key=lambda c: (c.kind, c.arn))
 
@@ -166,6 +171,34 @@ def _job_queues(backend: Backend, account: str, region: str) -> list[Compute]:
         for q in queues
         if _usable(q) and any(o.get("computeEnvironment") in usable for o in q.get("computeEnvironmentOrder") or [])
     ]
+
+
+def _job_definitions(backend: Backend, account: str, region: str) -> list[Compute]:
+    """Each ACTIVE revision of each job definition, once per role its jobs run as (a container's job role, an ECS
+    task role, each node range's); a definition that names none runs as no role and is not kept."""
+    batch = backend.client("batch", account, region)
+    where = f"account {account}: batch in {region}"
+    found = pages(f"{where}: describe_job_definitions", batch.describe_job_definitions, "jobDefinitions",
+                  token="nextToken", status="ACTIVE")
+    out: list[Compute] = []
+    for definition in found:
+        if definition.get("status") not in (None, "ACTIVE"):
+            continue
+        for role in sorted(_job_roles(definition)):
+            out.append(Compute("batch-job-definition", definition["jobDefinitionArn"],
+                               definition["jobDefinitionName"], account, region, _role_arn(role, account, region)))
+    return out
+
+
+def _job_roles(definition: dict[str, Any]) -> set[str]:
+    """The roles a job of ``definition`` runs as, in each shape a job definition takes."""
+    containers = [definition.get("containerProperties") or {}]
+    tasks = list((definition.get("ecsProperties") or {}).get("taskProperties") or [])
+    for node in (definition.get("nodeProperties") or {}).get("nodeRangeProperties") or []:
+        containers.append(node.get("container") or {})
+        tasks += (node.get("ecsProperties") or {}).get("taskProperties") or []
+    roles = {str(c["jobRoleArn"]) for c in containers if c.get("jobRoleArn")}
+    return roles | {str(t["taskRoleArn"]) for t in tasks if t.get("taskRoleArn")}
 
 
 def _usable(resource: dict[str, Any]) -> bool:

@@ -18,7 +18,9 @@ A takeover row (``takes_over``: a kind of :data:`KINDS`) acts on compute that al
 ``compute``, read by :mod:`enjoin.inventory_compute`): its ``{existing}`` requests are asked on that resource's ARN,
 and the caller ends up with the resource's own role (:func:`take_over`) or, when the row passes a role, with the role
 it gives the resource (:func:`replace_role`). A takeover is same-account: these services have no resource policies
-that let another account make the requests (the caller's account is the resource's).
+that let another account make the requests (the caller's account is the resource's). A row that ``needs`` a kind
+that runs as no role (a Batch job queue) asks its ``{needed}`` requests on each such resource of the caller's
+account, whether it creates the compute (batch-submit-job) or takes it over (batch-submit-job-override).
 
 A row whose path depends on a question AWS's documentation (or the inventory) does not settle is ``unsettled``: it
 lists the readings, each with what it changes in the row (the ``iam:PassedToService`` value, whether ``iam:PassRole``
@@ -174,7 +176,7 @@ def _way(key: str, row: Any) -> Way:
     asks = []
     for ask in row["requests"]:
         action, resource = str(ask.get("action", "")), str(ask.get("resource", ""))
-        if not _ACTION.match(action) or not (resource == "*" or resource == "{existing}"
+        if not _ACTION.match(action) or not (resource in ("*", "{existing}", "{needed}")
                                              or resource.startswith("arn:{partition}:")):
             raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected an action and an ARN pattern; "
                              f"found {action!r} on {resource!r}")
@@ -184,13 +186,18 @@ def _way(key: str, row: Any) -> Way:
         raise TableError(f"reach_compute.yaml: ways.{key}.takes_over: expected one of {sorted(KINDS)}; "
                          f"found {takes_over!r}")
     needs = row.get("needs")
-    if needs is not None and (needs not in KINDS or takes_over is not None or not row.get("pass_role")):
+    if needs is not None and (needs not in KINDS or needs == takes_over
+                              or bool(row.get("pass_role")) == (takes_over is not None)):
         raise TableError(f"reach_compute.yaml: ways.{key}.needs: expected one of {sorted(KINDS)}, on a row that "
-                         f"passes a role and takes over nothing; found {needs!r}")
-    if (any(a.resource == "{existing}" for a in asks) != (takes_over is not None or needs is not None)
+                         f"either passes a role and takes over nothing, or takes over another kind without passing "
+                         f"a role; found {needs!r}")
+    if (any(a.resource == "{existing}" for a in asks) != (takes_over is not None)
             and key not in _FUNCTION_WAYS):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}} exactly when it takes_over "
-                         f"or needs a kind; found takes_over {takes_over!r}")
+                         f"a kind; found takes_over {takes_over!r}")
+    if any(a.resource == "{needed}" for a in asks) != (needs is not None):
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{needed}} exactly when it needs a kind; "
+                         f"found needs {needs!r}")
     for url in row["documentation"]:
         if not str(url).startswith("https://docs.aws.amazon.com/"):
             raise TableError(f"reach_compute.yaml: ways.{key}.documentation: expected AWS documentation; found {url}")
@@ -278,7 +285,7 @@ def takeovers() -> tuple[Way, ...]:
 
 def modeled_new() -> tuple[Way, ...]:
     """The modeled ways that create the compute themselves, passing the role."""
-    return tuple(w for w in ways() if w.modeled and w.pass_role and (not w.existing or w.needs is not None))
+    return tuple(w for w in ways() if w.modeled and w.pass_role and not w.existing)
 
 
 def not_modelled() -> tuple[Way, ...]:
@@ -401,11 +408,11 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
             return other
         hops.append(other)
     undecided: list[str] = []
-    for through in _needed(graph, way, who):
+    for through in _needed(graph, way, who, None):
         for name in names(who, graph.region, way.requests):
             steps: list[Hop] = []
             for ask in way.requests:
-                resource = through.arn if through and ask.resource == "{existing}" else _fill(
+                resource = through.arn if through and ask.resource == "{needed}" else _fill(
                     ask.resource, who, through.region if through else graph.region, name)
                 note = f"{way.id}: {way.how}" + (f" ({through.arn})" if through else "")
                 hop = answer(graph, who, ask.action, resource, who.account, None,
@@ -419,12 +426,14 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
     return tuple(undecided) or None
 
 
-def _needed(graph: Graph, way: Way, who: Node) -> list[Compute | None]:
-    """What a way that ``needs`` a kind goes through: each such resource of the caller's account (none: no path);
-    a way that needs none goes through nothing (``[None]``)."""
+def _needed(graph: Graph, way: Way, who: Node, region: str | None) -> list[Compute | None]:
+    """What a way that ``needs`` a kind goes through: each such resource of the caller's account (in ``region``, the
+    region of the resource it takes over, when given), none: no path; a way that needs none goes through nothing
+    (``[None]``)."""
     if way.needs is None:
         return [None]
-    return [c for c in graph.snapshot.compute if c.kind == way.needs and c.account == who.account]
+    return [c for c in graph.snapshot.compute
+            if c.kind == way.needs and c.account == who.account and region in (None, c.region)]
 
 
 def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, role: Node,
@@ -447,16 +456,43 @@ def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, r
     return Edge(role, tuple(hops))
 
 
-def _ask_on(graph: Graph, way: Way, who: Node, compute: Compute, note: str) -> list[Hop] | tuple[str, ...] | None:
-    """The way's requests, ``{existing}`` being the resource's ARN; the hops, or why not."""
+def named_as(compute: Compute) -> tuple[str, ...]:
+    """The ARNs a request on ``compute`` may name, the one the inventory read first.
+
+    A Batch job definition's ARN ends in its revision (``job-definition/etl:3``), and SubmitJob takes it as a name,
+    name:revision or ARN (API_SubmitJob, jobDefinition). Neither that page nor the Service Authorization Reference
+    says which ARN IAM checks when the revision is left out; AWS's examples scope SubmitJob with
+    ``job-definition/Name*`` patterns that match both. The caller chooses how to name it, so a request allowed on
+    either form is a way in (a false path at worst, never a missed one).
+    """
+    if compute.kind == "batch-job-definition" and ":" in compute.arn.rsplit("/", 1)[-1]:
+        return compute.arn, compute.arn.rsplit(":", 1)[0]
+    return (compute.arn,)
+
+
+def _ask_on(
+    graph: Graph, way: Way, who: Node, compute: Compute, note: str, through: Compute | None = None
+) -> list[Hop] | tuple[str, ...] | None:
+    """The way's requests, ``{existing}`` being the resource's ARN (any of :func:`named_as`) and ``{needed}``
+    ``through``'s; the hops, or why not."""
     hops: list[Hop] = []
     for ask in way.requests:
-        resource = compute.arn if ask.resource == "{existing}" else _fill(ask.resource, who, compute.region, "")
-        hop = answer(graph, who, ask.action, resource, compute.account, None,
-                     note=note if ask is way.requests[-1] else "")
-        if not isinstance(hop, Hop):
-            return hop
-        hops.append(hop)
+        if ask.resource == "{existing}":
+            forms = named_as(compute)
+        elif ask.resource == "{needed}" and through is not None:
+            forms = (through.arn,)
+        else:
+            forms = (_fill(ask.resource, who, compute.region, ""),)
+        undecided: list[str] = []
+        for resource in forms:
+            hop = answer(graph, who, ask.action, resource, compute.account, None,
+                         note=note if ask is way.requests[-1] else "")
+            if isinstance(hop, Hop):
+                hops.append(hop)
+                break
+            undecided += hop or ()
+        else:
+            return tuple(undecided) or None
     return hops
 
 
@@ -486,8 +522,15 @@ def take_over(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
         if not isinstance(hop, Hop):
             return hop
         passed.append(hop)
-    hops = _ask_on(graph, way, who, compute, f"{way.id}: {way.how} ({compute.arn} runs as {role.arn})")
-    return Edge(role, (*passed, *hops)) if isinstance(hops, list) else hops
+    undecided: list[str] = []
+    for through in _needed(graph, way, who, compute.region):
+        via = f", through {through.arn}" if through else ""
+        hops = _ask_on(graph, way, who, compute, f"{way.id}: {way.how} ({compute.arn} runs as {role.arn}{via})",
+                       through)
+        if isinstance(hops, list):
+            return Edge(role, (*passed, *hops))
+        undecided += hops or ()
+    return tuple(undecided) or None
 
 
 def replace_role(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,

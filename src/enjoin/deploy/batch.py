@@ -1,4 +1,4 @@
-"""Batch compute environments and job queues: what the batch-submit-job way of reach_compute.yaml submits to.
+"""Batch compute environments, job queues and job definitions: what the batch ways of reach_compute.yaml go through.
 
 Reach needs only that a queue exists, its ARN, and that it can run a job (it and one of its environments ENABLED and
 VALID, as the inventory reads them); a queue runs as no role, and the job runs as the job role its submitter passes.
@@ -16,6 +16,14 @@ HTTP), and verifies them:
 - ``AWS::Batch::JobQueue``: ``CreateJobQueue`` with its environments in order. A queue whose environment enjoin
   does not deploy (an EC2 one left out as unmodeled) is refused, naming the template and resource: reach could not
   tell whether the queue runs jobs, nor as what.
+- ``AWS::Batch::JobDefinition``: ``RegisterJobDefinition`` (revision 1 in a fresh deployment, whose ARN ``Ref``
+  gives), a ``container`` one only (:func:`check_job_type`: a multinode job runs on EC2 instances beside their
+  instance role) without ECS Exec (:func:`check_container`: ``ecs:ExecuteCommand`` into the running container is
+  another way to act as its job role, which reach does not follow). Of ``ContainerProperties`` deploy registers
+  what says what runs and as which role (image, command, job and execution roles, resources); the rest (its
+  environment, volumes, logging, network) changes nothing about who runs as the job role. A definition whose jobs
+  are given by ``EcsProperties``, ``NodeProperties`` or ``EksProperties`` only (unmodeled properties, in doubt for
+  what they name) has nothing left to register, and is not: what its roles read is INDETERMINATE through them.
 
 moto 5.2.1's CloudFormation creates both types, but asks a ServiceRole and compute resources of every environment
 (an unmanaged one has none); deploy keeps them out of the stack.
@@ -59,8 +67,36 @@ def check_compute_resources(value: Any, where: str) -> None:
                           "alone", f"{kind} capacity" if kind else repr(value))
 
 
+def check_job_type(value: Any, where: str) -> None:
+    """Before deploying: a job definition must be of type ``container`` (CloudFormation takes it in any case).
+
+    Raises:
+        DeployError: ``multinode`` (its nodes run on EC2 instances, beside their instance role) or another value.
+    """
+    if str(value).lower() != "container":
+        raise DeployError(where, "a container job definition (a multinode one runs on EC2 instances, beside their "
+                          "instance role)", repr(value))
+
+
+def check_container(value: Any, where: str) -> None:
+    """Before deploying: a job definition's container must not enable ECS Exec.
+
+    Raises:
+        DeployError: ``EnableExecuteCommand`` true: ``ecs:ExecuteCommand`` into a running job's container is a way
+            to act as its job role that reach does not follow.
+    """
+    enabled = value.get("EnableExecuteCommand") if isinstance(value, Mapping) else None
+    if enabled in (True, "true", "True"):
+        raise DeployError(where, "a container without ECS Exec (ecs:ExecuteCommand into a running job, a way to act "
+                          "as its job role that enjoin does not follow)", "EnableExecuteCommand true")
+
+
 def _name(ctx: ApplyContext | VerifyContext) -> str:
     return ctx.physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
+
+
+def _definition_name(ctx: ApplyContext | VerifyContext) -> str:
+    return _name(ctx).rsplit(":", 1)[0]  # the ARN ends in the revision
 
 
 def _service_role(ctx: ApplyContext) -> str:
@@ -167,11 +203,67 @@ def _verify_queue(c: VerifyContext) -> None:
     c.tags([{"Key": k, "Value": v} for k, v in dict(c.props.get("Tags") or {}).items()], queue.get("tags") or {})
 
 
+# What of ContainerProperties is registered: what runs, as which role, with what resources.
+_CONTAINER_KEYS = {"Image": "image", "Command": "command", "JobRoleArn": "jobRoleArn",
+                   "ExecutionRoleArn": "executionRoleArn", "Vcpus": "vcpus", "Memory": "memory"}
+
+
+def _container(props: Mapping[str, Any]) -> dict[str, Any]:
+    container = {api: props[prop] for prop, api in _CONTAINER_KEYS.items() if prop in props}
+    if props.get("ResourceRequirements"):
+        container["resourceRequirements"] = [{"type": str(r.get("Type")), "value": str(r.get("Value"))}
+                                             for r in props["ResourceRequirements"]]
+    return container
+
+
+def _active(batch: Any, read: Callable[..., Any], name: str) -> list[dict[str, Any]]:
+    found = read(batch.describe_job_definitions, jobDefinitionName=name, status="ACTIVE")
+    return list(found.get("jobDefinitions") or [])
+
+
+def _job_definition(ctx: ApplyContext) -> None:
+    batch = ctx.client("batch")
+    name = _definition_name(ctx)
+    container = ctx.props.get("ContainerProperties")
+    if not container or _active(batch, lambda fn, **kw: ctx.call("JobDefinitionName", fn, **kw), name):
+        return  # nothing to register (see the module docstring), or registered already
+    create: dict[str, Any] = {"jobDefinitionName": name, "type": "container",
+                              "containerProperties": _container(container)}
+    if ctx.props.get("PlatformCapabilities"):
+        create["platformCapabilities"] = [str(p) for p in ctx.props["PlatformCapabilities"]]
+    if ctx.props.get("Tags"):
+        create["tags"] = {str(k): str(v) for k, v in dict(ctx.props["Tags"]).items()}
+    registered = ctx.call("JobDefinitionName", batch.register_job_definition, **create)
+    if registered.get("jobDefinitionArn") != ctx.physical_id:
+        raise ctx.fail("JobDefinitionName", f"registered as {registered.get('jobDefinitionArn')}, not "
+                       f"{ctx.physical_id} (a job definition of that name exists already)")
+
+
+def _verify_job_definition(c: VerifyContext) -> None:
+    container = c.props.get("ContainerProperties")
+    if not container:
+        return  # not registered (see the module docstring)
+    found = _active(c.client("batch"), lambda fn, **kw: c.read("JobDefinitionName", fn, **kw), _definition_name(c))
+    revision = [d for d in found if d.get("jobDefinitionArn") == c.physical_id]
+    if not revision:
+        raise c.fail("JobDefinitionName", c.physical_id, "no such active job definition")
+    definition = revision[0]
+    c.equal("Type", "container", definition.get("type"))
+    registered = definition.get("containerProperties") or {}
+    for prop in ("Image", "JobRoleArn", "ExecutionRoleArn"):
+        c.equal(f"ContainerProperties.{prop}", container.get(prop), registered.get(_CONTAINER_KEYS[prop]))
+    if c.props.get("PlatformCapabilities"):
+        c.equal("PlatformCapabilities", list(c.props["PlatformCapabilities"]), definition.get("platformCapabilities"))
+    c.tags([{"Key": k, "Value": v} for k, v in dict(c.props.get("Tags") or {}).items()], definition.get("tags") or {})
+
+
 APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     "AWS::Batch::ComputeEnvironment": _environment,
     "AWS::Batch::JobQueue": _queue,
+    "AWS::Batch::JobDefinition": _job_definition,
 }
 VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     "AWS::Batch::ComputeEnvironment": _verify_environment,
     "AWS::Batch::JobQueue": _verify_queue,
+    "AWS::Batch::JobDefinition": _verify_job_definition,
 }

@@ -182,7 +182,7 @@ class _Refs:
             database = props["DatabaseName"]
             self.tables.append(f"arn:{part}:glue:{self.region}:{self.account}:table/{database}/{physical}")
         elif rtype in ("AWS::CodeBuild::Project", "AWS::Glue::DevEndpoint", "AWS::Glue::Job",
-                       "AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue"):
+                       "AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"):
             pass  # compute that runs as its role: it affects what it names (its role), which is followed already
         elif rtype.startswith(("AWS::Glue::", "AWS::LakeFormation::", "AWS::Athena::")):
             self.tables.append("*")  # the catalog and its grants: every table holding

@@ -52,7 +52,7 @@ from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[impor
 
 from enjoin.backends import Backend
 from enjoin.config_model import Config, Template
-from enjoin.deploy.batch import check_compute_resources, check_type
+from enjoin.deploy.batch import check_compute_resources, check_container, check_job_type, check_type
 from enjoin.deploy.body import create_body, no_attr, own_physical_id, precomputed, pseudo_parameters
 from enjoin.deploy.builds import check_permission_model, check_source, check_template_url
 from enjoin.deploy.cloudfront import declared_distribution
@@ -255,6 +255,9 @@ PART_CHECKS: dict[tuple[str, str], PartCheck] = {
     # A managed Fargate environment only: a job then runs as its job role alone (see deploy.batch).
     ("AWS::Batch::ComputeEnvironment", "Type"): PartCheck(check_type, True),
     ("AWS::Batch::ComputeEnvironment", "ComputeResources"): PartCheck(check_compute_resources, True),
+    # A container job definition without ECS Exec only (see deploy.batch).
+    ("AWS::Batch::JobDefinition", "Type"): PartCheck(check_job_type, True),
+    ("AWS::Batch::JobDefinition", "ContainerProperties"): PartCheck(check_container, True),
     ("AWS::LakeFormation::PrincipalPermissions", "Resource"): _lake_resource(
         "AWS::LakeFormation::PrincipalPermissions"
     ),
@@ -533,6 +536,7 @@ _ORDER = {
     "AWS::CloudFormation::StackSet": 21,  # after its administration role exists
     "AWS::Batch::ComputeEnvironment": 21,  # after its service role exists
     "AWS::Batch::JobQueue": 22,  # after its environments
+    "AWS::Batch::JobDefinition": 21,  # after its job role exists
 }
 
 

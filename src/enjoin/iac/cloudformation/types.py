@@ -80,6 +80,8 @@ SUPPORTED: dict[str, TypeSpec] = {
     # What batch-submit-job submits to (enjoin.deploy.batch): Ref is the ARN.
     "AWS::Batch::ComputeEnvironment": TypeSpec("ComputeEnvironmentName", False),
     "AWS::Batch::JobQueue": TypeSpec("JobQueueName", False),
+    # What batch-submit-job-override submits (enjoin.deploy.batch): Ref is the ARN of revision 1.
+    "AWS::Batch::JobDefinition": TypeSpec("JobDefinitionName", False),
 }
 
 
@@ -153,7 +155,7 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
     if rtype == "AWS::CodeBuild::Project" and attr == "Arn":
         return f"arn:{part}:codebuild:{region}:{account}:project/{physical_id}"  # Ref is the name
     if (rtype, attr) in (("AWS::Batch::ComputeEnvironment", "ComputeEnvironmentArn"),
-                         ("AWS::Batch::JobQueue", "JobQueueArn")):
+                         ("AWS::Batch::JobQueue", "JobQueueArn"), ("AWS::Batch::JobDefinition", "JobDefinitionArn")):
         return physical_id  # Ref is the ARN already
     if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
         return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
@@ -222,6 +224,8 @@ def physical_id_of(
     batch = {"AWS::Batch::ComputeEnvironment": "compute-environment", "AWS::Batch::JobQueue": "job-queue"}
     if rtype in batch:
         return f"arn:{part}:batch:{region}:{account}:{batch[rtype]}/{own_physical_id(logical_id, stack_name, name)}"
+    if rtype == "AWS::Batch::JobDefinition":  # the first revision's ARN, as a fresh deployment registers it
+        return f"arn:{part}:batch:{region}:{account}:job-definition/{own_physical_id(logical_id, stack_name, name)}:1"
     if rtype == "AWS::S3::AccessPoint" and not name:
         # Access point names are lower case, 3 to 50 characters.
         return f"{stack_name}-{logical_id}".lower()[:50]
