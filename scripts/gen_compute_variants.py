@@ -78,8 +78,9 @@ LOOKALIKES = {
 # The look-alikes of unsettled ways whose path holds under some readings only: INDETERMINATE, naming the row.
 DOUBTS = {
     "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
-                                 "the path holds if PassRole of the instance role is asked with that value, not if "
-                                 "with tasks.apprunner.amazonaws.com, which AWS's documentation does not settle"),
+                                 "the path holds if PassRole of the instance role is asked with that value (App "
+                                 "Runner's managed policy), not if with bullet.amazonaws.com (the Service "
+                                 "Authorization Reference), which AWS's documentation does not settle"),
     "datapipeline-activate": ("passed-to-ec2", "iam:PassedToService allows only ec2.amazonaws.com: the path holds if "
                               "PassRole of the resource role is asked with EC2's value, not if with Data Pipeline's, "
                               "which AWS's documentation does not settle"),

@@ -207,11 +207,11 @@ def test_apprunner_a_caller_passing_the_instance_role_to_either_value_runs_as_it
     from enjoin.reach_edges import Edge
 
     found = _decide("apprunner-create-service", [_pass(_WORKLOAD, "apprunner.amazonaws.com"),
-                                                 _pass(_WORKLOAD, "tasks.apprunner.amazonaws.com"), _CREATE_SERVICE],
+                                                 _pass(_WORKLOAD, "bullet.amazonaws.com"), _CREATE_SERVICE],
                     [_trusting(_WORKLOAD, "tasks.apprunner.amazonaws.com")])
     assert isinstance(found, Edge) and found.target.arn == _WORKLOAD
     assert {(h.action, h.context.get("iam:PassedToService")) for h in found.hops} == {
-        ("iam:PassRole", "apprunner.amazonaws.com"), ("iam:PassRole", "tasks.apprunner.amazonaws.com"),
+        ("iam:PassRole", "apprunner.amazonaws.com"), ("iam:PassRole", "bullet.amazonaws.com"),
         ("apprunner:CreateService", None)}
 
 
@@ -222,14 +222,18 @@ def test_apprunner_passrole_to_one_value_only_is_a_doubt_naming_the_question() -
                     [_trusting(_WORKLOAD, "tasks.apprunner.amazonaws.com")])
     assert isinstance(found, Split) and found.role.arn == _WORKLOAD and found.action == "apprunner:CreateService"
     assert "apprunner-create-service holds under some readings" in found.reasons[0]
-    assert "not if iam:PassedToService is tasks.apprunner.amazonaws.com" in found.reasons[0]
+    assert "not if iam:PassedToService is bullet.amazonaws.com" in found.reasons[0]
+    # The service principal the role trusts is no value any page gives: PassRole to it alone is no path.
+    alone = _decide("apprunner-create-service", [_pass(_WORKLOAD, "tasks.apprunner.amazonaws.com"), _CREATE_SERVICE],
+                    [_trusting(_WORKLOAD, "tasks.apprunner.amazonaws.com")])
+    assert alone is None
 
 
 @pytest.mark.parametrize(
     ("statements", "trusts"),
     [
         ([_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_SERVICE], "tasks.apprunner.amazonaws.com"),
-        ([_pass(_WORKLOAD, "apprunner.amazonaws.com"), _pass(_WORKLOAD, "tasks.apprunner.amazonaws.com")],
+        ([_pass(_WORKLOAD, "apprunner.amazonaws.com"), _pass(_WORKLOAD, "bullet.amazonaws.com")],
          "tasks.apprunner.amazonaws.com"),
         # The access role (private ECR images) trusts build.apprunner.amazonaws.com: no code runs as it.
         ([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}, _CREATE_SERVICE],
