@@ -2,9 +2,9 @@
 
 DHS's analyst assumes Bridge (CMS). JobRole reads eligibility and trusts ecs-tasks.amazonaws.com, as a Batch job role
 does. Bridge's policies say what it may register, submit and pass. The path goes through an existing job queue of
-CMS (the inventory's batch-job-queue): SubmitJob is asked on the job definition and on the queue. Which
-iam:PassedToService the PassRole is asked with is unsettled (ecs-tasks or batch): under both readings an access,
-under one only a doubt.
+CMS (the inventory's batch-job-queue): SubmitJob is asked on the job definition and on the queue, and PassRole of the
+job role with iam:PassedToService ecs-tasks.amazonaws.com (the value the Service Authorization Reference lists for
+RegisterJobDefinition).
 """
 
 from __future__ import annotations
@@ -69,15 +69,17 @@ def pass_job_role(*services: str) -> dict[str, Any]:
 
 
 def test_a_job_the_caller_registers_and_submits_to_an_existing_queue_runs_as_the_job_role() -> None:
-    found = reach(REGISTER, SUBMIT, pass_job_role())
-    assert found.undecided == ()
-    (access,) = found.accesses
-    passes = sorted(h.context.get("iam:PassedToService") for h in access.hops if h.action == "iam:PassRole")
-    assert passes == ["batch.amazonaws.com", "ecs-tasks.amazonaws.com"]
-    batch = [(h.action, h.resource) for h in access.hops if h.action.startswith("batch:")]
-    probe = f"arn:aws:batch:{REGION}:{CMS}:job-definition/enjoin-probe"
-    assert batch == [("batch:RegisterJobDefinition", probe), ("batch:SubmitJob", probe), ("batch:SubmitJob", QUEUE)]
-    assert access.path[-2:] == (JOB_ROLE, "s3:GetObject")
+    for passed in (pass_job_role(), pass_job_role("ecs-tasks.amazonaws.com")):
+        found = reach(REGISTER, SUBMIT, passed)
+        assert found.undecided == ()
+        (access,) = found.accesses
+        passes = [h.context.get("iam:PassedToService") for h in access.hops if h.action == "iam:PassRole"]
+        assert passes == ["ecs-tasks.amazonaws.com"]
+        batch = [(h.action, h.resource) for h in access.hops if h.action.startswith("batch:")]
+        probe = f"arn:aws:batch:{REGION}:{CMS}:job-definition/enjoin-probe"
+        assert batch == [("batch:RegisterJobDefinition", probe), ("batch:SubmitJob", probe),
+                         ("batch:SubmitJob", QUEUE)]
+        assert access.path[-2:] == (JOB_ROLE, "s3:GetObject")
 
 
 def test_without_a_queue_the_caller_may_submit_to_there_is_no_path() -> None:
@@ -93,17 +95,11 @@ def test_a_role_that_trusts_another_service_or_a_pass_to_another_service_is_no_p
     assert (found.accesses, found.undecided) == ((), ())
 
 
-def test_a_pass_to_one_of_the_two_services_only_is_a_doubt_naming_the_question() -> None:
-    question = ROW.unsettled
-    assert question is not None
-    for service in ("ecs-tasks.amazonaws.com", "batch.amazonaws.com"):
-        found = reach(REGISTER, SUBMIT, pass_job_role(service))
-        assert found.accesses == ()
-        (item,) = found.undecided
-        assert (item.party, item.holding, item.principal, item.action, item.resource) == (
-            "DHS", ELIGIBILITY, BRIDGE, "batch:SubmitJob", JOB_ROLE)
-        assert item.reasons[0].startswith(
-            f"batch-submit-job holds under some readings of an unsettled question only: {question.question}")
+def test_a_pass_to_batch_s_own_service_principal_is_no_path() -> None:
+    """RegisterJobDefinition asks PassRole with ecs-tasks.amazonaws.com, not batch.amazonaws.com."""
+    found = reach(REGISTER, SUBMIT, pass_job_role("batch.amazonaws.com"))
+    assert (found.accesses, found.undecided) == ((), ())
+    assert ROW.unsettled is None
 
 
 _ROW = {"status": "modeled", "service": "ecs-tasks.amazonaws.com", "pass_role": True,

@@ -460,10 +460,11 @@ def named_as(compute: Compute) -> tuple[str, ...]:
     """The ARNs a request on ``compute`` may name, the one the inventory read first.
 
     A Batch job definition's ARN ends in its revision (``job-definition/etl:3``), and SubmitJob takes it as a name,
-    name:revision or ARN (API_SubmitJob, jobDefinition). Neither that page nor the Service Authorization Reference
-    says which ARN IAM checks when the revision is left out; AWS's examples scope SubmitJob with
-    ``job-definition/Name*`` patterns that match both. The caller chooses how to name it, so a request allowed on
-    either form is a way in (a false path at worst, never a missed one).
+    name:revision or ARN (API_SubmitJob, jobDefinition). The Service Authorization Reference gives SubmitJob two
+    optional resource types for it, job-definition (``job-definition/${JobDefinitionName}``) and
+    job-definition-revision (``...:${Revision}``), and says not which a request is checked on; AWS's examples scope
+    SubmitJob with ``job-definition/Name*`` patterns that match both. The caller chooses how to name it, so a
+    request allowed on either form is a way in (a false path at worst, never a missed one).
     """
     if compute.kind == "batch-job-definition" and ":" in compute.arn.rsplit("/", 1)[-1]:
         return compute.arn, compute.arn.rsplit(":", 1)[0]
