@@ -307,6 +307,17 @@ LOOKALIKES = {
 
 
 # IAM paths of "Every path to the data", item 2: a group policy attached by its member, a boundary lifted.
+CASES["bucket-policy-rewrite"] = Expected(
+    MEDICAID_PII,
+    frozenset({CLAIMS}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "MaintainClaimsBucketPolicy",
+    "s3:PutBucketPolicy on the claims bucket, and kms:Decrypt of the claims key through S3: the policy it would "
+    "write admits it, and the claims are medical records of every population",
+)
+LOOKALIKES["lookalike-bucket-policy-rewrite-extract-only"] = (
+    "s3:PutBucketPolicy on the extract bucket only, which DHS reads already: the claims key opens no bucket"
+)
 CASES["iam-attach-group-policy"] = Expected(
     MEDICAID_PII | PROGRAMS,
     frozenset({ELIGIBILITY, CLAIMS, CHIP}),
@@ -751,6 +762,8 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
     ),
 }
+for _name in ("bucket-policy-rewrite", "lookalike-bucket-policy-rewrite-extract-only"):
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "MaintainClaimsSharing"}, set())})
 SNAPSHOTS["iam-attach-group-policy"] = (
     fields(), {CMS_USER + "ice-detailee-jsmith": ({"ManageLiaisonOfficePolicies"}, set())}
 )

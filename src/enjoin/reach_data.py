@@ -68,6 +68,9 @@
 - Glue tables under Lake Formation: :mod:`enjoin.reach_tables`.
 - A KMS grant of the key can allow the KMS side where the key policy and IAM policies do not:
   :mod:`enjoin.reach_grants`.
+- A principal of the bucket's account that may replace the bucket policy (``s3:PutBucketPolicy``) satisfies the
+  bucket's side with the policy it would write; one that may replace the key policy or grant itself the key
+  satisfies the KMS side: :mod:`enjoin.reach_rewrite`.
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ from enjoin.reach_filter import (
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
+from enjoin.reach_rewrite import REWRITE_BUCKET, rewrite_bucket, take_key
 from enjoin.reach_tables import is_table_holding, read_table
 from enjoin.s3_public import policy_public
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule
@@ -219,6 +223,7 @@ class Reader:
         self.pattern_buckets: dict[str, frozenset[str]] = {}
         self.plans: dict[int, list[tuple[Bucket, Policy | None]] | None] = {}
         self.restricted: dict[str, bool] = {}  # bucket ARN -> Block Public Access shuts other accounts out
+        self.rewriters: dict[tuple[str, str], bool] = {}  # (node, bucket ARN) -> may it replace the bucket policy
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
         """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
@@ -250,7 +255,9 @@ class Reader:
         if plan is None:
             return True
         for bucket, policy in plan:
-            if node.account == bucket.account and self._identity_reads(node, bucket.arn):
+            if node.account == bucket.account and (
+                self._identity_reads(node, bucket.arn) or self._identity_rewrites(node, bucket.arn)
+            ):
                 return True
             if policy is not None and (node.account in admitted(policy) or policy_may_admit(policy, node)):
                 return True
@@ -270,6 +277,19 @@ class Reader:
         if not any(bucket_arn in buckets for buckets in identity):
             return False
         return boundary is None or any(bucket_arn in buckets for buckets in boundary)
+
+    def _identity_rewrites(self, node: Node, bucket_arn: str) -> bool:
+        """Whether the identity side of ``node`` may allow replacing the bucket's policy (a filter, memoised)."""
+        key = (node.key, bucket_arn)
+        found = self.rewriters.get(key)
+        if found is None:
+            if caller_account(node.arn) is None:
+                found = True
+            else:
+                sides = [node.identity, *(((node.boundary,),) if node.boundary is not None else ())]
+                found = all(any(_may_allow_on(p, REWRITE_BUCKET, bucket_arn) for p in side) for side in sides)
+            self.rewriters[key] = found
+        return found
 
     def _buckets_of(self, policies: Iterable[Policy]) -> tuple[frozenset[str], ...]:
         """Sets of buckets (shared between nodes, one per pattern) the policies may allow a read in."""
@@ -436,7 +456,7 @@ class Reader:
         identity = self._identity_reads(who, bucket.arn)
         if who.account == bucket.account:
             if not identity and not (policy is not None and names_caller(admitted(policy), who)):
-                return None
+                return self._rewrite_bucket(who, store, policy, undecided)
         elif not identity or policy is None or not policy_may_admit(policy, who):
             return None
         for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
@@ -445,6 +465,31 @@ class Reader:
                 decrypt = self._decrypt(who, store, obj, undecided)
                 if decrypt is not None:
                     return (hop, *decrypt)
+            elif hop:
+                undecided.extend(hop)
+        return self._rewrite_bucket(who, store, policy, undecided) if who.account == bucket.account else None
+
+    def _rewrite_bucket(
+        self, who: Node, store: Store, policy: Policy | None, undecided: list[str]
+    ) -> tuple[Hop, ...] | None:
+        """The read after ``who`` replaces the bucket's policy with one admitting itself (:mod:`~enjoin.reach_rewrite`).
+        """
+        bucket = store.bucket
+        assert bucket is not None
+        named = policy is not None and names_caller(admitted(policy), who)
+        if not (named or self._identity_rewrites(who, bucket.arn)):
+            return None
+        rewrite, written, reasons = rewrite_bucket(self.graph, who, bucket.arn, bucket.account, policy, _DIRECT)
+        undecided.extend(reasons)
+        if rewrite is None or written is None:
+            return None
+        for obj in probes(store.key_patterns, bucket.arn, (written, *who.identity, who.boundary)):
+            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, written, _DIRECT,
+                         note=store.note or "under the bucket policy it wrote")
+            if isinstance(hop, Hop):
+                decrypt = self._decrypt(who, store, obj, undecided)
+                if decrypt is not None:
+                    return (rewrite, hop, *decrypt)
             elif hop:
                 undecided.extend(hop)
         return None
@@ -566,8 +611,18 @@ class Reader:
         granted = decrypt_by_grant(self.graph, who, key, context, objects) if key.grants else None
         if isinstance(granted, Hop):
             return (granted,)
-        undecided.extend((*(hop or ()), *(granted or ())))
+        # Or by replacing the key policy, or a grant the caller makes itself (enjoin.reach_rewrite).
+        taken, reasons = take_key(self.graph, who, key, policy, context, objects)
+        if taken is not None:
+            return taken
+        undecided.extend((*(hop or ()), *(granted or ()), *reasons))
         return None
+
+
+def _may_allow_on(policy: Policy, action: str, arn: str) -> bool:
+    """Whether an Allow statement of ``policy`` for ``action`` may cover ``arn`` (a filter: unbounded is True)."""
+    patterns = allow_patterns(policy, action)
+    return patterns is None or any(wildcard(p).fullmatch(arn) for p in patterns)
 
 
 def _delegation_caller(graph: Graph, who: Node) -> Node:

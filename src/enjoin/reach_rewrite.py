@@ -1,0 +1,101 @@
+"""Rewriting a resource's own policy to admit oneself: the bucket's and the KMS key's sides of reading an S3 holding.
+
+A principal that may replace a bucket's policy, or a KMS key's policy, or give itself a grant of the key, reads what
+that resource guards whatever the policy says today. Reach follows each as one more way to satisfy a side of the
+read, after the ways the policies allow as they are; every request is decided by the engine with its witness.
+
+What AWS documents, and what reach does with it:
+
+- ``s3:PutBucketPolicy`` (PutBucketPolicy, https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html):
+  the caller needs ``s3:PutBucketPolicy`` on the bucket and, unless it is the owner account's root user, must
+  belong to the bucket owner's account; the policy it sends replaces the bucket's. The request is decided against
+  the policy in place (its Denies refuse it), with the caller's identity policies, boundary, SCPs and RCPs. The
+  caller then writes one statement allowing itself ``s3:GetObject`` on the bucket's objects, and the read is
+  decided under that policy (the old one's Denies are gone; the caller's identity Denies, SCPs and RCPs remain).
+  Block Public Access's ``BlockPublicPolicy`` refuses only public policies, and a policy naming one principal is
+  not public (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+- ``kms:PutKeyPolicy`` (PutKeyPolicy, https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html):
+  not usable across accounts; the policy sent replaces the key policy. The caller writes one statement allowing
+  itself ``kms:Decrypt`` (a key policy that names a principal of its own account lets it use the key without an
+  IAM policy: "Key policies in AWS KMS", https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html).
+- ``kms:CreateGrant`` (CreateGrant, https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateGrant.html):
+  usable across accounts (the key ARN named). The caller asks for a grant to itself of ``Decrypt``: the request
+  carries ``kms:GranteePrincipal`` (the caller), ``kms:GrantOperations`` (Decrypt) and ``kms:GrantIsForAWSResource``
+  false, since the caller makes it, not an AWS service on its behalf ("AWS KMS condition keys",
+  https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). The decrypt is then decided as for
+  any grant (:mod:`enjoin.reach_grants`): key-policy and IAM Denies, SCPs and RCPs still refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from functools import lru_cache
+
+from enjoin.engine import Policy, PolicyKind, compile_policy
+from enjoin.reach_edges import answer
+from enjoin.reach_grants import decrypt_by_grant
+from enjoin.reach_graph import Graph, Node
+from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
+from enjoin.snapshot import Grant, Key
+
+REWRITE_BUCKET = "s3:PutBucketPolicy"
+REWRITE_KEY = "kms:PutKeyPolicy"
+CREATE_GRANT = "kms:CreateGrant"
+SELF_GRANT = "enjoin-self-grant"  # the id reach gives the grant a caller would create to itself
+
+
+@lru_cache(maxsize=4096)
+def own_policy(principal: str, action: str, resource: str, label: str) -> Policy:
+    """The one-statement policy a caller that may replace a resource's policy writes: it allows itself."""
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "RewrittenToAdmitItself", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": action,
+         "Resource": resource}]}
+    return compile_policy(document, label=label, kind=PolicyKind.RESOURCE)
+
+
+def rewrite_bucket(graph: Graph, who: Node, bucket_arn: str, account: str, policy: Policy | None,
+                   direct: Mapping[str, str | None]) -> tuple[Hop | None, Policy | None, tuple[str, ...]]:
+    """Whether ``who`` may replace the bucket's policy: its hop and the policy it would write, or the reasons the
+    engine could not decide. Same account only. ``direct`` fixes the access point keys absent: PutBucketPolicy is
+    made on the bucket, never through an access point."""
+    if who.account != account:
+        return None, None, ()
+    hop = answer(graph, who, REWRITE_BUCKET, bucket_arn, account, policy, direct,
+                 note="replaces the bucket policy with one that admits itself (the old policy and its Denies go)")
+    if not isinstance(hop, Hop):
+        return None, None, tuple(hop or ())
+    written = own_policy(who.arn, READ_ACTION, f"{bucket_arn}/*", f"bucket policy of {bucket_arn} as {who.arn} "
+                         "would rewrite it")
+    return hop, written, ()
+
+
+def take_key(graph: Graph, who: Node, key: Key, policy: Policy, context: Mapping[str, str | None],
+             objects: tuple[str, ...]) -> tuple[tuple[Hop, ...] | None, tuple[str, ...]]:
+    """The KMS side of the read by replacing the key policy (same account) or by a grant the caller makes itself;
+    the hops, or None and the reasons the engine could not decide."""
+    reasons: list[str] = []
+    if who.account == key.account:
+        hop = answer(graph, who, REWRITE_KEY, key.arn, key.account, policy,
+                     note="replaces the key policy with one that admits itself (the old policy and its Denies go)")
+        if isinstance(hop, Hop):
+            written = own_policy(who.arn, DECRYPT_ACTION, "*", f"key policy of {key.arn} as {who.arn} would "
+                                 "rewrite it")
+            decrypt = answer(graph, who, DECRYPT_ACTION, key.arn, key.account, written, context)
+            if isinstance(decrypt, Hop):
+                return (hop, decrypt), ()
+            reasons += decrypt or ()
+        else:
+            reasons += hop or ()
+    asked = {"kms:GranteePrincipal": who.arn, "kms:GrantOperations": "Decrypt", "kms:GrantIsForAWSResource": "false"}
+    hop = answer(graph, who, CREATE_GRANT, key.arn, key.account, policy, asked,
+                 note="creates a grant of the key to itself, for Decrypt")
+    if isinstance(hop, Hop):
+        grant = Grant(SELF_GRANT, who.arn, ("Decrypt",), name="the grant the caller creates to itself")
+        granted = decrypt_by_grant(graph, who, replace(key, grants=(grant,)), context, objects)
+        if isinstance(granted, Hop):
+            return (hop, granted), ()
+        reasons += granted or ()
+    else:
+        reasons += hop or ()
+    return None, tuple(reasons)
