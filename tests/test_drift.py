@@ -262,6 +262,12 @@ def test_a_lake_formation_grant_made_by_hand() -> None:
     assert f'principal="arn:aws:iam::{DHS}:root"' in drift.id and '"SELECT"' in drift.id
 
 
+def test_a_data_lake_administrator_added_by_hand() -> None:
+    admin = f"arn:aws:iam::{CMS}:role/IceLiaison"
+    [drift] = compare_snapshots(snap(), snap(lake_admins=(admin,)))
+    assert (drift.kind, drift.id, drift.status, drift.account) == ("lake-admin", admin, Status.CONSOLE_CREATED, CMS)
+
+
 def test_an_scp_statement_removed_at_one_level() -> None:
     guard = {"Sid": "Guard", "Effect": "Deny", "Action": "kms:PutKeyPolicy", "Resource": "*"}
     full = {"Sid": "Full", "Effect": "Allow", "Action": "*", "Resource": "*"}

@@ -341,6 +341,16 @@ def test_inventory_of_a_deployment_takes_the_declared_replication(moto: MotoBack
     assert Declared() == Declared(replication={})  # over a live account: nothing declared
 
 
+def test_data_lake_administrators_are_read_without_the_read_only_ones(moto: MotoBackend) -> None:
+    moto.reset()
+    lf = moto.client("lakeformation", CMS, REGION)
+    admin, steward = f"arn:aws:iam::{CMS}:role/lake-admin", f"arn:aws:iam::{CMS}:role/lake-steward"
+    lf.put_data_lake_settings(DataLakeSettings={
+        "DataLakeAdmins": [{"DataLakePrincipalIdentifier": admin}, {"DataLakePrincipalIdentifier": steward}],
+        "ReadOnlyAdmins": [{"DataLakePrincipalIdentifier": f"arn:aws:iam::{CMS}:role/auditor"}]})
+    assert inventory(moto, (CMS,), REGION).lake_admins == (admin, steward)
+
+
 def test_lake_formation_grants_as_the_snapshot_holds_them(moto: MotoBackend) -> None:
     moto.reset()
     glue, lf = moto.client("glue", CMS, REGION), moto.client("lakeformation", CMS, REGION)

@@ -318,6 +318,14 @@ CASES["bucket-policy-rewrite"] = Expected(
 LOOKALIKES["lookalike-bucket-policy-rewrite-extract-only"] = (
     "s3:PutBucketPolicy on the extract bucket only, which DHS reads already: the claims key opens no bucket"
 )
+CASES["lake-formation-admin"] = Expected(
+    frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"}),
+    frozenset({TAF_TABLE}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "ManageVerificationGrants",
+    "a data lake administrator allowed lakeformation:GrantPermissions grants itself SELECT on every column: ssn "
+    "(FIELDS), eligibility (MEDICAL), all populations (POPULATIONS)",
+)
 CASES["iam-attach-group-policy"] = Expected(
     MEDICAID_PII | PROGRAMS,
     frozenset({ELIGIBILITY, CLAIMS, CHIP}),
@@ -608,6 +616,7 @@ def organisation_fields(snap: Snapshot) -> dict[str, Any]:
         "functions": {(f.arn, f.account, f.region, f.role_arn, json.dumps(f.policy)) for f in snap.functions},
         "tables": {(t.arn, t.columns, t.location) for t in snap.tables},
         "grants": set(snap.lake_formation_grants),
+        "lake_admins": set(snap.lake_admins),
         "versioning": {b.name: b.versioning for b in snap.buckets},
         "replication": {
             b.name: (b.replication_role, tuple(rule(r) for r in b.replication_rules))
@@ -630,15 +639,20 @@ def fields(**changes: Any) -> dict[str, Any]:
         "functions": set(),
         "tables": set(),
         "grants": set(),
+        "lake_admins": set(),
         "versioning": VERSIONED,
         "replication": {},
     }
     return {**base, **changes}
 
 
-def lake(grant: LakeFormationGrant) -> dict[str, Any]:
+LAKE_ADMIN = CMS_ROLE + "CmsDataLakeAdministrator"
+
+
+def lake(grant: LakeFormationGrant | None, admins: frozenset[str] = frozenset({LAKE_ADMIN})) -> dict[str, Any]:
     versioning = {**VERSIONED, "cms-athena-query-results": None}
-    return fields(tables=ANALYTICS_TABLES, grants=ANALYTICS_GRANTS | {grant}, versioning=versioning)
+    grants = ANALYTICS_GRANTS | ({grant} if grant else set())
+    return fields(tables=ANALYTICS_TABLES, grants=grants, versioning=versioning, lake_admins=set(admins))
 
 
 def replicated(rule: tuple[Any, ...], destination: str) -> dict[str, Any]:
@@ -762,6 +776,9 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
     ),
 }
+SNAPSHOTS["lake-formation-admin"] = (
+    lake(None, frozenset({LAKE_ADMIN, READER})), {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())}
+)
 for _name in ("bucket-policy-rewrite", "lookalike-bucket-policy-rewrite-extract-only"):
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "MaintainClaimsSharing"}, set())})
 SNAPSHOTS["iam-attach-group-policy"] = (

@@ -370,7 +370,7 @@ class _Renamer:
 _IGNORED = frozenset({"arn", "name", "account", "region", "user_id", "role_id", "key_id", "database"})
 _DOCUMENTS = frozenset({"policy", "trust_policy", "document"})
 _ORDER = ("user", "group", "role", "managed-policy", "identity-provider", "bucket", "access-point", "key", "function",
-          "table", "lake-formation-grant", "compute", "scp", "rcp")
+          "table", "lake-formation-grant", "lake-admin", "compute", "scp", "rcp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,6 +412,8 @@ def _items(snapshot: Snapshot, renamer: _Renamer, keys: Mapping[str, _KeyMatch])
     for key in snapshot.keys:
         match = keys[key.arn]
         items.append(_Item("key", match.label, key.account, _plain(key, renamer)))
+    items += [_Item("lake-admin", admin, admin.split(":")[4] if admin.count(":") >= 4 else "", {})
+              for admin in snapshot.lake_admins]
     for grant in snapshot.lake_formation_grants:
         plain = _plain(grant, renamer)
         identity = " ".join(f"{k}={_canonical(v)}" for k, v in sorted(plain.items()))

@@ -43,7 +43,7 @@ from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_compute import read_compute
 from enjoin.inventory_grants import read_key_grants
-from enjoin.inventory_lake import read_grants, read_tables
+from enjoin.inventory_lake import read_admins, read_grants, read_tables
 from enjoin.inventory_s3 import read_access_points, read_buckets
 from enjoin.longlived import frozen
 from enjoin.snapshot import (
@@ -136,6 +136,7 @@ class _Part:
     functions: list[Function] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     grants: list[LakeFormationGrant] = field(default_factory=list)
+    lake_admins: list[str] = field(default_factory=list)
     compute: list[Compute] = field(default_factory=list)
     gaps: list[Construct] = field(default_factory=list)
 
@@ -153,6 +154,7 @@ def _read_account(backend: Backend, account: str, region: str, replication: Any)
         account_tables = read_tables(backend, account, region)
         part.tables.extend(account_tables)
         part.grants.extend(read_grants(backend, account, region, account_tables))
+        part.lake_admins.extend(read_admins(backend, account, region))
     except ReadDenied as denied:
         # The catalog or its grants: every table's holdings are in doubt (those of other accounts too, since a
         # grant here may name them).
@@ -212,6 +214,7 @@ def _inventory(
     functions = [f for part in parts for f in part.functions]
     tables = [t for part in parts for t in part.tables]
     grants = [g for part in parts for g in part.grants]
+    lake_admins = [a for part in parts for a in part.lake_admins]
     compute = [c for part in parts for c in part.compute]
     gaps = [g for part in parts for g in part.gaps]
     if organization is None:
@@ -230,6 +233,7 @@ def _inventory(
         functions=tuple(functions),
         tables=tuple(tables),
         lake_formation_grants=tuple(grants),
+        lake_admins=tuple(lake_admins),
         constructs=declared.constructs if declared is not None else (),
         distributions=declared.distributions if declared is not None else (),
         compute=tuple(compute),

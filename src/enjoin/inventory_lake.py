@@ -1,7 +1,8 @@
 """Inventory of the data catalog and Lake Formation: Glue tables and the grants on them, read-only.
 
 Calls: glue get_databases and get_tables (the account's own catalog, in the inventory's region);
-lakeformation list_permissions (the grants the account's catalog records, cross-account ones included).
+lakeformation list_permissions (the grants the account's catalog records, cross-account ones included) and
+get_data_lake_settings (the data lake administrators, who may grant themselves anything).
 
 A table's columns are its storage descriptor's columns followed by its partition keys (a grant may
 name either). A grant is kept when it bears on reading a table's data:
@@ -23,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 from enjoin.errors import InventoryError
-from enjoin.inventory_calls import pages
+from enjoin.inventory_calls import call, pages
 from enjoin.snapshot import LakeFormationGrant, Table
 
 _UNREPRESENTABLE = frozenset({"LFTag", "LFTagPolicy", "DataCellsFilter"})
@@ -72,6 +73,16 @@ def read_tables(backend: Any, account: str, region: str) -> list[Table]:
                 )
             )
     return tables
+
+
+def read_admins(backend: Any, account: str, region: str) -> list[str]:
+    """The account's data lake administrators (GetDataLakeSettings' DataLakeAdmins), sorted: each may grant
+    itself any permission on the account's Data Catalog. Read-only administrators cannot grant, and are left out."""
+    lf = backend.client("lakeformation", account, region)
+    where = f"account {account}: lakeformation in {region}"
+    settings = call(f"{where}: get_data_lake_settings", lf.get_data_lake_settings).get("DataLakeSettings") or {}
+    admins = {str(a.get("DataLakePrincipalIdentifier", "")) for a in settings.get("DataLakeAdmins") or []}
+    return sorted(a for a in admins if a)
 
 
 def read_grants(backend: Any, account: str, region: str, tables: list[Table]) -> list[LakeFormationGrant]:

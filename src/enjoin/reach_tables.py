@@ -4,6 +4,15 @@ A grant of SELECT (or ALL) to the principal, its account, or IAM_ALLOWED_PRINCIP
 the granted columns, provided the IAM side allows ``lakeformation:GetDataAccess``, ``glue:GetTable`` and
 ``athena:StartQueryExecution`` (across accounts, the grant shared through Lake Formation is the resource
 side of the first two). Used by :class:`enjoin.reach_data.Reader`.
+
+A data lake administrator of the table's account reaches every column: "Data lake administrators can grant any
+principal (including self) any permissions on Data Catalog resources" (Lake Formation Developer Guide, "Lake
+Formation personas and IAM permissions reference", and "Create a data lake administrator"), by calling
+``GrantPermissions``, which its IAM policies must allow as for any Lake Formation API call. A principal of that
+account whose IAM policies allow ``lakeformation:PutDataLakeSettings`` may make itself an administrator first
+(that is how an administrator is added; AWS's AWSLakeFormationDataAdmin policy denies it for that reason). Neither
+action has a resource type in the Service Authorization Reference: both are asked on "*". Read-only
+administrators cannot grant and are not administrators here.
 """
 
 from __future__ import annotations
@@ -30,13 +39,20 @@ def read_table(graph: Graph, who: Node, holding: Holding) -> tuple[Found | None,
     undecided: list[str] = []
     for table in tables_for(holding, graph.snapshot.tables):
         columns = _granted_columns(graph, who, table)
+        granting: tuple[Hop, ...] = ()
+        if not columns >= set(table.columns):
+            administers = _grants_itself(graph, who, table, undecided)
+            if administers is not None:
+                granting, columns = administers, set(table.columns)
         if not columns:
             continue
         hops = _table_iam(graph, who, table, undecided)
         if hops is None:
             continue
+        hops = (*granting, *hops)
         fields = _fields_of(holding, columns, table)
-        note = f"Lake Formation grants SELECT on {', '.join(sorted(columns))}"
+        note = (f"the SELECT it granted itself, on {', '.join(sorted(columns))}" if granting
+                else f"Lake Formation grants SELECT on {', '.join(sorted(columns))}")
         hops = (
             *hops[:-1],
             Hop(
@@ -69,6 +85,27 @@ def _granted_columns(graph: Graph, who: Node, table: Table) -> set[str]:
         granted = set(table.columns) if grant.columns is None else set(grant.columns)
         columns |= granted - set(grant.excluded_columns)
     return columns
+
+
+def _grants_itself(graph: Graph, who: Node, table: Table, undecided: list[str]) -> tuple[Hop, ...] | None:
+    """The hops by which ``who`` grants itself SELECT on ``table`` as a data lake administrator of its account
+    (becoming one first where it may put the data lake settings), or None."""
+    hops: list[Hop] = []
+    if who.account != table.account:
+        return None
+    if who.arn not in graph.snapshot.lake_admins:
+        become = answer(graph, who, "lakeformation:PutDataLakeSettings", "*", table.account, None,
+                        note="makes itself a data lake administrator")
+        if not isinstance(become, Hop):
+            undecided.extend(become or ())
+            return None
+        hops.append(become)
+    grant = answer(graph, who, "lakeformation:GrantPermissions", "*", table.account, None,
+                   note=f"grants itself SELECT on {table.arn} as a data lake administrator")
+    if not isinstance(grant, Hop):
+        undecided.extend(grant or ())
+        return None
+    return (*hops, grant)
 
 
 def _table_iam(graph: Graph, who: Node, table: Table, undecided: list[str]) -> tuple[Hop, ...] | None:

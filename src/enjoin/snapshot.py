@@ -348,6 +348,9 @@ class Snapshot:
     functions: tuple[Function, ...] = ()
     tables: tuple[Table, ...] = ()
     lake_formation_grants: tuple[LakeFormationGrant, ...] = ()
+    # Lake Formation data lake administrators (DataLakeAdmins, read-only administrators left out), by ARN: each may
+    # grant itself any permission on its account's Data Catalog (enjoin.reach_tables).
+    lake_admins: tuple[str, ...] = ()
     constructs: tuple[Construct, ...] = ()  # from the templates: what was not deployed, and why
     distributions: tuple[Distribution, ...] = ()
     compute: tuple[Compute, ...] = ()  # existing compute that runs as a role (instances, stacks, projects...)
