@@ -9,34 +9,21 @@ it stores an ``AWS::Lambda::Permission`` as a statement with a random Sid and a 
 statement id being the resource's physical id (``<stack>-<LogicalId>``, as CloudFormation forms it
 without the random suffix).
 
-Only inline code (``Code.ZipFile``) is supported: code in S3 or an image would be fetched from
-places deploy does not control. The code's content is not compared (reach does not read it).
+Whatever a template's ``Code`` says (inline, in S3, an image), the backend is given a stand-in inline
+handler (:func:`enjoin.deploy.body.create_body`): code in S3 or an image would be fetched from places
+deploy does not control, and reach reads only the role the code runs as. The code's content is not
+compared.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from enjoin.deploy.context import ApplyContext, VerifyContext, canon
-from enjoin.errors import DeployError
 from enjoin.iac.cloudformation.types import tags_of
 from enjoin.inventory_calls import lambda_principal
-
-_CODE_KEYS = frozenset({"ZipFile"})
-
-
-def check_code(props: Mapping[str, Any], where: str) -> None:
-    """Before deploying: a function's Code must be inline (ZipFile).
-
-    Raises:
-        DeployError: code in S3 or an image; ``where`` names the resource.
-    """
-    code = props.get("Code")
-    unknown = set(code) - _CODE_KEYS if isinstance(code, Mapping) else {repr(code)}
-    if unknown or not isinstance(code, Mapping) or "ZipFile" not in code:
-        raise DeployError(f"{where}, property Code", "inline code (ZipFile) only", str(sorted(unknown)))
 
 
 def _function(ctx: ApplyContext) -> None:
