@@ -121,3 +121,16 @@ def test_a_grant_the_caller_makes_itself_opens_the_key_across_accounts() -> None
                                     "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}}})
     found = reach(bucket_policy=bucket_policy, key_policy=for_services, kms=True, dhs_reader=reader)
     assert [p for p in steps(found) if p[0][0] == DHS_READER] == []
+
+
+def test_deleting_a_bucket_policy_whose_denies_keep_a_role_out_lets_its_own_policy_read() -> None:
+    only_ingest = doc({**deny("s3:GetObject", f"{BUCKET}/*"), "Principal": "*",
+                       "Condition": {"ArnNotEquals": {"aws:PrincipalArn": f"arn:aws:iam::{CMS}:role/Ingest"}}})
+    reads = allow("s3:GetObject", f"{BUCKET}/*")
+    assert steps(reach(doc(reads), bucket_policy=only_ingest)) == []
+    found = reach(doc(reads, allow("s3:DeleteBucketPolicy", BUCKET)), bucket_policy=only_ingest)
+    (path,) = steps(found)
+    assert path[1:] == [(STEWARD, "s3:DeleteBucketPolicy", BUCKET), (STEWARD, "s3:GetObject", f"{BUCKET}/enjoin-probe")]
+    assert found.accesses[0].hops[2].note == "with no bucket policy"
+    # Deleting it and having no read of its own reaches nothing.
+    assert steps(reach(doc(allow("s3:DeleteBucketPolicy", BUCKET)), bucket_policy=only_ingest)) == []

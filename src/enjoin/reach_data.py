@@ -94,7 +94,7 @@ from enjoin.reach_filter import (
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
-from enjoin.reach_rewrite import REWRITE_BUCKET, rewrite_bucket, take_key
+from enjoin.reach_rewrite import DELETE_BUCKET_POLICY, REWRITE_BUCKET, rewrite_bucket, take_key
 from enjoin.reach_tables import is_table_holding, read_table
 from enjoin.s3_public import policy_public
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule
@@ -279,7 +279,8 @@ class Reader:
         return boundary is None or any(bucket_arn in buckets for buckets in boundary)
 
     def _identity_rewrites(self, node: Node, bucket_arn: str) -> bool:
-        """Whether the identity side of ``node`` may allow replacing the bucket's policy (a filter, memoised)."""
+        """Whether the identity side of ``node`` may allow replacing or deleting the bucket's policy (a filter,
+        memoised)."""
         key = (node.key, bucket_arn)
         found = self.rewriters.get(key)
         if found is None:
@@ -287,7 +288,10 @@ class Reader:
                 found = True
             else:
                 sides = [node.identity, *(((node.boundary,),) if node.boundary is not None else ())]
-                found = all(any(_may_allow_on(p, REWRITE_BUCKET, bucket_arn) for p in side) for side in sides)
+                found = any(
+                    all(any(_may_allow_on(p, action, bucket_arn) for p in side) for side in sides)
+                    for action in (REWRITE_BUCKET, DELETE_BUCKET_POLICY)
+                )
             self.rewriters[key] = found
         return found
 
@@ -481,11 +485,11 @@ class Reader:
             return None
         rewrite, written, reasons = rewrite_bucket(self.graph, who, bucket.arn, bucket.account, policy, _DIRECT)
         undecided.extend(reasons)
-        if rewrite is None or written is None:
+        if rewrite is None:
             return None
         for obj in probes(store.key_patterns, bucket.arn, (written, *who.identity, who.boundary)):
-            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, written, _DIRECT,
-                         note=store.note or "under the bucket policy it wrote")
+            under = "under the bucket policy it wrote" if written else "with no bucket policy"
+            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, written, _DIRECT, note=store.note or under)
             if isinstance(hop, Hop):
                 decrypt = self._decrypt(who, store, obj, undecided)
                 if decrypt is not None:

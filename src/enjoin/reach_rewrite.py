@@ -14,6 +14,8 @@ What AWS documents, and what reach does with it:
   decided under that policy (the old one's Denies are gone; the caller's identity Denies, SCPs and RCPs remain).
   Block Public Access's ``BlockPublicPolicy`` refuses only public policies, and a policy naming one principal is
   not public (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
+  ``s3:DeleteBucketPolicy`` (DeleteBucketPolicy, same rule of the owner's account) leaves no bucket policy: where
+  the caller may only delete it, its read is decided with none, which its own identity policies must allow.
 - ``kms:PutKeyPolicy`` (PutKeyPolicy, https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html):
   not usable across accounts; the policy sent replaces the key policy. The caller writes one statement allowing
   itself ``kms:Decrypt`` (a key policy that names a principal of its own account lets it use the key without an
@@ -40,6 +42,7 @@ from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
 from enjoin.snapshot import Grant, Key
 
 REWRITE_BUCKET = "s3:PutBucketPolicy"
+DELETE_BUCKET_POLICY = "s3:DeleteBucketPolicy"
 REWRITE_KEY = "kms:PutKeyPolicy"
 CREATE_GRANT = "kms:CreateGrant"
 SELF_GRANT = "enjoin-self-grant"  # the id reach gives the grant a caller would create to itself
@@ -56,15 +59,19 @@ def own_policy(principal: str, action: str, resource: str, label: str) -> Policy
 
 def rewrite_bucket(graph: Graph, who: Node, bucket_arn: str, account: str, policy: Policy | None,
                    direct: Mapping[str, str | None]) -> tuple[Hop | None, Policy | None, tuple[str, ...]]:
-    """Whether ``who`` may replace the bucket's policy: its hop and the policy it would write, or the reasons the
-    engine could not decide. Same account only. ``direct`` fixes the access point keys absent: PutBucketPolicy is
-    made on the bucket, never through an access point."""
+    """Whether ``who`` may replace the bucket's policy (or else delete it): its hop and the policy it would write
+    (None: no policy), or no hop and the reasons the engine could not decide. Same account only. ``direct`` fixes
+    the access point keys absent: these requests are made on the bucket, never through an access point."""
     if who.account != account:
         return None, None, ()
     hop = answer(graph, who, REWRITE_BUCKET, bucket_arn, account, policy, direct,
                  note="replaces the bucket policy with one that admits itself (the old policy and its Denies go)")
     if not isinstance(hop, Hop):
-        return None, None, tuple(hop or ())
+        deleted = answer(graph, who, DELETE_BUCKET_POLICY, bucket_arn, account, policy, direct,
+                         note="deletes the bucket policy (its Denies go with it)")
+        if isinstance(deleted, Hop):
+            return deleted, None, ()
+        return None, None, (*(hop or ()), *(deleted or ()))
     written = own_policy(who.arn, READ_ACTION, f"{bucket_arn}/*", f"bucket policy of {bucket_arn} as {who.arn} "
                          "would rewrite it")
     return hop, written, ()
