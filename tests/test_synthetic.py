@@ -294,9 +294,9 @@ class Brute:
         return None
 
 
-# Tiny organisations (no AdministratorAccess: the brute force follows role assumptions only, and without
-# IAM permissions reach has no rewrite edges either) whose seeds give both reached and unreached holdings
-# and paths of up to five hops.
+# Tiny organisations (no AdministratorAccess or PowerUserAccess: the brute force follows role assumptions only,
+# and without IAM permissions, or those to replace a bucket or key policy, reach has no rewrite edges either)
+# whose seeds give both reached and unreached holdings and paths of up to five hops.
 TINY = [
     OrgSpec(
         accounts=3,
@@ -308,6 +308,7 @@ TINY = [
         users_per_account=1,
         managed_per_account=4,
         admin_rate=0.0,
+        power_rate=0.0,
         share_rate=0.15,
         condition_rate=rate,
         seed=seed,
@@ -455,6 +456,8 @@ def test_reach_without_a_shortcut_gives_the_same_answers(
         monkeypatch.setattr(f"{target}.{attribute}", replacement)
     slow = compute_reach(org.snapshot, parties, org.holdings, org.region)
     assert _answers(quick) == _answers(slow)
-    # the question is not trivial: paths through several principals, some through an IAM rewrite
+    # the question is not trivial: paths through several principals, some through a rewrite (IAM, or a bucket
+    # or key policy)
     assert max(len(a.hops) for a in quick.accesses) >= 3
-    assert any(h.action.startswith("iam:") for a in quick.accesses for h in a.hops)
+    rewrites = {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "kms:PutKeyPolicy", "kms:CreateGrant"}
+    assert any(h.action.startswith("iam:") or h.action in rewrites for a in quick.accesses for h in a.hops)
