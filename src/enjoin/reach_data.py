@@ -69,8 +69,8 @@
 - A KMS grant of the key can allow the KMS side where the key policy and IAM policies do not:
   :mod:`enjoin.reach_grants`.
 - A principal of the bucket's account that may replace the bucket policy (``s3:PutBucketPolicy``) satisfies the
-  bucket's side with the policy it would write; one that may replace the key policy or grant itself the key
-  satisfies the KMS side: :mod:`enjoin.reach_rewrite`.
+  bucket's side with the policy it would write, one that may delete it (``s3:DeleteBucketPolicy``) with none; one
+  that may replace the key policy or grant itself the key satisfies the KMS side: :mod:`enjoin.reach_rewrite`.
 """
 
 from __future__ import annotations
@@ -463,15 +463,26 @@ class Reader:
                 return self._rewrite_bucket(who, store, policy, undecided)
         elif not identity or policy is None or not policy_may_admit(policy, who):
             return None
+        found = self._read_under(who, store, policy, store.note, undecided)
+        if found is not None:
+            return found
+        return self._rewrite_bucket(who, store, policy, undecided) if who.account == bucket.account else None
+
+    def _read_under(
+        self, who: Node, store: Store, policy: Policy | None, note: str, undecided: list[str]
+    ) -> tuple[Hop, ...] | None:
+        """``who`` reads an object of the store's bucket under the bucket policy ``policy`` (and decrypts it)."""
+        bucket = store.bucket
+        assert bucket is not None
         for obj in probes(store.key_patterns, bucket.arn, (policy, *who.identity, who.boundary)):
-            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, _DIRECT, note=store.note)
+            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, policy, _DIRECT, note=note)
             if isinstance(hop, Hop):
                 decrypt = self._decrypt(who, store, obj, undecided)
                 if decrypt is not None:
                     return (hop, *decrypt)
             elif hop:
                 undecided.extend(hop)
-        return self._rewrite_bucket(who, store, policy, undecided) if who.account == bucket.account else None
+        return None
 
     def _rewrite_bucket(
         self, who: Node, store: Store, policy: Policy | None, undecided: list[str]
@@ -487,16 +498,9 @@ class Reader:
         undecided.extend(reasons)
         if rewrite is None:
             return None
-        for obj in probes(store.key_patterns, bucket.arn, (written, *who.identity, who.boundary)):
-            under = "under the bucket policy it wrote" if written else "with no bucket policy"
-            hop = answer(self.graph, who, READ_ACTION, obj, bucket.account, written, _DIRECT, note=store.note or under)
-            if isinstance(hop, Hop):
-                decrypt = self._decrypt(who, store, obj, undecided)
-                if decrypt is not None:
-                    return (rewrite, hop, *decrypt)
-            elif hop:
-                undecided.extend(hop)
-        return None
+        under = "under the bucket policy it wrote" if written else "with no bucket policy"
+        found = self._read_under(who, store, written, store.note or under, undecided)
+        return None if found is None else (rewrite, *found)
 
     def _restricts_public(self, bucket: Bucket) -> bool:
         """RestrictPublicBuckets on a bucket whose policy is certainly public (:mod:`enjoin.s3_public`)."""
