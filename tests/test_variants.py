@@ -318,6 +318,29 @@ CASES["bucket-policy-rewrite"] = Expected(
 LOOKALIKES["lookalike-bucket-policy-rewrite-extract-only"] = (
     "s3:PutBucketPolicy on the extract bucket only, which DHS reads already: the claims key opens no bucket"
 )
+# S3 access points the party creates, or whose policy it replaces (issue "Every path to the data").
+CASES["access-point-create"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "CreateLookupAccessPoints",
+    "s3:CreateAccessPoint of a disclosure-* access point, which it may read through; the CHIP bucket delegates to the "
+    "account's access points: it creates one for CHIP (PROGRAMS)",
+)
+LOOKALIKES["lookalike-access-point-create-read-only"] = (
+    "it may read through disclosure-* access points but not create one, and none exists"
+)
+CASES["access-point-policy-rewrite"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "MaintainChipAnalystsAccessPointPolicy",
+    "s3:PutAccessPointPolicy on the CHIP analysts' access point: the policy it would write admits it, and the CHIP "
+    "bucket delegates to the account's access points (PROGRAMS)",
+)
+LOOKALIKES["lookalike-access-point-policy-rewrite-without-delegation"] = (
+    "it may replace the CHIP analysts' access point policy, but the bucket neither delegates nor grants it"
+)
 CASES["lake-formation-admin"] = Expected(
     frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"}),
     frozenset({TAF_TABLE}),
@@ -554,6 +577,27 @@ RECONCILIATION_POINT = AccessPoint(
     },
     network_origin="Internet",
 )
+CHIP_ANALYSTS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-analysts"
+CHIP_ANALYSTS_POINT = AccessPoint(
+    arn=CHIP_ANALYSTS_POINT_ARN,
+    name="chip-analysts",
+    account=CMS,
+    region="us-east-1",
+    bucket=CHIP,
+    policy={
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ChipAnalystsRead",
+                "Effect": "Allow",
+                "Principal": {"AWS": CMS_ROLE + "CmsChipAnalyst"},
+                "Action": "s3:GetObject",
+                "Resource": f"{CHIP_ANALYSTS_POINT_ARN}/object/*",
+            }
+        ],
+    },
+    network_origin="Internet",
+)
 ACCESS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-eligibility-verification"
 ACCESS_POINT = AccessPoint(
     arn=ACCESS_POINT_ARN,
@@ -776,6 +820,13 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
         {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())},
     ),
 }
+for _name in ("access-point-create", "lookalike-access-point-create-read-only"):
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "DisclosureLookupAccessPoints"}, set())})
+for _name in ("access-point-policy-rewrite", "lookalike-access-point-policy-rewrite-without-delegation"):
+    SNAPSHOTS[_name] = (
+        fields(access_points={_comparable(CHIP_ANALYSTS_POINT)}),
+        {READER: ({EXTRACT_POLICY, "MaintainChipAccessPoint"}, set())},
+    )
 SNAPSHOTS["lake-formation-admin"] = (
     lake(None, frozenset({LAKE_ADMIN, READER})), {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())}
 )
@@ -852,6 +903,9 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
     assert chip_sids("lookalike-access-point-without-delegation") == ["DenyInsecureTransport"]
     assert chip_sids("access-point-same-account-delegated") == ["DenyInsecureTransport", "DelegateToAccessPoints"]
     assert chip_sids("lookalike-access-point-same-account-without-delegation") == ["DenyInsecureTransport"]
+    for name in ("access-point-create", "lookalike-access-point-create-read-only", "access-point-policy-rewrite"):
+        assert chip_sids(name) == ["DenyInsecureTransport", "DelegateToAccessPoints"], name
+    assert chip_sids("lookalike-access-point-policy-rewrite-without-delegation") == ["DenyInsecureTransport"]
     # The console password: deployed from LoginProfile and read back; none where the template gives none.
     consoles = {
         name: {u.name: u.login_profile for u in snapshot(name, backend).users}

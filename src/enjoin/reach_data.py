@@ -71,6 +71,9 @@
 - A principal of the bucket's account that may replace the bucket policy (``s3:PutBucketPolicy``) satisfies the
   bucket's side with the policy it would write, one that may delete it (``s3:DeleteBucketPolicy``) with none; one
   that may replace the key policy or grant itself the key satisfies the KMS side: :mod:`enjoin.reach_rewrite`.
+- A principal that may replace an access point's policy reads through it under the policy it would write, and one
+  that may create an access point in its own account reads through the new one (with no policy, or one it puts
+  there); the bucket's side is decided as above: :mod:`enjoin.reach_rewrite`.
 """
 
 from __future__ import annotations
@@ -88,13 +91,24 @@ from enjoin.reach_filter import (
     caller_account,
     glob_meets_prefix,
     listed,
+    may_act,
     names_caller,
     raw_statements,
 )
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
-from enjoin.reach_rewrite import DELETE_BUCKET_POLICY, REWRITE_BUCKET, rewrite_bucket, take_key
+from enjoin.reach_rewrite import (
+    CREATE_POINT,
+    DELETE_BUCKET_POLICY,
+    REWRITE_BUCKET,
+    REWRITE_POINT,
+    new_access_points,
+    point_keys,
+    rewrite_access_point,
+    rewrite_bucket,
+    take_key,
+)
 from enjoin.reach_tables import is_table_holding, read_table
 from enjoin.s3_public import policy_public
 from enjoin.snapshot import AccessPoint, Bucket, Key, ReplicationRule
@@ -240,8 +254,10 @@ class Reader:
         """The readable holdings ``node`` may read (in index order): a filter only, memoised per node.
 
         A holding whose stores are plain buckets (no replica, no access point) may be read by a node of
-        a bucket's account whose identity policies may allow the read there, and by the nodes its bucket
-        policy may name; any other holding (tables, replicas, access points) by every node.
+        a bucket's account whose identity policies may allow the read there, replace the bucket policy or
+        create an access point, and by the nodes its bucket policy may name (one of another account reads
+        through an access point it creates only where the bucket policy admits it); any other holding
+        (tables, replicas, access points) by every node.
         """
         found = self.by_node.get(node.key)
         if found is None:
@@ -256,7 +272,9 @@ class Reader:
             return True
         for bucket, policy in plan:
             if node.account == bucket.account and (
-                self._identity_reads(node, bucket.arn) or self._identity_rewrites(node, bucket.arn)
+                self._identity_reads(node, bucket.arn)
+                or self._identity_rewrites(node, bucket.arn)
+                or may_act(node, CREATE_POINT)
             ):
                 return True
             if policy is not None and (node.account in admitted(policy) or policy_may_admit(policy, node)):
@@ -441,6 +459,9 @@ class Reader:
                     found = self._read_access_point(who, store, point, undecided)
                     if found is not None:
                         return (found, None), tuple(undecided)
+            found = self._new_access_point(who, store, undecided)
+            if found is not None:
+                return (found, None), tuple(undecided)
         return None, tuple(undecided)
 
     def _read_bucket(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
@@ -515,20 +536,69 @@ class Reader:
     def _read_access_point(
         self, who: Node, store: Store, point: AccessPoint, undecided: list[str]
     ) -> tuple[Hop, ...] | None:
+        """The read through an existing access point of the store's bucket: under its policy, or under the one
+        ``who`` would write in its place (:func:`~enjoin.reach_rewrite.rewrite_access_point`)."""
+        graph = self.graph
+        ap_policy = graph.access_point_policy.get(point.arn)
+        bucket_policy = graph.bucket_policy.get(store.bucket_arn)
+        if isinstance(ap_policy, str) or isinstance(bucket_policy, str):
+            undecided.extend(p for p in (ap_policy, bucket_policy) if isinstance(p, str))
+            return None
+        found = self._read_through(who, store, point, ap_policy, bucket_policy, undecided)
+        if found is None:
+            found = self._rewrite_point(who, store, point, ap_policy, bucket_policy, undecided)
+        return found
+
+    def _new_access_point(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
+        """The read through an access point ``who`` creates for the store's bucket in its own account (with no
+        policy, or with the one it then puts there): :func:`~enjoin.reach_rewrite.new_access_points`."""
+        bucket = store.bucket
+        assert bucket is not None
+        bucket_policy = self.graph.bucket_policy.get(bucket.arn)
+        if isinstance(bucket_policy, str) or not may_act(who, CREATE_POINT):
+            return None  # an unreadable bucket policy is reported by the direct read already
+        for created, point in new_access_points(self.graph, who, bucket, undecided):
+            found = self._read_through(who, store, point, None, bucket_policy, undecided)
+            if found is None:
+                found = self._rewrite_point(who, store, point, None, bucket_policy, undecided)
+            if found is not None:
+                return (created, *found)
+        return None
+
+    def _rewrite_point(
+        self,
+        who: Node,
+        store: Store,
+        point: AccessPoint,
+        ap_policy: Policy | None,
+        bucket_policy: Policy | None,
+        undecided: list[str],
+    ) -> tuple[Hop, ...] | None:
+        if not may_act(who, REWRITE_POINT):
+            return None
+        rewrite, written, reasons = rewrite_access_point(self.graph, who, point, ap_policy)
+        undecided.extend(reasons)
+        if rewrite is None:
+            return None
+        found = self._read_through(who, store, point, written, bucket_policy, undecided)
+        return None if found is None else (rewrite, *found)
+
+    def _read_through(
+        self,
+        who: Node,
+        store: Store,
+        point: AccessPoint,
+        ap_policy: Policy | None,
+        bucket_policy: Policy | None,
+        undecided: list[str],
+    ) -> tuple[Hop, ...] | None:
+        """``who`` reads an object of the store through ``point`` whose policy is ``ap_policy``: both sides, and the
+        decrypt."""
         graph = self.graph
         bucket = store.bucket
         assert bucket is not None
         arn = point.arn
-        ap_policy = graph.access_point_policy.get(arn)
-        bucket_policy = graph.bucket_policy.get(bucket.arn)
-        if isinstance(ap_policy, str) or isinstance(bucket_policy, str):
-            undecided.extend(p for p in (ap_policy, bucket_policy) if isinstance(p, str))
-            return None
-        context = {
-            "s3:DataAccessPointArn": arn,
-            "s3:DataAccessPointAccount": point.account,
-            "s3:AccessPointNetworkOrigin": point.network_origin,
-        }
+        context = point_keys(point)
         for obj in probes(store.key_patterns, bucket.arn, (bucket_policy, ap_policy, *who.identity)):
             key = obj[len(bucket.arn) + 1 :]
             via_point = f"{arn}/object/{key}"
@@ -537,7 +607,7 @@ class Reader:
                 who,
                 READ_ACTION,
                 via_point,
-                bucket.account,
+                point.account,
                 ap_policy,
                 context,
                 note=f"through access point {arn}",

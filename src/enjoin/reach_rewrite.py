@@ -26,25 +26,48 @@ What AWS documents, and what reach does with it:
   false, since the caller makes it, not an AWS service on its behalf ("AWS KMS condition keys",
   https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html). The decrypt is then decided as for
   any grant (:mod:`enjoin.reach_grants`): key-policy and IAM Denies, SCPs and RCPs still refuse.
+- ``s3:PutAccessPointPolicy`` (PutAccessPointPolicy,
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_PutAccessPointPolicy.html): "Each access point can
+  have only one policy, so a request made to this API replaces any existing policy". The request is decided on the
+  access point's ARN against the policy in place, from any account (AWS documents no rule of the owner's account,
+  as it does for PutBucketPolicy: where it refuses another account, reach over-reports, never the reverse). The
+  caller writes one statement allowing itself ``s3:GetObject`` on the access point's objects; the bucket must still
+  allow the read through the access point (its delegation, or its own grant), decided as for any access point.
+- ``s3:CreateAccessPoint`` (CreateAccessPoint,
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_CreateAccessPoint.html): the caller creates an access
+  point in its own account, in the bucket's Region, for a bucket of its account or of another one ("You can also
+  create a cross-account access point that's associated with a bucket in another AWS account ... creating
+  cross-account access points doesn't grant you access to data in the bucket until you are granted permissions from
+  the bucket owner", "Creating access points", S3 User Guide,
+  https://docs.aws.amazon.com/AmazonS3/latest/userguide/creating-access-points.html). It names the access point
+  (reach tries the names its identity policies allow) and chooses its network origin (Internet, or a VPC: both are
+  tried). The new access point has no policy until the caller, if allowed, puts one admitting itself; the read
+  through it is then decided as through any access point, the bucket's side by the bucket's own policy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from functools import lru_cache
 
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import answer
+from enjoin.reach_edges import answer, resource_names
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Hop
-from enjoin.snapshot import Grant, Key
+from enjoin.snapshot import AccessPoint, Bucket, Grant, Key
 
 REWRITE_BUCKET = "s3:PutBucketPolicy"
 DELETE_BUCKET_POLICY = "s3:DeleteBucketPolicy"
 REWRITE_KEY = "kms:PutKeyPolicy"
 CREATE_GRANT = "kms:CreateGrant"
+REWRITE_POINT = "s3:PutAccessPointPolicy"
+CREATE_POINT = "s3:CreateAccessPoint"
+NETWORK_ORIGINS = ("Internet", "VPC")  # what a caller creating an access point may choose
+# "Rules for naming Amazon S3 access points": 3-50 lowercase letters, digits and hyphens, no hyphen at either end.
+_POINT_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,48})[a-z0-9]")
 SELF_GRANT = "enjoin-self-grant"  # the id reach gives the grant a caller would create to itself
 
 
@@ -106,3 +129,54 @@ def take_key(graph: Graph, who: Node, key: Key, policy: Policy, context: Mapping
     else:
         reasons += hop or ()
     return None, tuple(reasons)
+
+
+def point_keys(point: AccessPoint) -> dict[str, str | None]:
+    """The access point keys a request on or through ``point`` carries: the Service Authorization Reference lists
+    them for s3:CreateAccessPoint and s3:PutAccessPointPolicy as for the object requests made through it."""
+    return {
+        "s3:DataAccessPointArn": point.arn,
+        "s3:DataAccessPointAccount": point.account,
+        "s3:AccessPointNetworkOrigin": point.network_origin,
+    }
+
+
+def rewrite_access_point(graph: Graph, who: Node, point: AccessPoint,
+                         policy: Policy | None) -> tuple[Hop | None, Policy | None, tuple[str, ...]]:
+    """Whether ``who`` may replace the access point's policy: its hop and the policy it would write (one admitting
+    itself to the access point's objects), or no hop and the reasons the engine could not decide."""
+    hop = answer(graph, who, REWRITE_POINT, point.arn, point.account, policy, point_keys(point),
+                 note="replaces the access point policy with one that admits itself")
+    if not isinstance(hop, Hop):
+        return None, None, tuple(hop or ())
+    written = own_policy(who.arn, READ_ACTION, f"{point.arn}/object/*",
+                         f"access point policy of {point.arn} as {who.arn} would write it")
+    return hop, written, ()
+
+
+def point_names(who: Node, prefix: str) -> list[str]:
+    """The access point names to try: the probe, then one per Resource pattern of the caller's identity policies
+    that names an access point, where it makes a valid name."""
+    out: list[str] = []
+    for candidate in resource_names(who, prefix, ":accesspoint/"):
+        name = candidate[len(prefix):].split("/", 1)[0]
+        if _POINT_NAME.fullmatch(name) and name not in out:
+            out.append(name)
+    return out
+
+
+def new_access_points(graph: Graph, who: Node, bucket: Bucket,
+                      undecided: list[str]) -> Iterator[tuple[Hop, AccessPoint]]:
+    """The access points ``who`` may create for ``bucket`` in its own account (each name it may use, each network
+    origin), with the hop of each CreateAccessPoint; what the engine could not decide goes to ``undecided``."""
+    partition = who.arn.split(":")[1]
+    prefix = f"arn:{partition}:s3:{bucket.region}:{who.account}:accesspoint/"
+    for name in point_names(who, prefix):
+        for origin in NETWORK_ORIGINS:
+            point = AccessPoint(prefix + name, name, who.account, bucket.region, bucket.name, None, origin)
+            hop = answer(graph, who, CREATE_POINT, point.arn, who.account, None, point_keys(point),
+                         note=f"creates access point {name} ({origin}) for bucket {bucket.name}")
+            if isinstance(hop, Hop):
+                yield hop, point
+            elif hop:
+                undecided.extend(hop)
