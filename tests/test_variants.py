@@ -341,6 +341,17 @@ CASES["access-point-policy-rewrite"] = Expected(
 LOOKALIKES["lookalike-access-point-policy-rewrite-without-delegation"] = (
     "it may replace the CHIP analysts' access point policy, but the bucket neither delegates nor grants it"
 )
+CASES["replication-configured-by-dhs"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "ConfigureChipBackupReplication",
+    "s3:PutReplicationConfiguration on the CHIP bucket and iam:PassRole of its backup role, whose replicas may go "
+    "into any cms-*-backup bucket: DHS creates one and new CHIP enrollment is copied into it (PROGRAMS)",
+)
+LOOKALIKES["lookalike-replication-configured-into-cms-backup"] = (
+    "it may configure the CHIP bucket's replication, but the backup role writes only into CMS's own backup bucket"
+)
 CASES["lake-formation-admin"] = Expected(
     frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"}),
     frozenset({TAF_TABLE}),
@@ -827,6 +838,14 @@ for _name in ("access-point-policy-rewrite", "lookalike-access-point-policy-rewr
         fields(access_points={_comparable(CHIP_ANALYSTS_POINT)}),
         {READER: ({EXTRACT_POLICY, "MaintainChipAccessPoint"}, set())},
     )
+SNAPSHOTS["replication-configured-by-dhs"] = (
+    fields(), {READER: ({EXTRACT_POLICY, "MaintainChipBackupReplication"}, set()),
+               CMS_ROLE + "CmsChipBackupReplication": ({"ReplicateChipToBackup"}, set())}
+)
+SNAPSHOTS["lookalike-replication-configured-into-cms-backup"] = (
+    fields(versioning={**VERSIONED, "cms-chip-enrollment-backup": "Enabled"}),
+    SNAPSHOTS["replication-configured-by-dhs"][1],
+)
 SNAPSHOTS["lake-formation-admin"] = (
     lake(None, frozenset({LAKE_ADMIN, READER})), {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())}
 )

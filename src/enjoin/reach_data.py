@@ -74,6 +74,8 @@
 - A principal that may replace an access point's policy reads through it under the policy it would write, and one
   that may create an access point in its own account reads through the new one (with no policy, or one it puts
   there); the bucket's side is decided as above: :mod:`enjoin.reach_rewrite`.
+- A principal that may configure the bucket's replication and pass a role S3 may assume has the bucket's new objects
+  copied into a bucket the party owns: :mod:`enjoin.reach_replicate`.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ from enjoin.reach_filter import (
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
+from enjoin.reach_replicate import may_configure, replicate_out, s3_roles
 from enjoin.reach_rewrite import (
     CREATE_POINT,
     DELETE_BUCKET_POLICY,
@@ -238,6 +241,7 @@ class Reader:
         self.plans: dict[int, list[tuple[Bucket, Policy | None]] | None] = {}
         self.restricted: dict[str, bool] = {}  # bucket ARN -> Block Public Access shuts other accounts out
         self.rewriters: dict[tuple[str, str], bool] = {}  # (node, bucket ARN) -> may it replace the bucket policy
+        self.s3_roles: dict[str, tuple[Node, ...]] | None = None  # per account, the roles S3 may assume
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
         """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
@@ -254,10 +258,11 @@ class Reader:
         """The readable holdings ``node`` may read (in index order): a filter only, memoised per node.
 
         A holding whose stores are plain buckets (no replica, no access point) may be read by a node of
-        a bucket's account whose identity policies may allow the read there, replace the bucket policy or
-        create an access point, and by the nodes its bucket policy may name (one of another account reads
-        through an access point it creates only where the bucket policy admits it); any other holding
-        (tables, replicas, access points) by every node.
+        a bucket's account whose identity policies may allow the read there, replace the bucket policy,
+        create an access point or configure replication, and by the nodes its bucket policy may name (one
+        of another account reads through an access point it creates, or configures replication, only
+        where the bucket policy admits it); any other holding (tables, replicas, access points) by every
+        node.
         """
         found = self.by_node.get(node.key)
         if found is None:
@@ -275,6 +280,7 @@ class Reader:
                 self._identity_reads(node, bucket.arn)
                 or self._identity_rewrites(node, bucket.arn)
                 or may_act(node, CREATE_POINT)
+                or may_configure(node)
             ):
                 return True
             if policy is not None and (node.account in admitted(policy) or policy_may_admit(policy, node)):
@@ -460,6 +466,8 @@ class Reader:
                     if found is not None:
                         return (found, None), tuple(undecided)
             found = self._new_access_point(who, store, undecided)
+            if found is None:
+                found = self._replicate(who, store, undecided)
             if found is not None:
                 return (found, None), tuple(undecided)
         return None, tuple(undecided)
@@ -564,6 +572,25 @@ class Reader:
             if found is not None:
                 return (created, *found)
         return None
+
+    def _replicate(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
+        """The read of a replica in a bucket the party owns, by a replication rule ``who`` writes itself
+        (:mod:`~enjoin.reach_replicate`)."""
+        bucket = store.bucket
+        assert bucket is not None
+        if not may_configure(who):
+            return None
+        policy = self.graph.bucket_policy.get(bucket.arn)
+        if isinstance(policy, str):
+            return None  # an unreadable bucket policy is reported by the direct read already
+        if self.s3_roles is None:
+            self.s3_roles = s3_roles(self.graph)
+        roles = self.s3_roles.get(who.account, ())
+        if not roles:
+            return None
+        obj = store.key_patterns[0].replace("*", "enjoin-probe").replace("?", "x")
+        return replicate_out(self.graph, who, bucket, policy, obj, _DIRECT, roles,
+                             lambda role, o: self._decrypt(role, store, o, undecided), undecided)
 
     def _rewrite_point(
         self,

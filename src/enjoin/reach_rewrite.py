@@ -72,10 +72,11 @@ SELF_GRANT = "enjoin-self-grant"  # the id reach gives the grant a caller would 
 
 
 @lru_cache(maxsize=4096)
-def own_policy(principal: str, action: str, resource: str, label: str) -> Policy:
-    """The one-statement policy a caller that may replace a resource's policy writes: it allows itself."""
+def own_policy(principal: str, action: str, resource: str, label: str, sid: str = "RewrittenToAdmitItself") -> Policy:
+    """The one-statement policy a caller that may replace a resource's policy writes: it allows itself (or, for a
+    resource the party owns, what it lets in: ``sid`` says which)."""
     document = {"Version": "2012-10-17", "Statement": [
-        {"Sid": "RewrittenToAdmitItself", "Effect": "Allow", "Principal": {"AWS": principal}, "Action": action,
+        {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principal}, "Action": action,
          "Resource": resource}]}
     return compile_policy(document, label=label, kind=PolicyKind.RESOURCE)
 

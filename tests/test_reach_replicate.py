@@ -1,0 +1,136 @@
+"""Replication a principal configures itself (enjoin.reach_replicate), over hand-built snapshots.
+
+DHS assumes Steward, a role of CMS (the bucket's account). The claims bucket is versioned and holds medicaid data;
+Replicator is a CMS role that S3 may assume, allowed to read the claims for replication and to write replicas into
+any ``*-replica`` bucket. Steward's own policies never allow s3:GetObject: what it may do instead is each test's
+subject.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enjoin.config_model import Holding, Party
+from enjoin.reach import compute_reach
+from enjoin.reach_model import Reach
+from enjoin.snapshot import Bucket, Key, NamedPolicy, Role, Snapshot
+
+CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
+STEWARD = f"arn:aws:iam::{CMS}:role/Steward"
+REPLICATOR = f"arn:aws:iam::{CMS}:role/Replicator"
+BUCKET = "arn:aws:s3:::claims"
+KEY = f"arn:aws:kms:{REGION}:{CMS}:key/k1"
+PARTY = Party("DHS", accounts=(DHS,))
+CLAIMS = Holding(f"{BUCKET}/*", "medicaid", ("all",), ("all",), ("ssn",))
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str, resource: str, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+CONFIGURE = doc(allow("s3:PutReplicationConfiguration", BUCKET), allow("iam:PassRole", REPLICATOR))
+REPLICATE = doc(
+    allow("s3:GetObjectVersionForReplication", f"{BUCKET}/*"),
+    allow("s3:ReplicateObject", "arn:aws:s3:::*-replica/*"),
+)
+S3_TRUST = doc({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"})
+ENABLE_IAM = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "kms:*", "Resource": "*"}
+
+
+def reach(steward: dict[str, Any] | None = CONFIGURE, *, replicator: dict[str, Any] | None = REPLICATE,
+          trust: dict[str, Any] = S3_TRUST, bucket_policy: dict[str, Any] | None = None,
+          versioning: str | None = "Enabled", kms: bool = False,
+          others: tuple[Bucket, ...] = ()) -> Reach:
+    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
+    roles = [Role(STEWARD, "Steward", CMS, trust_dhs,
+                  inline_policies=(NamedPolicy("p", steward),) if steward else ())]
+    if replicator is not None:
+        roles.append(Role(REPLICATOR, "Replicator", CMS, trust, inline_policies=(NamedPolicy("p", replicator),)))
+    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, versioning=versioning,
+                    sse_algorithm="aws:kms" if kms else "AES256", kms_key_id=KEY if kms else None)
+    keys = (Key(KEY, "k1", CMS, REGION, doc(ENABLE_IAM)),) if kms else ()
+    snap = Snapshot((CMS, DHS), roles=tuple(roles), buckets=(bucket, *others), keys=keys)
+    return compute_reach(snap, [PARTY], [CLAIMS], REGION)
+
+
+def steps(found: Reach) -> list[list[tuple[str, str, str]]]:
+    return [[(h.principal, h.action, h.resource) for h in a.hops] for a in found.accesses]
+
+
+def test_a_role_that_may_configure_replication_has_new_claims_copied_into_a_bucket_dhs_owns() -> None:
+    found = reach()
+    assert found.undecided == ()
+    (path,) = steps(found)
+    replica = "arn:aws:s3:::enjoin-probe-replica/enjoin-probe"
+    assert path[1:] == [
+        (STEWARD, "s3:PutReplicationConfiguration", BUCKET),
+        (STEWARD, "iam:PassRole", REPLICATOR),
+        (REPLICATOR, "s3:GetObjectVersionForReplication", f"{BUCKET}/enjoin-probe"),
+        (REPLICATOR, "s3:ReplicateObject", replica),
+        (f"arn:aws:iam::{DHS}:root", "s3:GetObject", replica),
+    ]
+    (access,) = found.accesses
+    assert "existing objects would need S3 Batch Replication" in access.hops[1].note
+    assert "WrittenByThePartyForTheReplicationRole" in {s.sid for s in access.hops[4].statements}
+    assert access.hops[2].context == {"iam:PassedToService": "s3.amazonaws.com"}
+    # The destination's policy is the party's to write: the statement it would write lets the replica in.
+    written = "bucket policy of arn:aws:s3:::enjoin-probe-replica as the party would write it for " + REPLICATOR
+    assert written in {s.policy for s in access.hops[4].statements}
+
+
+def test_no_replication_path_where_a_step_is_refused() -> None:
+    cases = {
+        "PassRole to Lambda only": reach(doc(
+            allow("s3:PutReplicationConfiguration", BUCKET),
+            allow("iam:PassRole", REPLICATOR,
+                  Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}}),
+        )),
+        "no PassRole": reach(doc(allow("s3:PutReplicationConfiguration", BUCKET))),
+        "the bucket policy denies configuring replication": reach(bucket_policy=doc(
+            {**deny("s3:PutReplicationConfiguration", BUCKET), "Principal": "*"})),
+        "the bucket policy denies the replication role its read": reach(bucket_policy=doc(
+            {**deny("s3:GetObjectVersionForReplication", f"{BUCKET}/*"), "Principal": "*"})),
+        "the role may write replicas only into a bucket CMS already has": reach(
+            replicator=doc(allow("s3:GetObjectVersionForReplication", f"{BUCKET}/*"),
+                           allow("s3:ReplicateObject", "arn:aws:s3:::cms-archive/*")),
+            others=(Bucket("arn:aws:s3:::cms-archive", "cms-archive", CMS, REGION, None),)),
+        "no role S3 may assume": reach(trust=doc(
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"})),
+        "versioning suspended, and no PutBucketVersioning": reach(versioning="Suspended"),
+        # SSE-KMS objects need a replica key the role may encrypt with.
+        "SSE-KMS, the role may decrypt but not encrypt": reach(
+            replicator=doc(*REPLICATE["Statement"], allow("kms:Decrypt", KEY)), kms=True),
+    }
+    for why, found in cases.items():
+        assert found.accesses == (), why
+        assert found.undecided == (), why
+
+
+def test_a_bucket_without_versioning_is_replicated_by_a_caller_that_may_enable_it() -> None:
+    steward = doc(*CONFIGURE["Statement"], allow("s3:PutBucketVersioning", BUCKET))
+    (path,) = steps(reach(steward, versioning=None))
+    assert [action for _, action, _ in path[1:4]] == [
+        "s3:PutReplicationConfiguration", "s3:PutBucketVersioning", "iam:PassRole"]
+
+
+def test_sse_kms_objects_are_replicated_where_the_role_decrypts_them_and_encrypts_with_a_party_key() -> None:
+    replicator = doc(*REPLICATE["Statement"], allow("kms:Decrypt", KEY), allow("kms:Encrypt", "*"))
+    (path,) = steps(reach(replicator=replicator, kms=True))
+    assert [(p, a) for p, a, _ in path[3:6]] == [
+        (REPLICATOR, "s3:GetObjectVersionForReplication"), (REPLICATOR, "kms:Decrypt"), (REPLICATOR, "kms:Encrypt")]
+    assert path[5][2] == f"arn:aws:kms:{REGION}:{DHS}:key/enjoin-probe"
+
+
+def test_an_existing_bucket_of_dhs_is_a_destination_too() -> None:
+    ice = Bucket("arn:aws:s3:::ice-case-files", "ice-case-files", DHS, REGION, None)
+    replicator = doc(allow("s3:GetObjectVersionForReplication", f"{BUCKET}/*"), allow("s3:ReplicateObject", "*"))
+    (path,) = steps(reach(replicator=replicator, others=(ice,)))
+    assert path[-2] == (REPLICATOR, "s3:ReplicateObject", "arn:aws:s3:::ice-case-files/enjoin-probe")
