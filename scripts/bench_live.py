@@ -124,6 +124,9 @@ def fill_account(admin: MotoBackend, account: str, accounts: list[str], roles: i
     for index in range(buckets):
         name = bucket_name(account, index)
         s3.create_bucket(Bucket=name)
+        # S3's default for a new bucket, which moto does not apply: ACLs disabled.
+        s3.put_bucket_ownership_controls(
+            Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
         if index % 2 == 0:
             s3.put_bucket_policy(Bucket=name, Policy=_document(
                 {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",

@@ -17,6 +17,7 @@ from enjoin.config_model import Config, ScpAttachment, Template
 from enjoin.deploy import Deployment, deploy
 from enjoin.deploy.verify import verify_resource
 from enjoin.errors import DeployError, TemplateRejected
+from enjoin.inventory import inventory
 
 ROOT = Path(__file__).resolve().parents[1]
 CMS, DHS = "111111111111", "222222222222"
@@ -292,6 +293,21 @@ def test_an_inert_property_is_left_out_and_listed(fresh: MotoBackend, tmp_path: 
     assert construct.klass == "inert"
     logging = fresh.client("s3", CMS, REGION).get_bucket_logging(Bucket="enjoin-test-b")
     assert "LoggingEnabled" not in logging
+
+
+def test_a_bucket_without_ownership_controls_gets_s3s_default_for_a_new_bucket(
+    fresh: MotoBackend, tmp_path: Path
+) -> None:
+    """Since April 2023 a new bucket has BucketOwnerEnforced (ACLs disabled) unless told otherwise; moto keeps
+    none, which would read as a bucket older than that, ACLs enabled."""
+    path = template_file(tmp_path, "Resources:\n  B:\n    Type: AWS::S3::Bucket\n"
+                                   "    Properties: {BucketName: enjoin-test-b}\n")
+    deploy(fresh, config_for(tmp_path, Template(path, CMS)))
+    s3 = fresh.client("s3", CMS, REGION)
+    assert s3.get_bucket_ownership_controls(Bucket="enjoin-test-b")["OwnershipControls"] == {
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (bucket,) = inventory(fresh, (CMS,), REGION).buckets
+    assert bucket.ownership == "BucketOwnerEnforced"
 
 
 def test_a_template_cloudformation_rejects_is_refused_with_the_rule(fresh: MotoBackend, tmp_path: Path) -> None:

@@ -212,9 +212,11 @@ def test_absent_configuration_reads_as_none(moto: MotoBackend) -> None:
     moto.reset()
     moto.client("s3", DHS, REGION).create_bucket(Bucket="bare-bucket")
     snapshot = inventory(moto, (DHS,), REGION)
-    # moto 5.2 applies no default encryption to a bucket created through the API
+    # moto 5.2 applies no default encryption to a bucket created through the API, nor S3's default Object
+    # Ownership: a bucket without the setting behaves as ObjectWriter (ACLs enabled), and reads so.
     assert snapshot.buckets == (
-        Bucket(arn="arn:aws:s3:::bare-bucket", name="bare-bucket", account=DHS, region=REGION),
+        Bucket(arn="arn:aws:s3:::bare-bucket", name="bare-bucket", account=DHS, region=REGION,
+               ownership="ObjectWriter"),
     )
     assert (snapshot.roles, snapshot.users, snapshot.groups, snapshot.keys) == ((), (), (), ())
 

@@ -352,6 +352,17 @@ CASES["replication-configured-by-dhs"] = Expected(
 LOOKALIKES["lookalike-replication-configured-into-cms-backup"] = (
     "it may configure the CHIP bucket's replication, but the backup role writes only into CMS's own backup bucket"
 )
+CASES["object-acl-grant"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "RepairChipObjectAcls",
+    "s3:PutObjectAcl on CHIP objects, whose bucket keeps ACLs enabled (ObjectWriter): it grants DHS's account READ, "
+    "and DHS reads CHIP enrollment (PROGRAMS)",
+)
+LOOKALIKES["lookalike-object-acl-grant-acls-disabled"] = (
+    "it may set CHIP objects' ACLs, but the bucket enforces bucket-owner ownership: ACLs grant nothing"
+)
 CASES["lake-formation-admin"] = Expected(
     frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"}),
     frozenset({TAF_TABLE}),
@@ -466,9 +477,15 @@ def indeterminate(result: PipelineResult) -> set[str]:
     return {c.id for c in result.judgment.clauses if c.verdict is Verdict.INDETERMINATE}
 
 
+# Variants whose holdings stay INDETERMINATE for want of what the inventory cannot read: the reason each names.
+ACL_DOUBTS = {
+    "object-acls-enabled": "arn:aws:s3:::cms-chip-enrollment has ACLs enabled (ObjectOwnership ObjectWriter)",
+}
+
+
 def test_every_variant_directory_is_expected() -> None:
     on_disk = {p.name for p in VARIANTS.iterdir() if p.is_dir()}
-    assert on_disk == set(CASES) | set(LOOKALIKES) | set(DOUBTS)
+    assert on_disk == set(CASES) | set(LOOKALIKES) | set(DOUBTS) | set(ACL_DOUBTS)
     for name in on_disk:
         config = yaml.safe_load((VARIANTS / name / "enjoin.yaml").read_text())
         assert config["extends"] == "../../../enjoin.yaml", name
@@ -485,7 +502,10 @@ def test_violating_variant(name: str, backend: MotoBackend) -> None:
     assert result.judgment.verdict is Verdict.VIOLATION
     assert violations(result) == expected.clauses, expected.reason
     assert indeterminate(result) == set()
-    findings = [f for c in result.judgment.clauses if c.verdict is Verdict.VIOLATION for f in c.findings]
+    # A VIOLATION clause may also list what could not be decided beside the path (object-acl-grant: what other
+    # objects' ACLs say): the findings with the verdict are the paths.
+    findings = [f for c in result.judgment.clauses if c.verdict is Verdict.VIOLATION for f in c.findings
+                if f.verdict is Verdict.VIOLATION]
     # The holding, not the resource read: a replica's objects are the source holding's data.
     reached = {store(f.holding) for f in findings}
     assert reached == expected.buckets
@@ -506,6 +526,19 @@ def test_lookalike_stays_compliant(name: str, backend: MotoBackend) -> None:
     assert violations(result) == set()
     assert indeterminate(result) == set()
     assert [f for c in result.judgment.clauses for f in c.findings] == []
+
+
+@pytest.mark.parametrize("name", sorted(ACL_DOUBTS))
+def test_acls_enabled_leave_the_bucket_indeterminate_naming_it(name: str, backend: MotoBackend) -> None:
+    """ACLs enabled on the CHIP bucket, and nobody DHS reaches may set them: what the objects' ACLs say is not read,
+    so CHIP is INDETERMINATE for DHS (not COMPLIANT, not a VIOLATION), the finding naming the bucket's setting."""
+    result = run(name, backend)
+    assert result.judgment.verdict is Verdict.INDETERMINATE
+    assert violations(result) == set()
+    assert indeterminate(result) == PROGRAMS
+    findings = [f for c in result.judgment.clauses for f in c.findings]
+    assert {store(f.holding) for f in findings} == {CHIP}
+    assert all(ACL_DOUBTS[name] in f.message for f in findings), findings[0].message
 
 
 @pytest.mark.parametrize("name", sorted(DOUBTS))
@@ -846,6 +879,9 @@ SNAPSHOTS["lookalike-replication-configured-into-cms-backup"] = (
     fields(versioning={**VERSIONED, "cms-chip-enrollment-backup": "Enabled"}),
     SNAPSHOTS["replication-configured-by-dhs"][1],
 )
+for _name in ("object-acl-grant", "lookalike-object-acl-grant-acls-disabled"):
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RepairChipUploadAcls"}, set())})
+SNAPSHOTS["object-acls-enabled"] = (fields(), {READER: ({EXTRACT_POLICY}, set())})
 SNAPSHOTS["lake-formation-admin"] = (
     lake(None, frozenset({LAKE_ADMIN, READER})), {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())}
 )
@@ -878,7 +914,7 @@ ORIGINAL = frozenset(
 
 
 def test_every_organisation_scale_variant_has_a_snapshot_expectation() -> None:
-    assert set(SNAPSHOTS) == (set(CASES) | set(LOOKALIKES) | set(DOUBTS)) - ORIGINAL
+    assert set(SNAPSHOTS) == (set(CASES) | set(LOOKALIKES) | set(DOUBTS) | set(ACL_DOUBTS)) - ORIGINAL
 
 
 @pytest.mark.parametrize("name", sorted(SNAPSHOTS))
@@ -925,6 +961,13 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
     for name in ("access-point-create", "lookalike-access-point-create-read-only", "access-point-policy-rewrite"):
         assert chip_sids(name) == ["DenyInsecureTransport", "DelegateToAccessPoints"], name
     assert chip_sids("lookalike-access-point-policy-rewrite-without-delegation") == ["DenyInsecureTransport"]
+    # Object Ownership: as the template declares it; a bucket whose template declares none gets S3's default.
+    ownership = {
+        name: next(b.ownership for b in snapshot(name, backend).buckets if b.name == CHIP)
+        for name in ("object-acl-grant", "object-acls-enabled", "lookalike-object-acl-grant-acls-disabled")
+    }
+    assert ownership == {"object-acl-grant": "ObjectWriter", "object-acls-enabled": "ObjectWriter",
+                         "lookalike-object-acl-grant-acls-disabled": "BucketOwnerEnforced"}
     # The console password: deployed from LoginProfile and read back; none where the template gives none.
     consoles = {
         name: {u.name: u.login_profile for u in snapshot(name, backend).users}

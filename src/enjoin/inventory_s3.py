@@ -63,7 +63,9 @@ def read_buckets(
         policy = read("get_bucket_policy", s3.get_bucket_policy)
         encryption = read("get_bucket_encryption", s3.get_bucket_encryption)
         pab = read("get_public_access_block", s3.get_public_access_block)
+        refused = len(gaps) if gaps is not None else 0
         ownership = read("get_bucket_ownership_controls", s3.get_bucket_ownership_controls)
+        refused = gaps is not None and len(gaps) > refused
         tagging = read("get_bucket_tagging", s3.get_bucket_tagging)
         versioning = read("get_bucket_versioning", s3.get_bucket_versioning, must=True) or {}
         role: str | None
@@ -86,7 +88,7 @@ def read_buckets(
                 kms_key_id=kms_key_id,
                 bucket_key_enabled=bucket_key,
                 public_access_block=dict(pab["PublicAccessBlockConfiguration"]) if pab else None,
-                ownership=ownership_rules[0].get("ObjectOwnership") if ownership_rules else None,
+                ownership=_ownership(ownership_rules, refused),
                 tags=tags((tagging or {}).get("TagSet")),
                 versioning=versioning.get("Status"),
                 replication_role=role,
@@ -94,6 +96,17 @@ def read_buckets(
             )
         )
     return buckets
+
+
+def _ownership(rules: list[Mapping[str, Any]], refused: bool) -> str | None:
+    """The bucket's ObjectOwnership; a bucket without the setting (OwnershipControlsNotFoundError) behaves as
+    ``ObjectWriter``, ACLs enabled, as every bucket did before S3 made BucketOwnerEnforced the default for new ones
+    ("Controlling ownership of objects and disabling ACLs for your bucket",
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html). None: the read was refused
+    (a gap)."""
+    if rules:
+        return str(rules[0].get("ObjectOwnership"))
+    return None if refused else "ObjectWriter"
 
 
 def replication_rules(api_value: Mapping[str, Any]) -> tuple[ReplicationRule, ...]:

@@ -86,6 +86,7 @@ from functools import lru_cache
 
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, compile_policy
+from enjoin.reach_acl import PUT_OBJECT_ACL, acls_enabled, doubt, with_grant
 from enjoin.reach_edges import admitted, answer, policy_may_admit
 from enjoin.reach_filter import (
     ANYONE,
@@ -98,7 +99,7 @@ from enjoin.reach_filter import (
     raw_statements,
 )
 from enjoin.reach_grants import decrypt_by_grant
-from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
 from enjoin.reach_replicate import may_configure, replicate_out, s3_roles
 from enjoin.reach_rewrite import (
@@ -242,6 +243,7 @@ class Reader:
         self.restricted: dict[str, bool] = {}  # bucket ARN -> Block Public Access shuts other accounts out
         self.rewriters: dict[tuple[str, str], bool] = {}  # (node, bucket ARN) -> may it replace the bucket policy
         self.s3_roles: dict[str, tuple[Node, ...]] | None = None  # per account, the roles S3 may assume
+        self.acl_policies: dict[tuple[str, str], Policy] = {}  # (bucket, account) -> its policy with an ACL grant
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
         """How ``who`` reads holding ``index`` (or None) and what could not be decided on the way."""
@@ -354,7 +356,8 @@ class Reader:
         points = {(p.account, p.bucket) for p in self.graph.snapshot.access_points}
         if (
             reasons
-            or any(s.bucket is None or (s.bucket.account, s.bucket.name) in points for s in stores)
+            or any(s.bucket is None or (s.bucket.account, s.bucket.name) in points or acls_enabled(s.bucket)
+                   for s in stores)
             or len(stores) != len(buckets_for(holding, self.graph.snapshot.buckets))
         ):
             return None
@@ -490,12 +493,63 @@ class Reader:
         if who.account == bucket.account:
             if not identity and not (policy is not None and names_caller(admitted(policy), who)):
                 return self._rewrite_bucket(who, store, policy, undecided)
-        elif not identity or policy is None or not policy_may_admit(policy, who):
+        elif not identity:
             return None
+        elif policy is None or not policy_may_admit(policy, who):
+            return self._read_by_acl(who, store, undecided)
         found = self._read_under(who, store, policy, store.note, undecided)
         if found is not None:
             return found
-        return self._rewrite_bucket(who, store, policy, undecided) if who.account == bucket.account else None
+        if who.account == bucket.account:
+            return self._rewrite_bucket(who, store, policy, undecided)
+        return self._read_by_acl(who, store, undecided)
+
+    def _acl_policy(self, bucket: Bucket, account: str) -> Policy:
+        key = (bucket.arn, account)
+        found = self.acl_policies.get(key)
+        if found is None:
+            found = self.acl_policies[key] = with_grant(bucket, account)
+        return found
+
+    def _read_by_acl(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
+        """Another account's read that an object ACL granting its account READ would allow: a doubt, since the
+        inventory does not read objects' ACLs (:mod:`~enjoin.reach_acl`). Never a path by itself."""
+        bucket = store.bucket
+        assert bucket is not None
+        if not acls_enabled(bucket):
+            return None
+        scratch: list[str] = []
+        note = "under an object ACL granting its account READ"
+        if self._read_under(who, store, self._acl_policy(bucket, who.account), note, scratch) is not None:
+            scratch = [doubt(bucket, who.arn, who.account)]
+        undecided.extend(r for r in scratch if r not in undecided)
+        return None
+
+    def _grant_by_acl(
+        self, who: Node, store: Store, policy: Policy | None, undecided: list[str]
+    ) -> tuple[Hop, ...] | None:
+        """``who`` (of the bucket's account) grants a party account READ in an object's ACL, and the party reads as a
+        role it creates in that account (:mod:`~enjoin.reach_acl`)."""
+        bucket = store.bucket
+        assert bucket is not None
+        if who.account != bucket.account or not acls_enabled(bucket) or not may_act(who, PUT_OBJECT_ACL):
+            return None
+        obj = store.key_patterns[0].replace("*", "enjoin-probe").replace("?", "x")
+        hop = answer(self.graph, who, PUT_OBJECT_ACL, obj, bucket.account, policy, _DIRECT,
+                     note="grants a party's account READ in the object's ACL (ACLs are enabled: ObjectOwnership "
+                          f"{bucket.ownership})")
+        if not isinstance(hop, Hop):
+            undecided.extend(hop or ())
+            return None
+        for account in sorted(self.graph.party_accounts):
+            reader = self.graph.nodes.get(f"arn:aws:iam::{account}:role/{PARTY_CONTROLLED_ROLE}")
+            if reader is None:
+                continue
+            note = f"under the object ACL that grants account {account} READ"
+            found = self._read_under(reader, store, self._acl_policy(bucket, account), note, undecided)
+            if found is not None:
+                return (hop, *found)
+        return None
 
     def _read_under(
         self, who: Node, store: Store, policy: Policy | None, note: str, undecided: list[str]
@@ -516,8 +570,14 @@ class Reader:
     def _rewrite_bucket(
         self, who: Node, store: Store, policy: Policy | None, undecided: list[str]
     ) -> tuple[Hop, ...] | None:
-        """The read after ``who`` replaces the bucket's policy with one admitting itself (:mod:`~enjoin.reach_rewrite`).
-        """
+        """The read after ``who`` replaces the bucket's policy with one admitting itself (:mod:`~enjoin.reach_rewrite`),
+        or else grants a party's account READ in an object's ACL (:mod:`~enjoin.reach_acl`)."""
+        found = self._rewrite_bucket_policy(who, store, policy, undecided)
+        return found if found is not None else self._grant_by_acl(who, store, policy, undecided)
+
+    def _rewrite_bucket_policy(
+        self, who: Node, store: Store, policy: Policy | None, undecided: list[str]
+    ) -> tuple[Hop, ...] | None:
         bucket = store.bucket
         assert bucket is not None
         named = policy is not None and names_caller(admitted(policy), who)

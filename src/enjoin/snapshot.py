@@ -109,7 +109,9 @@ class Bucket:
     kms_key_id: str | None = None
     bucket_key_enabled: bool = False
     public_access_block: dict[str, bool] | None = None
-    ownership: str | None = None  # ObjectOwnership, e.g. "BucketOwnerEnforced"
+    # ObjectOwnership: "BucketOwnerEnforced" (ACLs disabled), "BucketOwnerPreferred" or "ObjectWriter" (a bucket
+    # without the setting behaves as the last); None: not read (a refused read, or a hand-built snapshot)
+    ownership: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
     versioning: str | None = None  # "Enabled" | "Suspended" | None
     replication_role: str | None = None

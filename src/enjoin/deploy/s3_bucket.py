@@ -15,6 +15,8 @@ from enjoin.deploy import s3 as deploy_s3
 from enjoin.deploy.context import ApplyContext, VerifyContext, doc, tag_list, true
 from enjoin.iac.cloudformation.types import tags_of
 
+DEFAULT_OWNERSHIP = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+
 
 def api_encryption(cfn_value: dict[str, Any]) -> dict[str, Any]:
     """BucketEncryption as CloudFormation writes it, as S3's API takes it."""
@@ -44,13 +46,17 @@ def _bucket(ctx: ApplyContext) -> None:
             Bucket=name,
             PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"],
         )
-    if "OwnershipControls" in props:
-        ctx.call(
-            "OwnershipControls",
-            s3.put_bucket_ownership_controls,
-            Bucket=name,
-            OwnershipControls=props["OwnershipControls"],
-        )
+    # A bucket whose template declares no OwnershipControls gets S3's default for a new bucket: "Starting in April
+    # 2023, Amazon S3 changed the default settings for S3 Object Ownership to Bucket owner enforced for all newly
+    # created buckets" ("Controlling ownership of objects and disabling ACLs for your bucket",
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html). moto keeps none, which
+    # the inventory reads as a bucket without the setting: ACLs enabled, as on a bucket older than that.
+    ctx.call(
+        "OwnershipControls",
+        s3.put_bucket_ownership_controls,
+        Bucket=name,
+        OwnershipControls=props.get("OwnershipControls", DEFAULT_OWNERSHIP),
+    )
     if "VersioningConfiguration" in props:
         ctx.call(
             "VersioningConfiguration",
@@ -95,9 +101,8 @@ def _verify_bucket(c: VerifyContext) -> None:
         expected = {k: true(v) for k, v in c.props["PublicAccessBlockConfiguration"].items()}
         actual = found["PublicAccessBlockConfiguration"]
         c.equal("PublicAccessBlockConfiguration", expected, {k: actual.get(k) for k in expected})
-    if "OwnershipControls" in c.props:
-        found = c.read("OwnershipControls", s3.get_bucket_ownership_controls, Bucket=name)
-        c.equal("OwnershipControls", c.props["OwnershipControls"], found["OwnershipControls"])
+    found = c.read("OwnershipControls", s3.get_bucket_ownership_controls, Bucket=name)
+    c.equal("OwnershipControls", c.props.get("OwnershipControls", DEFAULT_OWNERSHIP), found["OwnershipControls"])
     if "VersioningConfiguration" in c.props:
         found = c.read("VersioningConfiguration", s3.get_bucket_versioning, Bucket=name)
         c.equal("VersioningConfiguration", c.props["VersioningConfiguration"].get("Status"), found.get("Status"))

@@ -1,0 +1,86 @@
+"""Object ACLs on a bucket whose ACLs are enabled (enjoin.reach_acl), over hand-built snapshots.
+
+The claims bucket of CMS holds medicaid data; its Object Ownership is each test's. DHS assumes Steward, a role of CMS;
+in its own account DHS can create a role with any policy (reach's party-controlled role), so another account's read
+that an object ACL would allow is open to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from enjoin.config_model import Holding, Party
+from enjoin.reach import compute_reach
+from enjoin.reach_model import Reach
+from enjoin.snapshot import Bucket, Key, NamedPolicy, Role, Snapshot
+
+CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
+STEWARD = f"arn:aws:iam::{CMS}:role/Steward"
+PARTY_ROLE = f"arn:aws:iam::{DHS}:role/enjoin-party-controlled"
+BUCKET = "arn:aws:s3:::claims"
+KEY = f"arn:aws:kms:{REGION}:{CMS}:key/k1"
+PARTY = Party("DHS", accounts=(DHS,))
+CLAIMS = Holding(f"{BUCKET}/*", "medicaid", ("all",), ("all",), ("ssn",))
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+ENABLE_IAM = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "kms:*", "Resource": "*"}
+CMS_ONLY = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*",
+                "Condition": {"StringNotEquals": {"aws:PrincipalAccount": CMS}}})
+
+
+def reach(ownership: str | None, steward: dict[str, Any] | None = None, *,
+          bucket_policy: dict[str, Any] | None = None, key_policy: dict[str, Any] | None = None) -> Reach:
+    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
+    roles = (Role(STEWARD, "Steward", CMS, trust_dhs,
+                  inline_policies=(NamedPolicy("p", steward),) if steward else ()),)
+    kms = key_policy is not None
+    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, ownership=ownership,
+                    sse_algorithm="aws:kms" if kms else "AES256", kms_key_id=KEY if kms else None)
+    keys = (Key(KEY, "k1", CMS, REGION, key_policy),) if key_policy is not None else ()
+    snap = Snapshot((CMS, DHS), roles=roles, buckets=(bucket,), keys=keys)
+    return compute_reach(snap, [PARTY], [CLAIMS], REGION)
+
+
+def reasons(found: Reach) -> list[str]:
+    return [r for u in found.undecided for r in u.reasons]
+
+
+def test_acls_enabled_leave_another_accounts_read_undecided_naming_the_bucket_and_its_setting() -> None:
+    for ownership in ("ObjectWriter", "BucketOwnerPreferred"):
+        found = reach(ownership)
+        assert found.accesses == ()
+        assert any(f"{BUCKET} has ACLs enabled (ObjectOwnership {ownership})" in r and DHS in r
+                   for r in reasons(found)), ownership
+
+
+def test_no_acl_doubt_where_acls_are_disabled_or_the_read_is_refused_anyway() -> None:
+    cases = {
+        "BucketOwnerEnforced": reach("BucketOwnerEnforced"),
+        "ownership not read (a gap says so elsewhere)": reach(None),
+        "the bucket policy denies every other account": reach("ObjectWriter", bucket_policy=CMS_ONLY),
+        "the key opens to CMS only": reach("ObjectWriter", key_policy=doc(ENABLE_IAM)),
+    }
+    for why, found in cases.items():
+        assert found.accesses == (), why
+        assert found.undecided == (), why
+
+
+def test_a_role_that_may_put_an_object_acl_grants_dhs_the_read() -> None:
+    found = reach("ObjectWriter", doc(allow("s3:PutObjectAcl", f"{BUCKET}/*")))
+    assert len(found.accesses) == 1
+    (access,) = found.accesses
+    assert [(h.principal, h.action) for h in access.hops[1:]] == [
+        (STEWARD, "s3:PutObjectAcl"), (PARTY_ROLE, "s3:GetObject")]
+    assert "ObjectAclGrantsReadToTheAccount" in {s.sid for s in access.hops[2].statements}
+    # ACLs disabled: the same permission grants nothing.
+    assert reach("BucketOwnerEnforced", doc(allow("s3:PutObjectAcl", f"{BUCKET}/*"))).accesses == ()
+    # A bucket policy that keeps every other account out refuses the read the ACL would allow.
+    assert reach("ObjectWriter", doc(allow("s3:PutObjectAcl", f"{BUCKET}/*")), bucket_policy=CMS_ONLY).accesses == ()
