@@ -44,13 +44,14 @@ def delegate(account: str = CMS, **condition: Any) -> dict[str, Any]:
 
 def reach(steward: dict[str, Any] | None = None, *, bucket_policy: dict[str, Any] | None = None,
           points: tuple[AccessPoint, ...] = (), dhs_reader: dict[str, Any] | None = None,
-          scp: dict[str, Any] | None = None) -> Reach:
+          scp: dict[str, Any] | None = None, restrict_public: bool = False) -> Reach:
     trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
     roles = [Role(STEWARD, "Steward", CMS, trust_dhs,
                   inline_policies=(NamedPolicy("p", steward),) if steward else ())]
     if dhs_reader is not None:
         roles.append(Role(DHS_READER, "DhsReader", DHS, doc(), inline_policies=(NamedPolicy("p", dhs_reader),)))
-    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, sse_algorithm="AES256")
+    block = {"RestrictPublicBuckets": True} if restrict_public else None
+    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, sse_algorithm="AES256", public_access_block=block)
     organization = Organization(scps={CMS: ((scp,),)}) if scp else Organization()
     snap = Snapshot((CMS, DHS), roles=tuple(roles), buckets=(bucket,), access_points=points,
                     organization=organization)
@@ -170,6 +171,14 @@ def test_dhs_creates_an_access_point_in_its_own_account_for_a_bucket_that_delega
     assert reach(bucket_policy=delegate(CMS), dhs_reader=own).accesses == ()
     # Without a bucket policy, another account gets nothing either.
     assert reach(dhs_reader=own).accesses == ()
+    # A public bucket policy opens the bucket to DHS's access point, unless RestrictPublicBuckets "blocks all
+    # cross-account access to the access point or bucket".
+    public = doc({**allow("s3:GetObject", f"{BUCKET}/*"), "Principal": "*"})
+    assert len(reach(bucket_policy=public, dhs_reader=own).accesses) == 1
+    restricted = reach(bucket_policy=public, dhs_reader=own, restrict_public=True)
+    # Only Steward, of the bucket's own account, still reads (under the public policy), and not through DHS's
+    # access point.
+    assert [(h.principal, h.action) for a in restricted.accesses for h in a.hops[1:]] == [(STEWARD, "s3:GetObject")]
 
 
 RECONCILIATION = AccessPoint(f"{CMS_POINTS}reconciliation", "reconciliation", CMS, REGION, "claims",

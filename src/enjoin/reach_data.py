@@ -534,6 +534,8 @@ class Reader:
         assert bucket is not None
         if who.account != bucket.account or not acls_enabled(bucket) or not may_act(who, PUT_OBJECT_ACL):
             return None
+        if self._restricts_public(bucket):
+            return None  # the party's account is another account, which RestrictPublicBuckets shuts out
         obj = store.key_patterns[0].replace("*", "enjoin-probe").replace("?", "x")
         hop = answer(self.graph, who, PUT_OBJECT_ACL, obj, bucket.account, policy, _DIRECT,
                      note="grants a party's account READ in the object's ACL (ACLs are enabled: ObjectOwnership "
@@ -684,6 +686,10 @@ class Reader:
         graph = self.graph
         bucket = store.bucket
         assert bucket is not None
+        if who.account != bucket.account and self._restricts_public(bucket):
+            # RestrictPublicBuckets "blocks all cross-account access to the access point or bucket": through an
+            # access point too, whichever account owns it.
+            return None
         arn = point.arn
         context = point_keys(point)
         for obj in probes(store.key_patterns, bucket.arn, (bucket_policy, ap_policy, *who.identity)):

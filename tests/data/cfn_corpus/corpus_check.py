@@ -258,6 +258,10 @@ def check_case(case: Path, problems: list[str]) -> dict:
     named = list(expected.get("decided") or [])
     for entry_ in expected.get("indeterminate") or []:
         named += entry_["holdings"]
+        if "reason" in entry_:
+            if set(entry_) != {"reason", "holdings"}:
+                fail(f"indeterminate entry keys {sorted(entry_)}")
+            continue
         if entry_["resource"] not in template["Resources"]:
             fail(f"indeterminate names {entry_['resource']}, not a logical id of the template")
         if set(entry_) - {"resource", "property", "holdings"}:
