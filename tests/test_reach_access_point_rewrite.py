@@ -9,31 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from enjoin.config_model import Holding, Party
 from enjoin.reach import compute_reach
 from enjoin.reach_model import Reach
 from enjoin.snapshot import AccessPoint, Bucket, NamedPolicy, Organization, Role, Snapshot
+from reach_common import (
+    BUCKET,
+    CLAIMS,
+    CMS,
+    DHS,
+    DHS_READER,
+    PARTY,
+    REGION,
+    STEWARD,
+    TRUST_DHS,
+    allow,
+    deny,
+    doc,
+    steps,
+)
 
-CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
-STEWARD = f"arn:aws:iam::{CMS}:role/Steward"
-DHS_READER = f"arn:aws:iam::{DHS}:role/DhsReader"
-BUCKET = "arn:aws:s3:::claims"
 CMS_POINTS = f"arn:aws:s3:{REGION}:{CMS}:accesspoint/"
 DHS_POINTS = f"arn:aws:s3:{REGION}:{DHS}:accesspoint/"
-PARTY = Party("DHS", accounts=(DHS,))
-CLAIMS = Holding(f"{BUCKET}/*", "medicaid", ("all",), ("all",), ("ssn",))
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: str, resource: str, **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 def delegate(account: str = CMS, **condition: Any) -> dict[str, Any]:
@@ -45,8 +41,7 @@ def delegate(account: str = CMS, **condition: Any) -> dict[str, Any]:
 def reach(steward: dict[str, Any] | None = None, *, bucket_policy: dict[str, Any] | None = None,
           points: tuple[AccessPoint, ...] = (), dhs_reader: dict[str, Any] | None = None,
           scp: dict[str, Any] | None = None, restrict_public: bool = False) -> Reach:
-    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
-    roles = [Role(STEWARD, "Steward", CMS, trust_dhs,
+    roles = [Role(STEWARD, "Steward", CMS, TRUST_DHS,
                   inline_policies=(NamedPolicy("p", steward),) if steward else ())]
     if dhs_reader is not None:
         roles.append(Role(DHS_READER, "DhsReader", DHS, doc(), inline_policies=(NamedPolicy("p", dhs_reader),)))
@@ -56,10 +51,6 @@ def reach(steward: dict[str, Any] | None = None, *, bucket_policy: dict[str, Any
     snap = Snapshot((CMS, DHS), roles=tuple(roles), buckets=(bucket,), access_points=points,
                     organization=organization)
     return compute_reach(snap, [PARTY], [CLAIMS], REGION)
-
-
-def steps(found: Reach) -> list[list[tuple[str, str, str]]]:
-    return [[(h.principal, h.action, h.resource) for h in a.hops] for a in found.accesses]
 
 
 CREATE_AND_READ = doc(

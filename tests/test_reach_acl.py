@@ -9,37 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from enjoin.config_model import Holding, Party
 from enjoin.reach import compute_reach
 from enjoin.reach_model import Reach
 from enjoin.snapshot import Bucket, Key, NamedPolicy, Role, Snapshot
+from reach_common import BUCKET, CLAIMS, CMS, DHS, ENABLE_IAM, KEY, PARTY, REGION, STEWARD, TRUST_DHS, allow, doc
 
-CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
-STEWARD = f"arn:aws:iam::{CMS}:role/Steward"
 PARTY_ROLE = f"arn:aws:iam::{DHS}:role/enjoin-party-controlled"
-BUCKET = "arn:aws:s3:::claims"
-KEY = f"arn:aws:kms:{REGION}:{CMS}:key/k1"
-PARTY = Party("DHS", accounts=(DHS,))
-CLAIMS = Holding(f"{BUCKET}/*", "medicaid", ("all",), ("all",), ("ssn",))
 
 
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-ENABLE_IAM = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "kms:*", "Resource": "*"}
 CMS_ONLY = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET}/*",
                 "Condition": {"StringNotEquals": {"aws:PrincipalAccount": CMS}}})
 
 
 def reach(ownership: str | None, steward: dict[str, Any] | None = None, *,
           bucket_policy: dict[str, Any] | None = None, key_policy: dict[str, Any] | None = None) -> Reach:
-    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
-    roles = (Role(STEWARD, "Steward", CMS, trust_dhs,
+    roles = (Role(STEWARD, "Steward", CMS, TRUST_DHS,
                   inline_policies=(NamedPolicy("p", steward),) if steward else ()),)
     kms = key_policy is not None
     bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, ownership=ownership,

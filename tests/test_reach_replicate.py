@@ -10,30 +10,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from enjoin.config_model import Holding, Party
 from enjoin.reach import compute_reach
 from enjoin.reach_model import Reach
 from enjoin.snapshot import Bucket, Key, NamedPolicy, Role, Snapshot
+from reach_common import (
+    BUCKET,
+    CLAIMS,
+    CMS,
+    DHS,
+    ENABLE_IAM,
+    KEY,
+    PARTY,
+    REGION,
+    STEWARD,
+    TRUST_DHS,
+    allow,
+    deny,
+    doc,
+    steps,
+)
 
-CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
-STEWARD = f"arn:aws:iam::{CMS}:role/Steward"
 REPLICATOR = f"arn:aws:iam::{CMS}:role/Replicator"
-BUCKET = "arn:aws:s3:::claims"
-KEY = f"arn:aws:kms:{REGION}:{CMS}:key/k1"
-PARTY = Party("DHS", accounts=(DHS,))
-CLAIMS = Holding(f"{BUCKET}/*", "medicaid", ("all",), ("all",), ("ssn",))
-
-
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: str | list[str], resource: str | list[str], **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action: str, resource: str, **extra: Any) -> dict[str, Any]:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
 
 
 CONFIGURE = doc(allow("s3:PutReplicationConfiguration", BUCKET), allow("iam:PassRole", REPLICATOR))
@@ -42,15 +39,13 @@ REPLICATE = doc(
     allow("s3:ReplicateObject", "arn:aws:s3:::*-replica/*"),
 )
 S3_TRUST = doc({"Effect": "Allow", "Principal": {"Service": "s3.amazonaws.com"}, "Action": "sts:AssumeRole"})
-ENABLE_IAM = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"}, "Action": "kms:*", "Resource": "*"}
 
 
 def reach(steward: dict[str, Any] | None = CONFIGURE, *, replicator: dict[str, Any] | None = REPLICATE,
           trust: dict[str, Any] = S3_TRUST, bucket_policy: dict[str, Any] | None = None,
           versioning: str | None = "Enabled", kms: bool = False,
           others: tuple[Bucket, ...] = ()) -> Reach:
-    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
-    roles = [Role(STEWARD, "Steward", CMS, trust_dhs,
+    roles = [Role(STEWARD, "Steward", CMS, TRUST_DHS,
                   inline_policies=(NamedPolicy("p", steward),) if steward else ())]
     if replicator is not None:
         roles.append(Role(REPLICATOR, "Replicator", CMS, trust, inline_policies=(NamedPolicy("p", replicator),)))
@@ -59,10 +54,6 @@ def reach(steward: dict[str, Any] | None = CONFIGURE, *, replicator: dict[str, A
     keys = (Key(KEY, "k1", CMS, REGION, doc(ENABLE_IAM)),) if kms else ()
     snap = Snapshot((CMS, DHS), roles=tuple(roles), buckets=(bucket, *others), keys=keys)
     return compute_reach(snap, [PARTY], [CLAIMS], REGION)
-
-
-def steps(found: Reach) -> list[list[tuple[str, str, str]]]:
-    return [[(h.principal, h.action, h.resource) for h in a.hops] for a in found.accesses]
 
 
 def test_a_role_that_may_configure_replication_has_new_claims_copied_into_a_bucket_dhs_owns() -> None:

@@ -600,69 +600,20 @@ ANALYTICS_GRANTS = {
     LakeFormationGrant(PIPELINE_ROLE, TAF_TABLE, ("SELECT",)),
     LakeFormationGrant(CMS_ROLE + "CmsMedicaidAnalyst", TAF_TABLE, ("SELECT", "DESCRIBE")),
 }
-RECONCILIATION_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-disclosure-reconciliation"
-RECONCILIATION_POINT = AccessPoint(
-    arn=RECONCILIATION_POINT_ARN,
-    name="chip-disclosure-reconciliation",
-    account=CMS,
-    region="us-east-1",
-    bucket=CHIP,
-    policy={
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DisclosureReconciliationLookups",
-                "Effect": "Allow",
-                "Principal": {"AWS": CMS_ROLE + "DhsDisclosureReader"},
-                "Action": "s3:GetObject",
-                "Resource": f"{RECONCILIATION_POINT_ARN}/object/*",
-            }
-        ],
-    },
-    network_origin="Internet",
-)
-CHIP_ANALYSTS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-analysts"
-CHIP_ANALYSTS_POINT = AccessPoint(
-    arn=CHIP_ANALYSTS_POINT_ARN,
-    name="chip-analysts",
-    account=CMS,
-    region="us-east-1",
-    bucket=CHIP,
-    policy={
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ChipAnalystsRead",
-                "Effect": "Allow",
-                "Principal": {"AWS": CMS_ROLE + "CmsChipAnalyst"},
-                "Action": "s3:GetObject",
-                "Resource": f"{CHIP_ANALYSTS_POINT_ARN}/object/*",
-            }
-        ],
-    },
-    network_origin="Internet",
-)
-ACCESS_POINT_ARN = "arn:aws:s3:us-east-1:111111111111:accesspoint/chip-eligibility-verification"
-ACCESS_POINT = AccessPoint(
-    arn=ACCESS_POINT_ARN,
-    name="chip-eligibility-verification",
-    account=CMS,
-    region="us-east-1",
-    bucket=CHIP,
-    policy={
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DhsEligibilityVerification",
-                "Effect": "Allow",
-                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
-                "Action": "s3:GetObject",
-                "Resource": f"{ACCESS_POINT_ARN}/object/*",
-            }
-        ],
-    },
-    network_origin="Internet",
-)
+def chip_point(name: str, sid: str, principal: str) -> AccessPoint:
+    """An Internet access point of the CHIP bucket, in CMS, whose policy lets ``principal`` read its objects."""
+    arn = f"arn:aws:s3:us-east-1:111111111111:accesspoint/{name}"
+    statement = {"Sid": sid, "Effect": "Allow", "Principal": {"AWS": principal}, "Action": "s3:GetObject",
+                 "Resource": f"{arn}/object/*"}
+    return AccessPoint(arn=arn, name=name, account=CMS, region="us-east-1", bucket=CHIP,
+                       policy={"Version": "2012-10-17", "Statement": [statement]}, network_origin="Internet")
+
+
+RECONCILIATION_POINT = chip_point("chip-disclosure-reconciliation", "DisclosureReconciliationLookups",
+                                  CMS_ROLE + "DhsDisclosureReader")
+CHIP_ANALYSTS_POINT = chip_point("chip-analysts", "ChipAnalystsRead", CMS_ROLE + "CmsChipAnalyst")
+ACCESS_POINT = chip_point("chip-eligibility-verification", "DhsEligibilityVerification",
+                          "arn:aws:iam::222222222222:root")
 BUILDER_POLICY = {
     "Version": "2012-10-17",
     "Id": "default",
