@@ -198,10 +198,15 @@ def _probe(pattern: str, bucket_arn: str, store_patterns: tuple[str, ...]) -> st
         cand = bucket_arn + "/" + pattern.split("/object/", 1)[1]
     else:
         cand = bucket_arn + "/" + pattern.split("/", 1)[-1]
-    concrete = cand.replace("*", "enjoin-probe").replace("?", "x")
+    concrete = concretise(cand)
     if wildcard(f"{bucket_arn}/*").fullmatch(concrete) and any(wildcard(p).fullmatch(concrete) for p in store_patterns):
         return concrete
     return None
+
+
+def concretise(pattern: str) -> str:
+    """One ARN a pattern matches: its wildcards filled with the probe."""
+    return pattern.replace("*", "enjoin-probe").replace("?", "x")
 
 
 def _overlaps(rule: ReplicationRule, patterns: Sequence[str], bucket_arn: str) -> bool:
@@ -442,7 +447,7 @@ class Reader:
             policy = graph.bucket_policy.get(bucket.arn)
             if isinstance(policy, str):
                 return False, [policy]
-            obj = pattern.replace("*", "enjoin-probe").replace("?", "x")
+            obj = concretise(pattern)
             hop = answer(graph, role, action, obj, bucket.account, policy)
             if not isinstance(hop, Hop):
                 return False, list(hop or ())
@@ -536,7 +541,7 @@ class Reader:
             return None
         if self._restricts_public(bucket):
             return None  # the party's account is another account, which RestrictPublicBuckets shuts out
-        obj = store.key_patterns[0].replace("*", "enjoin-probe").replace("?", "x")
+        obj = concretise(store.key_patterns[0])
         hop = answer(self.graph, who, PUT_OBJECT_ACL, obj, bucket.account, policy, _DIRECT,
                      note="grants a party's account READ in the object's ACL (ACLs are enabled: ObjectOwnership "
                           f"{bucket.ownership})")
@@ -650,7 +655,7 @@ class Reader:
         roles = self.s3_roles.get(who.account, ())
         if not roles:
             return None
-        obj = store.key_patterns[0].replace("*", "enjoin-probe").replace("?", "x")
+        obj = concretise(store.key_patterns[0])
         return replicate_out(self.graph, who, bucket, policy, obj, _DIRECT, roles,
                              lambda role, o: self._decrypt(role, store, o, undecided), undecided)
 
