@@ -70,7 +70,7 @@ def test_a_role_that_may_configure_replication_has_new_claims_copied_into_a_buck
     ]
     (access,) = found.accesses
     assert "existing objects would need S3 Batch Replication" in access.hops[1].note
-    assert "WrittenByThePartyForTheReplicationRole" in {s.sid for s in access.hops[4].statements}
+    assert "WrittenByThePartyForTheCopyRole" in {s.sid for s in access.hops[4].statements}
     assert access.hops[2].context == {"iam:PassedToService": "s3.amazonaws.com"}
     # The destination's policy is the party's to write: the statement it would write lets the replica in.
     written = "bucket policy of arn:aws:s3:::enjoin-probe-replica as the party would write it for " + REPLICATOR
@@ -125,3 +125,74 @@ def test_an_existing_bucket_of_dhs_is_a_destination_too() -> None:
     replicator = doc(allow("s3:GetObjectVersionForReplication", f"{BUCKET}/*"), allow("s3:ReplicateObject", "*"))
     (path,) = steps(reach(replicator=replicator, others=(ice,)))
     assert path[-2] == (REPLICATOR, "s3:ReplicateObject", "arn:aws:s3:::ice-case-files/enjoin-probe")
+
+
+# --- S3 Batch Operations: the existing objects copied by a job the caller creates -----------------------------
+
+BATCH_TRUST = doc({"Effect": "Allow", "Principal": {"Service": "batchoperations.s3.amazonaws.com"},
+                   "Action": "sts:AssumeRole"})
+START_JOB = doc(allow("s3:CreateJob", "*"), allow("iam:PassRole", REPLICATOR))
+COPY_OUT = doc(
+    allow("s3:GetObject", [f"{BUCKET}/*", "arn:aws:s3:::*-exports/*"]),
+    allow("s3:PutObject", "arn:aws:s3:::*-exports/*"),
+)
+
+
+def test_a_batch_job_the_caller_creates_copies_existing_claims_into_a_bucket_dhs_owns() -> None:
+    found = reach(START_JOB, replicator=COPY_OUT, trust=BATCH_TRUST)
+    assert found.undecided == ()
+    (path,) = steps(found)
+    copy = "arn:aws:s3:::enjoin-probe-exports/enjoin-probe"
+    assert path[1:] == [
+        (STEWARD, "s3:CreateJob", "*"),
+        (STEWARD, "iam:PassRole", REPLICATOR),
+        (REPLICATOR, "s3:GetObject", "arn:aws:s3:::enjoin-probe-exports/enjoin-manifest.csv"),
+        (REPLICATOR, "s3:GetObject", f"{BUCKET}/enjoin-probe"),
+        (REPLICATOR, "s3:PutObject", copy),
+        (f"arn:aws:iam::{DHS}:root", "s3:GetObject", copy),
+    ]
+    (access,) = found.accesses
+    assert access.hops[1].context == {"s3:RequestJobOperation": "S3PutObjectCopy"}
+    assert access.hops[2].context == {"iam:PassedToService": "batchoperations.s3.amazonaws.com"}
+
+
+def test_a_manifest_the_caller_writes_into_the_source_bucket_serves_too() -> None:
+    steward = doc(*START_JOB["Statement"], allow("s3:PutObject", f"{BUCKET}/*"))
+    replicator = doc(allow("s3:GetObject", f"{BUCKET}/*"), allow("s3:PutObject", "arn:aws:s3:::*-exports/*"))
+    (path,) = steps(reach(steward, replicator=replicator, trust=BATCH_TRUST))
+    assert path[3:5] == [(STEWARD, "s3:PutObject", f"{BUCKET}/enjoin-manifest.csv"),
+                         (REPLICATOR, "s3:GetObject", f"{BUCKET}/enjoin-manifest.csv")]
+
+
+def test_a_job_whose_manifest_only_the_generator_could_list_is_a_doubt() -> None:
+    replicator = doc(allow(["s3:GetObject", "s3:ListBucket"], [BUCKET, f"{BUCKET}/*"]),
+                     allow("s3:PutObject", "arn:aws:s3:::*-exports/*"))
+    found = reach(START_JOB, replicator=replicator, trust=BATCH_TRUST)
+    assert found.accesses == ()
+    assert any("manifest S3's generator could list" in r for u in found.undecided for r in u.reasons)
+
+
+def test_no_batch_copy_where_a_step_is_refused() -> None:
+    cases = {
+        "PassRole to S3 replication, not Batch Operations": reach(doc(
+            allow("s3:CreateJob", "*"),
+            allow("iam:PassRole", REPLICATOR,
+                  Condition={"StringEquals": {"iam:PassedToService": "s3.amazonaws.com"}})),
+            replicator=COPY_OUT, trust=BATCH_TRUST),
+        "jobs that only tag objects": reach(doc(
+            allow("s3:CreateJob", "*", Condition={"StringEquals": {"s3:RequestJobOperation": "S3PutObjectTagging"}}),
+            allow("iam:PassRole", REPLICATOR)), replicator=COPY_OUT, trust=BATCH_TRUST),
+        "the role trusts S3 replication only": reach(START_JOB, replicator=COPY_OUT),
+        "the role may not read the claims": reach(START_JOB, trust=BATCH_TRUST, replicator=doc(
+            allow("s3:GetObject", "arn:aws:s3:::*-exports/*"), allow("s3:PutObject", "arn:aws:s3:::*-exports/*"))),
+    }
+    for why, found in cases.items():
+        assert found.accesses == (), why
+        assert found.undecided == (), why
+
+
+def test_a_batch_copy_of_sse_kms_objects_needs_the_source_key_only() -> None:
+    replicator = doc(*COPY_OUT["Statement"], allow("kms:Decrypt", KEY))
+    (path,) = steps(reach(START_JOB, replicator=replicator, trust=BATCH_TRUST, kms=True))
+    # After the manifest: the source object, its key, the copy (SSE-S3 at the party's: no key of the party's).
+    assert [a for _, a, _ in path[4:8]] == ["s3:GetObject", "kms:Decrypt", "s3:PutObject", "s3:GetObject"]

@@ -352,6 +352,17 @@ CASES["replication-configured-by-dhs"] = Expected(
 LOOKALIKES["lookalike-replication-configured-into-cms-backup"] = (
     "it may configure the CHIP bucket's replication, but the backup role writes only into CMS's own backup bucket"
 )
+CASES["batch-copy-by-dhs"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    CMS_ROLE + "DhsDisclosureReader",
+    "StartChipExportJobs",
+    "s3:CreateJob and iam:PassRole of the CHIP export role, which may copy into any cms-*-exports bucket: DHS "
+    "creates one and an S3 Batch Operations job copies the existing CHIP enrollment into it (PROGRAMS)",
+)
+LOOKALIKES["lookalike-batch-copy-tagging-only"] = (
+    "it may create S3 Batch Operations jobs as the CHIP export role, but only jobs that tag objects"
+)
 CASES["object-acl-grant"] = Expected(
     PROGRAMS,
     frozenset({CHIP}),
@@ -830,6 +841,9 @@ SNAPSHOTS["lookalike-replication-configured-into-cms-backup"] = (
     fields(versioning={**VERSIONED, "cms-chip-enrollment-backup": "Enabled"}),
     SNAPSHOTS["replication-configured-by-dhs"][1],
 )
+for _name in ("batch-copy-by-dhs", "lookalike-batch-copy-tagging-only"):
+    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RunChipExportJobs"}, set()),
+                                   CMS_ROLE + "CmsChipExportBatch": ({"CopyChipToExports"}, set())})
 for _name in ("object-acl-grant", "lookalike-object-acl-grant-acls-disabled"):
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RepairChipUploadAcls"}, set())})
 SNAPSHOTS["object-acls-enabled"] = (fields(), {READER: ({EXTRACT_POLICY}, set())})

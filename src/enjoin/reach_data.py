@@ -101,7 +101,15 @@ from enjoin.reach_filter import (
 from enjoin.reach_grants import decrypt_by_grant
 from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, wildcard
 from enjoin.reach_model import DECRYPT_ACTION, READ_ACTION, Found, Hop
-from enjoin.reach_replicate import may_configure, replicate_out, s3_roles
+from enjoin.reach_replicate import (
+    BATCH_SERVICE,
+    S3_SERVICE,
+    batch_copy_out,
+    may_batch,
+    may_configure,
+    replicate_out,
+    s3_roles,
+)
 from enjoin.reach_rewrite import (
     CREATE_POINT,
     DELETE_BUCKET_POLICY,
@@ -247,7 +255,8 @@ class Reader:
         self.plans: dict[int, list[tuple[Bucket, Policy | None]] | None] = {}
         self.restricted: dict[str, bool] = {}  # bucket ARN -> Block Public Access shuts other accounts out
         self.rewriters: dict[tuple[str, str], bool] = {}  # (node, bucket ARN) -> may it replace the bucket policy
-        self.s3_roles: dict[str, tuple[Node, ...]] | None = None  # per account, the roles S3 may assume
+        # per (account, service), the roles S3 or S3 Batch Operations may assume
+        self.s3_roles: dict[tuple[str, str], tuple[Node, ...]] | None = None
         self.acl_policies: dict[tuple[str, str], Policy] = {}  # (bucket, account) -> its policy with an ACL grant
 
     def read(self, who: Node, index: int) -> tuple[Found | None, tuple[str, ...]]:
@@ -288,6 +297,7 @@ class Reader:
                 or self._identity_rewrites(node, bucket.arn)
                 or may_act(node, CREATE_POINT)
                 or may_configure(node)
+                or may_batch(node)
             ):
                 return True
             if policy is not None and (node.account in admitted(policy) or policy_may_admit(policy, node)):
@@ -641,23 +651,31 @@ class Reader:
         return None
 
     def _replicate(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
-        """The read of a replica in a bucket the party owns, by a replication rule ``who`` writes itself
-        (:mod:`~enjoin.reach_replicate`)."""
+        """The read of a copy in a bucket the party owns, by a replication rule ``who`` writes itself or a Batch
+        Operations job it creates (:mod:`~enjoin.reach_replicate`)."""
         bucket = store.bucket
         assert bucket is not None
-        if not may_configure(who):
+        if not (may_configure(who) or may_batch(who)):
             return None
         policy = self.graph.bucket_policy.get(bucket.arn)
         if isinstance(policy, str):
             return None  # an unreadable bucket policy is reported by the direct read already
         if self.s3_roles is None:
             self.s3_roles = s3_roles(self.graph)
-        roles = self.s3_roles.get(who.account, ())
-        if not roles:
-            return None
         obj = concretise(store.key_patterns[0])
-        return replicate_out(self.graph, who, bucket, policy, obj, _DIRECT, roles,
-                             lambda role, o: self._decrypt(role, store, o, undecided), undecided)
+
+        def decrypt(role: Node, o: str) -> tuple[Hop, ...] | None:
+            return self._decrypt(role, store, o, undecided)
+
+        roles = self.s3_roles.get((who.account, S3_SERVICE), ())
+        if roles and may_configure(who):
+            found = replicate_out(self.graph, who, bucket, policy, obj, _DIRECT, roles, decrypt, undecided)
+            if found is not None:
+                return found
+        roles = self.s3_roles.get((who.account, BATCH_SERVICE), ())
+        if roles and may_batch(who):
+            return batch_copy_out(self.graph, who, bucket, policy, obj, _DIRECT, roles, decrypt, undecided)
+        return None
 
     def _rewrite_point(
         self,

@@ -27,12 +27,24 @@ What AWS documents, and what reach does with it:
   ("Replicating encrypted objects", https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
 - Live replication copies objects written after the configuration: the holding's future records. Copying the
   existing ones needs S3 Batch Replication, which reach does not follow; the hop says so.
+
+S3 Batch Operations copies the objects that exist ("Granting permissions for Batch Operations",
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-iam-role-policies.html): the caller needs
+``s3:CreateJob`` (no resource type; ``s3:RequestJobOperation`` ``S3PutObjectCopy``) and ``iam:PassRole`` of a role of
+its account trusting ``batchoperations.s3.amazonaws.com``, passed to that service. The role must read the source
+objects (``s3:GetObject``, and decrypt them) and ``s3:PutObject`` into a party bucket as above; the copy may be
+written with SSE-S3, so no party key is needed. "Regardless of the operation, Amazon S3 needs permissions to read
+your manifest object": the caller puts the manifest in a party bucket the role may read (its bucket policy the
+party's), or in the source bucket where the caller may write there. Where the role may only list the source bucket,
+S3's manifest generator could list it instead; which permissions the generator needs beyond that AWS's pages do not
+settle, so that is a doubt: what the copy would reach is INDETERMINATE, naming the role and the question.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 from enjoin.engine import Policy
 from enjoin.reach_compute import trusted_services
@@ -49,7 +61,26 @@ READ_FOR_REPLICATION = "s3:GetObjectVersionForReplication"
 REPLICATE = "s3:ReplicateObject"
 ENCRYPT = "kms:Encrypt"
 S3_SERVICE = "s3.amazonaws.com"
-_PARTY_WRITES = "WrittenByThePartyForTheReplicationRole"  # the Sid of the policies reach writes for the party
+_PARTY_WRITES = "WrittenByThePartyForTheCopyRole"  # the Sid of the policies reach writes for the party
+BATCH_SERVICE = "batchoperations.s3.amazonaws.com"
+CREATE_JOB = "s3:CreateJob"
+MANIFEST = "enjoin-manifest.csv"  # the key of the manifest the caller would write
+
+
+@dataclass(frozen=True, slots=True)
+class Copier:
+    """How S3 copies an object as a role: what it asks on the source and on the destination, and whether an SSE-KMS
+    object needs a key of the party's to be written."""
+
+    service: str  # the service principal the role trusts
+    read: str
+    write: str
+    seals: bool
+    what: str  # what the copy is called in the hops
+
+
+REPLICATION = Copier(S3_SERVICE, READ_FOR_REPLICATION, REPLICATE, True, "replica")
+BATCH_COPY = Copier(BATCH_SERVICE, "s3:GetObject", "s3:PutObject", False, "copy")
 # "General purpose bucket naming rules": 3-63 lowercase letters, digits, dots and hyphens, a letter or digit at
 # each end.
 _BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -63,14 +94,17 @@ def may_configure(who: Node) -> bool:
     return may_act(who, PUT_REPLICATION) and may_act(who, "iam:PassRole")
 
 
-def s3_roles(graph: Graph) -> dict[str, tuple[Node, ...]]:
-    """Per account, the roles whose trust policy lets S3 assume them (what a caller may pass for replication)."""
-    out: dict[str, list[Node]] = {}
+def s3_roles(graph: Graph) -> dict[tuple[str, str], tuple[Node, ...]]:
+    """Per (account, service), the roles whose trust policy lets S3 (``s3.amazonaws.com``) or S3 Batch Operations
+    (``batchoperations.s3.amazonaws.com``) assume them: what a caller may pass to them."""
+    out: dict[tuple[str, str], list[Node]] = {}
     for arn, services in trusted_services(graph).items():
         role = graph.nodes.get(arn)
-        if role is not None and S3_SERVICE in services:
-            out.setdefault(role.account, []).append(role)
-    return {account: tuple(roles) for account, roles in out.items()}
+        if role is None:
+            continue
+        for service in {S3_SERVICE, BATCH_SERVICE} & services:
+            out.setdefault((role.account, service), []).append(role)
+    return {key: tuple(roles) for key, roles in out.items()}
 
 
 def replicate_out(graph: Graph, who: Node, source: Bucket, policy: Policy | None, obj: str,
@@ -101,18 +135,83 @@ def replicate_out(graph: Graph, who: Node, source: Bucket, policy: Policy | None
         if not isinstance(passed, Hop):
             undecided.extend(passed or ())
             continue
-        copied = _copy(graph, role, source, policy, obj, direct, decrypt, undecided)
+        copied = _copy(REPLICATION, graph, role, source, policy, obj, direct, decrypt, undecided)
         if copied is not None:
             return (*setup, passed, *copied)
     return None
 
 
-def _copy(graph: Graph, role: Node, source: Bucket, policy: Policy | None, obj: str,
+def may_batch(who: Node) -> bool:
+    """A filter: whether ``who``'s identity side may allow creating a Batch Operations job and passing a role."""
+    return may_act(who, CREATE_JOB) and may_act(who, "iam:PassRole")
+
+
+def batch_copy_out(graph: Graph, who: Node, source: Bucket, policy: Policy | None, obj: str,
+                   direct: Mapping[str, str | None], roles: Iterable[Node], decrypt: Decrypt,
+                   undecided: list[str]) -> tuple[Hop, ...] | None:
+    """The hops by which ``who`` has S3 Batch Operations copy the existing ``obj`` into a bucket the party owns,
+    ending with the party's read of the copy; None where it cannot (a doubt goes to ``undecided``). ``roles`` are
+    those of ``who``'s account that Batch Operations may assume."""
+    if not graph.party_accounts or not may_batch(who):
+        return None
+    create = answer(graph, who, CREATE_JOB, "*", who.account, None, {"s3:RequestJobOperation": "S3PutObjectCopy"},
+                    note="creates an S3 Batch Operations job copying existing objects into a bucket the party owns")
+    if not isinstance(create, Hop):
+        undecided.extend(create or ())
+        return None
+    for role in roles:
+        passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None,
+                        {"iam:PassedToService": BATCH_SERVICE}, note="passes the job's role to Batch Operations")
+        if not isinstance(passed, Hop):
+            undecided.extend(passed or ())
+            continue
+        copied = _copy(BATCH_COPY, graph, role, source, policy, obj, direct, decrypt, undecided)
+        if copied is None:
+            continue
+        manifest = _manifest(graph, who, role, source, policy, direct, undecided)
+        if manifest is not None:
+            return (create, passed, *manifest, *copied)
+    return None
+
+
+def _manifest(graph: Graph, who: Node, role: Node, source: Bucket, policy: Policy | None,
+              direct: Mapping[str, str | None], undecided: list[str]) -> tuple[Hop, ...] | None:
+    """The job role's read of the manifest: in a bucket of the party's, or in the source bucket where ``who`` may
+    write it. Where the role may only list the source bucket (the manifest generator), a doubt."""
+    partition = role.arn.split(":")[1]
+    for account, bucket in _destinations(graph, role, partition):
+        manifest = f"arn:{partition}:s3:::{bucket}/{MANIFEST}"
+        written = own_policy(role.arn, "s3:GetObject", f"arn:{partition}:s3:::{bucket}/*",
+                             f"bucket policy of arn:{partition}:s3:::{bucket} as the party would write it for "
+                             f"{role.arn}", _PARTY_WRITES)
+        read = answer(graph, role, "s3:GetObject", manifest, account, written, direct,
+                      note=f"Batch Operations reads the manifest the party put in its bucket {bucket}")
+        if isinstance(read, Hop):
+            return (read,)
+        undecided.extend(read or ())
+    manifest = f"{source.arn}/{MANIFEST}"
+    put = answer(graph, who, "s3:PutObject", manifest, source.account, policy, direct,
+                 note="writes the job's manifest into the source bucket")
+    if isinstance(put, Hop):
+        read = answer(graph, role, "s3:GetObject", manifest, source.account, policy, direct,
+                      note="Batch Operations reads the manifest")
+        if isinstance(read, Hop):
+            return (put, read)
+    listing = answer(graph, role, "s3:ListBucket", source.arn, source.account, policy, direct)
+    if isinstance(listing, Hop) or listing:
+        undecided.append(
+            f"{who.arn} may create an S3 Batch Operations job copying {source.arn} into a bucket the party owns as "
+            f"{role.arn}, whose manifest S3's generator could list from the bucket ({role.arn} may s3:ListBucket "
+            "it); which permissions the generator needs beyond that AWS's pages do not settle")
+    return None
+
+
+def _copy(copier: Copier, graph: Graph, role: Node, source: Bucket, policy: Policy | None, obj: str,
           direct: Mapping[str, str | None], decrypt: Decrypt, undecided: list[str]) -> tuple[Hop, ...] | None:
-    """The replication role's side: read the source object for replication (and decrypt it), then write it, as
-    the party's destination admits, into a bucket of a party account; the party's read of the replica last."""
-    read = answer(graph, role, READ_FOR_REPLICATION, obj, source.account, policy, direct,
-                  note="S3 reads the new object as the replication role")
+    """The role's side: read the source object (and decrypt it), then write it, as the party's destination admits,
+    into a bucket of a party account; the party's read of the copy last."""
+    read = answer(graph, role, copier.read, obj, source.account, policy, direct,
+                  note=f"S3 reads the object as {role.arn}")
     if not isinstance(read, Hop):
         undecided.extend(read or ())
         return None
@@ -127,7 +226,7 @@ def _copy(graph: Graph, role: Node, source: Bucket, policy: Policy | None, obj: 
     partition = role.arn.split(":")[1]
     for account, bucket in _destinations(graph, role, partition):
         sealed: tuple[Hop, ...] = ()
-        if kms:
+        if kms and copier.seals:
             replica_key = f"arn:{partition}:kms:{source.region}:{account}:key/enjoin-probe"
             written_key = own_policy(role.arn, ENCRYPT, "*", f"key policy of {replica_key}, the party's replica "
                                      f"key, as the party would write it for {role.arn}", _PARTY_WRITES)
@@ -139,16 +238,16 @@ def _copy(graph: Graph, role: Node, source: Bucket, policy: Policy | None, obj: 
                 continue
             sealed = (encrypt,)
         replica = f"arn:{partition}:s3:::{bucket}/{key}"
-        written = own_policy(role.arn, REPLICATE, f"arn:{partition}:s3:::{bucket}/*",
+        written = own_policy(role.arn, copier.write, f"arn:{partition}:s3:::{bucket}/*",
                              f"bucket policy of arn:{partition}:s3:::{bucket} as the party would write it for "
                              f"{role.arn}", _PARTY_WRITES)
-        replicate = answer(graph, role, REPLICATE, replica, account, written, direct,
-                           note=f"S3 writes the replica into {bucket}, a bucket of the party's account {account}")
+        replicate = answer(graph, role, copier.write, replica, account, written, direct,
+                           note=f"S3 writes the {copier.what} into {bucket}, a bucket of the party's account {account}")
         if not isinstance(replicate, Hop):
             undecided.extend(replicate or ())
             continue
         owner = Hop(f"arn:{partition}:iam::{account}:root", READ_ACTION, replica, (), {},
-                    f"the replica of {obj} in the party's own bucket {bucket}")
+                    f"the {copier.what} of {obj} in the party's own bucket {bucket}")
         return (read, *opened, *sealed, replicate, owner)
     return None
 
