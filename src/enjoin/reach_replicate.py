@@ -130,10 +130,8 @@ def replicate_out(graph: Graph, who: Node, source: Bucket, policy: Policy | None
             return None
         setup.append(versioning)
     for role in roles:
-        passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None,
-                        {"iam:PassedToService": S3_SERVICE}, note="passes the replication role to S3")
-        if not isinstance(passed, Hop):
-            undecided.extend(passed or ())
+        passed = _pass(REPLICATION, graph, who, role, undecided)
+        if passed is None:
             continue
         copied = _copy(REPLICATION, graph, role, source, policy, obj, direct, decrypt, undecided)
         if copied is not None:
@@ -160,10 +158,8 @@ def batch_copy_out(graph: Graph, who: Node, source: Bucket, policy: Policy | Non
         undecided.extend(create or ())
         return None
     for role in roles:
-        passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None,
-                        {"iam:PassedToService": BATCH_SERVICE}, note="passes the job's role to Batch Operations")
-        if not isinstance(passed, Hop):
-            undecided.extend(passed or ())
+        passed = _pass(BATCH_COPY, graph, who, role, undecided)
+        if passed is None:
             continue
         copied = _copy(BATCH_COPY, graph, role, source, policy, obj, direct, decrypt, undecided)
         if copied is None:
@@ -203,6 +199,16 @@ def _manifest(graph: Graph, who: Node, role: Node, source: Bucket, policy: Polic
             f"{who.arn} may create an S3 Batch Operations job copying {source.arn} into a bucket the party owns as "
             f"{role.arn}, whose manifest S3's generator could list from the bucket ({role.arn} may s3:ListBucket "
             "it); which permissions the generator needs beyond that AWS's pages do not settle")
+    return None
+
+
+def _pass(copier: Copier, graph: Graph, who: Node, role: Node, undecided: list[str]) -> Hop | None:
+    """``who``'s iam:PassRole of ``role`` to the copier's service (``iam:PassedToService``), or None."""
+    passed = answer(graph, who, "iam:PassRole", role.arn, who.account, None, {"iam:PassedToService": copier.service},
+                    note=f"passes the role the {copier.what} is made as to {copier.service}")
+    if isinstance(passed, Hop):
+        return passed
+    undecided.extend(passed or ())
     return None
 
 
