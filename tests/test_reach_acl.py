@@ -22,11 +22,12 @@ CMS_ONLY = doc({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "R
 
 
 def reach(ownership: str | None, steward: dict[str, Any] | None = None, *,
-          bucket_policy: dict[str, Any] | None = None, key_policy: dict[str, Any] | None = None) -> Reach:
+          bucket_policy: dict[str, Any] | None = None, key_policy: dict[str, Any] | None = None,
+          versioning: str | None = None) -> Reach:
     roles = (Role(STEWARD, "Steward", CMS, TRUST_DHS,
                   inline_policies=(NamedPolicy("p", steward),) if steward else ()),)
     kms = key_policy is not None
-    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, ownership=ownership,
+    bucket = Bucket(BUCKET, "claims", CMS, REGION, bucket_policy, ownership=ownership, versioning=versioning,
                     sse_algorithm="aws:kms" if kms else "AES256", kms_key_id=KEY if kms else None)
     keys = (Key(KEY, "k1", CMS, REGION, key_policy),) if key_policy is not None else ()
     snap = Snapshot((CMS, DHS), roles=roles, buckets=(bucket,), keys=keys)
@@ -68,3 +69,31 @@ def test_a_role_that_may_put_an_object_acl_grants_dhs_the_read() -> None:
     assert reach("BucketOwnerEnforced", doc(allow("s3:PutObjectAcl", f"{BUCKET}/*"))).accesses == ()
     # A bucket policy that keeps every other account out refuses the read the ACL would allow.
     assert reach("ObjectWriter", doc(allow("s3:PutObjectAcl", f"{BUCKET}/*")), bucket_policy=CMS_ONLY).accesses == ()
+
+
+def test_another_account_the_bucket_policy_lets_write_acls_grants_itself_and_reads() -> None:
+    writes = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "s3:PutObjectAcl",
+              "Resource": f"{BUCKET}/*"}
+    found = reach("ObjectWriter", bucket_policy=doc(writes))
+    (access,) = found.accesses
+    assert [(h.principal, h.action) for h in access.hops] == [
+        (PARTY_ROLE, "s3:PutObjectAcl"), (PARTY_ROLE, "s3:GetObject")]
+    assert found.undecided == ()
+    # ACLs disabled: the ACL it writes grants nothing.
+    assert reach("BucketOwnerEnforced", bucket_policy=doc(writes)).accesses == ()
+
+
+def test_put_object_version_acl_names_the_null_version_of_a_bucket_never_versioned() -> None:
+    found = reach("ObjectWriter", doc(allow("s3:PutObjectVersionAcl", f"{BUCKET}/*")))
+    (access,) = found.accesses
+    assert [h.action for h in access.hops[1:]] == ["s3:PutObjectVersionAcl", "s3:GetObject"]
+
+
+def test_put_object_version_acl_in_a_versioned_bucket_needs_the_version_ids() -> None:
+    versioned = reach("ObjectWriter", doc(allow("s3:PutObjectVersionAcl", f"{BUCKET}/*")), versioning="Enabled")
+    assert versioned.accesses == ()
+    assert any("has ACLs enabled" in r for r in reasons(versioned))  # still a doubt: an ACL may grant DHS
+    listing = doc(allow("s3:PutObjectVersionAcl", f"{BUCKET}/*"), allow("s3:ListBucketVersions", BUCKET))
+    (access,) = reach("ObjectWriter", listing, versioning="Enabled").accesses
+    assert [h.action for h in access.hops[1:]] == ["s3:ListBucketVersions", "s3:PutObjectVersionAcl",
+                                                 "s3:GetObject"]

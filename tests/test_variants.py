@@ -374,6 +374,14 @@ CASES["object-acl-grant"] = Expected(
 LOOKALIKES["lookalike-object-acl-grant-acls-disabled"] = (
     "it may set CHIP objects' ACLs, but the bucket enforces bucket-owner ownership: ACLs grant nothing"
 )
+CASES["object-acl-written-by-dhs"] = Expected(
+    PROGRAMS,
+    frozenset({CHIP}),
+    "arn:aws:iam::222222222222:role/enjoin-party-controlled",
+    "DhsAcknowledgesMatchedFiles",
+    "the CHIP bucket policy lets DHS's account put objects' ACLs, and ACLs are enabled (ObjectWriter): DHS grants "
+    "its own account READ and reads CHIP enrollment (PROGRAMS)",
+)
 CASES["lake-formation-admin"] = Expected(
     frozenset({"DKT148-FIELDS", "DKT148-MEDICAL", "DKT148-POPULATIONS"}),
     frozenset({TAF_TABLE}),
@@ -847,6 +855,7 @@ for _name in ("batch-copy-by-dhs", "lookalike-batch-copy-tagging-only"):
 for _name in ("object-acl-grant", "lookalike-object-acl-grant-acls-disabled"):
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RepairChipUploadAcls"}, set())})
 SNAPSHOTS["object-acls-enabled"] = (fields(), {READER: ({EXTRACT_POLICY}, set())})
+SNAPSHOTS["object-acl-written-by-dhs"] = SNAPSHOTS["object-acls-enabled"]
 SNAPSHOTS["lake-formation-admin"] = (
     lake(None, frozenset({LAKE_ADMIN, READER})), {READER: ({EXTRACT_POLICY, "VerificationQueries"}, set())}
 )
@@ -929,10 +938,13 @@ def test_variant_mistakes_are_deployed_as_written(backend: MotoBackend) -> None:
     # Object Ownership: as the template declares it; a bucket whose template declares none gets S3's default.
     ownership = {
         name: next(b.ownership for b in snapshot(name, backend).buckets if b.name == CHIP)
-        for name in ("object-acl-grant", "object-acls-enabled", "lookalike-object-acl-grant-acls-disabled")
+        for name in ("object-acl-grant", "object-acls-enabled", "lookalike-object-acl-grant-acls-disabled",
+                     "object-acl-written-by-dhs")
     }
     assert ownership == {"object-acl-grant": "ObjectWriter", "object-acls-enabled": "ObjectWriter",
-                         "lookalike-object-acl-grant-acls-disabled": "BucketOwnerEnforced"}
+                         "lookalike-object-acl-grant-acls-disabled": "BucketOwnerEnforced",
+                         "object-acl-written-by-dhs": "ObjectWriter"}
+    assert chip_sids("object-acl-written-by-dhs") == ["DenyInsecureTransport", "DhsAcknowledgesMatchedFiles"]
     # The console password: deployed from LoginProfile and read back; none where the template gives none.
     consoles = {
         name: {u.name: u.login_profile for u in snapshot(name, backend).users}

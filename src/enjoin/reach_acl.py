@@ -17,7 +17,11 @@ Two things follow, both decided per holding and party:
 
 - Within the bucket's account, a principal allowed ``s3:PutObjectAcl`` on the holding's objects grants a party's
   account READ in an object's ACL (an ACL that names one account is not public, so Block Public Access does not refuse
-  it); the party then reads as a role it creates in its own account: a path, decided hop by hop.
+  it); the party then reads as a role it creates in its own account: a path, decided hop by hop. A principal of
+  another account that the bucket policy allows to write the ACL (objects the bucket's account owns are governed by
+  its bucket policy) grants its own account, and reads. ``s3:PutObjectVersionAcl`` (PutObjectAcl naming a version)
+  will do as well: naming the version "null" in a bucket never versioned, or a version id that
+  ``s3:ListBucketVersions`` lists ("Access control list (ACL) overview"; API_PutObjectAcl, versionId).
 - What the objects' ACLs say today the inventory does not read (an ACL is per object: reading every one is reading the
   data's index). So where another account's principal would read under such a grant, what the holding's bucket holds
   is INDETERMINATE for it, the reason naming the bucket and its setting, unless a path is found another way.
@@ -31,6 +35,10 @@ from enjoin.snapshot import Bucket, Document
 
 ACLS_ENABLED = frozenset({"ObjectWriter", "BucketOwnerPreferred"})
 PUT_OBJECT_ACL = "s3:PutObjectAcl"
+# PutObjectAcl naming a versionId is authorized as s3:PutObjectVersionAcl; the id of an object in a bucket never
+# versioned is "null", otherwise it is listed by ListObjectVersions (s3:ListBucketVersions).
+PUT_OBJECT_VERSION_ACL = "s3:PutObjectVersionAcl"
+LIST_VERSIONS = "s3:ListBucketVersions"
 ACL_GRANT_SID = "ObjectAclGrantsReadToTheAccount"
 
 

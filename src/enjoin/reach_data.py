@@ -86,7 +86,7 @@ from functools import lru_cache
 
 from enjoin.config_model import Holding
 from enjoin.engine import Policy, compile_policy
-from enjoin.reach_acl import PUT_OBJECT_ACL, acls_enabled, doubt, with_grant
+from enjoin.reach_acl import LIST_VERSIONS, PUT_OBJECT_ACL, PUT_OBJECT_VERSION_ACL, acls_enabled, doubt, with_grant
 from enjoin.reach_edges import admitted, answer, policy_may_admit
 from enjoin.reach_filter import (
     ANYONE,
@@ -527,15 +527,22 @@ class Reader:
         return found
 
     def _read_by_acl(self, who: Node, store: Store, undecided: list[str]) -> tuple[Hop, ...] | None:
-        """Another account's read that an object ACL granting its account READ would allow: a doubt, since the
-        inventory does not read objects' ACLs (:mod:`~enjoin.reach_acl`). Never a path by itself."""
+        """Another account's read that an object ACL granting its account READ would allow: a path where ``who`` may
+        write that ACL itself (the bucket policy lets it), otherwise a doubt, since the inventory does not read
+        objects' ACLs (:mod:`~enjoin.reach_acl`)."""
         bucket = store.bucket
         assert bucket is not None
         if not acls_enabled(bucket):
             return None
         scratch: list[str] = []
-        note = "under an object ACL granting its account READ"
-        if self._read_under(who, store, self._acl_policy(bucket, who.account), note, scratch) is not None:
+        note = "under the object ACL that grants its account READ"
+        found = self._read_under(who, store, self._acl_policy(bucket, who.account), note, scratch)
+        if found is not None:
+            policy = self.graph.bucket_policy.get(bucket.arn)
+            granted = None if isinstance(policy, str) else self._set_acl(who, store, policy, f"account {who.account}",
+                                                                         [])
+            if granted is not None:
+                return (*granted, *found)
             scratch = [doubt(bucket, who.arn, who.account)]
         undecided.extend(r for r in scratch if r not in undecided)
         return None
@@ -547,16 +554,12 @@ class Reader:
         role it creates in that account (:mod:`~enjoin.reach_acl`)."""
         bucket = store.bucket
         assert bucket is not None
-        if who.account != bucket.account or not acls_enabled(bucket) or not may_act(who, PUT_OBJECT_ACL):
+        if who.account != bucket.account or not acls_enabled(bucket):
             return None
         if self._restricts_public(bucket):
             return None  # the party's account is another account, which RestrictPublicBuckets shuts out
-        obj = concretise(store.key_patterns[0])
-        hop = answer(self.graph, who, PUT_OBJECT_ACL, obj, bucket.account, policy, _DIRECT,
-                     note="grants a party's account READ in the object's ACL (ACLs are enabled: ObjectOwnership "
-                          f"{bucket.ownership})")
-        if not isinstance(hop, Hop):
-            undecided.extend(hop or ())
+        hop = self._set_acl(who, store, policy, "a party's account", undecided)
+        if hop is None:
             return None
         for account in sorted(self.graph.party_accounts):
             reader = self.graph.nodes.get(f"arn:aws:iam::{account}:role/{PARTY_CONTROLLED_ROLE}")
@@ -565,7 +568,33 @@ class Reader:
             note = f"under the object ACL that grants account {account} READ"
             found = self._read_under(reader, store, self._acl_policy(bucket, account), note, undecided)
             if found is not None:
-                return (hop, *found)
+                return (*hop, *found)
+        return None
+
+    def _set_acl(self, who: Node, store: Store, policy: Policy | None, grantee: str,
+                 undecided: list[str]) -> tuple[Hop, ...] | None:
+        """``who``'s write of an object's ACL (granting ``grantee`` READ), under the bucket policy ``policy``, from
+        any account: ``s3:PutObjectAcl``, or ``s3:PutObjectVersionAcl`` naming the version (:mod:`~enjoin.reach_acl`)
+        - "null" in a bucket never versioned, otherwise a version id ``s3:ListBucketVersions`` lists."""
+        bucket = store.bucket
+        assert bucket is not None
+        obj = concretise(store.key_patterns[0])
+        note = (f"grants {grantee} READ in the object's ACL (ACLs are enabled: ObjectOwnership {bucket.ownership})")
+        for action in (PUT_OBJECT_ACL, PUT_OBJECT_VERSION_ACL):
+            if not may_act(who, action):
+                continue
+            hop = answer(self.graph, who, action, obj, bucket.account, policy, _DIRECT,
+                         note=note if action == PUT_OBJECT_ACL else f"{note}, naming the object's version")
+            if not isinstance(hop, Hop):
+                undecided.extend(hop or ())
+                continue
+            if action == PUT_OBJECT_ACL or bucket.versioning is None:
+                return (hop,)
+            listed = answer(self.graph, who, LIST_VERSIONS, bucket.arn, bucket.account, policy, _DIRECT,
+                            note="lists the objects' version ids (the bucket is versioned)")
+            if isinstance(listed, Hop):
+                return (listed, hop)
+            undecided.extend(listed or ())
         return None
 
     def _read_under(
