@@ -72,6 +72,8 @@ LOOKALIKES = {
                                   "is authorized on the queue too"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
+    "glue-job-script-object": ("other-folder", "s3:PutObject only under inbound/ of the scripts bucket: the job's "
+                               "script is under etl/"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
                                         "stack set whose administration role assumes the role is not one of them"),
 }
@@ -85,6 +87,7 @@ DOUBTS = {
                               "PassRole of the resource role is asked with EC2's value, not if with Data Pipeline's, "
                               "which AWS's documentation does not settle"),
 }
+SCRIPTS_BUCKET = "cms-etl-scripts"  # where an existing Glue job's script is
 STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
 IMAGE = "ami-0a1b2c3d4e5f67890"
 
@@ -97,7 +100,7 @@ def role_name(way: Way) -> str:
     return f"CmsCompute{camel(way.id)}"[:64]
 
 
-def existing(way: Way, resources: dict[str, object]) -> list[object]:
+def existing(way: Way, resources: dict[str, object], change: str | None = None) -> list[object]:
     """The existing compute a takeover way acts on, added to ``resources``; the ARNs its requests are asked on."""
     instance = {"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${Instance}"}
     if way.takes_over == "ec2-instance":
@@ -146,11 +149,25 @@ def existing(way: Way, resources: dict[str, object]) -> list[object]:
             "Tags": {"Name": f"VARIANT {way.id}"}}}
         return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:devEndpoint/${DevEndpoint}"}]
     if way.takes_over == "glue-job":  # deployed with Glue's CreateJob (deploy.builds)
+        # The bucket the job fetches its script from at every run, which the role reads (glue-job-script-object
+        # writes it): in the inventory, so that who may write it is decided rather than left in doubt.
+        resources["ScriptsBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {
+            "BucketName": SCRIPTS_BUCKET,
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}}
+        role = resources.get("WorkloadRole")
+        if isinstance(role, dict):
+            role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
+                {"Sid": "FetchItsScript", "Effect": "Allow", "Action": "s3:GetObject",
+                 "Resource": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{SCRIPTS_BUCKET}/*"}})
         resources["Job"] = {"Type": "AWS::Glue::Job", "Properties": {
             "Name": "cms-eligibility-nightly", "Role": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
-            "Command": {"Name": "glueetl", "ScriptLocation": "s3://cms-etl-scripts/eligibility-nightly.py",
+            "Command": {"Name": "glueetl", "ScriptLocation": f"s3://{SCRIPTS_BUCKET}/etl/eligibility-nightly.py",
                         "PythonVersion": "3"},
             "GlueVersion": "4.0", "Tags": {"Name": f"VARIANT {way.id}"}}}
+        if way.code:  # the job's script, or (a look-alike) another folder
+            folder = "inbound" if change == "other-folder" else "etl"
+            return [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{SCRIPTS_BUCKET}/{folder}/*"}]
         return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:job/${Job}"}]
     if way.takes_over == "cloudformation-stack-set":
         # A self-managed stack set without instances (deploy.builds): its administration role may assume the
@@ -210,7 +227,7 @@ def stack_template(way: Way) -> dict[str, object]:
 
 
 def takeover_statements(way: Way, change: str | None, resources: dict[str, object]) -> list[dict[str, object]]:
-    on = existing(way, resources)
+    on = existing(way, resources, change)
     actions = sorted({a.action for a in way.requests})
     for then in (w for w in ways() if w.id in way.then[:1]):  # a shell on the instance: the first of `then`
         actions += sorted({a.action for a in then.requests})

@@ -191,7 +191,9 @@ def test_a_glue_job_is_created_verified_and_read_back(fresh: MotoBackend, tmp_pa
     (stack,) = deploy(fresh, config).stacks
     assert stack.resources["Job"] == "cms-nightly"
     assert {(c.prop, c.klass) for c in stack.constructs if c.resource == "Job"} == {("GlueVersion", "inert")}
-    assert read_compute(fresh, CMS, REGION) == [Compute("glue-job", JOB, "cms-nightly", CMS, REGION, ROLE)]
+    # The script the job runs at every run is read back with it: who may write it is a way to the role.
+    assert read_compute(fresh, CMS, REGION) == [Compute("glue-job", JOB, "cms-nightly", CMS, REGION, ROLE,
+                                                        code=("arn:aws:s3:::cms-etl-scripts/nightly.py",))]
     glue = fresh.client("glue", CMS, REGION)
     job = glue.get_job(JobName="cms-nightly")["Job"]
     assert (job["Role"], job["Command"]["ScriptLocation"], job["DefaultArguments"]) == (

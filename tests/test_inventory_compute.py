@@ -45,7 +45,8 @@ def test_every_kind_is_read_back_with_its_role(moto: MotoBackend) -> None:
         environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0", "computeType":
                      "BUILD_GENERAL1_SMALL"}, serviceRole=role)["project"]["arn"]
     glue = moto.client("glue", ACCOUNT, REGION)
-    glue.create_job(Name="etl", Role="Workload", Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"})
+    glue.create_job(Name="etl", Role="Workload", Command={"Name": "glueetl", "ScriptLocation": "s3://b/s.py"},
+                    DefaultArguments={"--extra-py-files": "s3://b/lib.zip", "--TempDir": "s3://b/tmp/"})
     glue.create_dev_endpoint(EndpointName="dev", RoleArn=role)
     sagemaker = moto.client("sagemaker", ACCOUNT, REGION)
     notebook = sagemaker.create_notebook_instance(NotebookInstanceName="analysis", InstanceType="ml.t2.medium",
@@ -60,7 +61,8 @@ def test_every_kind_is_read_back_with_its_role(moto: MotoBackend) -> None:
         Compute("ec2-instance", prefix + bare, bare, ACCOUNT, REGION, None, None),
         Compute("cloudformation-stack", stack, "deployed-with-role", ACCOUNT, REGION, role),
         Compute("codebuild-project", project, "nightly", ACCOUNT, REGION, role),
-        Compute("glue-job", f"{glue_arn}:job/etl", "etl", ACCOUNT, REGION, role),
+        Compute("glue-job", f"{glue_arn}:job/etl", "etl", ACCOUNT, REGION, role,
+                code=("arn:aws:s3:::b/s.py", "arn:aws:s3:::b/lib.zip")),
         Compute("glue-dev-endpoint", f"{glue_arn}:devEndpoint/dev", "dev", ACCOUNT, REGION, role),
         Compute("sagemaker-notebook", notebook, "analysis", ACCOUNT, REGION, role),
     }

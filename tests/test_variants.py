@@ -43,6 +43,7 @@ from enjoin.config import load
 from enjoin.engine import Decision, decide
 from enjoin.judgment import Verdict
 from enjoin.pipeline import PipelineResult, judge_snapshot, snapshot_of
+from enjoin.reach_compute import ways as compute_ways
 from enjoin.snapshot import AccessPoint, IdentityProvider, LakeFormationGrant, ReplicationRule, Snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -872,10 +873,14 @@ for _name in ("iam-delete-role-permissions-boundary", "lookalike-put-role-permis
     )
 for _name in ("iam-create-role", "lookalike-create-role-bounded"):
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "ProvisionVerificationRoles"}, set())})
+_GLUE_JOB_WAYS = {w.id for w in compute_ways() if w.takes_over == "glue-job"}
 for _name, _expected in GENERATED.items():
     _role = CMS_ROLE + "CmsCompute" + "".join(p.capitalize() for p in _expected["way"].split("-"))
-    SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),
-                                   _role[:len(CMS_ROLE) + 64]: ({"ReadEligibility"}, set())})
+    # A Glue job's variant holds the bucket its script is in (unversioned).
+    _scripts = {"cms-etl-scripts": None} if _expected["way"] in _GLUE_JOB_WAYS else {}
+    SNAPSHOTS[_name] = (fields(versioning={**VERSIONED, **_scripts}),
+                        {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),
+                         _role[:len(CMS_ROLE) + 64]: ({"ReadEligibility"}, set())})
 ORIGINAL = frozenset(
     {
         *list(CASES)[: list(CASES).index("iam-put-role-policy")],

@@ -8,7 +8,8 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
 - CloudFormation ``describe_stacks`` (a stack's service role, ``RoleARN``) and ``list_stack_sets`` with
   ``describe_stack_set`` (a self-managed stack set's ``AdministrationRoleARN``);
 - CodeBuild ``list_projects`` and ``batch_get_projects`` (``serviceRole``);
-- Glue ``get_dev_endpoints`` (``RoleArn``) and ``get_jobs`` (``Role``: a name or an ARN);
+- Glue ``get_dev_endpoints`` (``RoleArn``) and ``get_jobs`` (``Role``: a name or an ARN; the S3 objects a job runs
+  at every run, :func:`job_code`);
 - SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``);
 - Batch ``describe_job_queues`` and ``describe_compute_environments``: a job queue runs as no role of its own, but a
   job submitted to it runs as the job role its submitter passes (the batch-submit-job row), so each queue that can
@@ -24,6 +25,7 @@ without a profile is kept with no role, as it is still an instance one may give 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from enjoin.backends import Backend
@@ -135,11 +137,37 @@ def _glue(backend: Backend, account: str, region: str) -> list[Compute]:
     ]
     out += [
         Compute("glue-job", f"{prefix}:job/{j['Name']}", j["Name"], account, region,
-                _role_arn(j["Role"], account, region))
+                _role_arn(j["Role"], account, region), code=job_code(j, _partition(region)))
         for j in jobs
         if j.get("Role")
     ]
     return out
+
+
+# The job arguments that name more code the job runs, fetched from S3 at every run as its script is ("Using job
+# parameters in AWS Glue jobs", https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html):
+# Python modules added to the Python path, JARs added to the classpath, and wheels installed (the same argument's
+# PyPI names are packages a repository publishes, outside AWS: not S3 objects, not followed).
+CODE_ARGUMENTS = ("--extra-py-files", "--extra-jars", "--additional-python-modules")
+
+
+def job_code(job: Mapping[str, Any], partition: str) -> tuple[str, ...]:
+    """The S3 objects a Glue job runs as its role at every run, as ARNs (a folder as ``.../*``): its script
+    (Command.ScriptLocation, API_JobCommand) and the S3 paths of CODE_ARGUMENTS in its default and non-overridable
+    arguments, in that order, each once."""
+    paths = [str((job.get("Command") or {}).get("ScriptLocation") or "")]
+    for arguments in (job.get("DefaultArguments") or {}, job.get("NonOverridableArguments") or {}):
+        for name in CODE_ARGUMENTS:
+            paths += str(arguments.get(name) or "").split(",")
+    out: list[str] = []
+    for path in (p.strip() for p in paths):
+        if not path.startswith("s3://") or "/" not in path[5:]:
+            continue  # empty, a package name, or a bucket with no key
+        where = path[5:].rstrip("*")
+        arn = f"arn:{partition}:s3:::{where}*" if where.endswith("/") else f"arn:{partition}:s3:::{where}"
+        if arn not in out:
+            out.append(arn)
+    return tuple(out)
 
 
 def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:

@@ -35,9 +35,11 @@ from dataclasses import dataclass
 
 from enjoin.config_model import Holding, Party
 from enjoin.reach_cloudfront import VIEW_ACTION, cloudfront_reads
+from enjoin.reach_code import write_code
 from enjoin.reach_compute import (
     Split,
     Way,
+    code_writes,
     doubt,
     modeled_new,
     new_compute,
@@ -154,6 +156,13 @@ class _Search:
         self.replace = tuple((w, tuple(table[t] for t in w.then)) for w in takeovers() if w.pass_role)
         # Unfollowed compute: (way and resource, principal) -> may it act, and role -> what the role reads or might.
         self.doubts: dict[tuple[str, str], Hop | tuple[str, ...] | None] = {}
+        # Existing compute that runs S3 objects at every run, with the way that writes them and the role it runs as.
+        self.code = tuple(
+            (way, compute, graph.nodes[compute.role_arn])
+            for way in code_writes()
+            for compute in graph.snapshot.compute
+            if compute.kind == way.takes_over and compute.code and compute.role_arn in graph.nodes
+        )
         self.role_reads: dict[str, list[Holding]] = {}
 
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Step]:
@@ -169,6 +178,13 @@ class _Search:
         for role_arn in bounds.assumable:
             if role_arn not in reached:
                 yield self._memo("assume", who, graph.nodes[role_arn], assume)
+        # Code that existing compute fetches from S3 at every run: a writer of any account (the bucket decides).
+        for way, runs, runs_as in self.code:
+            if runs_as.key not in reached:
+                key = (f"{way.id}:{runs.arn}", who.key, runs_as.key)
+                if key not in self.memo:
+                    self.memo[key] = write_code(graph, way, who, runs, runs_as, self.services)
+                yield self.memo[key]
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already
         if any(may_act(who, action) for action in CREATE_ACTIONS):

@@ -212,6 +212,10 @@ class Compute:
     region: str
     role_arn: str | None  # the role it runs as; None when it has none (an instance without a profile)
     profile_arn: str | None = None  # ec2-instance: the instance profile associated with it
+    # S3 objects it runs as its role, fetched again at every run (a Glue job's script and the modules and JARs its
+    # arguments add): their ARNs, ``arn:aws:s3:::bucket/key``; one ending in ``/*`` stands for every object under a
+    # folder. Whoever may write one runs code as the role (reach_compute.yaml, ``{code}`` rows).
+    code: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
