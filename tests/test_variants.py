@@ -424,6 +424,18 @@ EXPECTED["iam-create-role"] = CASES["iam-create-role"].clauses
 LOOKALIKES["lookalike-create-role-bounded"] = (
     "iam:CreateRole only with DhsVerificationBoundary, which allows no read: the CHIP policy attached reads nothing"
 )
+# A layer added to an existing function (UpdateFunctionConfiguration, no PassRole).
+CASES["lambda-add-layer"] = Expected(
+    MEDICAID_PII,
+    frozenset({ELIGIBILITY}),
+    CMS_ROLE + "CmsDhsDisclosurePipeline",
+    "TuneExtractBuilder",
+    "lambda:UpdateFunctionConfiguration of the builder with a layer DHS publishes: its code runs as the pipeline role",
+)
+EXPECTED["lambda-add-layer"] = CASES["lambda-add-layer"].clauses
+LOOKALIKES["lookalike-lambda-add-layer-cms-layers-only"] = (
+    "lambda:Layer admits only CMS's own layers, and it may publish none: no code of DHS's runs in the builder"
+)
 
 def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
     """The variants of the compute-as-role table (scripts/gen_compute_variants.py), each with its expected.yaml."""
@@ -757,6 +769,16 @@ SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
             CMS_ROLE + "CmsDisclosurePipelineDeploy": ({"DeployExtractBuilder"}, set()),
         },
     ),
+    **{name: (
+        fields(
+            identity_providers={IdentityProvider(GITHUB_PROVIDER, CMS, "oidc")},
+            functions={(BUILDER, CMS, "us-east-1", PIPELINE_ROLE, json.dumps(BUILDER_POLICY))},
+        ),
+        {
+            READER: ({EXTRACT_POLICY, "TuneExtractBuilder"}, set()),
+            CMS_ROLE + "CmsDisclosurePipelineDeploy": ({"DeployExtractBuilder"}, set()),
+        },
+    ) for name in ("lambda-add-layer", "lookalike-lambda-add-layer-cms-layers-only")},
     "saml-federation": (
         fields(identity_providers={IdentityProvider(SAML_PROVIDER, CMS, "saml")}),
         {CMS_ROLE + "IceFederatedEligibilityCheck": ({"VerifyEligibility"}, set())},

@@ -487,6 +487,7 @@ def _read_functions(
                 policy=_function_policy(document(policy["Policy"], f"{entry['FunctionArn']}: function policy"))
                 if policy
                 else None,
+                package_type=entry.get("PackageType"),
             )
         )
     return functions

@@ -69,6 +69,7 @@ from enjoin.reach_edges import (
 )
 from enjoin.reach_filter import identity_resources, may_act
 from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, build_graph, wildcard
+from enjoin.reach_layers import add_layer
 from enjoin.reach_model import (
     ASSUME_ACTION,
     DECRYPT_ACTION,
@@ -215,6 +216,10 @@ class _Search:
                 key = (f"code:{function.arn}", who.key, role.key)
                 if key not in self.memo:
                     self.memo[key] = update_function_code(graph, who, function, role)
+                yield self.memo[key]
+                key = (f"layer:{function.arn}", who.key, role.key)
+                if key not in self.memo:
+                    self.memo[key] = add_layer(graph, who, function, role)
                 yield self.memo[key]
         for compute in graph.snapshot.compute:
             role = graph.nodes.get(compute.role_arn or "")

@@ -265,7 +265,7 @@ def _unsettled(key: str, row: Mapping[str, Any]) -> Unsettled:
 
 
 # The rows on existing Lambda functions (Snapshot.functions, not Snapshot.compute): reach.py follows them itself.
-_FUNCTION_WAYS = frozenset({"lambda-update-function-code", "lambda-update-function-configuration"})
+_FUNCTION_WAYS = frozenset({"lambda-update-function-code", "lambda-update-function-configuration", "lambda-add-layer"})
 
 
 @functools.cache

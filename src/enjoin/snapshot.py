@@ -195,6 +195,8 @@ class Function:
     region: str
     role_arn: str
     policy: Document | None = None  # its resource-based policy
+    # "Zip" or "Image" (a container image takes no layers); None: not read (a hand-built snapshot), taken as Zip
+    package_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
