@@ -465,8 +465,8 @@ def test_access_points_functions_and_identity_providers(moto: MotoBackend) -> No
         IdentityProvider(f"arn:aws:iam::{CMS}:saml-provider/idp", CMS, "saml"),
     )
     functions = {f.name: f for f in snap.functions}
-    assert [(f.arn, f.role_arn, f.policy) for f in snap.functions if f.name == "plain"] == [
-        (f"arn:aws:lambda:{REGION}:{CMS}:function:plain", role, None)
+    assert [(f.arn, f.role_arn, f.policy, f.package_type) for f in snap.functions if f.name == "plain"] == [
+        (f"arn:aws:lambda:{REGION}:{CMS}:function:plain", role, None, "Zip")  # a zip file: it takes layers
     ]
     (statement,) = functions["shared"].policy["Statement"]  # type: ignore[index]
     assert (statement["Sid"], statement["Principal"]) == ("partner", {"AWS": f"arn:aws:iam::{DHS}:root"})
