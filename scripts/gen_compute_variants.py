@@ -72,6 +72,12 @@ LOOKALIKES = {
                                   "is authorized on the queue too"),
     "glue-update-dev-endpoint": ("read-only", "glue:GetDevEndpoint only: reading an endpoint's settings adds no "
                                  "key to it"),
+    "batch-job-image-push": ("pull-only", "ecr:BatchGetImage and ecr:GetDownloadUrlForLayer only on the job's image "
+                             "repository: pulling the image changes nothing the job runs"),
+    "codebuild-project-image-push": ("other-repository", "the push actions only on repositories named sandbox/*: the "
+                                     "build image's repository is not one of them"),
+    "codebuild-project-source-object": ("other-folder", "s3:PutObject only under inbound/ of the scripts bucket: the "
+                                       "project's source is under etl/"),
     "glue-job-script-object": ("other-folder", "s3:PutObject only under inbound/ of the scripts bucket: the job's "
                                "script is under etl/"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
@@ -88,6 +94,7 @@ DOUBTS = {
                               "which AWS's documentation does not settle"),
 }
 SCRIPTS_BUCKET = "cms-etl-scripts"  # where an existing Glue job's script is
+IMAGES_REPOSITORY = "cms/eligibility-extract"  # where the image that existing compute runs by tag is
 STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
 IMAGE = "ami-0a1b2c3d4e5f67890"
 
@@ -100,8 +107,39 @@ def role_name(way: Way) -> str:
     return f"CmsCompute{camel(way.id)}"[:64]
 
 
+def image(way: Way, resources: dict[str, object], default: str) -> str | dict[str, str]:
+    """The image the existing compute runs: for a way that pushes it, a tag of a private repository of the account's
+    (added to ``resources``); otherwise ``default``, an image published outside AWS."""
+    if not way.image:
+        return default
+    resources["ImagesRepository"] = {"Type": "AWS::ECR::Repository", "Properties": {
+        "RepositoryName": IMAGES_REPOSITORY, "ImageTagMutability": "MUTABLE",
+        "RepositoryPolicyText": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "AccountPullsAndPushes", "Effect": "Allow",
+             "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}},
+             "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]},
+        "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
+    return {"Fn::Sub": f"${{AWS::AccountId}}.dkr.ecr.${{AWS::Region}}.amazonaws.com/{IMAGES_REPOSITORY}:nightly"}
+
+
+def scripts_bucket(resources: dict[str, object]) -> None:
+    """The bucket existing compute fetches its code from at every run, which the role reads (a {code} row writes it):
+    in the inventory, so that who may write it is decided rather than left in doubt."""
+    resources["ScriptsBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {
+        "BucketName": SCRIPTS_BUCKET,
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}}
+    role = resources.get("WorkloadRole")
+    if isinstance(role, dict):
+        role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
+            {"Sid": "FetchItsScript", "Effect": "Allow", "Action": "s3:GetObject",
+             "Resource": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{SCRIPTS_BUCKET}/*"}})
+
+
 def existing(way: Way, resources: dict[str, object], change: str | None = None) -> list[object]:
     """The existing compute a takeover way acts on, added to ``resources``; the ARNs its requests are asked on."""
+    repository = {"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/"
+                             + ("sandbox/*" if change == "other-repository" else IMAGES_REPOSITORY)}
     instance = {"Fn::Sub": "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:instance/${Instance}"}
     if way.takes_over == "ec2-instance":
         runs_as = "WorkloadInstanceProfile"
@@ -133,33 +171,30 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
     if way.takes_over == "cloudformation-stack":
         return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
                             "cms-etl-stack/*"}]
-    if way.takes_over == "codebuild-project":  # its code is its own inline buildspec (deploy.builds.check_source)
+    if way.takes_over == "codebuild-project":  # its code is its own inline buildspec, or in S3 (check_source)
+        source: dict[str, object] = {"Type": "NO_SOURCE", "BuildSpec": "version: 0.2\nphases:\n  build:\n    "
+                                     "commands:\n      - echo nightly eligibility extract\n"}
+        if way.code:
+            scripts_bucket(resources)
+            source = {"Type": "S3", "Location": f"{SCRIPTS_BUCKET}/etl/eligibility-build.zip"}
         resources["Project"] = {"Type": "AWS::CodeBuild::Project", "Properties": {
             "Name": "cms-eligibility-etl", "ServiceRole": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
-            "Source": {"Type": "NO_SOURCE", "BuildSpec": "version: 0.2\nphases:\n  build:\n    commands:\n"
-                                                         "      - echo nightly eligibility extract\n"},
+            "Source": source,
             "Artifacts": {"Type": "NO_ARTIFACTS"},
             "Environment": {"Type": "LINUX_CONTAINER", "ComputeType": "BUILD_GENERAL1_SMALL",
-                            "Image": "aws/codebuild/standard:7.0"},
+                            "Image": image(way, resources, "aws/codebuild/standard:7.0")},
             "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
-        return [{"Fn::GetAtt": ["Project", "Arn"]}]
+        if way.code:  # the project's source, or (a look-alike) another folder
+            folder = "inbound" if change == "other-folder" else "etl"
+            return [{"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{SCRIPTS_BUCKET}/{folder}/*"}]
+        return [repository] if way.image else [{"Fn::GetAtt": ["Project", "Arn"]}]
     if way.takes_over == "glue-dev-endpoint":
         resources["DevEndpoint"] = {"Type": "AWS::Glue::DevEndpoint", "Properties": {
             "EndpointName": "cms-eligibility-dev", "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
             "Tags": {"Name": f"VARIANT {way.id}"}}}
         return [{"Fn::Sub": "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:devEndpoint/${DevEndpoint}"}]
     if way.takes_over == "glue-job":  # deployed with Glue's CreateJob (deploy.builds)
-        # The bucket the job fetches its script from at every run, which the role reads (glue-job-script-object
-        # writes it): in the inventory, so that who may write it is decided rather than left in doubt.
-        resources["ScriptsBucket"] = {"Type": "AWS::S3::Bucket", "Properties": {
-            "BucketName": SCRIPTS_BUCKET,
-            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}}
-        role = resources.get("WorkloadRole")
-        if isinstance(role, dict):
-            role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].append(
-                {"Sid": "FetchItsScript", "Effect": "Allow", "Action": "s3:GetObject",
-                 "Resource": {"Fn::Sub": f"arn:${{AWS::Partition}}:s3:::{SCRIPTS_BUCKET}/*"}})
+        scripts_bucket(resources)
         resources["Job"] = {"Type": "AWS::Glue::Job", "Properties": {
             "Name": "cms-eligibility-nightly", "Role": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
             "Command": {"Name": "glueetl", "ScriptLocation": f"s3://{SCRIPTS_BUCKET}/etl/eligibility-nightly.py",
@@ -200,12 +235,14 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
         resources["JobDefinition"] = {"Type": "AWS::Batch::JobDefinition", "Properties": {
             "JobDefinitionName": "cms-eligibility-extract", "Type": "container", "PlatformCapabilities": ["FARGATE"],
             "ContainerProperties": {
-                "Image": "public.ecr.aws/docker/library/python:3.12-slim",
+                "Image": image(way, resources, "public.ecr.aws/docker/library/python:3.12-slim"),
                 "Command": ["python", "-m", "extract", "--date", "Ref::date"],
                 "JobRoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
                 "ResourceRequirements": [{"Type": "VCPU", "Value": "1"}, {"Type": "MEMORY", "Value": "2048"}],
                 "NetworkConfiguration": {"AssignPublicIp": "ENABLED"}},
             "RetryStrategy": {"Attempts": 2}, "Tags": {"Name": f"VARIANT {way.id}"}}}
+        if way.image:
+            return [repository]
         return [{"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-definition/"
                             "cms-eligibility-extract:*"},
                 {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/"
@@ -228,7 +265,7 @@ def stack_template(way: Way) -> dict[str, object]:
 
 def takeover_statements(way: Way, change: str | None, resources: dict[str, object]) -> list[dict[str, object]]:
     on = existing(way, resources, change)
-    actions = sorted({a.action for a in way.requests})
+    actions = sorted({a.action for a in way.requests if a.resource != "*"})
     for then in (w for w in ways() if w.id in way.then[:1]):  # a shell on the instance: the first of `then`
         actions += sorted({a.action for a in then.requests})
         on += [r for r in existing(then, {}) if r not in on]
@@ -242,6 +279,8 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
                                             "project/sandbox-*"}
     if change == "read-only":
         statement["Action"] = ["glue:GetDevEndpoint"]
+    if change == "pull-only":
+        statement["Action"] = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
     if change == "other-queue":  # the definition, and queues of another name
         statement["Resource"] = [on[0], {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:"
                                                     "job-queue/sandbox-*"}]
@@ -252,6 +291,9 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
         statement["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
                                             "stackset/sandbox-*:*"}
     statements = [statement]
+    anywhere = sorted({a.action for a in way.requests if a.resource == "*"})
+    if anywhere:  # actions that take no resource (ecr:GetAuthorizationToken), granted on "*"
+        statements.append({"Sid": "SignInToRegistry", "Effect": "Allow", "Action": anywhere, "Resource": "*"})
     # An unsettled way some reading of which asks iam:PassRole of the resource's own role: granted, so that the path
     # holds under every reading.
     asked = bool(way.unsettled and any(r.asks_pass_role for r in way.unsettled.readings))

@@ -116,7 +116,7 @@ def test_a_project_and_an_endpoint_are_created_verified_and_read_back(fresh: Mot
                                                                               "Endpoint": "cms-dev"}
     assert stack.constructs == ()
     assert read_compute(fresh, CMS, REGION) == [
-        Compute("codebuild-project", PROJECT, "cms-etl", CMS, REGION, ROLE),
+        Compute("codebuild-project", PROJECT, "cms-etl", CMS, REGION, ROLE, images=("aws/codebuild/standard:7.0",)),
         Compute("glue-dev-endpoint", ENDPOINT, "cms-dev", CMS, REGION, ROLE),
     ]
     project = fresh.client("codebuild", CMS, REGION).batch_get_projects(names=["cms-etl"])["projects"][0]
@@ -179,7 +179,7 @@ def test_the_same_state_over_http(fresh: MotoBackend, server: str, tmp_path: Pat
     try:
         deploy(remote, config)
         assert read_compute(remote, CMS, REGION) == [
-            Compute("codebuild-project", PROJECT, "cms-etl", CMS, REGION, ROLE),
+            Compute("codebuild-project", PROJECT, "cms-etl", CMS, REGION, ROLE, images=("aws/codebuild/standard:7.0",)),
             Compute("glue-dev-endpoint", ENDPOINT, "cms-dev", CMS, REGION, ROLE),
         ]
     finally:
@@ -289,3 +289,65 @@ def test_a_stack_set_s_instances_stay_unmodeled_for_every_holding(fresh: MotoBac
     assert (construct.klass, construct.affects) == ("unmodeled", ("all",)) and construct.unbounded
     cfn = fresh.client("cloudformation", CMS, REGION)
     assert cfn.list_stack_instances(StackSetName="cms-baseline")["Summaries"] == []
+
+
+def test_a_project_whose_source_is_in_s3_is_deployed_with_its_code_read_back(fresh: MotoBackend,
+                                                                            tmp_path: Path) -> None:
+    """Code in S3 is code whoever may write the object runs (codebuild-project-source-object): deployed, and the
+    object is the project's code."""
+    text = (ROLE_YAML + PROJECT_YAML % "BUILD_GENERAL1_SMALL").replace(
+        'Source: {Type: NO_SOURCE, BuildSpec: "version: 0.2\\nphases: {build: {commands: [echo]}}\\n"}',
+        "Source: {Type: S3, Location: cms-etl-scripts/builds/etl.zip}")
+    config, _ = config_for(tmp_path, text)
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Project"] == "cms-etl" and stack.constructs == ()
+    (project,) = read_compute(fresh, CMS, REGION)
+    assert project.code == ("arn:aws:s3:::cms-etl-scripts/builds/etl.zip",)
+
+
+REPOSITORY_YAML = """\
+  Repository:
+    Type: AWS::ECR::Repository
+    Properties:
+      RepositoryName: cms/etl-runner
+      ImageTagMutability: IMMUTABLE_WITH_EXCLUSION
+      ImageTagMutabilityExclusionFilters:
+        - {ImageTagMutabilityExclusionFilterType: WILDCARD, ImageTagMutabilityExclusionFilterValue: 'latest'}
+      ImageScanningConfiguration: {ScanOnPush: true}
+      EmptyOnDelete: true
+      LifecyclePolicy:
+        LifecyclePolicyText: >-
+          {"rules": [{"rulePriority": 1, "action": {"type": "expire"},
+          "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+          "countNumber": 14}}]}
+      RepositoryPolicyText: %s
+      Tags: [{Key: team, Value: etl}]
+"""
+POLICY = ('{"Version": "2012-10-17", "Statement": [{"Sid": "CiPushes", "Effect": "Allow", '
+          '"Principal": {"AWS": "arn:aws:iam::222222222222:role/ci"}, '
+          '"Action": ["ecr:PutImage", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"]}]}')
+
+
+@pytest.mark.parametrize("written", ["json-text", "yaml-object"])
+def test_a_repository_is_created_with_the_policy_moto_drops_verified_and_read_back(
+        fresh: MotoBackend, tmp_path: Path, written: str) -> None:
+    import json
+
+    from enjoin.inventory_ecr import read_repositories
+
+    policy = json.loads(POLICY)
+    value = repr(POLICY) if written == "json-text" else json.dumps(policy)
+    config, _ = config_for(tmp_path, REPOSITORY_YAML % value)
+    (stack,) = deploy(fresh, config).stacks
+    assert stack.resources["Repository"] == "cms/etl-runner"
+    assert sorted((c.prop, c.klass) for c in stack.constructs) == [
+        ("EmptyOnDelete", "inert"), ("ImageScanningConfiguration", "inert"), ("LifecyclePolicy", "inert")]
+    (repository,) = read_repositories(fresh, CMS, REGION)
+    assert (repository.arn, repository.policy, repository.mutability, repository.exclusions, repository.image_tags) == (
+        f"arn:aws:ecr:{REGION}:{CMS}:repository/cms/etl-runner", policy, "IMMUTABLE_WITH_EXCLUSION", ("latest",), ())
+    # The verifier compares the policy read back with the template's: a policy changed behind deploy's back fails.
+    fresh.client("ecr", CMS, REGION).set_repository_policy(repositoryName="cms/etl-runner", policyText=json.dumps(
+        {**policy, "Statement": [{**policy["Statement"][0], "Action": "ecr:*"}]}))
+    with pytest.raises(DeployError) as info:
+        verify_resource(fresh, stack, "Repository")
+    assert "resource Repository, property RepositoryPolicyText" in info.value.where

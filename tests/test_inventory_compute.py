@@ -60,7 +60,8 @@ def test_every_kind_is_read_back_with_its_role(moto: MotoBackend) -> None:
         Compute("ec2-instance", prefix + with_role, with_role, ACCOUNT, REGION, role, profile),
         Compute("ec2-instance", prefix + bare, bare, ACCOUNT, REGION, None, None),
         Compute("cloudformation-stack", stack, "deployed-with-role", ACCOUNT, REGION, role),
-        Compute("codebuild-project", project, "nightly", ACCOUNT, REGION, role),
+        Compute("codebuild-project", project, "nightly", ACCOUNT, REGION, role,
+                    code=("arn:aws:s3:::b/src.zip",), images=("aws/codebuild/standard:7.0",)),
         Compute("glue-job", f"{glue_arn}:job/etl", "etl", ACCOUNT, REGION, role,
                 code=("arn:aws:s3:::b/s.py", "arn:aws:s3:::b/lib.zip")),
         Compute("glue-dev-endpoint", f"{glue_arn}:devEndpoint/dev", "dev", ACCOUNT, REGION, role),
@@ -130,14 +131,15 @@ def test_each_active_revision_of_a_job_definition_is_read_once_per_role_its_jobs
 
     found = read_compute(moto, ACCOUNT, REGION)
 
-    assert found == [Compute("batch-job-definition", first, "etl", ACCOUNT, REGION, job),
-                     Compute("batch-job-definition", second, "etl", ACCOUNT, REGION, task)]  # a bare name: an ARN
+    assert found == [Compute("batch-job-definition", first, "etl", ACCOUNT, REGION, job, images=("busybox",)),
+                     Compute("batch-job-definition", second, "etl", ACCOUNT, REGION, task,  # a bare name: an ARN
+                             images=("busybox",))]
 
 
 def test_the_roles_of_ecs_and_multinode_job_definitions_are_read() -> None:
     """moto 5.2.1 refuses a definition without containerProperties or eksProperties ("containerProperties or
     eksProperties must be provided"), so the shapes AWS documents are read from literal answers."""
-    from enjoin.inventory_compute import _job_roles
+    from enjoin.inventory_compute import _job_images
 
     ecs = {"ecsProperties": {"taskProperties": [{"taskRoleArn": "arn:aws:iam::1:role/Task", "containers": []}]}}
     nodes = {"nodeProperties": {"nodeRangeProperties": [
@@ -145,6 +147,34 @@ def test_the_roles_of_ecs_and_multinode_job_definitions_are_read() -> None:
         {"targetNodes": "1:", "ecsProperties": {"taskProperties": [{"taskRoleArn": "arn:aws:iam::1:role/Worker"}]}},
     ]}}
     eks = {"eksProperties": {"podProperties": {"serviceAccountName": "etl"}}}
-    assert _job_roles(ecs) == {"arn:aws:iam::1:role/Task"}
-    assert _job_roles(nodes) == {"arn:aws:iam::1:role/Main", "arn:aws:iam::1:role/Worker"}
-    assert _job_roles(eks) == set()
+    assert set(_job_images(ecs)) == {"arn:aws:iam::1:role/Task"}
+    assert set(_job_images(nodes)) == {"arn:aws:iam::1:role/Main", "arn:aws:iam::1:role/Worker"}
+    assert _job_images(eks) == {}
+
+
+def test_image_repositories_are_read_with_their_policy_tag_mutability_and_tags(moto: MotoBackend) -> None:
+    from enjoin.inventory_ecr import read_repositories
+    from enjoin.snapshot import Repository
+
+    moto.reset()
+    ecr = moto.client("ecr", ACCOUNT, REGION)
+    ecr.create_repository(repositoryName="cms/extract", imageTagMutability="IMMUTABLE_WITH_EXCLUSION",
+                          imageTagMutabilityExclusionFilters=[{"filterType": "WILDCARD", "filter": "dev-*"}])
+    ecr.create_repository(repositoryName="plain")
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DhsPushes", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+         "Action": ["ecr:PutImage", "ecr:InitiateLayerUpload"]}]}
+    ecr.set_repository_policy(repositoryName="cms/extract", policyText=json.dumps(policy))
+    manifest = {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {"digest": "sha256:" + "a" * 64, "size": 1,
+                           "mediaType": "application/vnd.docker.container.image.v1+json"}, "layers": []}
+    ecr.put_image(repositoryName="cms/extract", imageManifest=json.dumps(manifest), imageTag="v1")
+
+    found = read_repositories(moto, ACCOUNT, REGION)
+
+    arn = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/"
+    assert found == [
+        Repository(arn + "cms/extract", "cms/extract", ACCOUNT, REGION, policy, "IMMUTABLE_WITH_EXCLUSION",
+                   ("dev-*",), ("v1",)),
+        Repository(arn + "plain", "plain", ACCOUNT, REGION, None, "MUTABLE", (), ()),
+    ]

@@ -895,11 +895,11 @@ for _name in ("iam-delete-role-permissions-boundary", "lookalike-put-role-permis
     )
 for _name in ("iam-create-role", "lookalike-create-role-bounded"):
     SNAPSHOTS[_name] = (fields(), {READER: ({EXTRACT_POLICY, "ProvisionVerificationRoles"}, set())})
-_GLUE_JOB_WAYS = {w.id for w in compute_ways() if w.takes_over == "glue-job"}
+_SCRIPTS_WAYS = {w.id for w in compute_ways() if w.takes_over == "glue-job" or w.code}
 for _name, _expected in GENERATED.items():
     _role = CMS_ROLE + "CmsCompute" + "".join(p.capitalize() for p in _expected["way"].split("-"))
-    # A Glue job's variant holds the bucket its script is in (unversioned).
-    _scripts = {"cms-etl-scripts": None} if _expected["way"] in _GLUE_JOB_WAYS else {}
+    # A Glue job's variant, and a build project's whose source is in S3, holds the bucket of its code (unversioned).
+    _scripts = {"cms-etl-scripts": None} if _expected["way"] in _SCRIPTS_WAYS else {}
     SNAPSHOTS[_name] = (fields(versioning={**VERSIONED, **_scripts}),
                         {READER: ({EXTRACT_POLICY, "RunComputeWorkloads"}, set()),
                          _role[:len(CMS_ROLE) + 64]: ({"ReadEligibility"}, set())})

@@ -13,7 +13,8 @@ list_open_id_connect_providers; S3 buckets and access points
 list_resource_tags and list_grants (customer managed keys,
 :mod:`enjoin.inventory_grants`); lambda list_functions, get_policy; Glue tables and Lake
 Formation grants (:mod:`enjoin.inventory_lake`); existing compute that runs as a role
-(:mod:`enjoin.inventory_compute`); organizations describe_organization, list_parents,
+(:mod:`enjoin.inventory_compute`) and the ECR repositories of the images it runs (:mod:`enjoin.inventory_ecr`);
+organizations describe_organization, list_parents,
 list_policies_for_target, describe_policy (only when no Organization is given). Regional resources
 (keys, access points, functions, tables, grants) are read in the inventory's region; buckets of
 every region.
@@ -42,6 +43,7 @@ from enjoin.inventory_calls import ReadDenied, document, gap, lambda_principal, 
 from enjoin.inventory_calls import call as _call
 from enjoin.inventory_calls import tags as tags_of_api
 from enjoin.inventory_compute import read_compute
+from enjoin.inventory_ecr import read_repositories
 from enjoin.inventory_grants import read_key_grants
 from enjoin.inventory_lake import read_admins, read_grants, read_tables
 from enjoin.inventory_s3 import read_access_points, read_buckets
@@ -63,6 +65,7 @@ from enjoin.snapshot import (
     Organization,
     PolicyVersion,
     ReplicationRule,
+    Repository,
     Role,
     Snapshot,
     Table,
@@ -138,6 +141,7 @@ class _Part:
     grants: list[LakeFormationGrant] = field(default_factory=list)
     lake_admins: list[str] = field(default_factory=list)
     compute: list[Compute] = field(default_factory=list)
+    repositories: list[Repository] = field(default_factory=list)
     gaps: list[Construct] = field(default_factory=list)
 
 
@@ -160,6 +164,7 @@ def _read_account(backend: Backend, account: str, region: str, replication: Any)
         # grant here may name them).
         part.gaps.append(gap(denied, account, "glue/lakeformation", f"the Data Catalog of {account}", tables=("*",)))
     part.compute.extend(read_compute(backend, account, region))
+    part.repositories.extend(read_repositories(backend, account, region))
     return part
 
 
@@ -216,6 +221,7 @@ def _inventory(
     grants = [g for part in parts for g in part.grants]
     lake_admins = [a for part in parts for a in part.lake_admins]
     compute = [c for part in parts for c in part.compute]
+    repositories = [r for part in parts for r in part.repositories]
     gaps = [g for part in parts for g in part.gaps]
     if organization is None:
         organization = _read_organization(backend, accounts, region)
@@ -237,6 +243,7 @@ def _inventory(
         constructs=declared.constructs if declared is not None else (),
         distributions=declared.distributions if declared is not None else (),
         compute=tuple(compute),
+        repositories=tuple(repositories),
         gaps=tuple(gaps),
     )
 

@@ -118,9 +118,36 @@ def _projects(backend: Backend, account: str, region: str) -> list[Compute]:
         batch = call(f"{where}: batch_get_projects", codebuild.batch_get_projects, names=names[start:start + 100])
         for project in batch.get("projects", []):
             if project.get("serviceRole"):
+                image = str((project.get("environment") or {}).get("image") or "")
                 out.append(Compute("codebuild-project", project["arn"], project["name"], account, region,
-                                   _role_arn(project["serviceRole"], account, region)))
+                                   _role_arn(project["serviceRole"], account, region),
+                                   code=project_code(project, _partition(region)),
+                                   images=(image,) if image else ()))
     return out
+
+
+def project_code(project: Mapping[str, Any], partition: str) -> tuple[str, ...]:
+    """The S3 objects a CodeBuild project runs as its service role at every build, as ARNs (a folder as
+    ``.../*``): the source archive or folder of each S3 source, primary and secondary (API_ProjectSource:
+    ``location`` is ``bucket/key`` or ``bucket/folder/``, the buildspec inside it), and a buildspec file kept in S3
+    (``buildspec`` an S3 object's ARN), each once."""
+    sources = [project.get("source") or {}, *(project.get("secondarySources") or [])]
+    paths: list[str] = []
+    for source in sources:
+        if source.get("type") == "S3" and source.get("location"):
+            where = str(source["location"])
+            if where.startswith("arn:"):
+                where = where.split(":::", 1)[-1]
+            paths.append(f"arn:{partition}:s3:::{where.rstrip('*')}*" if where.endswith("/")
+                         else f"arn:{partition}:s3:::{where}")
+        spec = str(source.get("buildspec") or "")
+        if spec.startswith("arn:") and ":s3:::" in spec:
+            paths.append(spec)
+    out: list[str] = []
+    for path in paths:
+        if "/" in path.split(":::", 1)[-1] and path not in out:
+            out.append(path)
+    return tuple(out)
 
 
 def _glue(backend: Backend, account: str, region: str) -> list[Compute]:
@@ -212,21 +239,33 @@ def _job_definitions(backend: Backend, account: str, region: str) -> list[Comput
     for definition in found:
         if definition.get("status") not in (None, "ACTIVE"):
             continue
-        for role in sorted(_job_roles(definition)):
+        images = _job_images(definition)
+        for role in sorted(images):
             out.append(Compute("batch-job-definition", definition["jobDefinitionArn"],
-                               definition["jobDefinitionName"], account, region, _role_arn(role, account, region)))
+                               definition["jobDefinitionName"], account, region, _role_arn(role, account, region),
+                               images=images[role]))
     return out
 
 
-def _job_roles(definition: dict[str, Any]) -> set[str]:
-    """The roles a job of ``definition`` runs as, in each shape a job definition takes."""
+def _job_images(definition: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The roles a job of ``definition`` runs as, in each shape a job definition takes, each with the images of the
+    containers that run as it (a container's image runs with its job role; an ECS task's containers with its task
+    role)."""
     containers = [definition.get("containerProperties") or {}]
     tasks = list((definition.get("ecsProperties") or {}).get("taskProperties") or [])
     for node in (definition.get("nodeProperties") or {}).get("nodeRangeProperties") or []:
         containers.append(node.get("container") or {})
         tasks += (node.get("ecsProperties") or {}).get("taskProperties") or []
-    roles = {str(c["jobRoleArn"]) for c in containers if c.get("jobRoleArn")}
-    return roles | {str(t["taskRoleArn"]) for t in tasks if t.get("taskRoleArn")}
+    runs: list[tuple[str, list[str]]] = [
+        (str(c["jobRoleArn"]), [str(c.get("image") or "")]) for c in containers if c.get("jobRoleArn")
+    ]
+    runs += [(str(t["taskRoleArn"]), [str(c.get("image") or "") for c in t.get("containers") or []])
+             for t in tasks if t.get("taskRoleArn")]
+    out: dict[str, list[str]] = {}
+    for role, images in runs:
+        kept = out.setdefault(role, [])
+        kept += [i for i in images if i and i not in kept]
+    return {role: tuple(images) for role, images in out.items()}
 
 
 def _usable(resource: dict[str, Any]) -> bool:

@@ -41,6 +41,7 @@ from enjoin.reach_compute import (
     Way,
     code_writes,
     doubt,
+    image_pushes,
     modeled_new,
     new_compute,
     reconfigure_function,
@@ -69,6 +70,7 @@ from enjoin.reach_edges import (
 )
 from enjoin.reach_filter import identity_resources, may_act
 from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, build_graph, wildcard
+from enjoin.reach_image import push_image
 from enjoin.reach_layers import add_layer
 from enjoin.reach_model import (
     ASSUME_ACTION,
@@ -164,6 +166,13 @@ class _Search:
             for compute in graph.snapshot.compute
             if compute.kind == way.takes_over and compute.code and compute.role_arn in graph.nodes
         )
+        # Existing compute that runs container images by a tag, with the way that pushes them and the role it runs as.
+        self.images = tuple(
+            (way, compute, graph.nodes[compute.role_arn])
+            for way in image_pushes()
+            for compute in graph.snapshot.compute
+            if compute.kind == way.takes_over and compute.images and compute.role_arn in graph.nodes
+        )
         self.role_reads: dict[str, list[Holding]] = {}
 
     def edges(self, who: Node, reached: Container[str]) -> Iterator[Step]:
@@ -185,6 +194,13 @@ class _Search:
                 key = (f"{way.id}:{runs.arn}", who.key, runs_as.key)
                 if key not in self.memo:
                     self.memo[key] = write_code(graph, way, who, runs, runs_as, self.services)
+                yield self.memo[key]
+        # Images that existing compute pulls by tag at every run: a pusher of any account (the repository decides).
+        for way, runs, runs_as in self.images:
+            if runs_as.key not in reached:
+                key = (f"{way.id}:{runs.arn}", who.key, runs_as.key)
+                if key not in self.memo:
+                    self.memo[key] = push_image(graph, way, who, runs, runs_as, self.services)
                 yield self.memo[key]
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already

@@ -147,6 +147,11 @@ class Way:
         return any(a.resource == "{code}" for a in self.requests)
 
     @property
+    def image(self) -> bool:
+        """Whether the way pushes a container image the resource runs (its requests name ``{image}``)."""
+        return any(a.resource == "{image}" for a in self.requests)
+
+    @property
     def existing(self) -> bool:
         """Whether the way goes through a resource that already exists (its requests name ``{existing}``)."""
         return any(a.resource == "{existing}" for a in self.requests)
@@ -181,7 +186,7 @@ def _way(key: str, row: Any) -> Way:
     asks = []
     for ask in row["requests"]:
         action, resource = str(ask.get("action", "")), str(ask.get("resource", ""))
-        if not _ACTION.match(action) or not (resource in ("*", "{existing}", "{needed}", "{code}")
+        if not _ACTION.match(action) or not (resource in ("*", "{existing}", "{needed}", "{code}", "{image}")
                                              or resource.startswith("arn:{partition}:")):
             raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected an action and an ARN pattern; "
                              f"found {action!r} on {resource!r}")
@@ -196,10 +201,16 @@ def _way(key: str, row: Any) -> Way:
         raise TableError(f"reach_compute.yaml: ways.{key}.needs: expected one of {sorted(KINDS)}, on a row that "
                          f"either passes a role and takes over nothing, or takes over another kind without passing "
                          f"a role; found {needs!r}")
-    if (any(a.resource in ("{existing}", "{code}") for a in asks) != (takes_over is not None)
+    if (any(a.resource in ("{existing}", "{code}", "{image}") for a in asks) != (takes_over is not None)
             and key not in _FUNCTION_WAYS):
-        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}} or {{code}} exactly when it "
-                         f"takes_over a kind; found takes_over {takes_over!r}")
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}}, {{code}} or {{image}} exactly "
+                         f"when it takes_over a kind; found takes_over {takes_over!r}")
+    if any(a.resource == "{image}" for a in asks) and (
+            any(a.resource not in ("{image}", "*") or not a.action.startswith("ecr:") for a in asks)
+            or row.get("pass_role") or needs is not None):
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row that asks on {{image}} asks ECR actions alone, on "
+                         f"{{image}} or '*', passes no role and needs nothing; found "
+                         f"{[(a.action, a.resource) for a in asks]}")
     if any(a.resource == "{code}" for a in asks) and (len(asks) != 1 or asks[0].action != "s3:PutObject"
                                                       or row.get("pass_role") or needs is not None):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row that asks on {{code}} asks s3:PutObject alone, "
@@ -289,12 +300,17 @@ def ways() -> tuple[Way, ...]:
 
 def takeovers() -> tuple[Way, ...]:
     """The modeled ways that act on existing compute of a kind (Snapshot.compute) through its own API."""
-    return tuple(w for w in ways() if w.modeled and w.takes_over is not None and not w.code)
+    return tuple(w for w in ways() if w.modeled and w.takes_over is not None and not w.code and not w.image)
 
 
 def code_writes() -> tuple[Way, ...]:
     """The modeled ways that write an S3 object existing compute runs (:mod:`enjoin.reach_code`)."""
     return tuple(w for w in ways() if w.modeled and w.code)
+
+
+def image_pushes() -> tuple[Way, ...]:
+    """The modeled ways that push a container image existing compute runs (:mod:`enjoin.reach_image`)."""
+    return tuple(w for w in ways() if w.modeled and w.image)
 
 
 def modeled_new() -> tuple[Way, ...]:

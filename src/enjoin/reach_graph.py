@@ -61,6 +61,7 @@ class Graph:
     bucket_policy: dict[str, Policy | str | None] = field(default_factory=dict)
     key_policy: dict[str, Policy | str] = field(default_factory=dict)
     access_point_policy: dict[str, Policy | str | None] = field(default_factory=dict)
+    repository_policy: dict[str, Policy | str | None] = field(default_factory=dict)  # ECR repository arn -> policy
     groups: dict[str, Group] = field(default_factory=dict)
     group_policies: dict[str, tuple[tuple[Policy, ...], tuple[str, ...]]] = field(default_factory=dict)
 
@@ -273,6 +274,12 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
         )
     for key in snapshot.keys:
         graph.key_policy[key.arn] = compile_or_reason(key.policy, f"key policy of {key.arn}", PolicyKind.RESOURCE)
+    for repository in snapshot.repositories:
+        graph.repository_policy[repository.arn] = (
+            None
+            if repository.policy is None
+            else compile_or_reason(repository.policy, f"repository policy of {repository.arn}", PolicyKind.RESOURCE)
+        )
     return graph
 
 

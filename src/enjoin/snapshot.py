@@ -218,6 +218,26 @@ class Compute:
     # arguments add): their ARNs, ``arn:aws:s3:::bucket/key``; one ending in ``/*`` stands for every object under a
     # folder. Whoever may write one runs code as the role (reach_compute.yaml, ``{code}`` rows).
     code: tuple[str, ...] = ()
+    # Container images it runs as its role, pulled by reference at every run (a Batch job's container, a CodeBuild
+    # project's build environment): ``ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`` or ``...@sha256:...``, or an
+    # image of a registry outside AWS. Whoever may push to a tag one names runs code as the role (``{image}`` rows).
+    images: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Repository:
+    """A private Amazon ECR repository: who may push an image to it (its policy), and which tags a push may move."""
+
+    arn: str  # arn:aws:ecr:region:account:repository/name
+    name: str
+    account: str
+    region: str
+    policy: Document | None = None  # its repository policy
+    # MUTABLE, IMMUTABLE, MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION (imageTagMutability)
+    mutability: str = "MUTABLE"
+    # The WILDCARD filters of imageTagMutabilityExclusionFilters: the tags that take the opposite setting
+    exclusions: tuple[str, ...] = ()
+    image_tags: tuple[str, ...] = ()  # the tags its images bear now (an immutable tag no image bears can be pushed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +382,7 @@ class Snapshot:
     constructs: tuple[Construct, ...] = ()  # from the templates: what was not deployed, and why
     distributions: tuple[Distribution, ...] = ()
     compute: tuple[Compute, ...] = ()  # existing compute that runs as a role (instances, stacks, projects...)
+    repositories: tuple[Repository, ...] = ()  # private ECR repositories: images that compute runs
     # Reads the backend refused (AccessDenied): each a Construct of class "gap", INDETERMINATE for what it bears on.
     gaps: tuple[Construct, ...] = ()
     # Where each deployed policy is written in the templates (none for a live run: nothing was deployed).
@@ -413,6 +434,7 @@ _NESTED: dict[str, type] = {
     "distributions": Distribution,
     "origins": DistributionOrigin,
     "compute": Compute,
+    "repositories": Repository,
     "sources": PolicySource,
 }
 

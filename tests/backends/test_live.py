@@ -83,7 +83,7 @@ def _open_chip_bucket_to_dhs(standin: StandIn) -> None:
 def _add_one_of_everything(standin: StandIn) -> None:
     """Through the admin path: an organisation with an SCP, and one resource of every kind the inventory reads
     (an access point with a policy, a function, a catalog table, an instance with a profile, a stack set, a build
-    project, a notebook), each running as a role only CMS's own services trust."""
+    project, a notebook, an image repository with a policy), each running as a role only CMS's own services trust."""
     admin = standin.admin
     iam = admin.client("iam", CMS, REGION)
     for service in ("lambda", "ec2", "codebuild", "sagemaker", "cloudformation"):
@@ -136,6 +136,13 @@ def _add_one_of_everything(standin: StandIn) -> None:
         },
         serviceRole=f"{role}codebuild",
     )
+    ecr = admin.client("ecr", CMS, REGION)
+    ecr.create_repository(repositoryName="standin/extract")
+    ecr.set_repository_policy(repositoryName="standin/extract", policyText=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "PullOnly", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
+                       "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}],
+    }))
     admin.client("sagemaker", CMS, REGION).create_notebook_instance(
         NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker"
     )

@@ -7,9 +7,10 @@ types, so deploy keeps them out of the stack and creates each with its service's
 
 - ``AWS::CodeBuild::Project``: ``CreateProject`` with the template's properties in the API's spelling (CloudFormation
   writes ``Source.BuildSpec``, the API ``source.buildspec``; every other key is the same name in camel case), read
-  back with ``BatchGetProjects``. Only a project whose source is its own inline buildspec (``NO_SOURCE``) is deployed
-  (:func:`check_source`): the code of any other source is in a repository or bucket that others may write to, which
-  reach does not follow, so such a project stays an unmodeled construct. moto 5.2.1 refuses a ``NO_SOURCE`` source
+  back with ``BatchGetProjects``. Only a project whose source is its own inline buildspec (``NO_SOURCE``) or an S3
+  object (``S3``, whose writers reach follows: codebuild-project-source-object) is deployed (:func:`check_source`):
+  the code of any other source is in a repository others may push to, which reach does not follow, so such a project
+  stays an unmodeled construct. moto 5.2.1 refuses a ``NO_SOURCE`` source
   without a location ("Project source location is required"), which AWS does not ask for; deploy hands moto
   :data:`NO_SOURCE_LOCATION` then, and the verifier does not compare the location of a ``NO_SOURCE`` source.
 - ``AWS::Glue::DevEndpoint``: ``CreateDevEndpoint``, then ``TagResource`` (moto 5.2.1 keeps the tags of
@@ -48,7 +49,8 @@ _PROJECT_PROPS = {"Source": "source", "Artifacts": "artifacts", "Environment": "
 
 
 def check_source(value: Any, where: str) -> None:
-    """Before deploying: a project's Source must be its own inline buildspec (Type NO_SOURCE with a BuildSpec).
+    """Before deploying: a project's Source must be its own inline buildspec (Type NO_SOURCE with a BuildSpec), or
+    an S3 object or folder (Type S3 with a Location), whose writers reach follows (codebuild-project-source-object).
 
     Raises:
         DeployError: any other source; ``where`` names the resource and property.
@@ -57,10 +59,14 @@ def check_source(value: Any, where: str) -> None:
     spec = value.get("BuildSpec") if isinstance(value, Mapping) else None
     # An intrinsic (Fn::Sub...) is the template's own text too, resolved when the project is deployed.
     inline = isinstance(spec, Mapping) or (isinstance(spec, str) and bool(spec.strip()))
+    location = value.get("Location") if isinstance(value, Mapping) else None
+    if kind == "S3" and (isinstance(location, Mapping) or (isinstance(location, str) and "/" in location)):
+        return
     if kind != "NO_SOURCE" or not inline:
-        found = f"a {kind} source" if kind != "NO_SOURCE" else "a NO_SOURCE source without a BuildSpec"
-        raise DeployError(where, "a NO_SOURCE source with an inline BuildSpec (code the template holds)",
-                          found if kind else repr(value))
+        found = f"a {kind} source" if kind not in ("NO_SOURCE", "S3") else (
+            "an S3 source without a bucket/key Location" if kind == "S3" else "a NO_SOURCE source without a BuildSpec")
+        raise DeployError(where, "a NO_SOURCE source with an inline BuildSpec (code the template holds), or an S3 "
+                          "source with its Location", found if kind else repr(value))
 
 
 def api_form(value: Any) -> Any:

@@ -13,7 +13,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import batch, builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
+from enjoin.deploy import (
+    batch,
+    builds,
+    cloudfront,
+    compute,
+    iam,
+    iam_more,
+    images,
+    instances,
+    kms,
+    lake,
+    s3,
+    s3_bucket,
+)
 from enjoin.deploy.context import ApplyContext
 
 if TYPE_CHECKING:
@@ -44,4 +57,5 @@ _APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     **builds.APPLIERS,
     **batch.APPLIERS,
     **cloudfront.APPLIERS,
+    **images.APPLIERS,
 }

@@ -537,6 +537,7 @@ _ORDER = {
     "AWS::Batch::ComputeEnvironment": 21,  # after its service role exists
     "AWS::Batch::JobQueue": 22,  # after its environments
     "AWS::Batch::JobDefinition": 21,  # after its job role exists
+    "AWS::ECR::Repository": 21,
 }
 
 

@@ -14,7 +14,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from enjoin.backends import Backend
-from enjoin.deploy import batch, builds, cloudfront, compute, iam, iam_more, instances, kms, lake, s3, s3_bucket
+from enjoin.deploy import (
+    batch,
+    builds,
+    cloudfront,
+    compute,
+    iam,
+    iam_more,
+    images,
+    instances,
+    kms,
+    lake,
+    s3,
+    s3_bucket,
+)
 from enjoin.deploy.context import VerifyContext
 
 if TYPE_CHECKING:
@@ -43,4 +56,5 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **builds.VERIFIERS,
     **batch.VERIFIERS,
     **cloudfront.VERIFIERS,
+    **images.VERIFIERS,
 }

@@ -82,6 +82,8 @@ SUPPORTED: dict[str, TypeSpec] = {
     "AWS::Batch::JobQueue": TypeSpec("JobQueueName", False),
     # What batch-submit-job-override submits (enjoin.deploy.batch): Ref is the ARN of revision 1.
     "AWS::Batch::JobDefinition": TypeSpec("JobDefinitionName", False),
+    # Where an image that compute runs is pushed (enjoin.deploy.images): moto creates it and drops its policy.
+    "AWS::ECR::Repository": TypeSpec("RepositoryName", True),
 }
 
 
@@ -157,6 +159,10 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
     if (rtype, attr) in (("AWS::Batch::ComputeEnvironment", "ComputeEnvironmentArn"),
                          ("AWS::Batch::JobQueue", "JobQueueArn"), ("AWS::Batch::JobDefinition", "JobDefinitionArn")):
         return physical_id  # Ref is the ARN already
+    if rtype == "AWS::ECR::Repository":  # Ref is the name
+        host = f"{account}.dkr.ecr.{region}.amazonaws.com{'.cn' if part == 'aws-cn' else ''}"
+        return {"Arn": f"arn:{part}:ecr:{region}:{account}:repository/{physical_id}",
+                "RepositoryUri": f"{host}/{physical_id}"}[attr]
     if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
         return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
     raise KeyError(attr)
