@@ -262,6 +262,18 @@ def test_a_lake_formation_grant_made_by_hand() -> None:
     assert f'principal="arn:aws:iam::{DHS}:root"' in drift.id and '"SELECT"' in drift.id
 
 
+def test_an_image_repository_opened_to_dhs_and_made_mutable_by_hand() -> None:
+    from enjoin.snapshot import Repository
+
+    arn = f"arn:aws:ecr:us-east-1:{CMS}:repository/cms/extract"
+    code = Repository(arn, "cms/extract", CMS, "us-east-1", None, "IMMUTABLE", (), ("v1",))
+    push = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "ecr:PutImage"}
+    live = Repository(arn, "cms/extract", CMS, "us-east-1", doc(push), "MUTABLE", (), ("v1",))
+    [drift] = compare_snapshots(snap(repositories=(code,)), snap(repositories=(live,)))
+    assert (drift.kind, drift.id, drift.status) == ("repository", arn, Status.CHANGED)
+    assert [c.field for c in drift.changes] == ["mutability", "policy"]
+
+
 def test_a_data_lake_administrator_added_by_hand() -> None:
     admin = f"arn:aws:iam::{CMS}:role/IceLiaison"
     [drift] = compare_snapshots(snap(), snap(lake_admins=(admin,)))

@@ -19,6 +19,7 @@ Matching: by stable identity, never by the random ids AWS and moto mint.
   one: it is reported on its side, ``missing-live`` or ``console-created``, with ``matched_by`` null, never dropped.
 - Lake Formation grants by (principal, table, permissions, columns, excluded columns): a grant is there or not.
 - Existing compute by ARN, except EC2 instances, whose ids are random: by (account, region, instance profile or role).
+  ECR repositories by ARN (their policy, tag mutability and the tags their images bear).
 - SCPs and RCPs per account: each level of the account's chain (root first) compared as one statement list.
 
 What counts (access-relevant): every field the Snapshot holds about a matched item but its identity and the random
@@ -370,7 +371,7 @@ class _Renamer:
 _IGNORED = frozenset({"arn", "name", "account", "region", "user_id", "role_id", "key_id", "database"})
 _DOCUMENTS = frozenset({"policy", "trust_policy", "document"})
 _ORDER = ("user", "group", "role", "managed-policy", "identity-provider", "bucket", "access-point", "key", "function",
-          "table", "lake-formation-grant", "lake-admin", "compute", "scp", "rcp")
+          "table", "lake-formation-grant", "lake-admin", "compute", "repository", "scp", "rcp")
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +404,8 @@ def _items(snapshot: Snapshot, renamer: _Renamer, keys: Mapping[str, _KeyMatch])
     items: list[_Item] = []
     for kind, records in (("user", snapshot.users), ("group", snapshot.groups), ("role", snapshot.roles),
                           ("identity-provider", snapshot.identity_providers), ("access-point", snapshot.access_points),
-                          ("function", snapshot.functions), ("table", snapshot.tables)):
+                          ("function", snapshot.functions), ("table", snapshot.tables),
+                          ("repository", snapshot.repositories)):
         items += [_Item(kind, r.arn, r.account, _plain(r, renamer)) for r in records]
     items += [_Item("managed-policy", p.arn, p.arn.split(":")[4], _plain(p, renamer))
               for p in snapshot.policies if p.arn.split(":")[4] != "aws"]
