@@ -134,8 +134,9 @@ def push_image(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
             mine = _pushed(graph, way, who, arn, who.account, None, note)
             if mine is not None:
                 reasons.append(f"{who.arn} may push {image}, which {compute.arn} runs as {role.arn} at every run "
-                               f"({way.id}), by its own policies; the repository is not in the inventory, so whether "
-                               "its policy admits the push, and whether the tag may move, cannot be decided")
+                               f"({way.id}), by its own policies; the repository is not in the inventory (no template "
+                               "declares it, and no account read holds it), so whether its policy admits the push, and "
+                               "whether the tag may move, cannot be decided")
                 reasons += mine if isinstance(mine, tuple) else ()
             continue
         if not tag_movable(repository, ref.tag):
