@@ -60,8 +60,11 @@ export TESTCONTAINERS_RYUK_DISABLED="${TESTCONTAINERS_RYUK_DISABLED:-true}"
 export TESTCONTAINERS_CONNECTION_MODE="${TESTCONTAINERS_CONNECTION_MODE:-docker_host}"
 
 status=0
-echo "== enjoin's own tests: $py -m pytest tests $*"
-"$py" -m pytest tests -q -p no:cacheprovider "$@" || status=1
+# On every core (pytest-xdist; ENJOIN_TEST_WORKERS to choose how many, 0 for one process): tests/conftest.py keeps a
+# module's tests on one worker, as they share its fixtures, and spreads the long independent ones.
+workers=(-n "${ENJOIN_TEST_WORKERS:-auto}" --dist loadgroup)
+echo "== enjoin's own tests: $py -m pytest tests ${workers[*]} $*"
+"$py" -m pytest tests -q -p no:cacheprovider "${workers[@]}" "$@" || status=1
 echo "== the engine's Python reference alone on the conformance corpus"
 ENJOIN_PURE_PYTHON=1 "$py" -m pytest tests/engine/test_corpus.py tests/engine/test_core.py -q -p no:cacheprovider || status=1
 echo "== the compliance suite on the reference deployment: $py -m pytest"

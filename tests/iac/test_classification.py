@@ -159,6 +159,7 @@ MODELED = frozenset(
         "AWS::Batch::ComputeEnvironment",
         "AWS::Batch::JobQueue",
         "AWS::Batch::JobDefinition",
+        "AWS::ECR::Repository",
     ]
 )
 

@@ -8,7 +8,6 @@ refused (the rule the refusal must cite). No case may end in a traceback.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
 import subprocess
@@ -123,23 +122,13 @@ def _run_pytest(case: str, report: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.fixture(scope="module")
-def pytest_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
-    """Every case through ``pytest --enjoin-config=...``, as a user runs it, one process per core at a time."""
-    root = tmp_path_factory.mktemp("pytest-runs")
-    reports = {case: root / f"{case}.json" for case in CASES}
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        done = dict(zip(CASES, pool.map(lambda c: _run_pytest(c, reports[c]), CASES), strict=True))
-    return {case: (done[case], reports[case]) for case in CASES}
-
-
 @pytest.mark.parametrize("case", CASES)
-def test_pytest_with_the_case_config_gives_the_expected_outcome(
-    case: str, pytest_runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]]
-) -> None:
-    """The same case through the pytest plugin, as a user runs it: ``pytest --enjoin-config=...``."""
+def test_pytest_with_the_case_config_gives_the_expected_outcome(case: str, tmp_path: Path) -> None:
+    """The same case through the pytest plugin, as a user runs it: ``pytest --enjoin-config=...``, a process of its
+    own (scripts/test.sh spreads these over the cores: tests/conftest.py)."""
     expected = _expected(case)
-    done, report_path = pytest_runs[case]
+    report_path = tmp_path / "report.json"
+    done = _run_pytest(case, report_path)
     output = done.stdout + done.stderr
     assert "Traceback (most recent call last)" not in output, f"{case}: a traceback\n{output[-3000:]}"
     if expected["outcome"] == "refused":
