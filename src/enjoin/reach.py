@@ -159,19 +159,14 @@ class _Search:
         self.replace = tuple((w, tuple(table[t] for t in w.then)) for w in takeovers() if w.pass_role)
         # Unfollowed compute: (way and resource, principal) -> may it act, and role -> what the role reads or might.
         self.doubts: dict[tuple[str, str], Hop | tuple[str, ...] | None] = {}
-        # Existing compute that runs S3 objects at every run, with the way that writes them and the role it runs as.
-        self.code = tuple(
-            (way, compute, graph.nodes[compute.role_arn])
-            for way in code_writes()
+        # Existing compute that runs S3 objects or container images at every run, with the way that writes or pushes
+        # them, the role it runs as, and what decides the way (reach_code, reach_image).
+        self.fetched = tuple(
+            (way, compute, graph.nodes[compute.role_arn], decide)
+            for ways_of, held, decide in ((code_writes(), "code", write_code), (image_pushes(), "images", push_image))
+            for way in ways_of
             for compute in graph.snapshot.compute
-            if compute.kind == way.takes_over and compute.code and compute.role_arn in graph.nodes
-        )
-        # Existing compute that runs container images by a tag, with the way that pushes them and the role it runs as.
-        self.images = tuple(
-            (way, compute, graph.nodes[compute.role_arn])
-            for way in image_pushes()
-            for compute in graph.snapshot.compute
-            if compute.kind == way.takes_over and compute.images and compute.role_arn in graph.nodes
+            if compute.kind == way.takes_over and getattr(compute, held) and compute.role_arn in graph.nodes
         )
         self.role_reads: dict[str, list[Holding]] = {}
 
@@ -188,19 +183,13 @@ class _Search:
         for role_arn in bounds.assumable:
             if role_arn not in reached:
                 yield self._memo("assume", who, graph.nodes[role_arn], assume)
-        # Code that existing compute fetches from S3 at every run: a writer of any account (the bucket decides).
-        for way, runs, runs_as in self.code:
+        # Code and images that existing compute fetches at every run: a writer or pusher of any account (the bucket or
+        # the repository decides).
+        for way, runs, runs_as, decide in self.fetched:
             if runs_as.key not in reached:
                 key = (f"{way.id}:{runs.arn}", who.key, runs_as.key)
                 if key not in self.memo:
-                    self.memo[key] = write_code(graph, way, who, runs, runs_as, self.services)
-                yield self.memo[key]
-        # Images that existing compute pulls by tag at every run: a pusher of any account (the repository decides).
-        for way, runs, runs_as in self.images:
-            if runs_as.key not in reached:
-                key = (f"{way.id}:{runs.arn}", who.key, runs_as.key)
-                if key not in self.memo:
-                    self.memo[key] = push_image(graph, way, who, runs, runs_as, self.services)
+                    self.memo[key] = decide(graph, way, who, runs, runs_as, self.services)
                 yield self.memo[key]
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already
