@@ -294,16 +294,25 @@ def test_a_row_s_kind_and_then_are_checked() -> None:
            "takes_over": "AWS::EC2::Instance"}
     with pytest.raises(TableError, match=r"ways\.x\.takes_over: expected one of .*found 'AWS::EC2::Instance'"):
         _way("x", row)
-    with pytest.raises(TableError, match=r"asks on \{existing\} or \{code\} exactly when it takes_over"):
+    with pytest.raises(TableError, match=r"asks on \{existing\}, \{code\} or \{image\} exactly when it takes_over"):
         _way("x", {**row, "takes_over": None})
     code = {**row, "takes_over": "glue-job", "service": "glue.amazonaws.com"}
-    with pytest.raises(TableError, match=r"or \{code\} exactly when it takes_over a kind; found takes_over None"):
+    with pytest.raises(TableError, match=r"or \{image\} exactly when it takes_over a kind; found takes_over None"):
         _way("x", {**code, "takes_over": None, "requests": [{"action": "s3:PutObject", "resource": "{code}"}]})
     with pytest.raises(TableError, match=r"asks on \{code\} asks s3:PutObject alone, passes no role"):
         _way("x", {**code, "requests": [{"action": "s3:PutObjectAcl", "resource": "{code}"}]})
     with pytest.raises(TableError, match=r"asks on \{code\} asks s3:PutObject alone, passes no role"):
         _way("x", {**code, "pass_role": True, "requests": [{"action": "s3:PutObject", "resource": "{code}"}]})
     assert _way("x", {**code, "requests": [{"action": "s3:PutObject", "resource": "{code}"}]}).code
+    push = [{"action": "ecr:GetAuthorizationToken", "resource": "*"}, {"action": "ecr:PutImage", "resource": "{image}"}]
+    image = {**row, "takes_over": "batch-job-definition", "service": "ecs-tasks.amazonaws.com", "requests": push}
+    with pytest.raises(TableError, match=r"asks on \{image\} asks ECR actions alone, on \{image\} or '\*'"):
+        _way("x", {**image, "requests": [*push, {"action": "s3:PutObject", "resource": "{image}"}]})
+    with pytest.raises(TableError, match=r"asks on \{image\} asks ECR actions alone.*passes no role"):
+        _way("x", {**image, "pass_role": True})
+    with pytest.raises(TableError, match=r"or \{image\} exactly when it takes_over a kind; found takes_over None"):
+        _way("x", {**image, "takes_over": None})
+    assert _way("x", image).image and not _way("x", image).code
 
 
 def test_existing_compute_of_a_not_modelled_row_puts_what_its_role_reads_in_doubt(
