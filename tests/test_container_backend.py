@@ -302,10 +302,11 @@ def test_a_container_that_stops_is_an_error_not_a_hang(built: str, docker_client
     # The base image (Debian and Python, no moto) runs bash, which exits at once without a terminal.
     base = _script("--base-tag")
     assert docker_client.images.get(base).tags == [base]
-    before = {c.id for c in docker_client.containers.list(all=True)}
+    # Only containers of the base image count: other tests (on other workers) start and stop moto's meanwhile.
+    before = {c.id for c in docker_client.containers.list(all=True, filters={"ancestor": base})}
     with pytest.raises(BackendError) as raised:
         ContainerBackend(image=base, startup_timeout=120).start()
     assert raised.value.where == f"--enjoin-backend container: container of {base}"
     assert raised.value.found.startswith("the container stopped: ")
     # ...and the failed container is removed.
-    assert {c.id for c in docker_client.containers.list(all=True)} == before
+    assert {c.id for c in docker_client.containers.list(all=True, filters={"ancestor": base})} == before

@@ -194,7 +194,8 @@ def test_a_container_job_definition_is_registered_verified_and_read_back_with_it
     assert registered["containerProperties"]["jobRoleArn"] == JOB_ROLE
     assert (registered["platformCapabilities"], registered["tags"]) == (["FARGATE"], {"team": "etl"})
     assert read_compute(fresh, CMS, REGION) == [
-        Compute("batch-job-definition", DEFINITION, "cms-etl", CMS, REGION, JOB_ROLE)]
+        Compute("batch-job-definition", DEFINITION, "cms-etl", CMS, REGION, JOB_ROLE,
+                images=("public.ecr.aws/docker/library/python:3.12",))]
 
 
 def test_verification_catches_a_deregistered_definition(
