@@ -164,3 +164,101 @@ def test_compiled_policies_are_cached_by_content() -> None:
     assert compile_policy(doc(ALLOW), label="other") is not first
     assert compile_policy(doc({**ALLOW, "Principal": "*"}), label="p", kind=PolicyKind.RESOURCE) is not first
     assert hash(first) == hash(again) and first == again
+
+
+# ---- parts shared between statements (policy._condition, _RESOURCE_TEMPLATES, _action_set, ...)
+
+
+def _doc(sid: str, effect: str, ip: str, resource: str) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Other", "Effect": "Allow", "Action": "sqs:*", "Resource": "*"},
+            {
+                "Sid": sid,
+                "Effect": effect,
+                "Action": ["s3:GetObject", "S3:PutObject"],
+                "Resource": resource,
+                "Condition": {"IpAddress": {"aws:SourceIp": ip}},
+            },
+        ],
+    }
+
+
+def test_statements_of_different_policies_share_their_compiled_parts() -> None:
+    """Two policies that repeat a condition, a resource list and an action list compile them once; each
+    statement keeps its own policy, index, Sid and effect, and each request is decided on its own values."""
+    a = compile_policy(_doc("A", "Allow", "10.0.0.0/8", "arn:aws:s3:::claims/*"), label="first")
+    b = compile_policy(_doc("B", "Deny", "10.0.0.0/8", "arn:aws:s3:::claims/*"), label="second")
+    c = compile_policy(_doc("C", "Allow", "192.0.2.0/24", "arn:aws:s3:::claims/*"), label="third")
+    sa, sb, sc = a.statements[1], b.statements[1], c.statements[1]
+    assert sa.conditions[0] is sb.conditions[0]
+    assert sa.conditions[0] is not sc.conditions[0]
+    assert sa.resource_templates is sb.resource_templates is sc.resource_templates
+    assert sa.actions is sb.actions and sa.action_patterns == ("s3:getobject", "s3:putobject")
+    assert (sa.ref.policy, sa.ref.index, sa.ref.sid, sa.effect) == ("first", 1, "A", "Allow")
+    assert (sb.ref.policy, sb.ref.index, sb.ref.sid, sb.effect) == ("second", 1, "B", "Deny")
+
+    def ask(policy: Any, ip: str) -> Decision:
+        return decide(
+            Request(
+                principal="arn:aws:iam::111122223333:role/Reader",
+                action="s3:GetObject",
+                resource="arn:aws:s3:::claims/2026/file.csv",
+                identity_policies=(policy,),
+                context={"aws:SourceIp": ip},
+            )
+        ).decision
+
+    assert ask(a, "10.1.2.3") is Decision.ALLOW
+    assert ask(a, "192.0.2.7") is Decision.IMPLICIT_DENY
+    assert ask(c, "192.0.2.7") is Decision.ALLOW
+    assert ask(c, "10.1.2.3") is Decision.IMPLICIT_DENY
+    assert ask(b, "10.1.2.3") is Decision.EXPLICIT_DENY
+
+
+def test_a_variable_resource_and_the_2008_version_are_not_confused() -> None:
+    """The same resource text compiles to a template with a variable under 2012-10-17 and to literal text under
+    2008-10-17: the memo keys the version."""
+    text = "arn:aws:s3:::claims/${aws:username}/*"
+    new = compile_policy(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": text}]},
+        label="new",
+    )
+    old = compile_policy(
+        {"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": text}]},
+        label="old",
+    )
+    assert new.statements[0].resources is None  # decided per request
+    assert old.statements[0].resources is not None
+    user = "arn:aws:iam::111122223333:user/alice"
+
+    def ask(policy: Any, resource: str) -> Decision:
+        request = Request(principal=user, action="s3:GetObject", resource=resource, identity_policies=(policy,))
+        return decide(request).decision
+
+    assert ask(new, "arn:aws:s3:::claims/alice/x") is Decision.ALLOW
+    assert ask(old, "arn:aws:s3:::claims/alice/x") is Decision.IMPLICIT_DENY
+    assert ask(old, "arn:aws:s3:::claims/${aws:username}/x") is Decision.ALLOW
+
+
+def test_the_shared_parts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from enjoin.engine import policy
+
+    monkeypatch.setattr(policy, "_PARTS_LIMIT", 50)
+    for n in range(300):
+        doc = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": f"s3:Get{n}",
+                    "Resource": f"arn:aws:s3:::b{n}/*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": f"t{n}"}},
+                }
+            ],
+        }
+        compile_policy(doc, label=f"p{n}")
+    assert len(policy._CONDITIONS) <= 51
+    assert len(policy._RESOURCE_TEMPLATES) <= 51
+    assert len(policy._LOWERED_ACTIONS) <= 51

@@ -83,6 +83,34 @@ CORE_COMPILER: Callable[[Policy], object] | None = None
 SCOPED_SCAN: Callable[[list[Any], str, str, bool], list[tuple[int, StatementParts]] | None] | None = None
 
 
+# A GlobSet never changes once made (it only builds its matcher on first use): statements with the same action
+# patterns, or the same static resources, share one.
+_ACTION_SETS: dict[tuple[str, ...], GlobSet] = {}
+# Resource templates -> their GlobSet, or None when a template holds a policy variable (matched per request).
+_RESOURCE_SETS: dict[tuple[Template, ...], GlobSet | None] = {}
+
+
+def _action_set(patterns: tuple[str, ...]) -> GlobSet:
+    found = _ACTION_SETS.get(patterns)
+    if found is None:
+        if len(_ACTION_SETS) > 65536:
+            _ACTION_SETS.clear()
+        found = _ACTION_SETS[patterns] = GlobSet(patterns)
+    return found
+
+
+def _static_resources(templates: tuple[Template, ...]) -> GlobSet | None:
+    if templates in _RESOURCE_SETS:
+        return _RESOURCE_SETS[templates]
+    if len(_RESOURCE_SETS) > 65536:
+        _RESOURCE_SETS.clear()
+    found = None
+    if not any(has_variables(t) for t in templates):
+        found = GlobSet(tuple(p for p in t if isinstance(p, str | Literal)) for t in templates)
+    _RESOURCE_SETS[templates] = found
+    return found
+
+
 class Statement:
     """One compiled statement."""
 
@@ -126,16 +154,14 @@ class Statement:
         self.allow = effect == "Allow"
         self.ref = StatementRef(label, index, sid, effect)
         self.action_patterns = action_patterns
-        self.actions = GlobSet(action_patterns)
+        self.actions = _action_set(action_patterns)
         self.action_negated = action_negated
         self.resource_templates = resource_templates
         self.resource_negated = resource_negated
         # Resources without variables match through one GlobSet; with variables, per request.
         self.resources: GlobSet | None = None
-        if resource_templates is not None and not any(has_variables(t) for t in resource_templates):
-            self.resources = GlobSet(
-                tuple(p for p in t if isinstance(p, str | Literal)) for t in resource_templates
-            )
+        if resource_templates is not None:
+            self.resources = _static_resources(resource_templates)
         self.principal = principal
         self.principal_negated = principal_negated
         self.conditions = conditions
@@ -645,25 +671,57 @@ def _checked_parts(raw: object, index: int, label: str, kind: PolicyKind) -> Sta
     return (sid, effect, action_key, actions, resource_key, resources, principal, principal_negated, conditions)
 
 
+# The compiled parts of statements, by value: statements of different policies (the thousands of cases of one
+# `enjoin decide` file, the policies of one account) repeat the same condition, resource list and action list far
+# more often than not, and each of these compiles to an object that never changes afterwards (its only state is
+# a memo of what it computed). Bounded as the matchers above are.
+_CONDITIONS: dict[tuple[str, str, tuple[str, ...], bool], Condition] = {}
+_RESOURCE_TEMPLATES: dict[tuple[tuple[str, ...], bool], tuple[Template, ...]] = {}
+_LOWERED_ACTIONS: dict[tuple[str, ...], tuple[str, ...]] = {}
+_PARTS_LIMIT = 65536
+
+
+def _condition(operator_name: str, key: str, values: tuple[str, ...], variables: bool) -> Condition:
+    found = _CONDITIONS.get((operator_name, key, values, variables))
+    if found is None:
+        if len(_CONDITIONS) > _PARTS_LIMIT:
+            _CONDITIONS.clear()
+        found = _CONDITIONS[(operator_name, key, values, variables)] = Condition(
+            operator_name, key, values, variables=variables
+        )
+    return found
+
+
 def _build_statement(parts: StatementParts, index: int, label: str, variables: bool) -> Statement:
     """Compile a statement from its checked parts."""
     sid, effect, action_key, actions, resource_key, resources, principal, principal_negated, conditions = parts
     resource_templates: tuple[Template, ...] | None = None
     if resource_key is not None:
-        parse = parse_template if variables else literal_template
-        resource_templates = tuple(parse(r) for r in resources)
+        given = tuple(resources)
+        resource_templates = _RESOURCE_TEMPLATES.get((given, variables))
+        if resource_templates is None:
+            if len(_RESOURCE_TEMPLATES) > _PARTS_LIMIT:
+                _RESOURCE_TEMPLATES.clear()
+            parse = parse_template if variables else literal_template
+            resource_templates = _RESOURCE_TEMPLATES[(given, variables)] = tuple(parse(r) for r in given)
+    named = tuple(actions)
+    lowered = _LOWERED_ACTIONS.get(named)
+    if lowered is None:
+        if len(_LOWERED_ACTIONS) > _PARTS_LIMIT:
+            _LOWERED_ACTIONS.clear()
+        lowered = _LOWERED_ACTIONS[named] = tuple(a.lower() for a in named)
     return Statement(
         index=index,
         sid=sid,
         effect=effect,
         label=label,
-        action_patterns=tuple(a.lower() for a in actions),
+        action_patterns=lowered,
         action_negated=action_key == "NotAction",
         resource_templates=resource_templates,
         resource_negated=resource_key == "NotResource",
         principal=principal,
         principal_negated=principal_negated,
-        conditions=tuple(Condition(op, key, values, variables=variables) for op, key, values in conditions),
+        conditions=tuple(_condition(op, key, values, variables) for op, key, values in conditions),
     )
 
 
