@@ -875,6 +875,22 @@ cdef class FastPrincipal:
 # --------------------------------------------------------------------------- statements and policies
 
 
+# The reference's Condition -> its FastCondition. A Condition is shared by the statements that hold the same
+# condition (policy._condition) and never changes, and neither does a FastCondition once made (what it resolves
+# per request is kept by the variables' texts): statements share theirs too. Keyed by identity, and the key
+# kept alive by the entry. Bounded as the reference's memos are.
+cdef dict _fast_conditions = {}
+
+
+cdef FastCondition _fast_condition(object condition):
+    found = _fast_conditions.get(condition)
+    if found is None:
+        if len(_fast_conditions) > 65536:
+            _fast_conditions.clear()
+        found = _fast_conditions[condition] = FastCondition(condition)
+    return <FastCondition> found
+
+
 @cython.no_gc
 cdef class FastStatement:
     """One compiled statement, as the hot path reads it."""
@@ -901,7 +917,7 @@ cdef class FastStatement:
         self.ref_hash = hash(self.ref)
         self.allow = statement.allow
         self.dynamic = statement.dynamic
-        self.conditions = tuple(FastCondition(c) for c in statement.conditions)
+        self.conditions = tuple([_fast_condition(c) for c in statement.conditions])
         self.resource_templates = None
         if statement.resource_templates is not None and statement.resources is None:
             self.resource_templates = tuple(statement.resource_templates)
