@@ -138,6 +138,77 @@ def test_the_quick_check_reads_what_the_full_check_reads() -> None:
     assert seen > 1000
 
 
+def _comparable(parts: Any) -> Any:
+    """Statement parts with the PrincipalSpec (compared by identity) replaced by what it holds."""
+    spec = parts[6]
+    if spec is None:
+        return parts
+    held = (spec.wildcard, spec.canonical, spec.accounts, spec.users, spec.roles, spec.sessions, spec.unique_ids)
+    return (*parts[:6], held, *parts[7:])
+
+
+def test_the_quick_check_of_resource_policies_reads_what_the_full_check_reads() -> None:
+    """Resource policies' statements (Principal or NotPrincipal, Resource optional) take the quick check too:
+    its parts are the full check's, and where the full check refuses, the quick one gives up."""
+    rng = random.Random(7)
+    seen = principals = 0
+    odd_principals: list[Any] = [
+        "*",
+        {"AWS": "*"},
+        {"AWS": ["111122223333", "arn:aws:iam::444455556666:role/path/R"]},
+        {"AWS": "arn:aws:iam::111122223333:role/*"},
+        {"AWS": "not-an-arn"},
+        {"Service": "lambda.amazonaws.com"},
+        {"CanonicalUser": "79a59df900b949e55d96a1e698fbaced"},
+        {"Federated": ["cognito-identity.amazonaws.com"]},
+        {"AWS": []},
+        {"AWS": [3]},
+        {"Bogus": "x"},
+        {},
+        ["*"],
+        3,
+    ]
+    for sc in gen.scenarios(53, 300):
+        for kind, doc in sc.policies():
+            if kind != "resource":
+                continue
+            for raw in gen.statements(doc):
+                variants = _mutations(rng, raw)
+                for principal in odd_principals:
+                    for key in ("Principal", "NotPrincipal"):
+                        changed = {k: v for k, v in raw.items() if k not in ("Principal", "NotPrincipal")}
+                        changed[key] = copy.deepcopy(principal)
+                        variants.append(changed)
+                both = copy.deepcopy(raw)
+                both["NotPrincipal"] = "*"
+                both["Principal"] = "*"
+                variants.append(both)
+                for statement in variants:
+                    quick = _plain_parts(statement, principals=True) if statement.__class__ is dict else None
+                    try:
+                        full = _checked_parts(statement, 0, "p", PolicyKind.RESOURCE)
+                    except PolicyError:
+                        assert quick is None, statement
+                        continue
+                    assert quick is None or _comparable(quick) == _comparable(full), statement
+                    seen += quick is not None
+                    principals += quick is not None and quick[6] is not None
+    assert seen > 1000 and principals == seen
+
+
+def test_a_resource_policy_statement_shares_its_principals() -> None:
+    def parts(effect: str, account: str, action: str) -> Any:
+        statement = {"Effect": effect, "Principal": {"AWS": [account]}, "Action": action}
+        return _plain_parts(statement, principals=True)
+
+    first = parts("Allow", "111122223333", "s3:*")
+    second = parts("Deny", "111122223333", "sqs:*")
+    other = parts("Deny", "444455556666", "sqs:*")
+    assert first is not None and second is not None and other is not None
+    assert first[6] is second[6] and first[6] is not other[6]
+    assert first[4] is None and first[5] == []  # no Resource: a trust policy's statement
+
+
 def _reference_scan(
     statements: list[Any], action_lower: str, resource: str, variables: bool
 ) -> list[tuple[int, Any]] | None:

@@ -211,6 +211,7 @@ class Condition:
         "templates",
         "unsupported",
         "values",
+        "variables",
     )
 
     def __init__(self, operator_name: str, key: str, raw_values: tuple[str, ...], *, variables: bool) -> None:
@@ -226,6 +227,8 @@ class Condition:
         self.spec: OperatorSpec | None = None
         self.null_wants: frozenset[bool] = frozenset()
         self.templates: tuple[Template, ...] = ()
+        # Whether a value holds a policy variable (resolved per request).
+        self.variables = False
         self._static: Matcher | None = None
         # The static matcher of a plain (unqualified) operator: the common case, tested first.
         self._fast: Matcher | None = None
@@ -258,7 +261,8 @@ class Condition:
             self.templates = tuple(parse_template(raw) for raw in raw_values)
         else:
             self.templates = tuple(literal_template(raw) for raw in raw_values)
-        if not any(has_variables(t) for t in self.templates):
+        self.variables = any(has_variables(t) for t in self.templates)
+        if not self.variables:
             static = _make_matcher(spec, tuple(_static_pieces(t) for t in self.templates))
             if isinstance(static, str):
                 self.unsupported = static

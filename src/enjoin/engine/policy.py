@@ -86,8 +86,10 @@ SCOPED_SCAN: Callable[[list[Any], str, str, bool], list[tuple[int, StatementPart
 # A GlobSet never changes once made (it only builds its matcher on first use): statements with the same action
 # patterns, or the same static resources, share one.
 _ACTION_SETS: dict[tuple[str, ...], GlobSet] = {}
-# Resource templates -> their GlobSet, or None when a template holds a policy variable (matched per request).
-_RESOURCE_SETS: dict[tuple[Template, ...], GlobSet | None] = {}
+# Resource templates -> their patterns (variables' pieces dropped: none is left) and GlobSet, or None when a
+# template holds a policy variable (matched per request).
+StaticResources = tuple[tuple[tuple[str | Literal, ...], ...], GlobSet]
+_RESOURCE_SETS: dict[tuple[Template, ...], StaticResources | None] = {}
 
 
 def _action_set(patterns: tuple[str, ...]) -> GlobSet:
@@ -99,14 +101,15 @@ def _action_set(patterns: tuple[str, ...]) -> GlobSet:
     return found
 
 
-def _static_resources(templates: tuple[Template, ...]) -> GlobSet | None:
+def _static_resources(templates: tuple[Template, ...]) -> StaticResources | None:
     if templates in _RESOURCE_SETS:
         return _RESOURCE_SETS[templates]
     if len(_RESOURCE_SETS) > 65536:
         _RESOURCE_SETS.clear()
     found = None
     if not any(has_variables(t) for t in templates):
-        found = GlobSet(tuple(p for p in t if isinstance(p, str | Literal)) for t in templates)
+        patterns = tuple(tuple(p for p in t if isinstance(p, str | Literal)) for t in templates)
+        found = (patterns, GlobSet(patterns))
     _RESOURCE_SETS[templates] = found
     return found
 
@@ -131,6 +134,7 @@ class Statement:
         "resource_templates",
         "resources",
         "sid",
+        "static_patterns",
     )
 
     def __init__(
@@ -160,8 +164,12 @@ class Statement:
         self.resource_negated = resource_negated
         # Resources without variables match through one GlobSet; with variables, per request.
         self.resources: GlobSet | None = None
+        # The same static resources as patterns (scan_spec); None as for resources.
+        self.static_patterns: tuple[tuple[str | Literal, ...], ...] | None = None
         if resource_templates is not None:
-            self.resources = _static_resources(resource_templates)
+            static = _static_resources(resource_templates)
+            if static is not None:
+                self.static_patterns, self.resources = static
         self.principal = principal
         self.principal_negated = principal_negated
         self.conditions = conditions
@@ -169,19 +177,14 @@ class Statement:
         self.dynamic = bool(conditions) or (resource_templates is not None and self.resources is None)
         # Only conditions without policy variables (and a static Resource): evaluating them cannot
         # raise, so the hot path may loop over them directly.
-        self.plain = (resource_templates is None or self.resources is not None) and all(
-            not c.templates or not any(has_variables(t) for t in c.templates) for c in conditions
+        self.plain = (resource_templates is None or self.resources is not None) and not any(
+            c.variables for c in conditions
         )
 
     def scan_spec(self) -> tuple[tuple[str, ...], bool, tuple[tuple[str | Literal, ...], ...] | None, bool]:
         """What :func:`~enjoin.engine.codegen.build_scanner` needs: the action patterns, NotAction?,
         the static resource patterns (None: any resource, or decided per request), NotResource?"""
-        resources = None
-        if self.resource_templates is not None and self.resources is not None:
-            resources = tuple(
-                tuple(p for p in t if isinstance(p, str | Literal)) for t in self.resource_templates
-            )
-        return self.action_patterns, self.action_negated, resources, self.resource_negated
+        return self.action_patterns, self.action_negated, self.static_patterns, self.resource_negated
 
     def check(self, resource: str, lookup: Lookup) -> Truth:
         """:meth:`applies` for a statement whose action and static resource are known to match."""
@@ -543,8 +546,8 @@ StatementParts = tuple[
 
 def _statement_parts(raw: object, index: int, label: str, kind: PolicyKind) -> StatementParts:
     """Check one statement against the grammar and return its parts (nothing compiled yet)."""
-    if raw.__class__ is dict and kind in _PLAIN_KINDS:
-        parts = _plain_parts(raw)
+    if raw.__class__ is dict and (kind in _PLAIN_KINDS or kind is PolicyKind.RESOURCE):
+        parts = _plain_parts(raw, principals=kind is PolicyKind.RESOURCE)
         if parts is not None:
             return parts
     return _checked_parts(raw, index, label, kind)
@@ -563,12 +566,61 @@ def _plain_strings(value: Any) -> list[str] | None:
     return None
 
 
-def _plain_parts(raw: dict[str, Any]) -> StatementParts | None:
-    """The parts of a statement (of a kind without principals) as :func:`_checked_parts` returns
-    them, when it is plainly valid: dicts, lists, strings and scalars, nothing to report. None for
-    anything else, which the full check then reads (and reports) exactly. Only the speed differs:
-    no message is prepared, no abstract type is asked about."""
-    if not raw.keys() <= _STATEMENT_KEYS or "Principal" in raw or "NotPrincipal" in raw:
+# A Principal element's value (a string, or a mapping of strings and lists of strings, as a hashable key) ->
+# its compiled PrincipalSpec, shared by the statements that name the same principals: a spec never changes once
+# made (it memoises how each caller matches it).
+_PRINCIPALS: dict[object, PrincipalSpec] = {}
+
+
+def _plain_principal(element: Any) -> PrincipalSpec | None:
+    """:class:`PrincipalSpec` of a plainly valid element (memoised); None for anything else (or an error)."""
+    key: object
+    if element.__class__ is str:
+        key = element
+    elif element.__class__ is dict:
+        pairs: list[tuple[str, object]] = []
+        for kind, value in element.items():
+            if value.__class__ is str:
+                pairs.append((kind, value))
+            elif value.__class__ is list and all(item.__class__ is str for item in value):
+                pairs.append((kind, tuple(value)))
+            else:
+                return None
+        key = tuple(pairs)
+    else:
+        return None
+    found = _PRINCIPALS.get(key)
+    if found is None:
+        try:
+            found = PrincipalSpec(element)
+        except PrincipalFormError:
+            return None
+        if len(_PRINCIPALS) > _PARTS_LIMIT:
+            _PRINCIPALS.clear()
+        _PRINCIPALS[key] = found
+    return found
+
+
+def _plain_parts(raw: dict[str, Any], *, principals: bool = False) -> StatementParts | None:
+    """The parts of a statement as :func:`_checked_parts` returns them, when it is plainly valid:
+    dicts, lists, strings and scalars, nothing to report. None for anything else, which the full
+    check then reads (and reports) exactly. Only the speed differs: no message is prepared, no
+    abstract type is asked about. Without ``principals``, of a kind without principals; with it,
+    of a resource policy (exactly one of Principal and NotPrincipal, Resource optional)."""
+    if not raw.keys() <= _STATEMENT_KEYS:
+        return None
+    principal: PrincipalSpec | None = None
+    negated = False
+    if principals:
+        if "Principal" in raw:
+            if "NotPrincipal" in raw:
+                return None
+            principal = _plain_principal(raw["Principal"])
+        elif "NotPrincipal" in raw:
+            principal, negated = _plain_principal(raw["NotPrincipal"]), True
+        if principal is None:
+            return None
+    elif "Principal" in raw or "NotPrincipal" in raw:
         return None
     sid = raw.get("Sid")
     effect = raw.get("Effect")
@@ -594,14 +646,19 @@ def _plain_parts(raw: dict[str, Any]) -> StatementParts | None:
         resource_key = "Resource"
     elif "NotResource" in raw:
         resource_key = "NotResource"
+    elif principals:
+        resource_key = None
     else:
         return None
-    resources = _plain_strings(raw[resource_key])
-    if resources is None:
-        return None
-    for resource in resources:
-        if resource != "*" and split_arn(resource) is None:
+    resources: list[str] = []
+    if resource_key is not None:
+        given = _plain_strings(raw[resource_key])
+        if given is None:
             return None
+        resources = given
+        for resource in resources:
+            if resource != "*" and split_arn(resource) is None:
+                return None
     conditions: list[tuple[str, str, tuple[str, ...]]] = []
     if "Condition" in raw:
         block = raw["Condition"]
@@ -618,7 +675,7 @@ def _plain_parts(raw: dict[str, Any]) -> StatementParts | None:
                 if None in texts:
                     return None
                 conditions.append((operator_name, key, texts))  # type: ignore[arg-type]
-    return (sid, effect, action_key, actions, resource_key, resources, None, False, conditions)
+    return (sid, effect, action_key, actions, resource_key, resources, principal, negated, conditions)
 
 
 def _checked_parts(raw: object, index: int, label: str, kind: PolicyKind) -> StatementParts:
