@@ -80,11 +80,19 @@ LOOKALIKES = {
                                        "project's source is under etl/"),
     "glue-job-script-object": ("other-folder", "s3:PutObject only under inbound/ of the scripts bucket: the job's "
                                "script is under etl/"),
+    "ecs-run-task-existing": ("other-definition", "ecs:RunTask only on task definitions of families named "
+                              "sandbox-*: the definition that runs as the role is not one of them"),
+    "ecs-task-image-push": ("other-repository", "the push actions only on repositories named sandbox/*: the "
+                            "task's image repository is not one of them"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
                                         "stack set whose administration role assumes the role is not one of them"),
 }
 # The look-alikes of unsettled ways whose path holds under some readings only: INDETERMINATE, naming the row.
 DOUBTS = {
+    "ecs-run-task-existing": ("no-pass-role", "ecs:RunTask on the task definition without iam:PassRole of its task "
+                              "role: the path holds if RunTask asks no PassRole of a role the definition already "
+                              "names, not if it does (as AWS's managed policy for EventBridge grants), which AWS's "
+                              "documentation does not settle"),
     "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
                                  "the path holds if PassRole of the instance role is asked with that value (App "
                                  "Runner's managed policy), not if with bullet.amazonaws.com (the Service "
@@ -247,6 +255,20 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
                             "cms-eligibility-extract:*"},
                 {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/"
                             "cms-eligibility-nightly"}]
+    if way.takes_over == "ecs-task-definition":  # registered with RegisterTaskDefinition (deploy.ecs)
+        resources["TaskDefinition"] = {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+            "Family": "cms-eligibility-extract", "RequiresCompatibilities": ["FARGATE"], "NetworkMode": "awsvpc",
+            "Cpu": "512", "Memory": "1024", "TaskRoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]},
+            "ContainerDefinitions": [{
+                "Name": "extract", "Essential": True, "Command": ["python", "-m", "extract"],
+                "Image": image(way, resources, "public.ecr.aws/docker/library/python:3.12-slim"),
+                "Environment": [{"Name": "SOURCE_BUCKET", "Value": "cms-tmsis-eligibility"}]}],
+            "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
+        if way.image:
+            return [repository]
+        family = "sandbox-*" if change == "other-definition" else "cms-eligibility-extract"
+        return [{"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/"
+                            f"{family}:*"}]
     raise ValueError(f"no variant for a takeover of {way.takes_over}")
 
 
@@ -297,7 +319,7 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
     # An unsettled way some reading of which asks iam:PassRole of the resource's own role: granted, so that the path
     # holds under every reading.
     asked = bool(way.unsettled and any(r.asks_pass_role for r in way.unsettled.readings))
-    if way.pass_role or asked:
+    if (way.pass_role or asked) and change != "no-pass-role":
         passed_to = "lambda.amazonaws.com" if change == "passed-to-lambda" else way.service
         runs_as = "AdministrationRole" if way.takes_over == "cloudformation-stack-set" else "WorkloadRole"
         statements.insert(0, {"Sid": "PassWorkloadRole", "Effect": "Allow", "Action": "iam:PassRole",

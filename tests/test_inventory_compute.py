@@ -178,3 +178,31 @@ def test_image_repositories_are_read_with_their_policy_tag_mutability_and_tags(m
                    ("dev-*",), ("v1",)),
         Repository(arn + "plain", "plain", ACCOUNT, REGION, None, "MUTABLE", (), ()),
     ]
+
+
+def test_each_active_revision_of_a_task_definition_with_a_task_role_is_read_with_its_images(moto: MotoBackend) -> None:
+    moto.reset()
+    ecs = moto.client("ecs", ACCOUNT, REGION)
+    extract = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/cms/extract:nightly"
+    sidecar = "public.ecr.aws/aws-observability/aws-otel-collector:latest"
+    containers = [{"name": "extract", "image": extract, "memory": 512},
+                  {"name": "otel", "image": sidecar, "memory": 128},
+                  {"name": "again", "image": extract, "memory": 128}]
+    first = ecs.register_task_definition(family="etl", taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/Etl",
+                                         containerDefinitions=containers)["taskDefinition"]["taskDefinitionArn"]
+    second = ecs.register_task_definition(family="etl", taskRoleArn="EtlV2",  # a bare name: an ARN
+                                          containerDefinitions=containers[:1])["taskDefinition"]["taskDefinitionArn"]
+    gone = ecs.register_task_definition(family="old", taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/Etl",
+                                        containerDefinitions=containers[:1])["taskDefinition"]["taskDefinitionArn"]
+    ecs.deregister_task_definition(taskDefinition=gone)
+    ecs.register_task_definition(family="no-role", containerDefinitions=containers[:1])
+
+    found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "ecs-task-definition"]
+
+    assert found == [
+        Compute("ecs-task-definition", first, "etl", ACCOUNT, REGION, f"arn:aws:iam::{ACCOUNT}:role/Etl",
+                images=(extract, sidecar)),
+        Compute("ecs-task-definition", second, "etl", ACCOUNT, REGION, f"arn:aws:iam::{ACCOUNT}:role/EtlV2",
+                images=(extract,)),
+    ]
+    assert first.endswith(":task-definition/etl:1") and second.endswith(":task-definition/etl:2")

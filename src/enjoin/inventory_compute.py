@@ -17,7 +17,11 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
 - Batch ``describe_job_definitions`` (ACTIVE ones, every revision): the roles a job of the definition runs as
   (``containerProperties.jobRoleArn``; ``ecsProperties`` task roles and ``nodeProperties`` containers' job roles),
   one resource per revision and role, named by the revision's ARN (the batch-submit-job-override row). An EKS job
-  definition runs as a Kubernetes service account, which is not an IAM role enjoin reads, and is not kept.
+  definition runs as a Kubernetes service account, which is not an IAM role enjoin reads, and is not kept;
+- ECS ``list_task_definitions`` (ACTIVE ones, every revision: any of them can still be run) and
+  ``describe_task_definition``: a definition with a task role (``taskRoleArn``), kept per revision with the images
+  of its containers, which run as that role (the ecs-run-task-existing and ecs-task-image-push rows). A definition
+  without a task role gives its containers no role's credentials, and is not kept.
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
 without a profile is kept with no role, as it is still an instance one may give a role to.
@@ -48,6 +52,7 @@ def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
         *_notebooks(backend, account, region),
         *_job_queues(backend, account, region),
         *_job_definitions(backend, account, region),
+        *_task_definitions(backend, account, region),
     ]
     return sorted(found, key=lambda c: (c.kind, c.arn))
 
@@ -266,6 +271,30 @@ def _job_images(definition: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         kept = out.setdefault(role, [])
         kept += [i for i in images if i and i not in kept]
     return {role: tuple(images) for role, images in out.items()}
+
+
+def _task_definitions(backend: Backend, account: str, region: str) -> list[Compute]:
+    """Each ACTIVE revision of each ECS task definition that has a task role, with its containers' images."""
+    ecs = backend.client("ecs", account, region)
+    where = f"account {account}: ecs in {region}"
+    arns = pages(f"{where}: list_task_definitions", ecs.list_task_definitions, "taskDefinitionArns",
+                 token="nextToken", status="ACTIVE")
+    out: list[Compute] = []
+    for arn in arns:
+        found = call(f"{where}: describe_task_definition {arn}", ecs.describe_task_definition, taskDefinition=arn)
+        definition = found.get("taskDefinition") or {}
+        role = definition.get("taskRoleArn")
+        if not role or definition.get("status") not in (None, "ACTIVE"):
+            continue
+        images: list[str] = []
+        for container in definition.get("containerDefinitions") or []:
+            image = str(container.get("image") or "")
+            if image and image not in images:
+                images.append(image)
+        out.append(Compute("ecs-task-definition", str(definition.get("taskDefinitionArn") or arn),
+                           str(definition.get("family") or ""), account, region, _role_arn(str(role), account, region),
+                           images=tuple(images)))
+    return out
 
 
 def _usable(resource: dict[str, Any]) -> bool:

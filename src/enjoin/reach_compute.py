@@ -68,6 +68,7 @@ KINDS = {
     "sagemaker-notebook": "AWS::SageMaker::NotebookInstance",
     "batch-job-queue": "AWS::Batch::JobQueue",
     "batch-job-definition": "AWS::Batch::JobDefinition",
+    "ecs-task-definition": "AWS::ECS::TaskDefinition",
 }
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com\Z")
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")
@@ -494,9 +495,11 @@ def named_as(compute: Compute) -> tuple[str, ...]:
     optional resource types for it, job-definition (``job-definition/${JobDefinitionName}``) and
     job-definition-revision (``...:${Revision}``), and says not which a request is checked on; AWS's examples scope
     SubmitJob with ``job-definition/Name*`` patterns that match both. The caller chooses how to name it, so a
-    request allowed on either form is a way in (a false path at worst, never a missed one).
+    request allowed on either form is a way in (a false path at worst, never a missed one). An ECS task definition's
+    likewise (``task-definition/etl:3``): RunTask takes family:revision, the family alone (its latest ACTIVE
+    revision) or the ARN, and a request naming the family alone is authorized on the family's ARN without a revision.
     """
-    if compute.kind == "batch-job-definition" and ":" in compute.arn.rsplit("/", 1)[-1]:
+    if compute.kind in ("batch-job-definition", "ecs-task-definition") and ":" in compute.arn.rsplit("/", 1)[-1]:
         return compute.arn, compute.arn.rsplit(":", 1)[0]
     return (compute.arn,)
 

@@ -204,7 +204,8 @@ class Compute:
     """Compute that already exists and runs as a role: what the takeover ways of ``reach_compute.yaml`` act on.
 
     ``kind`` is one of ``enjoin.reach_compute.KINDS`` ("ec2-instance", "cloudformation-stack",
-    "cloudformation-stack-set", "codebuild-project", "glue-dev-endpoint", "glue-job", "sagemaker-notebook").
+    "cloudformation-stack-set", "codebuild-project", "glue-dev-endpoint", "glue-job", "sagemaker-notebook",
+    "batch-job-queue", "batch-job-definition", "ecs-task-definition").
     """
 
     kind: str

@@ -83,10 +83,11 @@ def _open_chip_bucket_to_dhs(standin: StandIn) -> None:
 def _add_one_of_everything(standin: StandIn) -> None:
     """Through the admin path: an organisation with an SCP, and one resource of every kind the inventory reads
     (an access point with a policy, a function, a catalog table, an instance with a profile, a stack set, a build
-    project, a notebook, an image repository with a policy), each running as a role only CMS's own services trust."""
+    project, a notebook, an image repository with a policy, a task definition), each running as a role only CMS's own
+    services trust."""
     admin = standin.admin
     iam = admin.client("iam", CMS, REGION)
-    for service in ("lambda", "ec2", "codebuild", "sagemaker", "cloudformation"):
+    for service in ("lambda", "ec2", "codebuild", "sagemaker", "cloudformation", "ecs-tasks"):
         iam.create_role(
             RoleName=f"standin-{service}",
             AssumeRolePolicyDocument=json.dumps({
@@ -143,6 +144,12 @@ def _add_one_of_everything(standin: StandIn) -> None:
         "Statement": [{"Sid": "PullOnly", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}],
     }))
+    admin.client("ecs", CMS, REGION).register_task_definition(
+        family="standin", taskRoleArn=f"{role}ecs-tasks",
+        containerDefinitions=[
+            {"name": "extract", "image": f"{CMS}.dkr.ecr.{REGION}.amazonaws.com/standin/extract:latest", "memory": 512}
+        ],
+    )
     admin.client("sagemaker", CMS, REGION).create_notebook_instance(
         NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker"
     )

@@ -158,6 +158,7 @@ MODELED = frozenset(
         "AWS::CloudFormation::StackSet",
         "AWS::Batch::ComputeEnvironment",
         "AWS::Batch::JobQueue",
+        "AWS::ECS::TaskDefinition",
         "AWS::Batch::JobDefinition",
         "AWS::ECR::Repository",
     ]

@@ -184,6 +184,11 @@ class _Refs:
         elif rtype in ("AWS::CodeBuild::Project", "AWS::Glue::DevEndpoint", "AWS::Glue::Job",
                        "AWS::Batch::ComputeEnvironment", "AWS::Batch::JobQueue", "AWS::Batch::JobDefinition"):
             pass  # compute that runs as its role: it affects what it names (its role), which is followed already
+        elif rtype == "AWS::ECS::TaskDefinition":
+            # A construct that names a task definition (a service, a task set, a scheduled target) runs its tasks,
+            # or opens shells in them (ECS Exec): in ways reach does not follow, as the definition's task role.
+            if props.get("TaskRoleArn"):
+                self.roles.append(self._role_named(str(props["TaskRoleArn"])))
         elif rtype.startswith(("AWS::Glue::", "AWS::LakeFormation::", "AWS::Athena::")):
             self.tables.append("*")  # the catalog and its grants: every table holding
         elif rtype in ("AWS::S3::AccessPoint", "AWS::S3::BucketPolicy") and props.get("Bucket"):

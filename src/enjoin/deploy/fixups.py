@@ -18,6 +18,7 @@ from enjoin.deploy import (
     builds,
     cloudfront,
     compute,
+    ecs,
     iam,
     iam_more,
     images,
@@ -58,4 +59,5 @@ _APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     **batch.APPLIERS,
     **cloudfront.APPLIERS,
     **images.APPLIERS,
+    **ecs.APPLIERS,
 }

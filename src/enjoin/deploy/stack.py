@@ -538,6 +538,7 @@ _ORDER = {
     "AWS::Batch::JobQueue": 22,  # after its environments
     "AWS::Batch::JobDefinition": 21,  # after its job role exists
     "AWS::ECR::Repository": 21,
+    "AWS::ECS::TaskDefinition": 21,  # after its task role exists
 }
 
 

@@ -19,6 +19,7 @@ from enjoin.deploy import (
     builds,
     cloudfront,
     compute,
+    ecs,
     iam,
     iam_more,
     images,
@@ -57,4 +58,5 @@ _VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     **batch.VERIFIERS,
     **cloudfront.VERIFIERS,
     **images.VERIFIERS,
+    **ecs.VERIFIERS,
 }

@@ -84,6 +84,9 @@ SUPPORTED: dict[str, TypeSpec] = {
     "AWS::Batch::JobDefinition": TypeSpec("JobDefinitionName", False),
     # Where an image that compute runs is pushed (enjoin.deploy.images): moto creates it and drops its policy.
     "AWS::ECR::Repository": TypeSpec("RepositoryName", True),
+    # What ecs-run-task-existing runs and ecs-task-image-push pushes to (enjoin.deploy.ecs): moto's CloudFormation
+    # drops its task role, so deploy registers it with RegisterTaskDefinition; Ref is the ARN of revision 1.
+    "AWS::ECS::TaskDefinition": TypeSpec("Family", False),
 }
 
 
@@ -157,7 +160,8 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
     if rtype == "AWS::CodeBuild::Project" and attr == "Arn":
         return f"arn:{part}:codebuild:{region}:{account}:project/{physical_id}"  # Ref is the name
     if (rtype, attr) in (("AWS::Batch::ComputeEnvironment", "ComputeEnvironmentArn"),
-                         ("AWS::Batch::JobQueue", "JobQueueArn"), ("AWS::Batch::JobDefinition", "JobDefinitionArn")):
+                         ("AWS::Batch::JobQueue", "JobQueueArn"), ("AWS::Batch::JobDefinition", "JobDefinitionArn"),
+                         ("AWS::ECS::TaskDefinition", "TaskDefinitionArn")):
         return physical_id  # Ref is the ARN already
     if rtype == "AWS::ECR::Repository":  # Ref is the name
         host = f"{account}.dkr.ecr.{region}.amazonaws.com{'.cn' if part == 'aws-cn' else ''}"
@@ -232,6 +236,8 @@ def physical_id_of(
         return f"arn:{part}:batch:{region}:{account}:{batch[rtype]}/{own_physical_id(logical_id, stack_name, name)}"
     if rtype == "AWS::Batch::JobDefinition":  # the first revision's ARN, as a fresh deployment registers it
         return f"arn:{part}:batch:{region}:{account}:job-definition/{own_physical_id(logical_id, stack_name, name)}:1"
+    if rtype == "AWS::ECS::TaskDefinition":  # the first revision's ARN, as a fresh deployment registers it
+        return f"arn:{part}:ecs:{region}:{account}:task-definition/{own_physical_id(logical_id, stack_name, name)}:1"
     if rtype == "AWS::S3::AccessPoint" and not name:
         # Access point names are lower case, 3 to 50 characters.
         return f"{stack_name}-{logical_id}".lower()[:50]

@@ -1,0 +1,132 @@
+"""The ECS rows of the compute table (ecs-run-task-existing, ecs-task-image-push), over hand-built snapshots.
+
+DHS's analyst assumes Bridge (CMS). CMS has a task definition ``etl`` (revision 3, the inventory's
+ecs-task-definition) whose containers run as TaskRole, which reads eligibility and trusts ecs-tasks.amazonaws.com,
+and whose main container runs ``cms/etl:nightly`` from CMS's ECR repository. Running the definition with a
+command override runs the caller's command as TaskRole (RunTask on the definition; iam:PassRole of the task role is
+unsettled); pushing the tag runs the caller's image as TaskRole at the next task.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from enjoin.config_model import Holding, Party
+from enjoin.reach import compute_reach
+from enjoin.reach_compute import named_as
+from enjoin.reach_model import Reach
+from enjoin.snapshot import Bucket, Compute, NamedPolicy, Repository, Role, Snapshot
+
+CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
+ICE = f"arn:aws:iam::{DHS}:role/IceAnalyst"
+BRIDGE = f"arn:aws:iam::{CMS}:role/Bridge"
+TASK_ROLE = f"arn:aws:iam::{CMS}:role/TaskRole"
+ETL = f"arn:aws:ecs:{REGION}:{CMS}:task-definition/etl"
+REPOSITORY = f"arn:aws:ecr:{REGION}:{CMS}:repository/cms/etl"
+IMAGE = f"{CMS}.dkr.ecr.{REGION}.amazonaws.com/cms/etl:nightly"
+PARTY = Party("DHS", accounts=(DHS,))
+ELIGIBILITY = Holding("arn:aws:s3:::elig/*", "medicaid", ("all",), ("all",), ("ssn",))
+PASS = {"Sid": "Pass", "Effect": "Allow", "Action": "iam:PassRole", "Resource": TASK_ROLE,
+        "Condition": {"StringEquals": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}}}
+PUSH = ["ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload", "ecr:PutImage"]
+
+
+def doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: str | list[str], resource: str | list[str], sid: str, effect: str = "Allow") -> dict[str, Any]:
+    return {"Sid": sid, "Effect": effect, "Action": action, "Resource": resource}
+
+
+def role(arn: str, trust: dict[str, Any], *policies: dict[str, Any]) -> Role:
+    return Role(arn, arn.rsplit("/", 1)[1], arn.split(":")[4], trust,
+                inline_policies=tuple(NamedPolicy(f"p{i}", p) for i, p in enumerate(policies)))
+
+
+def reach(*bridge: dict[str, Any], task_trust: str = "ecs-tasks.amazonaws.com", mutability: str = "MUTABLE",
+          tags: tuple[str, ...] = ("nightly",), image: str = IMAGE) -> Reach:
+    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
+    analyst = role(ICE, trust_dhs, doc(allow("sts:AssumeRole", "*", "Any")))
+    bridge_role = role(BRIDGE, trust_dhs, doc(*bridge))
+    task = role(TASK_ROLE, doc({"Effect": "Allow", "Principal": {"Service": task_trust}, "Action": "sts:AssumeRole"}),
+                doc(allow("s3:GetObject", "arn:aws:s3:::elig/*", "Read")))
+    bucket = Bucket("arn:aws:s3:::elig", "elig", CMS, REGION, sse_algorithm="AES256")
+    definition = Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE,
+                         images=(image, "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"))
+    repository = Repository(REPOSITORY, "cms/etl", CMS, REGION, None, mutability, (), tags)
+    snap = Snapshot((CMS, DHS), roles=(analyst, bridge_role, task), buckets=(bucket,), compute=(definition,),
+                    repositories=(repository,))
+    return compute_reach(snap, [PARTY], [ELIGIBILITY], REGION)
+
+
+def test_running_an_existing_definition_with_passrole_runs_the_callers_command_as_its_task_role() -> None:
+    found = reach(allow("ecs:RunTask", f"{ETL}:*", "Run"), PASS)
+    assert found.undecided == ()
+    (access,) = found.accesses
+    steps = [(h.action, h.resource) for h in access.hops if h.principal == BRIDGE]
+    assert ("ecs:RunTask", f"{ETL}:3") in steps and ("iam:PassRole", TASK_ROLE) in steps
+    assert access.path[-2:] == (TASK_ROLE, "s3:GetObject")
+
+
+def test_without_passrole_the_path_is_a_doubt_naming_the_question() -> None:
+    found = reach(allow("ecs:RunTask", f"{ETL}:*", "Run"))
+    assert found.accesses == ()
+    assert found.undecided and all("ecs-run-task-existing" in " ".join(u.reasons) for u in found.undecided)
+    assert any("AmazonEC2ContainerServiceEventsRole" in " ".join(u.reasons) for u in found.undecided)
+
+
+def test_either_way_of_naming_the_definition_is_a_way_in() -> None:
+    """RunTask takes family, family:revision or ARN; a request naming the family alone is authorized on its ARN."""
+    assert named_as(Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE)) == (f"{ETL}:3", ETL)
+    for scope in (ETL, f"{ETL}:3"):
+        assert len(reach(allow("ecs:RunTask", scope, "Run"), PASS).accesses) == 1, scope
+    found = reach(allow("ecs:RunTask", f"{ETL}:1", "Run"), PASS)  # another revision only
+    assert (found.accesses, found.undecided) == ((), ())
+
+
+@pytest.mark.parametrize(
+    ("case", "statements", "trust"),
+    [
+        ("another family", [allow("ecs:RunTask", f"arn:aws:ecs:{REGION}:{CMS}:task-definition/sandbox-*", "Run"),
+                            PASS], "ecs-tasks.amazonaws.com"),
+        ("a Deny on the definition", [allow("ecs:RunTask", "*", "Run"), PASS,
+                                      allow("ecs:RunTask", f"{ETL}*", "NotEtl", "Deny")], "ecs-tasks.amazonaws.com"),
+        ("a task role that trusts another service", [allow("ecs:RunTask", "*", "Run"), PASS], "lambda.amazonaws.com"),
+        ("describing is not running", [allow("ecs:DescribeTaskDefinition", "*", "Read"), PASS],
+         "ecs-tasks.amazonaws.com"),
+    ],
+)
+def test_no_run_where_aws_refuses_it(case: str, statements: list[dict[str, Any]], trust: str) -> None:
+    found = reach(*statements, task_trust=trust)
+    assert (found.accesses, found.undecided) == ((), ()), case
+
+
+def test_pushing_the_tag_a_definition_runs_runs_the_callers_image_as_its_task_role() -> None:
+    push = [allow(PUSH, REPOSITORY, "Push"), allow("ecr:GetAuthorizationToken", "*", "Token")]
+    found = reach(*push)
+    (access,) = found.accesses
+    assert ("ecr:PutImage", REPOSITORY) in [(h.action, h.resource) for h in access.hops]
+    assert not any(h.action in ("ecs:RunTask", "iam:PassRole") for h in access.hops)
+    assert access.path[-2:] == (TASK_ROLE, "s3:GetObject")
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "statements"),
+    [
+        ("pull only", {}, [allow(["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], REPOSITORY, "Pull"),
+                           allow("ecr:GetAuthorizationToken", "*", "Token")]),
+        ("no registry token", {}, [allow(PUSH, REPOSITORY, "Push")]),
+        ("an immutable tag an image bears", {"mutability": "IMMUTABLE"},
+         [allow(PUSH, REPOSITORY, "Push"), allow("ecr:GetAuthorizationToken", "*", "Token")]),
+        ("an image pinned by digest", {"image": f"{IMAGE.split(':')[0]}:nightly@sha256:{'a' * 64}"},
+         [allow(PUSH, REPOSITORY, "Push"), allow("ecr:GetAuthorizationToken", "*", "Token")]),
+    ],
+)
+def test_no_push_path_where_the_tag_cannot_move_or_aws_refuses(
+    case: str, kwargs: dict[str, Any], statements: list[dict[str, Any]]
+) -> None:
+    found = reach(*statements, **kwargs)
+    assert (found.accesses, found.undecided) == ((), ()), case
