@@ -172,3 +172,36 @@ def test_a_service_that_runs_the_definition_stays_unmodeled_bounded_by_its_task_
     (construct,) = [c for c in stack.constructs if c.resource == "Service"]
     assert construct.klass == "unmodeled" and construct.prop is None
     assert TASK_ROLE in construct.roles and not construct.unbounded
+
+
+@pytest.mark.parametrize(
+    ("container", "where", "says"),
+    [
+        ("{Name: a, Image: busybox, Memory: !Ref Size}", "property ContainerDefinitions",
+         "container 'a': Memory 'lots', where ECS takes a whole number"),
+        ("{Name: a, Image: busybox, Memory: 128, Command: !Ref Size}", "property ContainerDefinitions[0].Command",
+         "E1020: {'Ref': 'Size'} is not of type 'array'"),
+    ],
+)
+def test_a_container_value_ecs_cannot_take_is_refused_naming_it(
+    fresh: MotoBackend, tmp_path: Path, container: str, where: str, says: str
+) -> None:
+    """A parameter's value reaches deploy where cfn-lint cannot judge it (a string parameter where ECS takes a
+    number): a clear refusal naming the resource, the container and the value, never a traceback; cfn-lint refuses
+    the shapes it can judge (a string parameter where a list is taken) before deploy."""
+    text = ROLES_YAML + f"""\
+  TaskDefinition:
+    Type: AWS::ECS::TaskDefinition
+    Properties:
+      Family: bad
+      TaskRoleArn: !GetAtt TaskRole.Arn
+      ContainerDefinitions:
+        - {container}
+"""
+    config = config_for(tmp_path, text)
+    path = config.templates[0].path
+    path.write_text("Parameters:\n  Size: {Type: String, Default: lots}\n" + path.read_text(), encoding="utf-8")
+    with pytest.raises(DeployError) as info:
+        deploy(fresh, config)
+    assert info.value.where.endswith(f"resource TaskDefinition, {where}")
+    assert says in info.value.found

@@ -38,17 +38,23 @@ def _family(ctx: ApplyContext | VerifyContext) -> str:
     return ctx.physical_id.rsplit("/", 1)[-1].rsplit(":", 1)[0]
 
 
-def _container(props: Mapping[str, Any]) -> dict[str, Any]:
+def _container(ctx: ApplyContext, props: Mapping[str, Any]) -> dict[str, Any]:
     container: dict[str, Any] = {}
     for prop, api in _CONTAINER_KEYS.items():
         if prop not in props:
             continue
         value = props[prop]
         if api in _NUMBERS:
-            value = int(value)
+            if isinstance(value, bool) or not str(value).strip().isdigit():
+                raise ctx.fail("ContainerDefinitions", f"container {props.get('Name')!r}: {prop} {value!r}, where "
+                                                       "ECS takes a whole number")
+            value = int(str(value).strip())
         elif api == "essential":
             value = value is True or str(value).lower() == "true"
         elif api in ("command", "entryPoint"):
+            if not isinstance(value, list):
+                raise ctx.fail("ContainerDefinitions", f"container {props.get('Name')!r}: {prop} {value!r}, where "
+                                                       "ECS takes a list of strings")
             value = [str(v) for v in value]
         else:
             value = str(value)
@@ -58,7 +64,7 @@ def _container(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def _task_definition(ctx: ApplyContext) -> None:
     ecs = ctx.client("ecs")
-    containers = [_container(c) for c in ctx.props.get("ContainerDefinitions") or []]
+    containers = [_container(ctx, c) for c in ctx.props.get("ContainerDefinitions") or []]
     register: dict[str, Any] = {"family": _family(ctx), "containerDefinitions": containers}
     for prop, api in _TASK_KEYS.items():
         if ctx.props.get(prop) is not None:
