@@ -262,3 +262,5 @@ def test_the_shared_parts_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(policy._CONDITIONS) <= 51
     assert len(policy._RESOURCE_TEMPLATES) <= 51
     assert len(policy._LOWERED_ACTIONS) <= 51
+    assert len(policy._ACTION_SETS) <= 51
+    assert len(policy._RESOURCE_SETS) <= 51

@@ -95,7 +95,7 @@ _RESOURCE_SETS: dict[tuple[Template, ...], StaticResources | None] = {}
 def _action_set(patterns: tuple[str, ...]) -> GlobSet:
     found = _ACTION_SETS.get(patterns)
     if found is None:
-        if len(_ACTION_SETS) > 65536:
+        if len(_ACTION_SETS) > _PARTS_LIMIT:
             _ACTION_SETS.clear()
         found = _ACTION_SETS[patterns] = GlobSet(patterns)
     return found
@@ -104,7 +104,7 @@ def _action_set(patterns: tuple[str, ...]) -> GlobSet:
 def _static_resources(templates: tuple[Template, ...]) -> StaticResources | None:
     if templates in _RESOURCE_SETS:
         return _RESOURCE_SETS[templates]
-    if len(_RESOURCE_SETS) > 65536:
+    if len(_RESOURCE_SETS) > _PARTS_LIMIT:
         _RESOURCE_SETS.clear()
     found = None
     if not any(has_variables(t) for t in templates):
