@@ -302,11 +302,17 @@ def test_a_container_that_stops_is_an_error_not_a_hang(built: str, docker_client
     # The base image (Debian and Python, no moto) runs bash, which exits at once without a terminal.
     base = _script("--base-tag")
     assert docker_client.images.get(base).tags == [base]
-    # Only containers of the base image count: other tests (on other workers) start and stop moto's meanwhile.
-    before = {c.id for c in docker_client.containers.list(all=True, filters={"ancestor": base})}
+    # Only containers of the base image itself count: other tests (on other workers) start and stop moto's
+    # meanwhile, and Docker's "ancestor" filter also matches those, since moto's image is built from the base.
+    base_id = docker_client.images.get(base).id
+
+    def of_base() -> set[str]:
+        return {c.id for c in docker_client.containers.list(all=True, sparse=True) if c.attrs.get("ImageID") == base_id}
+
+    before = of_base()
     with pytest.raises(BackendError) as raised:
         ContainerBackend(image=base, startup_timeout=120).start()
     assert raised.value.where == f"--enjoin-backend container: container of {base}"
     assert raised.value.found.startswith("the container stopped: ")
     # ...and the failed container is removed.
-    assert {c.id for c in docker_client.containers.list(all=True, filters={"ancestor": base})} == before
+    assert of_base() == before
