@@ -82,6 +82,9 @@ LOOKALIKES = {
                                "script is under etl/"),
     "ecs-run-task-existing": ("other-definition", "ecs:RunTask only on task definitions of families named "
                               "sandbox-*: the definition that runs as the role is not one of them"),
+    "ecs-run-task-override-role": ("other-definition", "ecs:RunTask only on task definitions of families named "
+                                   "sandbox-*: the one definition there is to run with the role in its overrides "
+                                   "is not one of them"),
     "ecs-task-image-push": ("other-repository", "the push actions only on repositories named sandbox/*: the "
                             "task's image repository is not one of them"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
@@ -366,6 +369,14 @@ def template(way: Way, change: str | None) -> dict[str, object]:
         resources["JobQueue"] = {"Type": "AWS::Batch::JobQueue", "Properties": {
             "JobQueueName": "cms-eligibility-nightly", "Priority": 10, "State": "ENABLED",
             "ComputeEnvironmentOrder": [{"Order": 1, "ComputeEnvironment": {"Ref": "JobEnvironment"}}]}}
+    if way.needs == "ecs-task-definition":  # a definition with no task role, run with the role in its overrides
+        resources["HealthCheckDefinition"] = {"Type": "AWS::ECS::TaskDefinition", "Properties": {
+            "Family": "cms-ingest-healthcheck", "RequiresCompatibilities": ["FARGATE"], "NetworkMode": "awsvpc",
+            "Cpu": "256", "Memory": "512",
+            "ContainerDefinitions": [{
+                "Name": "probe", "Essential": True, "Image": "public.ecr.aws/docker/library/busybox:stable",
+                "Command": ["wget", "-q", "-O-", "http://ingest.internal/health"]}],
+            "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
     if way.takes_over is None:
         statements = classic_statements(way, change, resources)
     resources["DhsWorkloads"] = {
@@ -422,6 +433,9 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
         statements[-1]["Resource"] = [
             {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-definition/*"},
             {"Fn::Sub": "arn:${AWS::Partition}:batch:${AWS::Region}:${AWS::AccountId}:job-queue/sandbox-*"}]
+    if change == "other-definition":  # task definitions of another family
+        statements[-1]["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:"
+                                                 "task-definition/sandbox-*"}
     if change == "deny-passrole":
         statements.append({"Sid": "NoStacksWithRoles", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
                            "Condition": {"StringEquals": {"iam:PassedToService": way.service}}})

@@ -180,7 +180,7 @@ def test_image_repositories_are_read_with_their_policy_tag_mutability_and_tags(m
     ]
 
 
-def test_each_active_revision_of_a_task_definition_with_a_task_role_is_read_with_its_images(moto: MotoBackend) -> None:
+def test_each_active_revision_of_a_task_definition_is_read_with_its_task_role_and_images(moto: MotoBackend) -> None:
     moto.reset()
     ecs = moto.client("ecs", ACCOUNT, REGION)
     extract = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/cms/extract:nightly"
@@ -195,7 +195,9 @@ def test_each_active_revision_of_a_task_definition_with_a_task_role_is_read_with
     gone = ecs.register_task_definition(family="old", taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/Etl",
                                         containerDefinitions=containers[:1])["taskDefinition"]["taskDefinitionArn"]
     ecs.deregister_task_definition(taskDefinition=gone)
-    ecs.register_task_definition(family="no-role", containerDefinitions=containers[:1])
+    # No task role: kept with none, since RunTask may run it with a role in its overrides.
+    bare = ecs.register_task_definition(family="no-role", containerDefinitions=containers[:1])["taskDefinition"][
+        "taskDefinitionArn"]
 
     found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "ecs-task-definition"]
 
@@ -204,5 +206,6 @@ def test_each_active_revision_of_a_task_definition_with_a_task_role_is_read_with
                 images=(extract, sidecar)),
         Compute("ecs-task-definition", second, "etl", ACCOUNT, REGION, f"arn:aws:iam::{ACCOUNT}:role/EtlV2",
                 images=(extract,)),
+        Compute("ecs-task-definition", bare, "no-role", ACCOUNT, REGION, None, images=(extract,)),
     ]
     assert first.endswith(":task-definition/etl:1") and second.endswith(":task-definition/etl:2")

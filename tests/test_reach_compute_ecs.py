@@ -1,10 +1,12 @@
-"""The ECS rows of the compute table (ecs-run-task-existing, ecs-task-image-push), over hand-built snapshots.
+"""The ECS rows of the compute table (ecs-run-task-existing, ecs-task-image-push, ecs-run-task-override-role), over
+hand-built snapshots.
 
 DHS's analyst assumes Bridge (CMS). CMS has a task definition ``etl`` (revision 3, the inventory's
 ecs-task-definition) whose containers run as TaskRole, which reads eligibility and trusts ecs-tasks.amazonaws.com,
 and whose main container runs ``cms/etl:nightly`` from CMS's ECR repository. Running the definition with a
 command override runs the caller's command as TaskRole (RunTask on the definition; iam:PassRole of the task role is
-unsettled); pushing the tag runs the caller's image as TaskRole at the next task.
+unsettled); pushing the tag runs the caller's image as TaskRole at the next task. Running any definition (``probe``
+has no task role) with TaskRole in its overrides runs the caller's command as TaskRole, passing it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ ICE = f"arn:aws:iam::{DHS}:role/IceAnalyst"
 BRIDGE = f"arn:aws:iam::{CMS}:role/Bridge"
 TASK_ROLE = f"arn:aws:iam::{CMS}:role/TaskRole"
 ETL = f"arn:aws:ecs:{REGION}:{CMS}:task-definition/etl"
+PROBE = f"arn:aws:ecs:{REGION}:{CMS}:task-definition/probe"  # a definition without a task role
 REPOSITORY = f"arn:aws:ecr:{REGION}:{CMS}:repository/cms/etl"
 IMAGE = f"{CMS}.dkr.ecr.{REGION}.amazonaws.com/cms/etl:nightly"
 PARTY = Party("DHS", accounts=(DHS,))
@@ -47,17 +50,23 @@ def role(arn: str, trust: dict[str, Any], *policies: dict[str, Any]) -> Role:
 
 
 def reach(*bridge: dict[str, Any], task_trust: str = "ecs-tasks.amazonaws.com", mutability: str = "MUTABLE",
-          tags: tuple[str, ...] = ("nightly",), image: str = IMAGE) -> Reach:
+          tags: tuple[str, ...] = ("nightly",), image: str = IMAGE, definitions: str = "etl") -> Reach:
+    """``definitions``: "etl" (runs as TaskRole), "probe" (PROBE, which has no task role) or "none"."""
     trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
     analyst = role(ICE, trust_dhs, doc(allow("sts:AssumeRole", "*", "Any")))
     bridge_role = role(BRIDGE, trust_dhs, doc(*bridge))
     task = role(TASK_ROLE, doc({"Effect": "Allow", "Principal": {"Service": task_trust}, "Action": "sts:AssumeRole"}),
                 doc(allow("s3:GetObject", "arn:aws:s3:::elig/*", "Read")))
     bucket = Bucket("arn:aws:s3:::elig", "elig", CMS, REGION, sse_algorithm="AES256")
-    definition = Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE,
-                         images=(image, "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"))
+    compute = {
+        "etl": (Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE,
+                        images=(image, "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")),),
+        "probe": (Compute("ecs-task-definition", f"{PROBE}:1", "probe", CMS, REGION, None,
+                          images=("public.ecr.aws/docker/library/busybox:stable",)),),
+        "none": (),
+    }[definitions]
     repository = Repository(REPOSITORY, "cms/etl", CMS, REGION, None, mutability, (), tags)
-    snap = Snapshot((CMS, DHS), roles=(analyst, bridge_role, task), buckets=(bucket,), compute=(definition,),
+    snap = Snapshot((CMS, DHS), roles=(analyst, bridge_role, task), buckets=(bucket,), compute=compute,
                     repositories=(repository,))
     return compute_reach(snap, [PARTY], [ELIGIBILITY], REGION)
 
@@ -130,3 +139,53 @@ def test_no_push_path_where_the_tag_cannot_move_or_aws_refuses(
 ) -> None:
     found = reach(*statements, **kwargs)
     assert (found.accesses, found.undecided) == ((), ()), case
+
+
+# ecs-run-task-override-role: RunTask of any definition, TaskRole passed in its overrides (overrides.taskRoleArn).
+
+
+@pytest.mark.parametrize("scope", [f"{PROBE}:*", PROBE, "*"])
+def test_running_a_definition_without_a_role_with_the_task_role_in_its_overrides_runs_as_that_role(
+    scope: str,
+) -> None:
+    """Any name of the definition will do: family:revision, or the family alone (its latest ACTIVE revision)."""
+    found = reach(allow("ecs:RunTask", scope, "Run"), PASS, definitions="probe")
+    assert found.undecided == ()
+    (access,) = found.accesses
+    steps = [(h.action, h.resource) for h in access.hops if h.principal == BRIDGE]
+    assert ("iam:PassRole", TASK_ROLE) in steps
+    assert ("ecs:RunTask", f"{PROBE}:1") in steps or ("ecs:RunTask", PROBE) in steps
+    run = next(h for h in access.hops if h.action == "ecs:RunTask")
+    assert "ecs-run-task-override-role" in run.note and PROBE in run.note
+    assert access.path[-2:] == (TASK_ROLE, "s3:GetObject")
+
+
+def test_the_override_also_runs_a_definition_that_has_a_role_of_its_own_as_another() -> None:
+    """TaskRole passed over the etl definition's own: found either way, with PassRole of TaskRole."""
+    found = reach(allow("ecs:RunTask", f"{ETL}:3", "Run"), PASS)
+    (access,) = found.accesses
+    assert ("iam:PassRole", TASK_ROLE) in [(h.action, h.resource) for h in access.hops]
+
+
+@pytest.mark.parametrize(
+    ("case", "definitions", "statements"),
+    [
+        ("no definition to run", "none", [allow("ecs:RunTask", "*", "Run"), PASS]),
+        ("no iam:PassRole", "probe", [allow("ecs:RunTask", "*", "Run")]),
+        ("PassRole to another service", "probe",
+         [allow("ecs:RunTask", "*", "Run"), {**PASS, "Condition": {"StringEquals": {
+             "iam:PassedToService": "lambda.amazonaws.com"}}}]),
+        ("RunTask on another family only", "probe",
+         [allow("ecs:RunTask", f"arn:aws:ecs:{REGION}:{CMS}:task-definition/sandbox-*", "Run"), PASS]),
+        ("a Deny of RunTask on the definition", "probe",
+         [allow("ecs:RunTask", "*", "Run"), PASS, allow("ecs:RunTask", f"{PROBE}*", "NotProbe", "Deny")]),
+    ],
+)
+def test_no_override_path_where_aws_refuses_it(case: str, definitions: str, statements: list[dict[str, Any]]) -> None:
+    found = reach(*statements, definitions=definitions)
+    assert (found.accesses, found.undecided) == ((), ()), case
+
+
+def test_the_override_needs_the_role_to_trust_ecs_tasks() -> None:
+    found = reach(allow("ecs:RunTask", "*", "Run"), PASS, definitions="probe", task_trust="lambda.amazonaws.com")
+    assert (found.accesses, found.undecided) == ((), ())

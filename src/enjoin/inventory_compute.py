@@ -19,12 +19,14 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
   one resource per revision and role, named by the revision's ARN (the batch-submit-job-override row). An EKS job
   definition runs as a Kubernetes service account, which is not an IAM role enjoin reads, and is not kept;
 - ECS ``list_task_definitions`` (ACTIVE ones, every revision: any of them can still be run) and
-  ``describe_task_definition``: a definition with a task role (``taskRoleArn``), kept per revision with the images
-  of its containers, which run as that role (the ecs-run-task-existing and ecs-task-image-push rows). A definition
-  without a task role gives its containers no role's credentials, and is not kept.
+  ``describe_task_definition``: each definition, kept per revision with its task role (``taskRoleArn``) and the
+  images of its containers, which run as that role (the ecs-run-task-existing and ecs-task-image-push rows). One
+  without a task role is kept with none: RunTask may still run it as a role passed in its overrides
+  (ecs-run-task-override-role).
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
-without a profile is kept with no role, as it is still an instance one may give a role to.
+without a profile, and a task definition without a task role, are kept with no role, as one may still give them
+a role.
 """
 
 from __future__ import annotations
@@ -274,7 +276,10 @@ def _job_images(definition: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 
 
 def _task_definitions(backend: Backend, account: str, region: str) -> list[Compute]:
-    """Each ACTIVE revision of each ECS task definition that has a task role, with its containers' images."""
+    """Each ACTIVE revision of each ECS task definition, with its task role (if any) and its containers' images.
+
+    One without a task role is kept too: RunTask may run it with another role in its overrides
+    (ecs-run-task-override-role)."""
     ecs = backend.client("ecs", account, region)
     where = f"account {account}: ecs in {region}"
     arns = pages(f"{where}: list_task_definitions", ecs.list_task_definitions, "taskDefinitionArns",
@@ -284,7 +289,7 @@ def _task_definitions(backend: Backend, account: str, region: str) -> list[Compu
         found = call(f"{where}: describe_task_definition {arn}", ecs.describe_task_definition, taskDefinition=arn)
         definition = found.get("taskDefinition") or {}
         role = definition.get("taskRoleArn")
-        if not role or definition.get("status") not in (None, "ACTIVE"):
+        if definition.get("status") not in (None, "ACTIVE"):
             continue
         images: list[str] = []
         for container in definition.get("containerDefinitions") or []:
@@ -292,7 +297,8 @@ def _task_definitions(backend: Backend, account: str, region: str) -> list[Compu
             if image and image not in images:
                 images.append(image)
         out.append(Compute("ecs-task-definition", str(definition.get("taskDefinitionArn") or arn),
-                           str(definition.get("family") or ""), account, region, _role_arn(str(role), account, region),
+                           str(definition.get("family") or ""), account, region,
+                           _role_arn(str(role), account, region) if role else None,
                            images=tuple(images)))
     return out
 

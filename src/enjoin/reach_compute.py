@@ -443,17 +443,30 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
         for name in names(who, graph.region, way.requests):
             steps: list[Hop] = []
             for ask in way.requests:
-                resource = through.arn if through and ask.resource == "{needed}" else _fill(
-                    ask.resource, who, through.region if through else graph.region, name)
+                forms = named_as(through) if through and ask.resource == "{needed}" else (
+                    _fill(ask.resource, who, through.region if through else graph.region, name),)
                 note = f"{way.id}: {way.how}" + (f" ({through.arn})" if through else "")
-                hop = answer(graph, who, ask.action, resource, who.account, None,
-                             note=note if ask is way.requests[-1] else "")
+                hop = _first_allowed(graph, who, ask.action, forms, who.account,
+                                     note if ask is way.requests[-1] else "")
                 if not isinstance(hop, Hop):
                     undecided += hop or ()
                     break
                 steps.append(hop)
             else:
                 return Edge(role, (*hops, *steps))
+    return tuple(undecided) or None
+
+
+def _first_allowed(graph: Graph, who: Node, action: str, forms: tuple[str, ...], account: str,
+                   note: str) -> Hop | tuple[str, ...] | None:
+    """The request on the first of ``forms`` (the names of one resource) that is allowed; else why none is (what
+    leaves each undecided, or None: each is denied)."""
+    undecided: list[str] = []
+    for resource in forms:
+        hop = answer(graph, who, action, resource, account, None, note=note)
+        if isinstance(hop, Hop):
+            return hop
+        undecided += hop or ()
     return tuple(undecided) or None
 
 
@@ -514,19 +527,14 @@ def _ask_on(
         if ask.resource == "{existing}":
             forms = named_as(compute)
         elif ask.resource == "{needed}" and through is not None:
-            forms = (through.arn,)
+            forms = named_as(through)
         else:
             forms = (_fill(ask.resource, who, compute.region, ""),)
-        undecided: list[str] = []
-        for resource in forms:
-            hop = answer(graph, who, ask.action, resource, compute.account, None,
-                         note=note if ask is way.requests[-1] else "")
-            if isinstance(hop, Hop):
-                hops.append(hop)
-                break
-            undecided += hop or ()
-        else:
-            return tuple(undecided) or None
+        hop = _first_allowed(graph, who, ask.action, forms, compute.account,
+                             note if ask is way.requests[-1] else "")
+        if not isinstance(hop, Hop):
+            return hop
+        hops.append(hop)
     return hops
 
 
