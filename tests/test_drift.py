@@ -274,6 +274,18 @@ def test_an_image_repository_opened_to_dhs_and_made_mutable_by_hand() -> None:
     assert [c.field for c in drift.changes] == ["mutability", "policy"]
 
 
+def test_a_running_task_is_state_not_drift_but_a_task_definition_registered_by_hand_is() -> None:
+    from enjoin.snapshot import Compute
+
+    task = Compute("ecs-task", f"arn:aws:ecs:us-east-1:{CMS}:task/web/0f9e8d7c", "0f9e8d7c", CMS, "us-east-1",
+                   f"arn:aws:iam::{CMS}:role/Api")
+    assert not compare_snapshots(snap(), snap(compute=(task,)))
+    definition = Compute("ecs-task-definition", f"arn:aws:ecs:us-east-1:{CMS}:task-definition/api:2", "api", CMS,
+                         "us-east-1", f"arn:aws:iam::{CMS}:role/Api")
+    [drift] = compare_snapshots(snap(), snap(compute=(task, definition)))
+    assert (drift.kind, drift.id, drift.status) == ("compute", definition.arn, Status.CONSOLE_CREATED)
+
+
 def test_a_data_lake_administrator_added_by_hand() -> None:
     admin = f"arn:aws:iam::{CMS}:role/IceLiaison"
     [drift] = compare_snapshots(snap(), snap(lake_admins=(admin,)))

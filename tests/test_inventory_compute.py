@@ -209,3 +209,39 @@ def test_each_active_revision_of_a_task_definition_is_read_with_its_task_role_an
         Compute("ecs-task-definition", bare, "no-role", ACCOUNT, REGION, None, images=(extract,)),
     ]
     assert first.endswith(":task-definition/etl:1") and second.endswith(":task-definition/etl:2")
+
+
+def test_each_running_task_that_runs_as_a_role_is_read_with_the_role_its_overrides_or_definition_give(
+    moto: MotoBackend,
+) -> None:
+    """ECS Exec (ecs-execute-command, not modelled) reaches a running task's role: the inventory reads every running
+    task of every cluster with that role, so a party that may exec into one is a doubt, never a silent COMPLIANT."""
+    moto.reset()
+    ecs = moto.client("ecs", ACCOUNT, REGION)
+    container = [{"name": "app", "image": "public.ecr.aws/docker/library/python:3.12-slim", "memory": 512}]
+    ecs.register_task_definition(family="api", taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/Api",
+                                 containerDefinitions=container)
+    ecs.register_task_definition(family="bare", containerDefinitions=container)
+    old = ecs.register_task_definition(family="old", taskRoleArn="Old",  # a bare name: an ARN
+                                       containerDefinitions=container)["taskDefinition"]["taskDefinitionArn"]
+    for cluster in ("web", "batch"):
+        ecs.create_cluster(clusterName=cluster)
+    (api,) = ecs.run_task(cluster="web", taskDefinition="api", launchType="FARGATE")["tasks"]
+    (overridden,) = ecs.run_task(cluster="batch", taskDefinition="bare", launchType="FARGATE", overrides={
+        "taskRoleArn": f"arn:aws:iam::{ACCOUNT}:role/Override"})["tasks"]
+    ecs.run_task(cluster="batch", taskDefinition="bare", launchType="FARGATE")  # no role at all: not kept
+    (orphan,) = ecs.run_task(cluster="batch", taskDefinition="old", launchType="FARGATE")["tasks"]
+    ecs.deregister_task_definition(taskDefinition=old)  # the task runs on as its (now INACTIVE) definition's role
+    (stopped,) = ecs.run_task(cluster="web", taskDefinition="api", launchType="FARGATE")["tasks"]
+    ecs.stop_task(cluster="web", task=stopped["taskArn"])
+
+    found = {c.arn: c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "ecs-task"}
+
+    assert found == {
+        api["taskArn"]: Compute("ecs-task", api["taskArn"], api["taskArn"].rsplit("/", 1)[1], ACCOUNT, REGION,
+                                f"arn:aws:iam::{ACCOUNT}:role/Api"),
+        overridden["taskArn"]: Compute("ecs-task", overridden["taskArn"], overridden["taskArn"].rsplit("/", 1)[1],
+                                       ACCOUNT, REGION, f"arn:aws:iam::{ACCOUNT}:role/Override"),
+        orphan["taskArn"]: Compute("ecs-task", orphan["taskArn"], orphan["taskArn"].rsplit("/", 1)[1], ACCOUNT,
+                                   REGION, f"arn:aws:iam::{ACCOUNT}:role/Old"),
+    }

@@ -1,5 +1,5 @@
-"""The ECS rows of the compute table (ecs-run-task-existing, ecs-task-image-push, ecs-run-task-override-role), over
-hand-built snapshots.
+"""The ECS rows of the compute table (ecs-run-task-existing, ecs-task-image-push, ecs-run-task-override-role, and
+ecs-execute-command, not modelled), over hand-built snapshots.
 
 DHS's analyst assumes Bridge (CMS). CMS has a task definition ``etl`` (revision 3, the inventory's
 ecs-task-definition) whose containers run as TaskRole, which reads eligibility and trusts ecs-tasks.amazonaws.com,
@@ -27,6 +27,7 @@ BRIDGE = f"arn:aws:iam::{CMS}:role/Bridge"
 TASK_ROLE = f"arn:aws:iam::{CMS}:role/TaskRole"
 ETL = f"arn:aws:ecs:{REGION}:{CMS}:task-definition/etl"
 PROBE = f"arn:aws:ecs:{REGION}:{CMS}:task-definition/probe"  # a definition without a task role
+TASK = f"arn:aws:ecs:{REGION}:{CMS}:task/web/0f9e8d7c6b5a49382716f5e4d3c2b1a0"  # a running task, as TaskRole
 REPOSITORY = f"arn:aws:ecr:{REGION}:{CMS}:repository/cms/etl"
 IMAGE = f"{CMS}.dkr.ecr.{REGION}.amazonaws.com/cms/etl:nightly"
 PARTY = Party("DHS", accounts=(DHS,))
@@ -51,7 +52,8 @@ def role(arn: str, trust: dict[str, Any], *policies: dict[str, Any]) -> Role:
 
 def reach(*bridge: dict[str, Any], task_trust: str = "ecs-tasks.amazonaws.com", mutability: str = "MUTABLE",
           tags: tuple[str, ...] = ("nightly",), image: str = IMAGE, definitions: str = "etl") -> Reach:
-    """``definitions``: "etl" (runs as TaskRole), "probe" (PROBE, which has no task role) or "none"."""
+    """``definitions``: "etl" (runs as TaskRole), "probe" (PROBE, which has no task role), "task" (no definition:
+    TASK, a running task as TaskRole) or "none"."""
     trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
     analyst = role(ICE, trust_dhs, doc(allow("sts:AssumeRole", "*", "Any")))
     bridge_role = role(BRIDGE, trust_dhs, doc(*bridge))
@@ -64,6 +66,7 @@ def reach(*bridge: dict[str, Any], task_trust: str = "ecs-tasks.amazonaws.com", 
         "probe": (Compute("ecs-task-definition", f"{PROBE}:1", "probe", CMS, REGION, None,
                           images=("public.ecr.aws/docker/library/busybox:stable",)),),
         "none": (),
+        "task": (Compute("ecs-task", TASK, TASK.rsplit("/", 1)[1], CMS, REGION, TASK_ROLE),),
     }[definitions]
     repository = Repository(REPOSITORY, "cms/etl", CMS, REGION, None, mutability, (), tags)
     snap = Snapshot((CMS, DHS), roles=(analyst, bridge_role, task), buckets=(bucket,), compute=compute,
@@ -189,3 +192,31 @@ def test_no_override_path_where_aws_refuses_it(case: str, definitions: str, stat
 def test_the_override_needs_the_role_to_trust_ecs_tasks() -> None:
     found = reach(allow("ecs:RunTask", "*", "Run"), PASS, definitions="probe", task_trust="lambda.amazonaws.com")
     assert (found.accesses, found.undecided) == ((), ())
+
+
+# ecs-execute-command (not modelled): a running task a party may exec into puts what its role reads in doubt.
+
+
+@pytest.mark.parametrize("scope", [TASK, f"arn:aws:ecs:{REGION}:{CMS}:task/web/*", "*"])
+def test_a_running_task_a_party_may_exec_into_puts_what_its_role_reads_in_doubt(scope: str) -> None:
+    found = reach(allow("ecs:ExecuteCommand", scope, "Exec"), definitions="task")
+    assert found.accesses == ()
+    (item,) = found.undecided
+    assert (item.principal, item.action, item.resource) == (BRIDGE, "ecs:ExecuteCommand", TASK)
+    assert item.reasons[0].startswith("ecs-execute-command is not modelled: ")
+    assert f"{TASK} runs as {TASK_ROLE}" in item.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("case", "statements"),
+    [
+        ("another cluster's tasks only", [allow("ecs:ExecuteCommand", f"arn:aws:ecs:{REGION}:{CMS}:task/batch/*",
+                                                "Exec")]),
+        ("a Deny of ExecuteCommand", [allow("ecs:ExecuteCommand", "*", "Exec"),
+                                      allow("ecs:ExecuteCommand", "*", "NoExec", "Deny")]),
+        ("describing is not exec", [allow("ecs:DescribeTasks", "*", "Read")]),
+    ],
+)
+def test_no_exec_doubt_where_aws_refuses_the_request(case: str, statements: list[dict[str, Any]]) -> None:
+    found = reach(*statements, definitions="task")
+    assert (found.accesses, found.undecided) == ((), ()), case

@@ -318,8 +318,9 @@ def test_a_row_s_kind_and_then_are_checked() -> None:
 def test_existing_compute_of_a_not_modelled_row_puts_what_its_role_reads_in_doubt(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Every row of today's table is modeled; a row found later starts as not_modelled. Its existing resources that
-    a party's principal may make the row's first request on put what their role reads in doubt, naming why_not."""
+    """A row found later starts as not_modelled (as ecs-execute-command is: tests/test_reach_compute_ecs.py). Its
+    existing resources that a party's principal may make the row's first request on put what their role reads in
+    doubt, naming why_not."""
     from dataclasses import replace
 
     import enjoin.reach

@@ -420,3 +420,17 @@ def test_each_statement_is_shown_with_its_file_and_line_when_the_report_has_them
     assert "Sid 'Open' of trust policy of X (Allow)" in article.all("table", "hops")[0].text
     assert "infra/reference/cms-identity.yaml:42" in article.all("table", "hops")[0].text
     assert "infra/reference/cms-identity.yaml:42" in article.all("svg")[0].text
+
+
+def test_the_ways_not_followed_are_in_the_report_and_on_the_page_with_why(reports: dict[str, dict[str, Any]]) -> None:
+    """A reader learns what a COMPLIANT did not consider: each not-modelled row of the compute table, with why."""
+    from enjoin.reach_compute import not_modelled
+
+    report = reports["reference"]
+    ways = {w["way"]: w for w in report["paths_not_followed"]}
+    assert set(ways) == {w.id for w in not_modelled()} and "ecs-execute-command" in ways
+    assert ways["ecs-execute-command"]["through"] == "ecs-task"
+    assert ways["ecs-execute-command"]["why_not"].startswith("a running task cannot be deployed from a template")
+    section = by_id(parse(render(report)), "section", "constructs")
+    assert "Ways to act as a role that are not followed yet" in section.text
+    assert "ecs-execute-command" in section.text and "a running task cannot be deployed" in section.text

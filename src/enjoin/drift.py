@@ -422,6 +422,8 @@ def _items(snapshot: Snapshot, renamer: _Renamer, keys: Mapping[str, _KeyMatch])
         items.append(_Item("lake-formation-grant", identity, grant.table.split(":")[4], {}))
     seen: dict[str, int] = {}
     for compute in snapshot.compute:
+        if compute.kind == "ecs-task":  # a running task is the state of a service or a schedule, not code: not drift
+            continue
         plain = _plain(compute, renamer)
         if compute.kind == "ec2-instance":  # its id is random: by where it runs and as what
             runs_as = compute.profile_arn or compute.role_arn or "none"

@@ -23,6 +23,10 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
   images of its containers, which run as that role (the ecs-run-task-existing and ecs-task-image-push rows). One
   without a task role is kept with none: RunTask may still run it as a role passed in its overrides
   (ecs-run-task-override-role).
+- ECS ``list_clusters``, ``list_tasks`` (desired status RUNNING) and ``describe_tasks``: each running task that runs
+  as a role (its RunTask overrides' task role, else its definition's; the definition of a task that runs on after
+  its revision was deregistered is described too), which ECS Exec reaches (the ecs-execute-command row, not
+  modelled: a doubt).
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
 without a profile, and a task definition without a task role, are kept with no role, as one may still give them
@@ -41,10 +45,12 @@ from enjoin.snapshot import Compute
 _GONE_STACK = frozenset({"DELETE_COMPLETE"})
 _GONE_INSTANCE = frozenset({"terminated", "shutting-down"})
 _GONE_NOTEBOOK = frozenset({"Deleting", "Failed"})
+_GONE_TASK = frozenset({"DEPROVISIONING", "STOPPING", "DELETED", "STOPPED"})
 
 
 def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
     """Every existing compute resource of the account, in the region, sorted by kind and ARN."""
+    definitions = _task_definitions(backend, account, region)
     found = [
         *_instances(backend, account, region),
         *_stacks(backend, account, region),
@@ -54,7 +60,8 @@ def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
         *_notebooks(backend, account, region),
         *_job_queues(backend, account, region),
         *_job_definitions(backend, account, region),
-        *_task_definitions(backend, account, region),
+        *definitions,
+        *_tasks(backend, account, region, definitions),
     ]
     return sorted(found, key=lambda c: (c.kind, c.arn))
 
@@ -302,6 +309,43 @@ def _task_definitions(backend: Backend, account: str, region: str) -> list[Compu
                            images=tuple(images)))
     return out
 
+
+def _tasks(backend: Backend, account: str, region: str, definitions: list[Compute]) -> list[Compute]:
+    """Each running ECS task, of every cluster, that runs as a role: the role its RunTask overrides gave it
+    (``overrides.taskRoleArn``), else its task definition's. Whether ECS Exec is enabled in it is not read as a
+    limit (see the ecs-execute-command row)."""
+    ecs = backend.client("ecs", account, region)
+    where = f"account {account}: ecs in {region}"
+    clusters = pages(f"{where}: list_clusters", ecs.list_clusters, "clusterArns", token="nextToken")
+    role_of: dict[str, str | None] = {d.arn: d.role_arn for d in definitions}
+    out: list[Compute] = []
+    for cluster in clusters:
+        arns = pages(f"{where}: list_tasks {cluster}", ecs.list_tasks, "taskArns", token="nextToken",
+                     cluster=cluster, desiredStatus="RUNNING")
+        for start in range(0, len(arns), 100):  # DescribeTasks takes 100 tasks at most
+            found = call(f"{where}: describe_tasks {cluster}", ecs.describe_tasks, cluster=cluster,
+                         tasks=arns[start:start + 100])
+            for task in found.get("tasks") or []:
+                if task.get("lastStatus") in _GONE_TASK:
+                    continue
+                role = (task.get("overrides") or {}).get("taskRoleArn")
+                if not role:
+                    role = _definition_role(ecs, where, str(task.get("taskDefinitionArn") or ""), role_of)
+                if role:
+                    arn = str(task["taskArn"])
+                    out.append(Compute("ecs-task", arn, arn.rsplit("/", 1)[-1], account, region,
+                                       _role_arn(str(role), account, region)))
+    return out
+
+
+def _definition_role(ecs: Any, where: str, definition: str, role_of: dict[str, str | None]) -> str | None:
+    """The task role of a running task's definition: one read already, or (a revision deregistered since the task
+    started, which runs on) described now."""
+    if definition and definition not in role_of:
+        found = call(f"{where}: describe_task_definition {definition}", ecs.describe_task_definition,
+                     taskDefinition=definition)
+        role_of[definition] = (found.get("taskDefinition") or {}).get("taskRoleArn")
+    return role_of.get(definition)
 
 def _usable(resource: dict[str, Any]) -> bool:
     return resource.get("state") == "ENABLED" and resource.get("status") == "VALID"

@@ -144,12 +144,15 @@ def _add_one_of_everything(standin: StandIn) -> None:
         "Statement": [{"Sid": "PullOnly", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{CMS}:root"},
                        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}],
     }))
-    admin.client("ecs", CMS, REGION).register_task_definition(
+    ecs = admin.client("ecs", CMS, REGION)
+    ecs.register_task_definition(
         family="standin", taskRoleArn=f"{role}ecs-tasks",
         containerDefinitions=[
             {"name": "extract", "image": f"{CMS}.dkr.ecr.{REGION}.amazonaws.com/standin/extract:latest", "memory": 512}
         ],
     )
+    ecs.create_cluster(clusterName="standin")  # a running task of the definition (ListTasks, DescribeTasks)
+    ecs.run_task(cluster="standin", taskDefinition="standin", launchType="FARGATE")
     admin.client("sagemaker", CMS, REGION).create_notebook_instance(
         NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker"
     )
