@@ -83,7 +83,10 @@ def add_options(parser: pytest.Parser) -> None:
     for setting in SETTINGS:
         group.addoption(setting.option, dest=setting.dest, metavar=setting.metavar, default=None,
                         help=f"{setting.help}; also ini {setting.name}, variable {setting.env}")
-        parser.addini(setting.name, f"enjoin: {setting.help}", type="linelist" if setting.kind == "paths" else "string")
+        if setting.kind == "paths":
+            parser.addini(setting.name, f"enjoin: {setting.help}", type="linelist")
+        else:
+            parser.addini(setting.name, f"enjoin: {setting.help}", type="string")
 
 
 class SettingError(Exception):
