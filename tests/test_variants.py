@@ -44,7 +44,7 @@ from enjoin.engine import Decision, decide
 from enjoin.judgment import Verdict
 from enjoin.pipeline import PipelineResult, judge_snapshot, snapshot_of
 from enjoin.reach_compute import ways as compute_ways
-from enjoin.snapshot import AccessPoint, IdentityProvider, LakeFormationGrant, ReplicationRule, Snapshot
+from enjoin.snapshot import AccessPoint, IdentityProvider, LakeFormationGrant, ReplicationRule, Role, Snapshot, User
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = ROOT / "infra" / "variants"
@@ -545,9 +545,9 @@ def test_violating_variant(name: str, backend: MotoBackend) -> None:
     assert any(expected.hop in f.path for f in findings), [f.path for f in findings]
     assert any(s.sid == expected.sid for f in findings for s in f.statements)
     # Every hop of every path, re-decided concretely under its witness context, is allowed.
-    hops = [h for f in findings for h in f.hops if h.request is not None]
-    assert {(h.principal, h.action, h.resource, decide(h.request).decision) for h in hops} == {
-        (h.principal, h.action, h.resource, Decision.ALLOW) for h in hops
+    hops = [(h, request) for f in findings for h in f.hops if (request := h.request) is not None]
+    assert {(h.principal, h.action, h.resource, decide(request).decision) for h, request in hops} == {
+        (h.principal, h.action, h.resource, Decision.ALLOW) for h, _ in hops
     }
 
 
@@ -924,7 +924,8 @@ def test_variant_snapshot(name: str, backend: MotoBackend) -> None:
     expected, principals = SNAPSHOTS[name]
     snap = snapshot(name, backend)
     assert organisation_fields(snap) == expected
-    by_arn = {p.arn: p for p in (*snap.roles, *snap.users)}
+    owners: tuple[Role | User, ...] = (*snap.roles, *snap.users)
+    by_arn = {p.arn: p for p in owners}
     found = {
         arn: ({p.name for p in by_arn[arn].inline_policies}, set(by_arn[arn].managed_policy_arns)) for arn in principals
     }
@@ -932,7 +933,8 @@ def test_variant_snapshot(name: str, backend: MotoBackend) -> None:
 
 
 def statement(snap: Snapshot, principal: str, policy: str, sid: str) -> dict[str, Any]:
-    owner = next(p for p in (*snap.roles, *snap.users) if p.arn == principal)
+    owners: tuple[Role | User, ...] = (*snap.roles, *snap.users)
+    owner = next(p for p in owners if p.arn == principal)
     document = next(p.document for p in owner.inline_policies if p.name == policy)
     found: dict[str, Any] = next(s for s in document["Statement"] if s.get("Sid") == sid)
     return found
