@@ -121,3 +121,19 @@ def test_the_compute_table_lists_every_way_of_the_data() -> None:
     section = README.split("### Compute that runs as a role", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.M))
     assert listed == {w.id for w in ways()}
+
+
+def test_the_count_of_compute_look_alikes_is_the_number_of_ways_that_have_one() -> None:
+    """The README's count, in words, of the ways that have a look-alike variant (infra/variants/lookalike-compute-*,
+    each naming its way in expected.yaml)."""
+    ones = ["", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+            "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
+    tens = ["", "", "twenty", "thirty", "forty", "fifty"]
+
+    def words(n: int) -> str:
+        return ones[n] if n < 20 else tens[n // 10] + (f"-{ones[n % 10]}" if n % 10 else "")
+
+    ways = {yaml.safe_load((d / "expected.yaml").read_text(encoding="utf-8"))["way"]
+            for d in (ROOT / "infra" / "variants").glob("lookalike-compute-*")}
+    assert len(ways) > 20
+    assert f"look-alikes for {words(len(ways))} of them" in " ".join(README.split())
