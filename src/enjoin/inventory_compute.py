@@ -347,6 +347,7 @@ def _definition_role(ecs: Any, where: str, definition: str, role_of: dict[str, s
         role_of[definition] = (found.get("taskDefinition") or {}).get("taskRoleArn")
     return role_of.get(definition)
 
+
 def _usable(resource: dict[str, Any]) -> bool:
     return resource.get("state") == "ENABLED" and resource.get("status") == "VALID"
 
