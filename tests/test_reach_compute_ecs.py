@@ -90,13 +90,16 @@ def test_without_passrole_the_path_is_a_doubt_naming_the_question() -> None:
     assert any("AmazonEC2ContainerServiceEventsRole" in " ".join(u.reasons) for u in found.undecided)
 
 
-def test_either_way_of_naming_the_definition_is_a_way_in() -> None:
-    """RunTask takes family, family:revision or ARN; a request naming the family alone is authorized on its ARN."""
-    assert named_as(Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE)) == (f"{ETL}:3", ETL)
-    for scope in (ETL, f"{ETL}:3"):
+def test_runtask_is_authorized_on_the_revision_however_the_definition_is_named() -> None:
+    """RunTask takes family, family:revision or ARN, but ECS resolves the revision before it authorizes (since March
+    2024): a policy must name the revision or all of them (``etl:*``); one naming the family's ARN alone allows
+    nothing."""
+    assert named_as(Compute("ecs-task-definition", f"{ETL}:3", "etl", CMS, REGION, TASK_ROLE)) == (f"{ETL}:3",)
+    for scope in (f"{ETL}:*", f"{ETL}:3"):
         assert len(reach(allow("ecs:RunTask", scope, "Run"), PASS).accesses) == 1, scope
-    found = reach(allow("ecs:RunTask", f"{ETL}:1", "Run"), PASS)  # another revision only
-    assert (found.accesses, found.undecided) == ((), ())
+    for scope in (ETL, f"{ETL}:1"):  # the family's ARN alone; another revision only
+        found = reach(allow("ecs:RunTask", scope, "Run"), PASS)
+        assert (found.accesses, found.undecided) == ((), ()), scope
 
 
 @pytest.mark.parametrize(
@@ -147,17 +150,17 @@ def test_no_push_path_where_the_tag_cannot_move_or_aws_refuses(
 # ecs-run-task-override-role: RunTask of any definition, TaskRole passed in its overrides (overrides.taskRoleArn).
 
 
-@pytest.mark.parametrize("scope", [f"{PROBE}:*", PROBE, "*"])
+@pytest.mark.parametrize("scope", [f"{PROBE}:*", f"{PROBE}:1", "*"])
 def test_running_a_definition_without_a_role_with_the_task_role_in_its_overrides_runs_as_that_role(
     scope: str,
 ) -> None:
-    """Any name of the definition will do: family:revision, or the family alone (its latest ACTIVE revision)."""
+    """RunTask is asked on the revision's ARN, as ECS authorizes it however the definition is named."""
     found = reach(allow("ecs:RunTask", scope, "Run"), PASS, definitions="probe")
     assert found.undecided == ()
     (access,) = found.accesses
     steps = [(h.action, h.resource) for h in access.hops if h.principal == BRIDGE]
     assert ("iam:PassRole", TASK_ROLE) in steps
-    assert ("ecs:RunTask", f"{PROBE}:1") in steps or ("ecs:RunTask", PROBE) in steps
+    assert ("ecs:RunTask", f"{PROBE}:1") in steps
     run = next(h for h in access.hops if h.action == "ecs:RunTask")
     assert "ecs-run-task-override-role" in run.note and PROBE in run.note
     assert access.path[-2:] == (TASK_ROLE, "s3:GetObject")
@@ -178,6 +181,8 @@ def test_the_override_also_runs_a_definition_that_has_a_role_of_its_own_as_anoth
         ("PassRole to another service", "probe",
          [allow("ecs:RunTask", "*", "Run"), {**PASS, "Condition": {"StringEquals": {
              "iam:PassedToService": "lambda.amazonaws.com"}}}]),
+        ("RunTask on the family's ARN alone, which names no revision", "probe",
+         [allow("ecs:RunTask", PROBE, "Run"), PASS]),
         ("RunTask on another family only", "probe",
          [allow("ecs:RunTask", f"arn:aws:ecs:{REGION}:{CMS}:task-definition/sandbox-*", "Run"), PASS]),
         ("a Deny of RunTask on the definition", "probe",

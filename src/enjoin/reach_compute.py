@@ -510,10 +510,12 @@ def named_as(compute: Compute) -> tuple[str, ...]:
     job-definition-revision (``...:${Revision}``), and says not which a request is checked on; AWS's examples scope
     SubmitJob with ``job-definition/Name*`` patterns that match both. The caller chooses how to name it, so a
     request allowed on either form is a way in (a false path at worst, never a missed one). An ECS task definition's
-    likewise (``task-definition/etl:3``): RunTask takes family:revision, the family alone (its latest ACTIVE
-    revision) or the ARN, and a request naming the family alone is authorized on the family's ARN without a revision.
+    is not: RunTask and StartTask take family:revision, the family alone (its latest ACTIVE revision) or the ARN,
+    but since March 2024 ECS resolves the revision before it authorizes, so the request is authorized on the
+    revision's ARN (``task-definition/etl:3``) however the caller names it, and the API reference has a policy name
+    a revision or all of them (``etl:*``). Each ACTIVE revision can be named, so each is asked on its own ARN.
     """
-    if compute.kind in ("batch-job-definition", "ecs-task-definition") and ":" in compute.arn.rsplit("/", 1)[-1]:
+    if compute.kind == "batch-job-definition" and ":" in compute.arn.rsplit("/", 1)[-1]:
         return compute.arn, compute.arn.rsplit(":", 1)[0]
     return (compute.arn,)
 
