@@ -96,6 +96,10 @@ DOUBTS = {
                               "role: the path holds if RunTask asks no PassRole of a role the definition already "
                               "names, not if it does (as AWS's managed policy for EventBridge grants), which AWS's "
                               "documentation does not settle"),
+    "ecs-start-task-existing": ("no-pass-role", "ecs:StartTask on the task definition without iam:PassRole of its "
+                                "task role: the path holds only if a container instance is registered and StartTask "
+                                "asks no PassRole of a role the definition already names, neither of which enjoin "
+                                "can settle"),
     "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
                                  "the path holds if PassRole of the instance role is asked with that value (App "
                                  "Runner's managed policy), not if with bullet.amazonaws.com (the Service "
@@ -104,6 +108,9 @@ DOUBTS = {
                               "PassRole of the resource role is asked with EC2's value, not if with Data Pipeline's, "
                               "which AWS's documentation does not settle"),
 }
+# Rows that the permissions a variant grants open as well, so that its finding may name either (expected.yaml `also`):
+# StartTask on the definition with PassRole of its task role also starts it with that role in its overrides.
+ALSO = {"ecs-start-task-existing": ("ecs-start-task-override-role",)}
 SCRIPTS_BUCKET = "cms-etl-scripts"  # where an existing Glue job's script is
 IMAGES_REPOSITORY = "cms/eligibility-extract"  # where the image that existing compute runs by tag is
 STACK_TEMPLATE = "cms-etl-stack.yaml"  # the stack deployed with the workload role as its service role
@@ -519,7 +526,8 @@ def main() -> int:
             write(f"compute-{way.id}", way, None, first + " The path holds only under some readings of: "
                   + way.unsettled.question.split(";")[0] + ".",
                   {"way": way.id, "outcome": "INDETERMINATE", "hop": hop,
-                   "reason": f"{way.id} holds under some readings only: {way.unsettled.question}"})
+                   "reason": f"{way.id} holds under some readings only: {way.unsettled.question}",
+                   **({"also": list(ALSO[way.id])} if way.id in ALSO else {})})
         else:
             write(f"compute-{way.id}", way, None, first,
                   {"way": way.id, "outcome": "VIOLATION", "hop": hop,

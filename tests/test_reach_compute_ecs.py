@@ -225,3 +225,46 @@ def test_a_running_task_a_party_may_exec_into_puts_what_its_role_reads_in_doubt(
 def test_no_exec_doubt_where_aws_refuses_the_request(case: str, statements: list[dict[str, Any]]) -> None:
     found = reach(*statements, definitions="task")
     assert (found.accesses, found.undecided) == ((), ()), case
+
+
+# ecs-start-task-existing and ecs-start-task-override-role: StartTask needs a container instance, which the inventory
+# does not read, so each is at most a doubt naming its row.
+
+
+@pytest.mark.parametrize(
+    ("case", "definitions", "statements", "rows"),
+    [
+        ("the definition's own role, with PassRole", "etl", [allow("ecs:StartTask", f"{ETL}:*", "Start"), PASS],
+         {"ecs-start-task-existing", "ecs-start-task-override-role"}),
+        ("the definition's own role, without PassRole", "etl", [allow("ecs:StartTask", f"{ETL}:*", "Start")],
+         {"ecs-start-task-existing"}),
+        ("TaskRole in the overrides of a definition without a role", "probe",
+         [allow("ecs:StartTask", f"{PROBE}:1", "Start"), PASS], {"ecs-start-task-override-role"}),
+    ],
+)
+def test_starttask_on_a_container_instance_not_read_is_a_doubt_naming_the_row(
+    case: str, definitions: str, statements: list[dict[str, Any]], rows: set[str]
+) -> None:
+    found = reach(*statements, definitions=definitions)
+    assert found.accesses == (), case
+    assert found.undecided, case
+    reasons = " ".join(r for u in found.undecided for r in u.reasons)
+    assert "container instance" in reasons, case
+    named = {row for row in ("ecs-start-task-existing", "ecs-start-task-override-role")
+             if f"{row} holds under some readings" in reasons}
+    assert named and named <= rows, (case, named)
+
+
+@pytest.mark.parametrize(
+    ("case", "definitions", "statements"),
+    [
+        ("StartTask on another family only", "etl",
+         [allow("ecs:StartTask", f"arn:aws:ecs:{REGION}:{CMS}:task-definition/sandbox-*", "Start"), PASS]),
+        ("StartTask on the family's ARN alone", "probe", [allow("ecs:StartTask", PROBE, "Start"), PASS]),
+        ("a definition without a role, and no PassRole", "probe", [allow("ecs:StartTask", "*", "Start")]),
+        ("no definition to start", "none", [allow("ecs:StartTask", "*", "Start"), PASS]),
+    ],
+)
+def test_no_starttask_doubt_where_aws_refuses_it(case: str, definitions: str, statements: list[dict[str, Any]]) -> None:
+    found = reach(*statements, definitions=definitions)
+    assert (found.accesses, found.undecided) == ((), ()), case
