@@ -87,6 +87,12 @@ LOOKALIKES = {
                                    "is not one of them"),
     "ecs-task-image-push": ("other-repository", "the push actions only on repositories named sandbox/*: the "
                             "task's image repository is not one of them"),
+    "ecs-create-service": ("tag-condition", "PassRole needs the principal tag team=cms-etl, which "
+                           "DhsDisclosureReader does not carry and cannot set: no task definition of its own runs as "
+                           "the role, whatever service it may create"),
+    "ecs-update-service": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: no task "
+                           "definition it registers can run as the role, whatever service it may update"),
+    "ecs-create-task-set": ("deny-passrole", "an explicit Deny of iam:PassRole to ECS tasks outweighs the Allow"),
     "cloudformation-update-stack-set": ("other-stack-set", "UpdateStackSet only on stack sets named sandbox-*: the "
                                         "stack set whose administration role assumes the role is not one of them"),
 }
@@ -100,6 +106,10 @@ DOUBTS = {
                                 "task role: the path holds only if a container instance is registered and StartTask "
                                 "asks no PassRole of a role the definition already names, neither of which enjoin "
                                 "can settle"),
+    "ecs-update-service": ("one-service", "ecs:UpdateService only on the service cms-prod/eligibility-api, which "
+                           "the deployment does not hold: the path holds if that service exists, which enjoin cannot "
+                           "settle, as it does not read services; the request is asked on the service the policy "
+                           "names, not only on a name of enjoin's own, which the policy would not allow"),
     "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
                                  "the path holds if PassRole of the instance role is asked with that value (App "
                                  "Runner's managed policy), not if with bullet.amazonaws.com (the Service "
@@ -443,6 +453,10 @@ def classic_statements(way: Way, change: str | None, resources: dict[str, object
     if change == "other-definition":  # task definitions of another family
         statements[-1]["Resource"] = {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:"
                                                  "task-definition/sandbox-*"}
+    if change == "one-service":  # its own task definitions, and one service of a cluster
+        statements[-1]["Resource"] = [
+            {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task-definition/*"},
+            {"Fn::Sub": "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:service/cms-prod/eligibility-api"}]
     if change == "deny-passrole":
         statements.append({"Sid": "NoStacksWithRoles", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*",
                            "Condition": {"StringEquals": {"iam:PassedToService": way.service}}})

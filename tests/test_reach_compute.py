@@ -121,6 +121,35 @@ def test_a_broken_unsettled_row_is_refused_naming_it(row: dict[str, object], say
     assert "ways.x" in str(caught.value) and says in str(caught.value)
 
 
+_ANY = "arn:{partition}:ecs:{region}:{account}:service/*/{any}"
+_NOWHERE = [{"says": "it exists", "holds": True}, {"says": "none exists", "holds": False}]
+
+
+@pytest.mark.parametrize(
+    ("requests", "unsettled", "says"),
+    [
+        ([{"action": "ecs:UpdateService", "resource": _ANY}], None, "is unsettled, with a reading under which none"),
+        ([{"action": "ecs:UpdateService", "resource": _ANY}], {"question": "q", "readings": _TWO},
+         "is unsettled, with a reading under which none"),
+        ([{"action": "ecs:UpdateService", "resource": _ANY + "/x"}], {"question": "q", "readings": _NOWHERE},
+         "expected {any} once, at the end"),
+        ([{"action": "ecs:UpdateService", "resource": "arn:{partition}:ecs:{region}:{account}:service/{name}/{any}"}],
+         {"question": "q", "readings": _NOWHERE}, "without {name}"),
+    ],
+)
+def test_a_row_asking_on_a_resource_not_read_must_say_it_may_not_exist(
+    requests: list[dict[str, str]], unsettled: dict[str, object] | None, says: str
+) -> None:
+    row = {**_ROW, "service": "ecs-tasks.amazonaws.com", "pass_role": True, "requests": requests,
+           **({"unsettled": unsettled} if unsettled else {})}
+    with pytest.raises(TableError) as caught:
+        _way("x", row)
+    assert "ways.x" in str(caught.value) and says in str(caught.value)
+    fine = {**row, "requests": [{"action": "ecs:UpdateService", "resource": _ANY}],
+            "unsettled": {"question": "q", "readings": _NOWHERE}}
+    assert _way("x", fine).requests[0].resource == _ANY
+
+
 @pytest.mark.parametrize(
     ("row", "says"),
     [

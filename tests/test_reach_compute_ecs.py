@@ -268,3 +268,71 @@ def test_starttask_on_a_container_instance_not_read_is_a_doubt_naming_the_row(
 def test_no_starttask_doubt_where_aws_refuses_it(case: str, definitions: str, statements: list[dict[str, Any]]) -> None:
     found = reach(*statements, definitions=definitions)
     assert (found.accesses, found.undecided) == ((), ()), case
+
+
+# ecs-create-service, ecs-update-service and ecs-create-task-set: a task definition of the caller's own, with the task
+# role passed to it, run by a service or a task set, which the inventory does not read: each is at most a doubt naming
+# its row. The request is asked on the probe and on each service (task set) the caller's policies name.
+
+SERVICE = f"arn:aws:ecs:{REGION}:{CMS}:service/cms-prod/eligibility-api"
+REGISTER = allow("ecs:RegisterTaskDefinition", "*", "Register")
+SERVICE_ROWS = ("ecs-create-service", "ecs-update-service", "ecs-create-task-set")
+
+
+def _rows_named(found: Reach) -> set[str]:
+    reasons = " ".join(r for u in found.undecided for r in u.reasons)
+    return {row for row in SERVICE_ROWS if f"{row} holds under some readings" in reasons}
+
+
+@pytest.mark.parametrize(
+    ("row", "action", "scope"),
+    [
+        ("ecs-update-service", "ecs:UpdateService", "*"),
+        ("ecs-update-service", "ecs:UpdateService", SERVICE),
+        ("ecs-update-service", "ecs:UpdateService", f"arn:aws:ecs:{REGION}:{CMS}:service/cms-prod/*"),
+        ("ecs-create-service", "ecs:CreateService", "arn:aws:ecs:*:*:service/cms-prod/*"),
+        ("ecs-create-service", "ecs:CreateService", f"arn:aws:ecs:{REGION}:{CMS}:service/*"),
+        ("ecs-create-task-set", "ecs:CreateTaskSet",
+         f"arn:aws:ecs:{REGION}:{CMS}:task-set/cms-prod/eligibility-api/*"),
+        ("ecs-create-task-set", "ecs:CreateTaskSet", f"arn:aws:ecs:{REGION}:{CMS}:task-set/*/*/ecs-svc/*"),
+    ],
+)
+def test_a_service_running_a_definition_of_the_callers_own_is_a_doubt_naming_the_row(
+    row: str, action: str, scope: str
+) -> None:
+    found = reach(REGISTER, allow(action, scope, "Deploy"), PASS, definitions="none")
+    assert found.accesses == ()
+    assert _rows_named(found) == {row}
+    (item,) = [u for u in found.undecided if f"{row} holds under some readings" in u.reasons[0]]
+    assert item.action == action
+    assert "does not read" in item.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("case", "statements", "trust"),
+    [
+        ("no PassRole of the task role", [REGISTER, allow("ecs:UpdateService", "*", "Deploy")],
+         "ecs-tasks.amazonaws.com"),
+        ("no RegisterTaskDefinition", [allow(["ecs:UpdateService", "ecs:CreateService"], "*", "Deploy"), PASS],
+         "ecs-tasks.amazonaws.com"),
+        ("PassRole only to Lambda", [REGISTER, allow("ecs:UpdateService", "*", "Deploy"),
+                                     {**PASS, "Condition": {"StringEquals": {
+                                         "iam:PassedToService": "lambda.amazonaws.com"}}}],
+         "ecs-tasks.amazonaws.com"),
+        ("a Deny of UpdateService on the one service allowed",
+         [REGISTER, allow("ecs:UpdateService", SERVICE, "Deploy"),
+          allow("ecs:UpdateService", f"arn:aws:ecs:{REGION}:{CMS}:service/cms-prod/*", "NoDeploy", "Deny"), PASS],
+         "ecs-tasks.amazonaws.com"),
+        ("UpdateService named on a task definition, not a service",
+         [REGISTER, allow("ecs:UpdateService", f"arn:aws:ecs:{REGION}:{CMS}:task-definition/*", "Deploy"), PASS],
+         "ecs-tasks.amazonaws.com"),
+        ("CreateTaskSet on services, not task sets",
+         [REGISTER, allow("ecs:CreateTaskSet", f"arn:aws:ecs:{REGION}:{CMS}:service/*", "Deploy"), PASS],
+         "ecs-tasks.amazonaws.com"),
+        ("the task role trusts another service", [REGISTER, allow("ecs:UpdateService", "*", "Deploy"), PASS],
+         "lambda.amazonaws.com"),
+    ],
+)
+def test_no_service_doubt_where_aws_refuses_it(case: str, statements: list[dict[str, Any]], trust: str) -> None:
+    found = reach(*statements, task_trust=trust, definitions="none")
+    assert (found.accesses, found.undecided) == ((), ()), case

@@ -77,7 +77,8 @@ _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")
 
 @dataclass(frozen=True, slots=True)
 class Ask:
-    """One request of a way: ``action`` on an ARN pattern with {partition}, {region}, {account}, {name}."""
+    """One request of a way: ``action`` on an ARN pattern with {partition}, {region}, {account}, {name} and, at its
+    end, {any} (a resource that exists under a name the caller does not choose, which the inventory does not read)."""
 
     action: str
     resource: str
@@ -217,6 +218,15 @@ def _way(key: str, row: Any) -> Way:
                                                       or row.get("pass_role") or needs is not None):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row that asks on {{code}} asks s3:PutObject alone, "
                          f"passes no role and needs nothing; found {[(a.action, a.resource) for a in asks]}")
+    for ask in asks:
+        if "{any}" in ask.resource and (not ask.resource.endswith("{any}") or ask.resource.count("{any}") > 1
+                                        or "{name}" in ask.resource or not ask.resource.startswith("arn:")):
+            raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected {{any}} once, at the end of an ARN "
+                             f"pattern without {{name}}; found {ask.resource!r}")
+    if any("{any}" in a.resource for a in asks) and not (
+            unsettled is not None and any(r.holds is False for r in unsettled.readings)):
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row that asks on {{any}} (a resource the inventory does "
+                         f"not read) is unsettled, with a reading under which none exists (holds: false)")
     if any(a.resource == "{needed}" for a in asks) != (needs is not None):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{needed}} exactly when it needs a kind; "
                          f"found needs {needs!r}")
@@ -377,6 +387,29 @@ def names(who: Node, region: str, asks: Iterable[Ask]) -> list[str]:
     return out
 
 
+def any_names(pattern: str, who: Node, region: str) -> tuple[str, ...]:
+    """The ARNs to ask a request on a resource that exists under a name the caller does not choose, and that the
+    inventory does not read (``{any}``): the probe (each ``*`` and ``{any}`` of the pattern the probe name), then
+    each resource of that kind that a Resource pattern of the caller's identity policies names, its ``*`` and ``?``
+    filled (``service/prod/*`` -> ``service/prod/enjoin-probe``), where it has the pattern's form. A policy that
+    allows the request only on a cluster or a service of its own is so asked on one of them, not on the probe
+    alone, which it would not allow."""
+    probe = _fill(pattern.replace("{any}", "*"), who, region, PROBE)
+    form = wildcard(_fill(pattern.replace("{any}", "*"), who, region, PROBE, probe=False))
+    head = re.split(r"\*|\{any\}", _fill(pattern, who, region, PROBE, probe=False), maxsplit=1)[0]
+    marker = head.split(f":{who.account}", 1)[-1]  # what names the kind of resource (":service/")
+    out = [probe]
+    for policy in who.identity:
+        for stmt in raw_statements(policy):
+            for written in listed(stmt.get("Resource")):
+                if not isinstance(written, str) or not marker or marker not in written:
+                    continue
+                concrete = head + written.split(marker, 1)[1].replace("*", PROBE).replace("?", "x")
+                if concrete not in out and form.fullmatch(concrete) and wildcard(written).fullmatch(concrete):
+                    out.append(concrete)
+    return tuple(out)
+
+
 def _pass(graph: Graph, who: Node, role: Node, service: str) -> Hop | tuple[str, ...] | None:
     return answer(graph, who, "iam:PassRole", role.arn, who.account, None, {"iam:PassedToService": service})
 
@@ -444,8 +477,10 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
         for name in names(who, graph.region, way.requests):
             steps: list[Hop] = []
             for ask in way.requests:
-                forms = named_as(through) if through and ask.resource == "{needed}" else (
-                    _fill(ask.resource, who, through.region if through else graph.region, name),)
+                region = through.region if through else graph.region
+                forms = (named_as(through) if through and ask.resource == "{needed}"
+                         else any_names(ask.resource, who, region) if "{any}" in ask.resource
+                         else (_fill(ask.resource, who, region, name),))
                 note = f"{way.id}: {way.how}" + (f" ({through.arn})" if through else "")
                 hop = _first_allowed(graph, who, ask.action, forms, who.account,
                                      note if ask is way.requests[-1] else "")
