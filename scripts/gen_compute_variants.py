@@ -39,6 +39,9 @@ REFERENCE_TEMPLATES = (ROOT / "infra" / "variants" / "passrole-lambda-create" / 
 LOOKALIKES = {
     "ec2-run-instances": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: the role "
                           "cannot be given to an instance"),
+    "lambda-create-function-add-permission": ("no-add-permission", "lambda:CreateFunction without "
+                                              "lambda:AddPermission or lambda:InvokeFunction: the function runs as "
+                                              "the role, but nobody DhsDisclosureReader is can invoke it"),
     "codebuild-create-project": ("no-start-build", "codebuild:CreateProject without codebuild:StartBuild: the "
                                  "project never runs"),
     "glue-create-job": ("pass-other-role", "iam:PassRole names another role: the job cannot run as the one that "
@@ -414,9 +417,12 @@ def template(way: Way, change: str | None) -> dict[str, object]:
 
 def classic_statements(way: Way, change: str | None, resources: dict[str, object]) -> list[dict[str, object]]:
     """DhsDisclosureReader's statements for a way that creates the compute, passing the role."""
-    actions = sorted({a.action for a in way.requests})
+    # What a request under a grant the caller writes itself asks, its own policies need not allow (nor do they).
+    actions = sorted({a.action for a in way.requests if not a.own_grant})
     if change == "no-start-build":
         actions = [a for a in actions if a != "codebuild:StartBuild"]
+    if change == "no-add-permission":
+        actions = [a for a in actions if a != "lambda:AddPermission"]
     if way.instance_profile and "WorkloadInstanceProfile" not in resources:
         actions += ["iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile"]
     passed_to: object = passed_to_values(way)

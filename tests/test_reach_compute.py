@@ -214,15 +214,21 @@ def _pass(role: str, service: str) -> dict[str, object]:
             "Condition": {"StringEquals": {"iam:PassedToService": service}}}
 
 
-def _decide(way_id: str, statements: list[dict[str, object]], roles: list[Role]) -> object:
-    """The row's path from Caller to Workload, decided by the engine under each reading of the row."""
+def _decide(way_id: str, statements: list[dict[str, object]], roles: list[Role],
+            boundary: list[dict[str, object]] | None = None) -> object:
+    """The row's path from Caller to Workload, decided by the engine under each reading of the row; ``boundary``:
+    the statements of Caller's permissions boundary, if it has one."""
     from enjoin.reach_compute import new_compute, trusted_services, under_readings
     from enjoin.reach_graph import build_graph
-    from enjoin.snapshot import NamedPolicy, Snapshot
+    from enjoin.snapshot import ManagedPolicy, NamedPolicy, Snapshot
 
+    limit = f"arn:aws:iam::{_ACCOUNT}:policy/Limit"
     caller = Role(_CALLER, "Caller", _ACCOUNT, {"Version": "2012-10-17", "Statement": []},
-                  inline_policies=(NamedPolicy("p", {"Version": "2012-10-17", "Statement": statements}),))
-    graph = build_graph(Snapshot(accounts=(_ACCOUNT,), roles=(caller, *roles)), (), "us-east-1")
+                  inline_policies=(NamedPolicy("p", {"Version": "2012-10-17", "Statement": statements}),),
+                  permissions_boundary_arn=limit if boundary is not None else None)
+    managed = (ManagedPolicy(limit, "Limit", {"Version": "2012-10-17", "Statement": boundary}),) if boundary else ()
+    graph = build_graph(Snapshot(accounts=(_ACCOUNT,), roles=(caller, *roles), policies=managed), (),
+                        "us-east-1")
     way = next(w for w in ways() if w.id == way_id)
     services = trusted_services(graph)
     return under_readings(way, lambda w: new_compute(graph, w, graph.nodes[_CALLER], graph.nodes[_WORKLOAD],
@@ -337,3 +343,76 @@ def test_a_profile_named_as_its_role_is_asked_only_of_a_row_through_an_instance_
         _way("x", {**_ROW, "pass_role": True, "profile_named_as_role": True})
     assert "ways.x.profile_named_as_role: expected on a row whose role goes through an instance profile" in str(
         caught.value)
+
+
+_CREATE_FUNCTION: dict[str, object] = {"Effect": "Allow", "Action": "lambda:CreateFunction", "Resource": "*"}
+_ADD_PERMISSION: dict[str, object] = {"Effect": "Allow", "Action": "lambda:AddPermission", "Resource": "*"}
+
+
+def test_a_function_the_caller_grants_itself_to_invoke_runs_as_the_role_without_invoke_in_its_policies() -> None:
+    from enjoin.reach_edges import Edge
+
+    found = _decide("lambda-create-function-add-permission",
+                    [_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_FUNCTION, _ADD_PERMISSION],
+                    [_trusting(_WORKLOAD, "lambda.amazonaws.com")])
+    assert isinstance(found, Edge) and found.target.arn == _WORKLOAD
+    assert [h.action for h in found.hops] == [
+        "iam:PassRole", "lambda:CreateFunction", "lambda:AddPermission", "lambda:InvokeFunction"]
+    invoke = found.hops[-1]
+    assert invoke.statements and all("OwnGrant" in str(s) for s in invoke.statements)
+    assert invoke.request is not None and invoke.request.resource_policy is not None
+    # The same caller without AddPermission has no path: its own policies do not allow InvokeFunction.
+    assert _decide("lambda-create-function-add-permission",
+                   [_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_FUNCTION],
+                   [_trusting(_WORKLOAD, "lambda.amazonaws.com")]) is None
+
+
+@pytest.mark.parametrize(
+    ("statements", "boundary"),
+    [
+        # An explicit Deny of InvokeFunction in its own policies outweighs the grant it writes.
+        ([_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_FUNCTION, _ADD_PERMISSION,
+          {"Effect": "Deny", "Action": "lambda:InvokeFunction", "Resource": "*"}], None),
+        # A permissions boundary that does not allow InvokeFunction limits a grant naming the role's ARN.
+        ([_pass(_WORKLOAD, "lambda.amazonaws.com"), _CREATE_FUNCTION, _ADD_PERMISSION],
+         [{"Effect": "Allow", "Action": ["iam:PassRole", "lambda:CreateFunction", "lambda:AddPermission"],
+           "Resource": "*"}]),
+        # AddPermission only on functions of another name than any it may create.
+        ([_pass(_WORKLOAD, "lambda.amazonaws.com"),
+          {**_CREATE_FUNCTION, "Resource": "arn:aws:lambda:*:*:function:etl-*"},
+          {**_ADD_PERMISSION, "Resource": "arn:aws:lambda:*:*:function:web-*"}], None),
+        # PassRole only to another service.
+        ([_pass(_WORKLOAD, "ec2.amazonaws.com"), _CREATE_FUNCTION, _ADD_PERMISSION], None),
+    ],
+    ids=["deny-invoke", "boundary", "other-names", "passed-to-ec2"],
+)
+def test_no_own_grant_path_where_aws_refuses_it(statements: list[dict[str, object]],
+                                                boundary: list[dict[str, object]] | None) -> None:
+    assert _decide("lambda-create-function-add-permission", statements,
+                   [_trusting(_WORKLOAD, "lambda.amazonaws.com")], boundary) is None
+
+
+_FUNCTION = "arn:{partition}:lambda:{region}:{account}:function:{name}"
+
+
+@pytest.mark.parametrize(
+    ("requests", "extra", "says"),
+    [
+        ([{"action": "lambda:InvokeFunction", "resource": _FUNCTION, "under_own_grant": True}], {},
+         "never on the first request"),
+        ([{"action": "lambda:AddPermission", "resource": _FUNCTION},
+          {"action": "lambda:InvokeFunction", "resource": _FUNCTION, "under_own_grant": "yes"}], {},
+         "under_own_grant (true or false"),
+        ([{"action": "lambda:AddPermission", "resource": _FUNCTION, "colour": "red"}], {}, "expected action, resource"),
+        ([{"action": "lambda:AddPermission", "resource": "{existing}"},
+          {"action": "lambda:InvokeFunction", "resource": "{existing}", "under_own_grant": True}],
+         {"takes_over": "ec2-instance"}, "a request under_own_grant is asked on a resource the caller creates"),
+    ],
+)
+def test_a_request_under_a_grant_the_caller_writes_is_refused_where_it_cannot_be(
+    requests: list[dict[str, object]], extra: dict[str, object], says: str
+) -> None:
+    row = {**_ROW, "service": "lambda.amazonaws.com", "pass_role": True, "requests": requests, **extra}
+    with pytest.raises(TableError) as caught:
+        _way("x", row)
+    assert "ways.x" in str(caught.value) and says in str(caught.value)

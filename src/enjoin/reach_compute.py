@@ -46,6 +46,7 @@ from typing import Any
 
 import yaml
 
+from enjoin.engine import Policy, PolicyKind, compile_policy
 from enjoin.reach_edges import Edge, Outcome, answer
 from enjoin.reach_filter import listed, may_act, raw_statements
 from enjoin.reach_graph import Graph, Node, wildcard
@@ -82,6 +83,9 @@ class Ask:
 
     action: str
     resource: str
+    # Decided under a resource policy of the resource that the caller writes through an earlier request of the way
+    # (lambda:AddPermission): one allowing the caller itself this action, and no identity policy of its own needed.
+    own_grant: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +191,24 @@ def _way(key: str, row: Any) -> Way:
         if not _SERVICE.match(str(service)):
             raise TableError(f"reach_compute.yaml: ways.{key}: expected a service principal; found {service!r}")
     asks = []
-    for ask in row["requests"]:
+    for index, ask in enumerate(row["requests"]):
         action, resource = str(ask.get("action", "")), str(ask.get("resource", ""))
         if not _ACTION.match(action) or not (resource in ("*", "{existing}", "{needed}", "{code}", "{image}")
                                              or resource.startswith("arn:{partition}:")):
             raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected an action and an ARN pattern; "
                              f"found {action!r} on {resource!r}")
-        asks.append(Ask(action, resource))
+        unknown_keys = set(ask) - {"action", "resource", "under_own_grant"}
+        own_grant = ask.get("under_own_grant", False)
+        if unknown_keys or not isinstance(own_grant, bool) or (own_grant and index == 0):
+            raise TableError(f"reach_compute.yaml: ways.{key}.requests[{index}]: expected action, resource and "
+                             f"under_own_grant (true or false, never on the first request: the grant is written by "
+                             f"an earlier one); found {dict(ask)!r}")
+        asks.append(Ask(action, resource, own_grant))
     takes_over = row.get("takes_over")
+    if any(a.own_grant for a in asks) and (takes_over is not None or row.get("needs") is not None):
+        raise TableError(f"reach_compute.yaml: ways.{key}: a request under_own_grant is asked on a resource the "
+                         f"caller creates (a row that takes over and needs nothing); found takes_over "
+                         f"{takes_over!r}, needs {row.get('needs')!r}")
     if takes_over is not None and takes_over not in KINDS:
         raise TableError(f"reach_compute.yaml: ways.{key}.takes_over: expected one of {sorted(KINDS)}; "
                          f"found {takes_over!r}")
@@ -483,7 +497,8 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
                          else (_fill(ask.resource, who, region, name),))
                 note = f"{way.id}: {way.how}" + (f" ({through.arn})" if through else "")
                 hop = _first_allowed(graph, who, ask.action, forms, who.account,
-                                     note if ask is way.requests[-1] else "")
+                                     note if ask is way.requests[-1] else "",
+                                     _own_grant(who.arn, ask.action) if ask.own_grant else None)
                 if not isinstance(hop, Hop):
                     undecided += hop or ()
                     break
@@ -493,13 +508,24 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
     return tuple(undecided) or None
 
 
+@functools.lru_cache(maxsize=4096)
+def _own_grant(arn: str, action: str) -> Policy:
+    """The resource policy a caller writes on a resource of its own with a request like lambda:AddPermission: one
+    allowing itself ``action`` (a statement naming its ARN, as AddPermission's Principal takes a role's or a user's)."""
+    document = {"Version": "2012-10-17",
+                "Statement": [{"Sid": "OwnGrant", "Effect": "Allow", "Principal": {"AWS": arn}, "Action": action,
+                               "Resource": "*"}]}
+    return compile_policy(document, label=f"the resource policy {arn} writes to allow itself {action}",
+                          kind=PolicyKind.RESOURCE)
+
+
 def _first_allowed(graph: Graph, who: Node, action: str, forms: tuple[str, ...], account: str,
-                   note: str) -> Hop | tuple[str, ...] | None:
-    """The request on the first of ``forms`` (the names of one resource) that is allowed; else why none is (what
-    leaves each undecided, or None: each is denied)."""
+                   note: str, policy: Policy | None = None) -> Hop | tuple[str, ...] | None:
+    """The request on the first of ``forms`` (the names of one resource) that is allowed, under the resource's
+    ``policy`` if any; else why none is (what leaves each undecided, or None: each is denied)."""
     undecided: list[str] = []
     for resource in forms:
-        hop = answer(graph, who, action, resource, account, None, note=note)
+        hop = answer(graph, who, action, resource, account, policy, note=note)
         if isinstance(hop, Hop):
             return hop
         undecided += hop or ()
@@ -577,7 +603,9 @@ def _ask_on(
 
 
 def _may_ask(who: Node, way: Way) -> bool:
-    return all(may_act(who, ask.action) for ask in way.requests)
+    """Whether the caller's identity side may allow each request the way asks (one under a grant the caller writes
+    itself needs none)."""
+    return all(ask.own_grant or may_act(who, ask.action) for ask in way.requests)
 
 
 def take_over(graph: Graph, way: Way, who: Node, compute: Compute, role: Node,
