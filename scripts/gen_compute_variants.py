@@ -58,6 +58,14 @@ LOOKALIKES = {
                          "service role as well as the instance profile, and without one no cluster runs"),
     "ssm-send-command": ("no-document", "ssm:SendCommand only on instances: Run Command is also authorized on the "
                          "document it runs (AWS-RunShellScript), so no command runs"),
+    "ssm-create-association": ("no-document", "ssm:CreateAssociation only on the instance: an association is also "
+                               "authorized on the document it runs (AWS-RunShellScript), so none is created"),
+    "ec2-modify-user-data": ("tag-condition", "stopping, changing and starting the instance needs the principal tag "
+                             "team=cms-ops, which DhsDisclosureReader does not carry and cannot set"),
+    "glue-create-session": ("deny-passrole", "an explicit Deny of iam:PassRole to Glue outweighs the Allow"),
+    "sagemaker-notebook-lifecycle-config": ("no-lifecycle-config", "the notebook may be stopped, updated and started, "
+                                            "but no lifecycle configuration may be created: the notebook starts "
+                                            "with none of the caller's code"),
     "ssm-start-session": ("tag-condition", "StartSession needs the principal tag team=cms-ops, which "
                           "DhsDisclosureReader does not carry and cannot set"),
     "ec2-replace-instance-profile": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: the "
@@ -198,7 +206,11 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
         resources["Notebook"] = {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
             "NotebookInstanceName": "cms-eligibility-analysis", "InstanceType": "ml.t3.medium",
             "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]}}}
-        return [{"Ref": "Notebook"}]
+        # What else the way creates there (a lifecycle configuration of its own), as its pattern names it.
+        made: list[object] = [
+            {"Fn::Sub": a.resource.replace("{partition}", "${AWS::Partition}").replace("{region}", "${AWS::Region}")
+             .replace("{account}", "${AWS::AccountId}")} for a in way.requests if a.resource.startswith("arn:")]
+        return [{"Ref": "Notebook"}, *made]
     if way.takes_over == "cloudformation-stack":
         return [{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/"
                             "cms-etl-stack/*"}]
@@ -315,7 +327,7 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
         actions += sorted({a.action for a in then.requests})
         on += [r for r in existing(then, {}) if r not in on]
     statement: dict[str, object] = {"Sid": "TakeOverWorkload", "Effect": "Allow", "Action": actions, "Resource": on}
-    if change == "no-document":
+    if change in ("no-document", "no-lifecycle-config"):
         statement["Resource"] = on[:1]
     if change == "tag-condition":
         statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "cms-ops"}}
