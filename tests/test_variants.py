@@ -436,6 +436,19 @@ EXPECTED["lambda-add-layer"] = CASES["lambda-add-layer"].clauses
 LOOKALIKES["lookalike-lambda-add-layer-cms-layers-only"] = (
     "lambda:Layer admits only CMS's own layers, and it may publish none: no code of DHS's runs in the builder"
 )
+# The builder's own resource policy (AWS::Lambda::Permission) grants DHS's account UpdateFunctionCode: DHS's principals,
+# whose policies DHS writes, replace its code from their own account, with no CMS identity policy.
+CASES["lambda-permission-update-code"] = Expected(
+    MEDICAID_PII,
+    frozenset({ELIGIBILITY}),
+    CMS_ROLE + "CmsDhsDisclosurePipeline",
+    "cms-dhs-builder-permission-DhsMaintainsExtractBuilder",
+    "the builder's resource policy lets DHS's account replace its code, which runs as the pipeline role",
+)
+EXPECTED["lambda-permission-update-code"] = CASES["lambda-permission-update-code"].clauses
+LOOKALIKES["lookalike-lambda-permission-get-function"] = (
+    "the builder's resource policy lets DHS's account only read its code (lambda:GetFunction): nothing of DHS's runs"
+)
 
 def _generated() -> Iterator[tuple[str, dict[str, Any]]]:
     """The variants of the compute-as-role table (scripts/gen_compute_variants.py), each with its expected.yaml."""
@@ -891,6 +904,16 @@ SNAPSHOTS["iam-attach-group-policy"] = (
     fields(), {CMS_USER + "ice-detailee-jsmith": ({"ManageLiaisonOfficePolicies"}, set())}
 )
 SNAPSHOTS["lookalike-attach-group-policy-limited"] = SNAPSHOTS["iam-attach-group-policy"]
+for _name, _action in (("lambda-permission-update-code", "lambda:UpdateFunctionCode"),
+                       ("lookalike-lambda-permission-get-function", "lambda:GetFunction")):
+    _granted = {"Action": _action, "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Effect": "Allow",
+                "Resource": BUILDER, "Sid": "cms-dhs-builder-permission-DhsMaintainsExtractBuilder"}
+    _policy = {**BUILDER_POLICY, "Statement": [*BUILDER_POLICY["Statement"], _granted]}
+    SNAPSHOTS[_name] = (
+        fields(identity_providers={IdentityProvider(GITHUB_PROVIDER, CMS, "oidc")},
+               functions={(BUILDER, CMS, "us-east-1", PIPELINE_ROLE, json.dumps(_policy))}),
+        {READER: ({EXTRACT_POLICY}, set())},
+    )
 for _name in ("iam-delete-role-permissions-boundary", "lookalike-put-role-permissions-boundary-same",
               "lookalike-delete-own-boundary-bounded"):
     SNAPSHOTS[_name] = (

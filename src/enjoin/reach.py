@@ -84,7 +84,7 @@ from enjoin.reach_model import (
     holdings_read,
 )
 from enjoin.reach_tables import is_table_holding, tables_for
-from enjoin.snapshot import Snapshot
+from enjoin.snapshot import Function, Snapshot
 
 __all__ = [
     "ASSUME_ACTION",
@@ -191,6 +191,11 @@ class _Search:
                 if key not in self.memo:
                     self.memo[key] = decide(graph, way, who, runs, runs_as, self.services)
                 yield self.memo[key]
+        # Another account's function whose resource policy may grant the caller (function_policy): from any account,
+        # the party's own principals among them.
+        for function in graph.snapshot.functions:
+            if function.account != who.account and function.policy is not None:
+                yield from self._function_edges(who, function, reached)
         if who.account in graph.party_accounts:
             return  # the party's own principals are all starts already
         if any(may_act(who, action) for action in CREATE_ACTIONS):
@@ -216,16 +221,8 @@ class _Search:
                 elif bounds.credentials:
                     yield self._memo("credentials", who, target, take_credentials)
         for function in graph.snapshot.functions:
-            role = graph.nodes.get(function.role_arn)
-            if role is not None and function.account == who.account and role.key not in reached:
-                key = (f"code:{function.arn}", who.key, role.key)
-                if key not in self.memo:
-                    self.memo[key] = update_function_code(graph, who, function, role)
-                yield self.memo[key]
-                key = (f"layer:{function.arn}", who.key, role.key)
-                if key not in self.memo:
-                    self.memo[key] = add_layer(graph, who, function, role)
-                yield self.memo[key]
+            if function.account == who.account:
+                yield from self._function_edges(who, function, reached)
         for compute in graph.snapshot.compute:
             role = graph.nodes.get(compute.role_arn or "")
             if role is None or compute.account != who.account or role.key in reached:
@@ -237,6 +234,21 @@ class _Search:
                         self.memo[key] = under_readings(  # decided at once: the loop variables are current
                             way, lambda w: take_over(graph, w, who, compute, role, self.services))  # noqa: B023
                     yield self.memo[key]
+
+    def _function_edges(self, who: Node, function: Function, reached: Container[str]) -> Iterator[Step]:
+        """Replacing an existing function's code, or adding a layer to it: its role's credentials run the caller's
+        code."""
+        role = self.graph.nodes.get(function.role_arn)
+        if role is None or role.key in reached:
+            return
+        key = (f"code:{function.arn}", who.key, role.key)
+        if key not in self.memo:
+            self.memo[key] = update_function_code(self.graph, who, function, role)
+        yield self.memo[key]
+        key = (f"layer:{function.arn}", who.key, role.key)
+        if key not in self.memo:
+            self.memo[key] = add_layer(self.graph, who, function, role)
+        yield self.memo[key]
 
     def _compute(self, who: Node, role: Node) -> Iterator[Step]:
         """The ways of the compute table by which ``who`` runs code as ``role`` (it may pass roles)."""
@@ -257,7 +269,7 @@ class _Search:
                 key = (f"{way.id}:{function.arn}", who.key, role.key)
                 if key not in self.memo:
                     self.memo[key] = under_readings(way, lambda w: reconfigure_function(
-                        self.graph, w, who, function.arn, role, self.services))  # noqa: B023 - decided at once
+                        self.graph, w, who, function, role, self.services))  # noqa: B023 - decided at once
                 yield self.memo[key]
         for way, then in self.replace:
             if way.service not in trusted:

@@ -47,11 +47,11 @@ from typing import Any
 import yaml
 
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import Edge, Outcome, answer
+from enjoin.reach_edges import Edge, Outcome, answer, function_answer, may_change_function
 from enjoin.reach_filter import listed, may_act, raw_statements
 from enjoin.reach_graph import Graph, Node, wildcard
 from enjoin.reach_model import Hop
-from enjoin.snapshot import Compute
+from enjoin.snapshot import Compute, Function
 
 PROBE = "enjoin-probe"
 _FIELDS = {"status", "service", "pass_role", "instance_profile", "profile_named_as_role", "also_pass", "requests",
@@ -542,20 +542,23 @@ def _needed(graph: Graph, way: Way, who: Node, region: str | None) -> list[Compu
             if c.kind == way.needs and c.account == who.account and region in (None, c.region)]
 
 
-def reconfigure_function(graph: Graph, way: Way, who: Node, function_arn: str, role: Node,
+def reconfigure_function(graph: Graph, way: Way, who: Node, function: Function, role: Node,
                          roles: Mapping[str, frozenset[str]]) -> Outcome:
-    """``who`` gives an existing function ``role`` (which it may pass to Lambda) and invokes it."""
-    if not way.holds or who.account != role.account or way.service not in roles.get(role.arn, ()):
+    """``who`` gives an existing function of its account ``role`` (which it may pass to Lambda) and invokes it, as its
+    identity policies or the function's resource policy allow."""
+    if (not way.holds or who.account != role.account or function.account != who.account
+            or way.service not in roles.get(role.arn, ())):
         return None
-    if not may_act(who, "iam:PassRole") or not all(may_act(who, a.action) for a in way.requests):
+    if not may_act(who, "iam:PassRole") or not all(may_change_function(who, function, a.action)
+                                                   for a in way.requests):
         return None
     passed = _pass(graph, who, role, way.pass_to)
     if not isinstance(passed, Hop):
         return passed
     hops = [passed]
     for ask in way.requests:
-        hop = answer(graph, who, ask.action, function_arn, who.account, None,
-                     note=f"{way.id}: {way.how}" if ask is way.requests[-1] else "")
+        hop = function_answer(graph, who, ask.action, function,
+                              note=f"{way.id}: {way.how}" if ask is way.requests[-1] else "")
         if not isinstance(hop, Hop):
             return hop
         hops.append(hop)

@@ -44,7 +44,7 @@ from enjoin.reach_filter import (
     raw_statements,
     statement_names,
 )
-from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_graph import Graph, Node, compile_or_reason, wildcard
 from enjoin.reach_model import ASSUME_ACTION, Hop
 from enjoin.snapshot import Function
 
@@ -263,19 +263,50 @@ def resource_names(who: Node, prefix: str, marker: str, default: str = "enjoin-p
     return out
 
 
-def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
-    """Replace the code of a function that runs as ``role`` (its triggers then run the caller's code)."""
-    if who.account != function.account or not may_act(who, "lambda:UpdateFunctionCode"):
+_FUNCTION_POLICIES: dict[tuple[str, str], Policy | str] = {}
+
+
+def function_policy(function: Function) -> Policy | str | None:
+    """The function's resource-based policy, compiled (None: it has none; a string: why it cannot be read).
+
+    Lambda's resource-based policies (AddPermission's statements, or a whole document written with
+    PutResourcePolicy) may allow any principal Lambda's actions on the function: within one account such a grant
+    naming the caller allows a request without its own identity policies, and across accounts it lets the caller's
+    identity policies allow it (IAM's policy evaluation logic)."""
+    if function.policy is None:
         return None
-    hop = answer(
-        graph,
-        who,
-        "lambda:UpdateFunctionCode",
-        function.arn,
-        function.account,
-        None,
-        note=f"the function runs as {role.arn}",
-    )
+    key = (function.arn, repr(function.policy))
+    if key not in _FUNCTION_POLICIES:
+        if len(_FUNCTION_POLICIES) > 4096:
+            _FUNCTION_POLICIES.clear()
+        _FUNCTION_POLICIES[key] = compile_or_reason(function.policy, f"resource policy of {function.arn}",
+                                                    PolicyKind.RESOURCE)
+    return _FUNCTION_POLICIES[key]
+
+
+def may_change_function(who: Node, function: Function, action: str) -> bool:
+    """Whether ``who`` could possibly be allowed ``action`` on the function: by its identity side in the function's
+    account, or through the function's resource policy (which :func:`answer` then decides exactly)."""
+    if function.policy is not None:
+        return who.account == function.account or may_act(who, action)
+    return who.account == function.account and may_act(who, action)
+
+
+def function_answer(graph: Graph, who: Node, action: str, function: Function, note: str = "",
+                    context: Mapping[str, str | None] | None = None) -> Hop | tuple[str, ...] | None:
+    """:func:`answer` for a request on an existing function, under its resource-based policy."""
+    policy = function_policy(function)
+    if isinstance(policy, str):
+        return (f"{who.arn} {action} {function.arn}: {policy}",)
+    return answer(graph, who, action, function.arn, function.account, policy, context, note=note)
+
+
+def update_function_code(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
+    """Replace the code of a function that runs as ``role`` (its triggers then run the caller's code), as the
+    caller's identity policies or the function's resource policy allow."""
+    if not may_change_function(who, function, "lambda:UpdateFunctionCode"):
+        return None
+    hop = function_answer(graph, who, "lambda:UpdateFunctionCode", function, note=f"the function runs as {role.arn}")
     return Edge(role, (hop,)) if isinstance(hop, Hop) else hop
 
 

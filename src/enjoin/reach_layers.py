@@ -9,7 +9,8 @@ to update the configuration of a function runs code as its role without passing 
 (API_UpdateFunctionConfiguration asks it only of a role named). The function's triggers then run it, as for
 ``lambda:UpdateFunctionCode``. A function packaged as a container image takes no layers (``PackageType`` Image).
 
-What the caller needs (decided by the engine, the function's account only, as for the function's code):
+What the caller needs (decided by the engine, under the function's resource-based policy as for the function's
+code: a caller of the function's account, or of another account that policy grants):
 
 - ``lambda:UpdateFunctionConfiguration`` on the function, the request carrying the layer version's ARN in
   ``lambda:Layer`` (the Service Authorization Reference's condition key of the action), so that a policy that allows
@@ -27,7 +28,7 @@ What the caller needs (decided by the engine, the function's account only, as fo
 from __future__ import annotations
 
 from enjoin.engine import Policy, PolicyKind, compile_policy
-from enjoin.reach_edges import Edge, Outcome, answer, resource_names
+from enjoin.reach_edges import Edge, Outcome, answer, function_answer, may_change_function, resource_names
 from enjoin.reach_filter import may_act
 from enjoin.reach_graph import Graph, Node
 from enjoin.reach_model import Hop
@@ -60,8 +61,8 @@ def _party_policy(function: Function, layer: str) -> Policy:
 def add_layer(graph: Graph, who: Node, function: Function, role: Node) -> Outcome:
     """``who`` adds a layer it controls to ``function``, which runs as ``role``: an edge, the reasons it cannot be
     decided, or None."""
-    if (who.account != function.account or function.package_type == "Image"
-            or not may_act(who, UPDATE_CONFIGURATION) or not may_act(who, GET_LAYER)):
+    if (function.package_type == "Image" or not may_change_function(who, function, UPDATE_CONFIGURATION)
+            or not may_act(who, GET_LAYER)):
         return None
     note = f"adds a layer the caller controls to the function, which runs as {role.arn}"
     undecided: list[str] = []
@@ -87,8 +88,7 @@ def add_layer(graph: Graph, who: Node, function: Function, role: Node) -> Outcom
 def _use(graph: Graph, who: Node, function: Function, layer: str, account: str, policy: Policy | None, note: str,
          undecided: list[str]) -> tuple[Hop, ...] | None:
     """The caller's UpdateFunctionConfiguration naming ``layer`` and its GetLayerVersion of it, or None."""
-    updated = answer(graph, who, UPDATE_CONFIGURATION, function.arn, function.account, None, {"lambda:Layer": layer},
-                     note=note)
+    updated = function_answer(graph, who, UPDATE_CONFIGURATION, function, note, {"lambda:Layer": layer})
     if not isinstance(updated, Hop):
         undecided += updated or ()
         return None
