@@ -31,17 +31,21 @@ def grant(principal: str, action: str = UPDATE, effect: str = "Allow") -> dict[s
             "Action": action, "Resource": FUNCTION}
 
 
+IDLE = f"arn:aws:iam::{CMS}:role/Idle"  # trusts Lambda, reads nothing
+
+
 def reach(function_policy: dict[str, Any] | None, steward: list[dict[str, Any]] | None = None,
-          dhs: list[dict[str, Any]] | None = None) -> Reach:
+          dhs: list[dict[str, Any]] | None = None, runs_as: str = PIPELINE) -> Reach:
     """Steward (CMS, assumed by DHS) and DhsReader (DHS's own) with the given statements; ``extract`` with the given
-    resource-based policy."""
+    resource-based policy, running as ``runs_as`` (Pipeline, which reads the claims, or Idle)."""
     roles = (
+        Role(IDLE, "Idle", CMS, LAMBDA_TRUST),
         Role(STEWARD, "Steward", CMS, TRUST_DHS, inline_policies=(NamedPolicy("p", doc(*(steward or []))),)),
         Role(DHS_READER, "DhsReader", DHS, TRUST_NOBODY, inline_policies=(NamedPolicy("p", doc(*(dhs or []))),)),
         Role(PIPELINE, "Pipeline", CMS, LAMBDA_TRUST,
              inline_policies=(NamedPolicy("p", doc(allow("s3:GetObject", f"{BUCKET}/*"))),)),
     )
-    function = Function(FUNCTION, "extract", CMS, REGION, PIPELINE, function_policy, package_type="Zip")
+    function = Function(FUNCTION, "extract", CMS, REGION, runs_as, function_policy, package_type="Zip")
     bucket = Bucket(BUCKET, "claims", CMS, REGION, None, ownership="BucketOwnerEnforced")
     snap = Snapshot((CMS, DHS), roles=roles, buckets=(bucket,), functions=(function,))
     return compute_reach(snap, [PARTY], [CLAIMS], REGION)
@@ -98,3 +102,36 @@ def test_a_layer_the_function_s_policy_lets_the_caller_add_runs_as_its_role() ->
     found = reach(doc(grant(STEWARD, "lambda:UpdateFunctionConfiguration")),
                   steward=[allow("lambda:GetLayerVersion", "*")])
     assert (STEWARD, "lambda:UpdateFunctionConfiguration") in _updates(found)
+
+
+
+# lambda-update-function-configuration-add-permission: a function running as Idle is given Pipeline, and the caller
+# grants itself InvokeFunction in the function's policy.
+PASS_PIPELINE = allow("iam:PassRole", PIPELINE,
+                      Condition={"StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}})
+RECONFIGURE = allow(["lambda:UpdateFunctionConfiguration", "lambda:AddPermission"], FUNCTION)
+
+
+def test_a_function_given_another_role_is_invoked_under_the_grant_the_caller_adds() -> None:
+    found = reach(None, steward=[PASS_PIPELINE, RECONFIGURE], runs_as=IDLE)
+    actions = [h.action for a in found.accesses for h in a.hops]
+    assert actions[1:5] == ["iam:PassRole", "lambda:UpdateFunctionConfiguration", "lambda:AddPermission",
+                            "lambda:InvokeFunction"], actions
+    invoke = next(h for a in found.accesses for h in a.hops if h.action == "lambda:InvokeFunction")
+    assert {s.sid for s in invoke.statements} == {"OwnGrant"}
+
+
+@pytest.mark.parametrize(
+    ("case", "policy", "steward"),
+    [
+        ("no AddPermission and no InvokeFunction", None,
+         [PASS_PIPELINE, allow("lambda:UpdateFunctionConfiguration", FUNCTION)]),
+        ("the function's policy denies the caller InvokeFunction",
+         doc(grant(STEWARD, "lambda:InvokeFunction", "Deny")), [PASS_PIPELINE, RECONFIGURE]),
+        ("no PassRole of the role", None, [RECONFIGURE]),
+    ],
+)
+def test_no_reconfigured_function_path_where_aws_refuses_it(
+    case: str, policy: dict[str, Any] | None, steward: list[dict[str, Any]]
+) -> None:
+    assert reach(policy, steward=steward, runs_as=IDLE).accesses == (), case

@@ -446,6 +446,29 @@ CASES["lambda-permission-update-code"] = Expected(
     "the builder's resource policy lets DHS's account replace its code, which runs as the pipeline role",
 )
 EXPECTED["lambda-permission-update-code"] = CASES["lambda-permission-update-code"].clauses
+# lambda-update-function-configuration: a function that runs as a role reading nothing, given the pipeline role.
+CASES["passrole-lambda-update-configuration"] = Expected(
+    MEDICAID_PII,
+    frozenset({ELIGIBILITY}),
+    CMS_ROLE + "CmsDhsDisclosurePipeline",
+    "PassPipelineRoleToChecks",
+    "iam:PassRole of the pipeline role to Lambda, with UpdateFunctionConfiguration and InvokeFunction of the format "
+    "check: given that role and invoked, the check runs as a role that reads eligibility",
+)
+EXPECTED["passrole-lambda-update-configuration"] = CASES["passrole-lambda-update-configuration"].clauses
+CASES["passrole-lambda-update-configuration-add-permission"] = Expected(
+    MEDICAID_PII,
+    frozenset({ELIGIBILITY}),
+    CMS_ROLE + "CmsDhsDisclosurePipeline",
+    "PassPipelineRoleToChecks",
+    "iam:PassRole of the pipeline role to Lambda, with UpdateFunctionConfiguration and AddPermission of the format "
+    "check: it grants itself InvokeFunction in the check's policy, and the check runs as a role that reads eligibility",
+)
+EXPECTED["passrole-lambda-update-configuration-add-permission"] = (
+    CASES["passrole-lambda-update-configuration-add-permission"].clauses)
+LOOKALIKES["lookalike-lambda-update-configuration-no-invoke"] = (
+    "the format check may be given the pipeline role but not invoked, and nothing else invokes it: it never runs so"
+)
 LOOKALIKES["lookalike-lambda-permission-get-function"] = (
     "the builder's resource policy lets DHS's account only read its code (lambda:GetFunction): nothing of DHS's runs"
 )
@@ -904,6 +927,15 @@ SNAPSHOTS["iam-attach-group-policy"] = (
     fields(), {CMS_USER + "ice-detailee-jsmith": ({"ManageLiaisonOfficePolicies"}, set())}
 )
 SNAPSHOTS["lookalike-attach-group-policy-limited"] = SNAPSHOTS["iam-attach-group-policy"]
+for _name in ("passrole-lambda-update-configuration", "lookalike-lambda-update-configuration-no-invoke",
+              "passrole-lambda-update-configuration-add-permission"):
+    SNAPSHOTS[_name] = (
+        fields(identity_providers={IdentityProvider(GITHUB_PROVIDER, CMS, "oidc")},
+               functions={(BUILDER, CMS, "us-east-1", PIPELINE_ROLE, json.dumps(BUILDER_POLICY)),
+                          ("arn:aws:lambda:us-east-1:111111111111:function:cms-dhs-format-check", CMS, "us-east-1",
+                           CMS_ROLE + "CmsDhsFormatCheck", "null")}),
+        {READER: ({EXTRACT_POLICY, "MaintainFormatCheck"}, set())},
+    )
 for _name, _action in (("lambda-permission-update-code", "lambda:UpdateFunctionCode"),
                        ("lookalike-lambda-permission-get-function", "lambda:GetFunction")):
     _granted = {"Action": _action, "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Effect": "Allow",

@@ -49,7 +49,7 @@ import yaml
 from enjoin.engine import Policy, PolicyKind, compile_policy
 from enjoin.reach_edges import Edge, Outcome, answer, function_answer, may_change_function
 from enjoin.reach_filter import listed, may_act, raw_statements
-from enjoin.reach_graph import Graph, Node, wildcard
+from enjoin.reach_graph import Graph, Node, compile_or_reason, wildcard
 from enjoin.reach_model import Hop
 from enjoin.snapshot import Compute, Function
 
@@ -302,7 +302,8 @@ def _unsettled(key: str, row: Mapping[str, Any]) -> Unsettled:
 
 
 # The rows on existing Lambda functions (Snapshot.functions, not Snapshot.compute): reach.py follows them itself.
-_FUNCTION_WAYS = frozenset({"lambda-update-function-code", "lambda-update-function-configuration", "lambda-add-layer"})
+_FUNCTION_WAYS = frozenset({"lambda-update-function-code", "lambda-update-function-configuration", "lambda-add-layer",
+                            "lambda-update-function-configuration-add-permission"})
 
 
 @functools.cache
@@ -519,6 +520,19 @@ def _own_grant(arn: str, action: str) -> Policy:
                           kind=PolicyKind.RESOURCE)
 
 
+def _granted_on(function: Function, arn: str, action: str) -> Policy | str:
+    """An existing function's resource policy with the statement the caller's AddPermission adds to it: one allowing
+    itself ``action`` (its other statements, a Deny among them, still count)."""
+    document = function.policy or {"Version": "2012-10-17", "Statement": []}
+    written = document.get("Statement", [])
+    statements = [*([written] if isinstance(written, Mapping) else list(written or [])),
+                  {"Sid": "OwnGrant", "Effect": "Allow", "Principal": {"AWS": arn}, "Action": action,
+                   "Resource": function.arn}]
+    return compile_or_reason({**document, "Statement": statements},
+                             f"the resource policy of {function.arn} with {arn}'s own grant of {action}",
+                             PolicyKind.RESOURCE)
+
+
 def _first_allowed(graph: Graph, who: Node, action: str, forms: tuple[str, ...], account: str,
                    note: str, policy: Policy | None = None) -> Hop | tuple[str, ...] | None:
     """The request on the first of ``forms`` (the names of one resource) that is allowed, under the resource's
@@ -549,7 +563,7 @@ def reconfigure_function(graph: Graph, way: Way, who: Node, function: Function, 
     if (not way.holds or who.account != role.account or function.account != who.account
             or way.service not in roles.get(role.arn, ())):
         return None
-    if not may_act(who, "iam:PassRole") or not all(may_change_function(who, function, a.action)
+    if not may_act(who, "iam:PassRole") or not all(a.own_grant or may_change_function(who, function, a.action)
                                                    for a in way.requests):
         return None
     passed = _pass(graph, who, role, way.pass_to)
@@ -557,8 +571,13 @@ def reconfigure_function(graph: Graph, way: Way, who: Node, function: Function, 
         return passed
     hops = [passed]
     for ask in way.requests:
-        hop = function_answer(graph, who, ask.action, function,
-                              note=f"{way.id}: {way.how}" if ask is way.requests[-1] else "")
+        note = f"{way.id}: {way.how}" if ask is way.requests[-1] else ""
+        if ask.own_grant:  # under the function's policy as the caller's AddPermission leaves it
+            granted = _granted_on(function, who.arn, ask.action)
+            hop = (answer(graph, who, ask.action, function.arn, function.account, granted, note=note)
+                   if not isinstance(granted, str) else (f"{who.arn} {ask.action} {function.arn}: {granted}",))
+        else:
+            hop = function_answer(graph, who, ask.action, function, note=note)
         if not isinstance(hop, Hop):
             return hop
         hops.append(hop)
