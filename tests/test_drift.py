@@ -286,6 +286,14 @@ def test_a_running_task_is_state_not_drift_but_a_task_definition_registered_by_h
     assert (drift.kind, drift.id, drift.status) == ("compute", definition.arn, Status.CONSOLE_CREATED)
 
 
+def test_a_state_machine_is_not_compared_since_the_reviewed_side_deploys_none() -> None:
+    from enjoin.snapshot import Compute
+
+    machine = Compute("stepfunctions-state-machine", f"arn:aws:states:us-east-1:{CMS}:stateMachine:nightly",
+                      "nightly", CMS, "us-east-1", f"arn:aws:iam::{CMS}:role/Workflow")
+    assert not compare_snapshots(snap(), snap(compute=(machine,)))
+
+
 def test_a_data_lake_administrator_added_by_hand() -> None:
     admin = f"arn:aws:iam::{CMS}:role/IceLiaison"
     [drift] = compare_snapshots(snap(), snap(lake_admins=(admin,)))

@@ -245,3 +245,13 @@ def test_each_running_task_that_runs_as_a_role_is_read_with_the_role_its_overrid
         orphan["taskArn"]: Compute("ecs-task", orphan["taskArn"], orphan["taskArn"].rsplit("/", 1)[1], ACCOUNT,
                                    REGION, f"arn:aws:iam::{ACCOUNT}:role/Old"),
     }
+
+
+def test_a_state_machine_is_read_with_the_role_its_executions_run_as(moto: MotoBackend) -> None:
+    moto.reset()
+    role = _role(moto, "Workflow")
+    sfn = moto.client("stepfunctions", ACCOUNT, REGION)
+    definition = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}})
+    arn = sfn.create_state_machine(name="nightly-extract", definition=definition, roleArn=role)["stateMachineArn"]
+    found = [c for c in read_compute(moto, ACCOUNT, REGION) if c.kind == "stepfunctions-state-machine"]
+    assert found == [Compute("stepfunctions-state-machine", arn, "nightly-extract", ACCOUNT, REGION, role)]

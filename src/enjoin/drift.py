@@ -424,6 +424,8 @@ def _items(snapshot: Snapshot, renamer: _Renamer, keys: Mapping[str, _KeyMatch])
     for compute in snapshot.compute:
         if compute.kind == "ecs-task":  # a running task is the state of a service or a schedule, not code: not drift
             continue
+        if compute.kind == "stepfunctions-state-machine":  # a template's is an unmodeled construct, never deployed:
+            continue  # the reviewed side holds none to compare it with
         plain = _plain(compute, renamer)
         if compute.kind == "ec2-instance":  # its id is random: by where it runs and as what
             runs_as = compute.profile_arn or compute.role_arn or "none"

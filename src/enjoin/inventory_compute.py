@@ -27,6 +27,9 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
   as a role (its RunTask overrides' task role, else its definition's; the definition of a task that runs on after
   its revision was deregistered is described too), which ECS Exec reaches (the ecs-execute-command row, not
   modelled: a doubt).
+- Step Functions ``list_state_machines`` and ``describe_state_machine``: each state machine with the role its
+  executions run as (``roleArn``), which whoever may update its definition runs its own states as (the
+  stepfunctions-update-state-machine row, not modelled: a doubt).
 
 Only what runs as a role is kept (a stack without a service role runs as its caller's session); an instance
 without a profile, and a task definition without a task role, are kept with no role, as one may still give them
@@ -62,6 +65,7 @@ def read_compute(backend: Backend, account: str, region: str) -> list[Compute]:
         *_job_definitions(backend, account, region),
         *definitions,
         *_tasks(backend, account, region, definitions),
+        *_state_machines(backend, account, region),
     ]
     return sorted(found, key=lambda c: (c.kind, c.arn))
 
@@ -335,6 +339,23 @@ def _tasks(backend: Backend, account: str, region: str, definitions: list[Comput
                     arn = str(task["taskArn"])
                     out.append(Compute("ecs-task", arn, arn.rsplit("/", 1)[-1], account, region,
                                        _role_arn(str(role), account, region)))
+    return out
+
+
+def _state_machines(backend: Backend, account: str, region: str) -> list[Compute]:
+    """Each Step Functions state machine with the role its executions run as. The definition DescribeStateMachine
+    returns is not kept: the states someone may write instead are what the path is about."""
+    sfn = backend.client("stepfunctions", account, region)
+    where = f"account {account}: stepfunctions in {region}"
+    machines = pages(f"{where}: list_state_machines", sfn.list_state_machines, "stateMachines", token="nextToken")
+    out: list[Compute] = []
+    for machine in machines:
+        arn = str(machine["stateMachineArn"])
+        found = call(f"{where}: describe_state_machine {arn}", sfn.describe_state_machine, stateMachineArn=arn)
+        role = found.get("roleArn")
+        if role:
+            out.append(Compute("stepfunctions-state-machine", arn, str(found.get("name") or arn.rsplit(":", 1)[-1]),
+                               account, region, _role_arn(str(role), account, region)))
     return out
 
 

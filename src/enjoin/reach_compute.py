@@ -71,6 +71,7 @@ KINDS = {
     "batch-job-definition": "AWS::Batch::JobDefinition",
     "ecs-task-definition": "AWS::ECS::TaskDefinition",
     "ecs-task": "AWS::ECS::Service",  # a running task: a template declares none itself, a service starts them
+    "stepfunctions-state-machine": "AWS::StepFunctions::StateMachine",
 }
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com\Z")
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")

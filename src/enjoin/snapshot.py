@@ -205,7 +205,7 @@ class Compute:
 
     ``kind`` is one of ``enjoin.reach_compute.KINDS`` ("ec2-instance", "cloudformation-stack",
     "cloudformation-stack-set", "codebuild-project", "glue-dev-endpoint", "glue-job", "sagemaker-notebook",
-    "batch-job-queue", "batch-job-definition", "ecs-task-definition", "ecs-task").
+    "batch-job-queue", "batch-job-definition", "ecs-task-definition", "ecs-task", "stepfunctions-state-machine").
     """
 
     kind: str

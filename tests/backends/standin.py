@@ -48,7 +48,7 @@ ORG_ROLE = "enjoin-org-audit"
 # The services whose requests the log can name (the inventory's, sts, organizations, and what deploy uses).
 _SERVICES = (
     "iam", "s3", "s3control", "kms", "lambda", "glue", "lakeformation", "ec2", "cloudformation", "codebuild",
-    "sagemaker", "organizations", "sts", "ssm", "cloudfront", "batch",
+    "sagemaker", "organizations", "sts", "ssm", "cloudfront", "batch", "stepfunctions",
 )
 _CREDENTIAL = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request")
 

@@ -87,7 +87,7 @@ def _add_one_of_everything(standin: StandIn) -> None:
     services trust."""
     admin = standin.admin
     iam = admin.client("iam", CMS, REGION)
-    for service in ("lambda", "ec2", "codebuild", "sagemaker", "cloudformation", "ecs-tasks"):
+    for service in ("lambda", "ec2", "codebuild", "sagemaker", "cloudformation", "ecs-tasks", "states"):
         iam.create_role(
             RoleName=f"standin-{service}",
             AssumeRolePolicyDocument=json.dumps({
@@ -153,6 +153,10 @@ def _add_one_of_everything(standin: StandIn) -> None:
     )
     ecs.create_cluster(clusterName="standin")  # a running task of the definition (ListTasks, DescribeTasks)
     ecs.run_task(cluster="standin", taskDefinition="standin", launchType="FARGATE")
+    admin.client("stepfunctions", CMS, REGION).create_state_machine(  # ListStateMachines, DescribeStateMachine
+        name="standin", roleArn=f"{role}states",
+        definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+    )
     admin.client("sagemaker", CMS, REGION).create_notebook_instance(
         NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker"
     )

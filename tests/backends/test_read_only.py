@@ -41,7 +41,7 @@ SERVICES = sorted({op.service for op in allowed_operations()})
 NAMED_EXCEPTIONS = {("sts", "AssumeRole"), ("codebuild", "BatchGetProjects")}
 READ = re.compile(r"(Get|List|Describe|Head)[A-Z]")
 # How each botocore service's operations are named as IAM actions, where the prefix differs.
-IAM_PREFIX = {"s3control": "s3"}
+IAM_PREFIX = {"s3control": "s3", "stepfunctions": "states"}  # a client whose actions have another prefix
 
 
 @pytest.fixture(scope="module")
