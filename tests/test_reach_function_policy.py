@@ -135,3 +135,11 @@ def test_no_reconfigured_function_path_where_aws_refuses_it(
     case: str, policy: dict[str, Any] | None, steward: list[dict[str, Any]]
 ) -> None:
     assert reach(policy, steward=steward, runs_as=IDLE).accesses == (), case
+
+
+def test_a_function_policy_that_is_not_policy_grammar_leaves_its_role_s_reads_undecided() -> None:
+    broken = doc({"Effect": "Maybe", "Principal": {"AWS": STEWARD}, "Action": UPDATE, "Resource": FUNCTION})
+    found = reach(broken, steward=[])
+    assert found.accesses == ()
+    reasons = [r for u in found.undecided for r in u.reasons]
+    assert any(FUNCTION in r and "is not valid policy grammar" in r for r in reasons), reasons

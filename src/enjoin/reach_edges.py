@@ -42,6 +42,7 @@ from enjoin.reach_filter import (
     may_act,
     names_caller,
     raw_statements,
+    resource_policy_may,
     statement_names,
 )
 from enjoin.reach_graph import Graph, Node, compile_or_reason, wildcard
@@ -285,11 +286,19 @@ def function_policy(function: Function) -> Policy | str | None:
 
 
 def may_change_function(who: Node, function: Function, action: str) -> bool:
-    """Whether ``who`` could possibly be allowed ``action`` on the function: by its identity side in the function's
-    account, or through the function's resource policy (which :func:`answer` then decides exactly)."""
-    if function.policy is not None:
-        return who.account == function.account or may_act(who, action)
-    return who.account == function.account and may_act(who, action)
+    """Whether ``who`` could possibly be allowed ``action`` on the function (a pre-check; :func:`answer` then decides
+    exactly): within its account by its identity side or by an Allow of the function's resource policy that may name
+    it, from another account by both (the Allow naming it or its account)."""
+    policy = function_policy(function)
+    identity = may_act(who, action)
+    if isinstance(policy, str):  # it cannot be read: whoever it might admit is heard (the request is then undecided)
+        return who.account == function.account or identity
+    if policy is None:
+        return who.account == function.account and identity
+    itself, named = resource_policy_may(policy, who, action.lower(), function.arn)
+    if who.account == function.account:
+        return identity or itself
+    return identity and named
 
 
 def function_answer(graph: Graph, who: Node, action: str, function: Function, note: str = "",
