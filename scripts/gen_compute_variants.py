@@ -74,6 +74,8 @@ LOOKALIKES = {
                                     "service role is not one of them"),
     "codebuild-start-build-override": ("other-project", "StartBuild only on projects named sandbox-*: the project "
                                        "that runs as the role is not one of them"),
+    "codebuild-start-build-batch-override": ("other-project", "StartBuildBatch only on projects named sandbox-*: "
+                                             "the project that runs as the role is not one of them"),
     "codebuild-update-project": ("tag-condition", "UpdateProject needs the principal tag team=cms-ops, which "
                                  "DhsDisclosureReader does not carry and cannot set"),
     "batch-submit-job": ("other-queue", "batch:SubmitJob only on job queues named sandbox-*: the one queue that "
