@@ -11,35 +11,25 @@ from typing import Any
 
 import pytest
 
-from enjoin.config_model import Holding, Party
+from enjoin.config_model import Holding
 from enjoin.reach import compute_reach
 from enjoin.reach_model import Reach
 from enjoin.snapshot import Bucket, Compute, NamedPolicy, Role, Snapshot
+from reach_common import CMS, DHS, PARTY, REGION, TRUST_DHS, allow, deny, doc
 
-CMS, DHS, REGION = "111111111111", "222222222222", "us-east-1"
 ICE = f"arn:aws:iam::{DHS}:role/IceAnalyst"
 BRIDGE = f"arn:aws:iam::{CMS}:role/Bridge"
 WORKFLOW = f"arn:aws:iam::{CMS}:role/Workflow"
 MACHINE = f"arn:aws:states:{REGION}:{CMS}:stateMachine:nightly"
-PARTY = Party("DHS", accounts=(DHS,))
 ELIGIBILITY = Holding("arn:aws:s3:::elig/*", "medicaid", ("all",), ("all",), ("ssn",))
 
 
-def doc(*statements: dict[str, Any]) -> dict[str, Any]:
-    return {"Version": "2012-10-17", "Statement": list(statements)}
-
-
-def allow(action: str | list[str], resource: str, effect: str = "Allow") -> dict[str, Any]:
-    return {"Effect": effect, "Action": action, "Resource": resource}
-
-
 def reach(*bridge: dict[str, Any], machines: bool = True) -> Reach:
-    trust_dhs = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DHS}:root"}, "Action": "sts:AssumeRole"})
     trust_states = doc({"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
                         "Action": "sts:AssumeRole"})
     roles = (
-        Role(ICE, "IceAnalyst", DHS, trust_dhs, inline_policies=(NamedPolicy("p", doc(allow("sts:AssumeRole", "*"))),)),
-        Role(BRIDGE, "Bridge", CMS, trust_dhs, inline_policies=(NamedPolicy("p", doc(*bridge)),)),
+        Role(ICE, "IceAnalyst", DHS, TRUST_DHS, inline_policies=(NamedPolicy("p", doc(allow("sts:AssumeRole", "*"))),)),
+        Role(BRIDGE, "Bridge", CMS, TRUST_DHS, inline_policies=(NamedPolicy("p", doc(*bridge)),)),
         Role(WORKFLOW, "Workflow", CMS, trust_states,
              inline_policies=(NamedPolicy("p", doc(allow("s3:GetObject", "arn:aws:s3:::elig/*"))),)),
     )
@@ -65,7 +55,7 @@ def test_a_state_machine_a_party_may_update_puts_what_its_role_reads_in_doubt(sc
         ("another state machine only", [allow("states:UpdateStateMachine",
                                               f"arn:aws:states:{REGION}:{CMS}:stateMachine:sandbox-*")], True),
         ("a Deny of the update", [allow("states:UpdateStateMachine", "*"),
-                                  allow("states:UpdateStateMachine", "*", "Deny")], True),
+                                  deny("states:UpdateStateMachine", "*")], True),
         ("starting an execution changes no state", [allow("states:StartExecution", "*")], True),
         ("no state machine", [allow("states:UpdateStateMachine", "*")], False),
     ],
