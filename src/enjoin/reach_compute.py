@@ -514,11 +514,14 @@ def new_compute(graph: Graph, way: Way, who: Node, role: Node, roles: Mapping[st
 def _own_grant(arn: str, action: str) -> Policy:
     """The resource policy a caller writes on a resource of its own with a request like lambda:AddPermission: one
     allowing itself ``action`` (a statement naming its ARN, as AddPermission's Principal takes a role's or a user's)."""
-    document = {"Version": "2012-10-17",
-                "Statement": [{"Sid": "OwnGrant", "Effect": "Allow", "Principal": {"AWS": arn}, "Action": action,
-                               "Resource": "*"}]}
+    document = {"Version": "2012-10-17", "Statement": [_grant_statement(arn, action, "*")]}
     return compile_policy(document, label=f"the resource policy {arn} writes to allow itself {action}",
                           kind=PolicyKind.RESOURCE)
+
+
+def _grant_statement(arn: str, action: str, resource: str) -> dict[str, object]:
+    """The statement a caller's AddPermission writes: ``action`` allowed to itself."""
+    return {"Sid": "OwnGrant", "Effect": "Allow", "Principal": {"AWS": arn}, "Action": action, "Resource": resource}
 
 
 def _granted_on(function: Function, arn: str, action: str) -> Policy | str:
@@ -527,8 +530,7 @@ def _granted_on(function: Function, arn: str, action: str) -> Policy | str:
     document = function.policy or {"Version": "2012-10-17", "Statement": []}
     written = document.get("Statement", [])
     statements = [*([written] if isinstance(written, Mapping) else list(written or [])),
-                  {"Sid": "OwnGrant", "Effect": "Allow", "Principal": {"AWS": arn}, "Action": action,
-                   "Resource": function.arn}]
+                  _grant_statement(arn, action, function.arn)]
     return compile_or_reason({**document, "Statement": statements},
                              f"the resource policy of {function.arn} with {arn}'s own grant of {action}",
                              PolicyKind.RESOURCE)
