@@ -22,6 +22,7 @@ TakeOverWorkload), and passes the role only where the way passes one (replacing 
 
 from __future__ import annotations
 
+import base64
 import sys
 from pathlib import Path
 
@@ -66,6 +67,9 @@ LOOKALIKES = {
     "sagemaker-notebook-lifecycle-config": ("no-lifecycle-config", "the notebook may be stopped, updated and started, "
                                             "but no lifecycle configuration may be created: the notebook starts "
                                             "with none of the caller's code"),
+    "sagemaker-update-notebook-lifecycle-config": ("other-config", "sagemaker:UpdateNotebookInstanceLifecycleConfig "
+                                                   "only on configurations named sandbox-*: the one the notebook "
+                                                   "runs at every start is not one of them"),
     "ssm-start-session": ("tag-condition", "StartSession needs the principal tag team=cms-ops, which "
                           "DhsDisclosureReader does not carry and cannot set"),
     "ec2-replace-instance-profile": ("passed-to-lambda", "iam:PassedToService allows only lambda.amazonaws.com: the "
@@ -208,6 +212,17 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
         resources["Notebook"] = {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
             "NotebookInstanceName": "cms-eligibility-analysis", "InstanceType": "ml.t3.medium",
             "RoleArn": {"Fn::GetAtt": ["WorkloadRole", "Arn"]}}}
+        if any(a.resource == "{config}" for a in way.requests):  # the configuration the notebook runs at every start
+            resources["NotebookStartup"] = {"Type": "AWS::SageMaker::NotebookInstanceLifecycleConfig", "Properties": {
+                "NotebookInstanceLifecycleConfigName": "cms-eligibility-startup",
+                "OnStart": [{"Content": base64.b64encode(b"#!/bin/bash\npip install --quiet pandas\n").decode()}]}}
+            resources["Notebook"]["Properties"]["LifecycleConfigName"] = {
+                "Fn::GetAtt": ["NotebookStartup", "NotebookInstanceLifecycleConfigName"]}
+            config: object = {"Ref": "NotebookStartup"}
+            if change == "other-config":
+                config = {"Fn::Sub": "arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:"
+                                     "notebook-instance-lifecycle-config/sandbox-*"}
+            return [config]
         # What else the way creates there (a lifecycle configuration of its own), as its pattern names it.
         made: list[object] = [
             {"Fn::Sub": a.resource.replace("{partition}", "${AWS::Partition}").replace("{region}", "${AWS::Region}")

@@ -10,7 +10,9 @@ Read-only calls, the same for every backend (:mod:`enjoin.inventory_calls`), in 
 - CodeBuild ``list_projects`` and ``batch_get_projects`` (``serviceRole``);
 - Glue ``get_dev_endpoints`` (``RoleArn``) and ``get_jobs`` (``Role``: a name or an ARN; the S3 objects a job runs
   at every run, :func:`job_code`);
-- SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``);
+- SageMaker ``list_notebook_instances`` and ``describe_notebook_instance`` (``RoleArn``, and the lifecycle
+  configuration it runs at every start, ``NotebookInstanceLifecycleConfigName``, whose ARN
+  ``describe_notebook_instance_lifecycle_config`` gives);
 - Batch ``describe_job_queues`` and ``describe_compute_environments``: a job queue runs as no role of its own, but a
   job submitted to it runs as the job role its submitter passes (the batch-submit-job row), so each queue that can
   run jobs is kept (``role_arn`` None): one ENABLED and VALID with a compute environment ENABLED and VALID;
@@ -225,8 +227,14 @@ def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:
         described = call(f"{where}: describe_notebook_instance {name}", sagemaker.describe_notebook_instance,
                          NotebookInstanceName=name)
         if described.get("RoleArn") and described.get("NotebookInstanceStatus") not in _GONE_NOTEBOOK:
+            config = None
+            if described.get("NotebookInstanceLifecycleConfigName"):
+                config_name = described["NotebookInstanceLifecycleConfigName"]
+                config = call(f"{where}: describe_notebook_instance_lifecycle_config {config_name}",
+                              sagemaker.describe_notebook_instance_lifecycle_config,
+                              NotebookInstanceLifecycleConfigName=config_name)["NotebookInstanceLifecycleConfigArn"]
             out.append(Compute("sagemaker-notebook", described["NotebookInstanceArn"], name, account, region,
-                               described["RoleArn"]))
+                               described["RoleArn"], config=config))
     return out
 
 

@@ -73,6 +73,8 @@ KINDS = {
     "ecs-task": "AWS::ECS::Service",  # a running task: a template declares none itself, a service starts them
     "stepfunctions-state-machine": "AWS::StepFunctions::StateMachine",
 }
+# What a request may be asked on besides an ARN pattern (the table's header says what each stands for).
+_PLACEHOLDERS = frozenset({"*", "{existing}", "{needed}", "{code}", "{image}", "{config}"})
 _SERVICE = re.compile(r"[a-z0-9.-]+\.amazonaws\.com\Z")
 _ACTION = re.compile(r"[a-z0-9-]+:[A-Za-z0-9]+\Z")
 
@@ -194,8 +196,7 @@ def _way(key: str, row: Any) -> Way:
     asks = []
     for index, ask in enumerate(row["requests"]):
         action, resource = str(ask.get("action", "")), str(ask.get("resource", ""))
-        if not _ACTION.match(action) or not (resource in ("*", "{existing}", "{needed}", "{code}", "{image}")
-                                             or resource.startswith("arn:{partition}:")):
+        if not _ACTION.match(action) or not (resource in _PLACEHOLDERS or resource.startswith("arn:{partition}:")):
             raise TableError(f"reach_compute.yaml: ways.{key}.requests: expected an action and an ARN pattern; "
                              f"found {action!r} on {resource!r}")
         unknown_keys = set(ask) - {"action", "resource", "under_own_grant"}
@@ -219,10 +220,15 @@ def _way(key: str, row: Any) -> Way:
         raise TableError(f"reach_compute.yaml: ways.{key}.needs: expected one of {sorted(KINDS)}, on a row that "
                          f"either passes a role and takes over nothing, or takes over another kind without passing "
                          f"a role; found {needs!r}")
-    if (any(a.resource in ("{existing}", "{code}", "{image}") for a in asks) != (takes_over is not None)
+    if (any(a.resource in ("{existing}", "{code}", "{image}", "{config}") for a in asks) != (takes_over is not None)
             and key not in _FUNCTION_WAYS):
-        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}}, {{code}} or {{image}} exactly "
-                         f"when it takes_over a kind; found takes_over {takes_over!r}")
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}}, {{code}}, {{image}} or "
+                         f"{{config}} exactly when it takes_over a kind; found takes_over {takes_over!r}")
+    if any(a.resource == "{config}" for a in asks) and (takes_over != "sagemaker-notebook" or row.get("pass_role")
+                                                        or needs is not None):
+        raise TableError(f"reach_compute.yaml: ways.{key}: a row that asks on {{config}} (a notebook's lifecycle "
+                         f"configuration) takes over sagemaker-notebook, passes no role and needs nothing; found "
+                         f"takes_over {takes_over!r}")
     if any(a.resource == "{image}" for a in asks) and (
             any(a.resource not in ("{image}", "*") or not a.action.startswith("ecr:") for a in asks)
             or row.get("pass_role") or needs is not None):
@@ -609,12 +615,16 @@ def named_as(compute: Compute) -> tuple[str, ...]:
 def _ask_on(
     graph: Graph, way: Way, who: Node, compute: Compute, note: str, through: Compute | None = None
 ) -> list[Hop] | tuple[str, ...] | None:
-    """The way's requests, ``{existing}`` being the resource's ARN (any of :func:`named_as`) and ``{needed}``
-    ``through``'s; the hops, or why not."""
+    """The way's requests, ``{existing}`` being the resource's ARN (any of :func:`named_as`), ``{config}`` the
+    lifecycle configuration it runs (none: no path) and ``{needed}`` ``through``'s; the hops, or why not."""
     hops: list[Hop] = []
     for ask in way.requests:
         if ask.resource == "{existing}":
             forms = named_as(compute)
+        elif ask.resource == "{config}":
+            if compute.config is None:  # no lifecycle configuration runs there: no path
+                return None
+            forms = (compute.config,)
         elif ask.resource == "{needed}" and through is not None:
             forms = named_as(through)
         else:

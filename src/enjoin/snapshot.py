@@ -223,6 +223,9 @@ class Compute:
     # project's build environment): ``ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME:TAG`` or ``...@sha256:...``, or an
     # image of a registry outside AWS. Whoever may push to a tag one names runs code as the role (``{image}`` rows).
     images: tuple[str, ...] = ()
+    # sagemaker-notebook: the ARN of the lifecycle configuration it runs at every start (its OnStart script, as root
+    # with the role's credentials); whoever may rewrite that configuration runs code as the role (``{config}`` rows).
+    config: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

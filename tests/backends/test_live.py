@@ -157,8 +157,13 @@ def _add_one_of_everything(standin: StandIn) -> None:
         name="standin", roleArn=f"{role}states",
         definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
     )
-    admin.client("sagemaker", CMS, REGION).create_notebook_instance(
-        NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker"
+    sagemaker = admin.client("sagemaker", CMS, REGION)
+    sagemaker.create_notebook_instance_lifecycle_config(  # DescribeNotebookInstanceLifecycleConfig
+        NotebookInstanceLifecycleConfigName="standin", OnStart=[{"Content": "ZWNobyBzdGFuZGlu"}]
+    )
+    sagemaker.create_notebook_instance(
+        NotebookInstanceName="standin", InstanceType="ml.t3.medium", RoleArn=f"{role}sagemaker",
+        LifecycleConfigName="standin",
     )
     organizations = admin.client("organizations", CMS, REGION)
     organizations.create_organization(FeatureSet="ALL")

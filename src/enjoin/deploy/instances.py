@@ -7,7 +7,10 @@ decide who can run code on it), so these are what deploy makes sure of.
   ``IamInstanceProfile``; deploy associates the profile itself when the backend did not, and reads the instance back.
 - ``AWS::SageMaker::NotebookInstance``: moto 5.2.1's CloudFormation creates one but ignores
   ``NotebookInstanceName`` (it names it ``<stack>-<LogicalId>-<random>``), so deploy keeps it out of the stack and
-  creates it with ``CreateNotebookInstance`` under the template's name.
+  creates it with ``CreateNotebookInstance`` under the template's name, with the lifecycle configuration it names
+  (``LifecycleConfigName``), which moto's CloudFormation would drop.
+- ``AWS::SageMaker::NotebookInstanceLifecycleConfig``: moto 5.2.1's CloudFormation names it its own way too, so
+  deploy creates it with ``CreateNotebookInstanceLifecycleConfig`` under the template's name, with its scripts.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def _verify_instance(c: VerifyContext) -> None:
 
 
 _NOTEBOOK_PROPS = ("InstanceType", "RoleArn", "DirectInternetAccess", "RootAccess", "VolumeSizeInGB",
-                   "PlatformIdentifier", "SubnetId", "SecurityGroupIds", "KmsKeyId")
+                   "PlatformIdentifier", "SubnetId", "SecurityGroupIds", "KmsKeyId", "LifecycleConfigName")
 
 
 def _notebook(ctx: ApplyContext) -> None:
@@ -84,15 +87,40 @@ def _verify_notebook(c: VerifyContext) -> None:
     c.equal("NotebookInstanceName", c.props.get("NotebookInstanceName", name), found.get("NotebookInstanceName"))
     c.equal("RoleArn", c.props.get("RoleArn"), found.get("RoleArn"))
     c.equal("InstanceType", c.props.get("InstanceType"), found.get("InstanceType"))
+    c.equal("LifecycleConfigName", c.props.get("LifecycleConfigName"),
+            found.get("NotebookInstanceLifecycleConfigName"))
     tags = c.read("Tags", sagemaker.list_tags, ResourceArn=found["NotebookInstanceArn"]).get("Tags") or []
     c.tags(c.props.get("Tags"), {t["Key"]: t["Value"] for t in tags})
+
+
+def _lifecycle_config(ctx: ApplyContext) -> None:
+    sagemaker = ctx.client("sagemaker")
+    name = ctx.physical_id.rsplit("/", 1)[-1]
+    existing = ctx.exists(sagemaker.describe_notebook_instance_lifecycle_config, frozenset({"ValidationException"}),
+                          NotebookInstanceLifecycleConfigName=name)
+    if existing is not None:
+        return
+    create: dict[str, Any] = {"NotebookInstanceLifecycleConfigName": name}
+    create.update({p: ctx.props[p] for p in ("OnCreate", "OnStart") if p in ctx.props})
+    ctx.call("NotebookInstanceLifecycleConfigName", sagemaker.create_notebook_instance_lifecycle_config, **create)
+
+
+def _verify_lifecycle_config(c: VerifyContext) -> None:
+    sagemaker = c.client("sagemaker")
+    name = c.physical_id.rsplit("/", 1)[-1]
+    found = c.read("NotebookInstanceLifecycleConfigName", sagemaker.describe_notebook_instance_lifecycle_config,
+                   NotebookInstanceLifecycleConfigName=name)
+    c.equal("NotebookInstanceLifecycleConfigName", name, found.get("NotebookInstanceLifecycleConfigName"))
+    c.equal("Arn", c.physical_id, found.get("NotebookInstanceLifecycleConfigArn"))
 
 
 APPLIERS: dict[str, Callable[[ApplyContext], None]] = {
     "AWS::EC2::Instance": _instance,
     "AWS::SageMaker::NotebookInstance": _notebook,
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": _lifecycle_config,
 }
 VERIFIERS: dict[str, Callable[[VerifyContext], None]] = {
     "AWS::EC2::Instance": _verify_instance,
     "AWS::SageMaker::NotebookInstance": _verify_notebook,
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": _verify_lifecycle_config,
 }

@@ -529,6 +529,7 @@ _ORDER = {
     "AWS::CloudFront::OriginAccessControl": 19,
     "AWS::CloudFront::Distribution": 20,
     "AWS::EC2::Instance": 21,  # after its instance profile holds its role
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": 20,  # before the notebooks that run it
     "AWS::SageMaker::NotebookInstance": 21,
     "AWS::CodeBuild::Project": 21,  # after its service role exists
     "AWS::Glue::DevEndpoint": 21,

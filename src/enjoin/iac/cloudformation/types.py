@@ -70,6 +70,8 @@ SUPPORTED: dict[str, TypeSpec] = {
     # it names a notebook instance its own way, so deploy creates the notebook itself.
     "AWS::EC2::Instance": TypeSpec(None, True),
     "AWS::SageMaker::NotebookInstance": TypeSpec("NotebookInstanceName", False),
+    # moto names a lifecycle configuration its own way too: deploy creates it (Ref is the ARN).
+    "AWS::SageMaker::NotebookInstanceLifecycleConfig": TypeSpec("NotebookInstanceLifecycleConfigName", False),
     # moto 5.2.1's CloudFormation skips these: deploy creates them through their APIs (enjoin.deploy.builds).
     "AWS::CodeBuild::Project": TypeSpec("Name", False),
     "AWS::Glue::DevEndpoint": TypeSpec("EndpointName", False),
@@ -169,6 +171,8 @@ def attribute(rtype: str, physical_id: str, props: Mapping[str, Any], attr: str,
                 "RepositoryUri": f"{host}/{physical_id}"}[attr]
     if rtype == "AWS::SageMaker::NotebookInstance" and attr == "NotebookInstanceName":
         return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
+    if rtype == "AWS::SageMaker::NotebookInstanceLifecycleConfig" and attr == "NotebookInstanceLifecycleConfigName":
+        return physical_id.rsplit("/", 1)[-1]  # Ref is the ARN
     raise KeyError(attr)
 
 
@@ -231,6 +235,9 @@ def physical_id_of(
     if rtype == "AWS::SageMaker::NotebookInstance":
         notebook = own_physical_id(logical_id, stack_name, name)
         return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance/{notebook}"
+    if rtype == "AWS::SageMaker::NotebookInstanceLifecycleConfig":
+        config = own_physical_id(logical_id, stack_name, name)
+        return f"arn:{part}:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/{config}"
     batch = {"AWS::Batch::ComputeEnvironment": "compute-environment", "AWS::Batch::JobQueue": "job-queue"}
     if rtype in batch:
         return f"arn:{part}:batch:{region}:{account}:{batch[rtype]}/{own_physical_id(logical_id, stack_name, name)}"
