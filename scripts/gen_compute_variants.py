@@ -61,6 +61,10 @@ LOOKALIKES = {
                          "document it runs (AWS-RunShellScript), so no command runs"),
     "ssm-create-association": ("no-document", "ssm:CreateAssociation only on the instance: an association is also "
                                "authorized on the document it runs (AWS-RunShellScript), so none is created"),
+    "ssm-create-association-targets": ("other-document", "ssm:CreateAssociation only with the document "
+                                       "AWS-ConfigureAWSPackage, which installs AWS's packages and runs no commands of "
+                                       "the caller's: whatever instances its Targets select, none runs the caller's "
+                                       "shell commands"),
     "ec2-modify-user-data": ("tag-condition", "stopping, changing and starting the instance needs the principal tag "
                              "team=cms-ops, which DhsDisclosureReader does not carry and cannot set"),
     "glue-create-session": ("deny-passrole", "an explicit Deny of iam:PassRole to Glue outweighs the Allow"),
@@ -127,6 +131,10 @@ DOUBTS = {
                            "the deployment does not hold: the path holds if that service exists, which enjoin cannot "
                            "settle, as it does not read services; the request is asked on the service the policy "
                            "names, not only on a name of enjoin's own, which the policy would not allow"),
+    "ssm-create-association-targets": ("document-only", "ssm:CreateAssociation on the document AWS-RunShellScript "
+                                       "but not on associations: the path holds if CreateAssociation is authorized on "
+                                       "the document alone, not if on the new association too, which AWS's "
+                                       "documentation does not settle"),
     "apprunner-create-service": ("passed-to-apprunner", "iam:PassedToService allows only apprunner.amazonaws.com: "
                                  "the path holds if PassRole of the instance role is asked with that value (App "
                                  "Runner's managed policy), not if with bullet.amazonaws.com (the Service "
@@ -206,7 +214,10 @@ def existing(way: Way, resources: dict[str, object], change: str | None = None) 
             "Tags": [{"Key": "Name", "Value": f"VARIANT {way.id}"}]}}
         arns: list[object] = [instance]
         if any(a.resource.startswith("arn:{partition}:ssm") for a in way.requests):
-            arns.append({"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}::document/AWS-RunShellScript"})
+            document = "AWS-ConfigureAWSPackage" if change == "other-document" else "AWS-RunShellScript"
+            arns.append({"Fn::Sub": f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}::document/{document}"})
+        if way.by_targets:  # the instance is named through Targets, which is not authorized: the policy names none
+            arns = [*arns[1:], {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:association/*"}]
         return arns
     if way.takes_over == "sagemaker-notebook":
         resources["Notebook"] = {"Type": "AWS::SageMaker::NotebookInstance", "Properties": {
@@ -344,7 +355,7 @@ def takeover_statements(way: Way, change: str | None, resources: dict[str, objec
         actions += sorted({a.action for a in then.requests})
         on += [r for r in existing(then, {}) if r not in on]
     statement: dict[str, object] = {"Sid": "TakeOverWorkload", "Effect": "Allow", "Action": actions, "Resource": on}
-    if change in ("no-document", "no-lifecycle-config"):
+    if change in ("no-document", "no-lifecycle-config", "document-only"):
         statement["Resource"] = on[:1]
     if change == "tag-condition":
         statement["Condition"] = {"StringEquals": {"aws:PrincipalTag/team": "cms-ops"}}

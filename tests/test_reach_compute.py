@@ -85,8 +85,8 @@ def test_an_unsettled_row_is_followed_and_lists_two_readings_each_with_what_chan
         assert len(readings) >= 2, way.id
         for reading in readings:
             assert reading.says, way.id
-            assert (reading.passed_to, reading.asks_pass_role, reading.holds) != (None, None, None), way.id
-        assert len({(r.passed_to, r.asks_pass_role, r.holds) for r in readings}) == len(readings), way.id
+            assert (reading.passed_to, reading.asks_pass_role, reading.holds, reading.drops) != (None,) * 4, way.id
+        assert len({(r.passed_to, r.asks_pass_role, r.holds, r.drops) for r in readings}) == len(readings), way.id
 
 
 _ROW = {"status": "modeled", "service": "ec2.amazonaws.com", "requests": [{"action": "ec2:RunInstances",
@@ -113,6 +113,10 @@ _TWO = [{"says": "a", "passed_to": "ec2.amazonaws.com"}, {"says": "b", "passed_t
          "readings[0].holds: expected true or false"),
         ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {**_TWO[0], "says": "c"}]}},
          "expected readings that differ in what they change"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"says": "b", "drops": "arn:x"}]}},
+         "readings[1].drops: expected the resource pattern of some of the row's requests, not of all of them"),
+        ({**_ROW, "unsettled": {"question": "q", "readings": [_TWO[0], {"says": "b", "drops": "*"}]}},
+         "readings[1].drops: expected the resource pattern of some of the row's requests, not of all of them"),
     ],
 )
 def test_a_broken_unsettled_row_is_refused_naming_it(row: dict[str, object], says: str) -> None:

@@ -121,7 +121,7 @@ _OVERRIDE = {**_ROW, "pass_role": False, "takes_over": "batch-job-definition", "
         ({**_OVERRIDE, "requests": [{"action": "batch:SubmitJob", "resource": "{existing}"}]},
          "asks on {needed} exactly when it needs a kind"),
         ({**_OVERRIDE, "requests": [{"action": "batch:SubmitJob", "resource": "{needed}"}]},
-         "asks on {existing}, {code} or {image} exactly when it takes_over a kind"),
+         "asks on {existing}, {code}, {image} or {config} exactly when it takes_over a kind"),
     ],
 )
 def test_a_row_that_needs_a_kind_wrongly_is_refused_naming_it(row: dict[str, object], says: str) -> None:

@@ -294,10 +294,11 @@ def test_a_row_s_kind_and_then_are_checked() -> None:
            "takes_over": "AWS::EC2::Instance"}
     with pytest.raises(TableError, match=r"ways\.x\.takes_over: expected one of .*found 'AWS::EC2::Instance'"):
         _way("x", row)
-    with pytest.raises(TableError, match=r"asks on \{existing\}, \{code\} or \{image\} exactly when it takes_over"):
+    with pytest.raises(TableError, match=r"asks on \{existing\}, \{code\}, \{image\} or \{config\} exactly when it "
+                                         r"takes_over"):
         _way("x", {**row, "takes_over": None})
     code = {**row, "takes_over": "glue-job", "service": "glue.amazonaws.com"}
-    with pytest.raises(TableError, match=r"or \{image\} exactly when it takes_over a kind; found takes_over None"):
+    with pytest.raises(TableError, match=r"or \{config\} exactly when it takes_over a kind; found takes_over None"):
         _way("x", {**code, "takes_over": None, "requests": [{"action": "s3:PutObject", "resource": "{code}"}]})
     with pytest.raises(TableError, match=r"asks on \{code\} asks s3:PutObject alone, passes no role"):
         _way("x", {**code, "requests": [{"action": "s3:PutObjectAcl", "resource": "{code}"}]})
@@ -310,9 +311,28 @@ def test_a_row_s_kind_and_then_are_checked() -> None:
         _way("x", {**image, "requests": [*push, {"action": "s3:PutObject", "resource": "{image}"}]})
     with pytest.raises(TableError, match=r"asks on \{image\} asks ECR actions alone.*passes no role"):
         _way("x", {**image, "pass_role": True})
-    with pytest.raises(TableError, match=r"or \{image\} exactly when it takes_over a kind; found takes_over None"):
+    with pytest.raises(TableError, match=r"or \{config\} exactly when it takes_over a kind; found takes_over None"):
         _way("x", {**image, "takes_over": None})
     assert _way("x", image).image and not _way("x", image).code
+    config = {**row, "takes_over": "sagemaker-notebook", "service": "sagemaker.amazonaws.com",
+              "requests": [{"action": "sagemaker:UpdateNotebookInstanceLifecycleConfig", "resource": "{config}"}]}
+    with pytest.raises(TableError, match=r"asks on \{config\} \(a notebook's lifecycle configuration\) takes over "
+                                         r"sagemaker-notebook.*found takes_over 'ec2-instance'"):
+        _way("x", {**config, "takes_over": "ec2-instance"})
+    with pytest.raises(TableError, match=r"asks on \{config\} .* passes no role"):
+        _way("x", {**config, "pass_role": True})
+    assert _way("x", config).takes_over == "sagemaker-notebook"
+    document = "arn:{partition}:ssm:{region}::document/D"
+    targets = {**row, "by_targets": True, "takes_over": "ec2-instance",
+               "requests": [{"action": "ssm:CreateAssociation", "resource": document}]}
+    assert _way("x", targets).by_targets
+    with pytest.raises(TableError, match=r"exactly when it takes_over a kind"):
+        _way("x", {**targets, "by_targets": False})
+    for broken in ({"by_targets": "yes"}, {"takes_over": None}, {"pass_role": True},
+                   {"requests": [*targets["requests"], {"action": "ssm:SendCommand", "resource": "{existing}"}]}):
+        with pytest.raises(TableError, match=r"ways\.x\.by_targets: expected true or false, true only on a row that "
+                                             r"takes over a kind, passes no role and asks on ARN patterns alone"):
+            _way("x", {**targets, **broken})
 
 
 def test_existing_compute_of_a_not_modelled_row_puts_what_its_role_reads_in_doubt(
@@ -342,3 +362,52 @@ def test_existing_compute_of_a_not_modelled_row_puts_what_its_role_reads_in_doub
     other = allow("sagemaker:CreatePresignedNotebookInstanceUrl", f"arn:aws:sagemaker:{REGION}:{CMS}:"
                                                                   "notebook-instance/sandbox-*")
     assert compute_reach(snapshot(doc(other), notebook), [PARTY], [ELIGIBILITY], REGION).undecided == ()
+
+
+ASSOCIATIONS = f"arn:aws:ssm:{REGION}:{CMS}:association/*"
+
+
+@pytest.mark.parametrize(
+    "bridge",
+    [
+        doc(allow("ssm:CreateAssociation", [SHELL, ASSOCIATIONS])),
+        # Scoped away from the instance, and even denied on it: an association that names it through Targets is not
+        # checked against it (AWS's State Manager IAM page), so neither stops the path.
+        doc(allow("ssm:CreateAssociation", [SHELL, ASSOCIATIONS, f"arn:aws:ec2:{REGION}:{CMS}:instance/i-other"])),
+        doc(allow("ssm:CreateAssociation", [SHELL, ASSOCIATIONS, f"arn:aws:ec2:{REGION}:{CMS}:instance/*"]),
+            {"Effect": "Deny", "Action": "ssm:CreateAssociation", "Resource": "arn:aws:ec2:*:*:instance/*"}),
+    ],
+)
+def test_an_association_targeting_the_instance_by_tag_runs_commands_as_its_role_whatever_instances_are_allowed(
+    bridge: dict[str, Any],
+) -> None:
+    reach = compute_reach(snapshot(bridge, instance()), [PARTY], [ELIGIBILITY], REGION)
+    # The only way in (the instance is not allowed, or denied): two requests, none on the instance.
+    paths = [[(h.principal, h.action, h.resource) for h in a.hops] for a in reach.accesses]
+    assert paths and reach.undecided == ()
+    for path in paths:
+        assert path[1:3] == [(BRIDGE, "ssm:CreateAssociation", SHELL),
+                             (BRIDGE, "ssm:CreateAssociation", f"arn:aws:ssm:{REGION}:{CMS}:association/enjoin-probe")]
+        assert path[-1][0] == WORKER
+    assert all(any("ssm-create-association-targets" in h.note for h in a.hops) for a in reach.accesses)
+
+
+def test_an_association_allowed_on_its_document_alone_is_a_doubt_naming_the_row() -> None:
+    reach = compute_reach(snapshot(doc(allow("ssm:CreateAssociation", SHELL)), instance()), [PARTY], [ELIGIBILITY],
+                          REGION)
+    assert reach.accesses == ()
+    assert reach.undecided
+    assert all("ssm-create-association-targets holds under some readings" in i.reasons[0] for i in reach.undecided)
+
+
+@pytest.mark.parametrize(
+    "bridge",
+    [
+        doc(allow("ssm:CreateAssociation", [f"arn:aws:ssm:{REGION}::document/AWS-ConfigureAWSPackage", ASSOCIATIONS])),
+        doc(allow("ssm:CreateAssociation", "*"),
+            {"Effect": "Deny", "Action": "ssm:CreateAssociation", "Resource": SHELL}),
+        doc(allow("ssm:DescribeAssociation", "*")),
+    ],
+)
+def test_no_association_path_where_the_document_is_another_or_denied(bridge: dict[str, Any]) -> None:
+    assert reached(snapshot(bridge, instance())) == []

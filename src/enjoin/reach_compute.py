@@ -55,9 +55,9 @@ from enjoin.snapshot import Compute, Function
 
 PROBE = "enjoin-probe"
 _FIELDS = {"status", "service", "pass_role", "instance_profile", "profile_named_as_role", "also_pass", "requests",
-           "takes_over", "then", "documentation", "how", "caveat", "why_not", "unsettled", "needs"}
+           "takes_over", "then", "documentation", "how", "caveat", "why_not", "unsettled", "needs", "by_targets"}
 # What a reading of an unsettled question may change in the row (see the table's header).
-_CHANGES = {"passed_to", "asks_pass_role", "holds"}
+_CHANGES = {"passed_to", "asks_pass_role", "holds", "drops"}
 # The kinds of existing compute (Snapshot.compute), each with the CloudFormation type that declares it.
 KINDS = {
     "ec2-instance": "AWS::EC2::Instance",
@@ -100,6 +100,7 @@ class Reading:
     passed_to: str | None = None  # the iam:PassedToService value the caller's PassRole of the role is asked with
     asks_pass_role: bool | None = None  # whether iam:PassRole of the role the path runs as is asked at all
     holds: bool | None = None  # False: the path does not exist under this reading (what it needs beyond IAM is absent)
+    drops: str | None = None  # the resource pattern of the row's requests that are not asked under this reading
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +131,9 @@ class Way:
     unsettled: Unsettled | None = None
     needs: str | None = None  # a kind of KINDS that runs as no role: the path goes through one such resource
     profile_named: bool = False  # the instance profile must bear the role's name (EMR refuses another)
+    # A takeover row whose requests name the resources they act on through targets (tags), which the service does not
+    # authorize: it asks on no {existing} (reach_compute.yaml's header).
+    by_targets: bool = False
     # As the row is settled (a reading of ``unsettled`` applied, :func:`settle`): the iam:PassedToService value the
     # caller's PassRole of the role is asked with ("": the row's service), whether PassRole of it is asked at all
     # (None: when the row passes a role), and whether the path exists.
@@ -220,8 +224,13 @@ def _way(key: str, row: Any) -> Way:
         raise TableError(f"reach_compute.yaml: ways.{key}.needs: expected one of {sorted(KINDS)}, on a row that "
                          f"either passes a role and takes over nothing, or takes over another kind without passing "
                          f"a role; found {needs!r}")
+    by_targets = row.get("by_targets", False)
+    if not isinstance(by_targets, bool) or (by_targets and (takes_over is None or row.get("pass_role") or any(
+            a.resource.startswith("{") for a in asks))):
+        raise TableError(f"reach_compute.yaml: ways.{key}.by_targets: expected true or false, true only on a row that "
+                         f"takes over a kind, passes no role and asks on ARN patterns alone; found {by_targets!r}")
     if (any(a.resource in ("{existing}", "{code}", "{image}", "{config}") for a in asks) != (takes_over is not None)
-            and key not in _FUNCTION_WAYS):
+            and key not in _FUNCTION_WAYS and not by_targets):
         raise TableError(f"reach_compute.yaml: ways.{key}: a row asks on {{existing}}, {{code}}, {{image}} or "
                          f"{{config}} exactly when it takes_over a kind; found takes_over {takes_over!r}")
     if any(a.resource == "{config}" for a in asks) and (takes_over != "sagemaker-notebook" or row.get("pass_role")
@@ -271,6 +280,7 @@ def _way(key: str, row: Any) -> Way:
         unsettled=unsettled,
         needs=needs,
         profile_named=bool(row.get("profile_named_as_role", False)),
+        by_targets=by_targets,
     )
 
 
@@ -301,9 +311,14 @@ def _unsettled(key: str, row: Mapping[str, Any]) -> Unsettled:
         for flag in ("asks_pass_role", "holds"):
             if flag in item and not isinstance(item[flag], bool):
                 raise TableError(f"{here}.{flag}: expected true or false; found {item[flag]!r}")
+        drops = item.get("drops")
+        if drops is not None and (drops not in {str(a.get("resource")) for a in row["requests"]}
+                                  or all(str(a.get("resource")) == drops for a in row["requests"])):
+            raise TableError(f"{here}.drops: expected the resource pattern of some of the row's requests, not of all "
+                             f"of them; found {drops!r}")
         readings.append(Reading(" ".join(str(item["says"]).split()), passed_to, item.get("asks_pass_role"),
-                                item.get("holds")))
-    if len({(r.passed_to, r.asks_pass_role, r.holds) for r in readings}) < len(readings):
+                                item.get("holds"), drops))
+    if len({(r.passed_to, r.asks_pass_role, r.holds, r.drops) for r in readings}) < len(readings):
         raise TableError(f"{where}: expected readings that differ in what they change; two change the same")
     return Unsettled(" ".join(str(question).split()), tuple(readings))
 
@@ -743,6 +758,7 @@ def settle(way: Way, reading: Reading) -> Way:
         passed_to=reading.passed_to or way.passed_to,
         asks_pass_role=way.asks_pass_role if reading.asks_pass_role is None else reading.asks_pass_role,
         holds=way.holds if reading.holds is None else reading.holds,
+        requests=tuple(a for a in way.requests if a.resource != reading.drops),
     )
 
 
@@ -753,8 +769,12 @@ def _merge(paths: Iterable[tuple[Hop, ...]]) -> tuple[Hop, ...]:
     for path in paths:
         at = 0
         for hop in path:
-            if hop in merged:
-                at = merged.index(hop) + 1
+            # The same request under another reading, where it was the last (the one the row's note is on) or not.
+            same = next((i for i, m in enumerate(merged) if replace(m, note="") == replace(hop, note="")), None)
+            if same is not None:
+                if hop.note and not merged[same].note:
+                    merged[same] = hop
+                at = same + 1
             else:
                 merged.insert(at, hop)
                 at += 1
