@@ -179,6 +179,14 @@ CASES: dict[str, Expected] = {
         "iam:PutRolePolicy on itself: any identity permission; key policies delegate to IAM, bucket policies "
         "deny nothing DHS needs: eligibility, claims (the Medicaid clauses) and CHIP (PROGRAMS)",
     ),
+    "iam-delete-role-policy": Expected(
+        PROGRAMS,
+        frozenset({CHIP}),
+        CMS_ROLE + "DhsDisclosureReader",
+        "RetireOwnInlinePolicies",
+        "iam:DeleteRolePolicy on itself deletes the inline policy whose explicit Deny kept its broad allow "
+        "(cms-*/*) to the extract: CHIP's objects are then read (PROGRAMS)",
+    ),
     "iam-attach-role-policy": Expected(
         PROGRAMS,
         frozenset({CHIP}),
@@ -409,6 +417,8 @@ EXPECTED.update({name: CASES[name].clauses for name in ("iam-attach-group-policy
                                                         "iam-delete-role-permissions-boundary")})
 LOOKALIKES.update({
     "lookalike-attach-group-policy-limited": "iam:PolicyARN admits only IAMUserChangePassword: nothing to read",
+    "lookalike-delete-role-policy-managed-guardrail": "the Deny is a managed policy: DeleteRolePolicy deletes inline "
+                                                      "policies only, and the role may not detach it",
     "lookalike-put-role-permissions-boundary-same": "iam:PermissionsBoundary admits only the boundary it has",
     "lookalike-delete-own-boundary-bounded": "the reader's boundary does not allow it to delete the boundary",
 })
@@ -794,6 +804,14 @@ Principals = dict[str, tuple[set[str], set[str]]]  # principal -> (inline policy
 SNAPSHOTS: dict[str, tuple[dict[str, Any], Principals]] = {
     "iam-put-role-policy": (fields(), {READER: ({EXTRACT_POLICY, "MaintainDisclosureAccess"}, set())}),
     "iam-attach-role-policy": (fields(), {READER: ({EXTRACT_POLICY, "AttachVerificationPolicies"}, set())}),
+    "iam-delete-role-policy": (
+        fields(), {READER: ({EXTRACT_POLICY, "ExtractOnlyGuardrail", "RetireDisclosurePolicies"}, set())}
+    ),
+    "lookalike-delete-role-policy-managed-guardrail": (
+        fields(),
+        {READER: ({EXTRACT_POLICY, "RetireDisclosurePolicies"},
+                  {"arn:aws:iam::111111111111:policy/CmsExtractOnlyGuardrail"})},
+    ),
     "iam-create-policy-version": (
         fields(),
         {READER: ({EXTRACT_POLICY}, {"arn:aws:iam::111111111111:policy/CmsDhsDisclosureSupport"})},

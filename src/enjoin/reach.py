@@ -69,7 +69,7 @@ from enjoin.reach_edges import (
     update_function_code,
 )
 from enjoin.reach_filter import identity_resources, may_act
-from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, build_graph, wildcard
+from enjoin.reach_graph import PARTY_CONTROLLED_ROLE, Graph, Node, build_graph, denies, wildcard
 from enjoin.reach_image import push_image
 from enjoin.reach_layers import add_layer
 from enjoin.reach_model import (
@@ -380,7 +380,8 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
         for who in rewriters:
             for target in by_account.get(who.account, ()):
                 # Empowered already, and no boundary another rewriter could still lift: nothing more to find.
-                empowered = f"{target.arn}#empowered" in visits and target.boundary is None
+                empowered = (f"{target.arn}#empowered" in visits and target.boundary is None
+                             and not any(denies(p) for p in target.identity))
                 if (who.key, target.key) in rewritten or empowered:
                     continue
                 rewritten.add((who.key, target.key))

@@ -45,7 +45,7 @@ from enjoin.reach_filter import (
     resource_policy_may,
     statement_names,
 )
-from enjoin.reach_graph import Graph, Node, compile_or_reason, wildcard
+from enjoin.reach_graph import Graph, Node, compile_or_reason, denies, wildcard
 from enjoin.reach_model import ASSUME_ACTION, Hop
 from enjoin.snapshot import Function
 
@@ -335,6 +335,14 @@ REWRITE_ACTIONS = (
     "iam:PutRolePermissionsBoundary",
     "iam:DeleteUserPermissionsBoundary",
     "iam:PutUserPermissionsBoundary",
+    # Removing a policy whose Deny stands between the target and a holding (unguard).
+    "iam:DeleteRolePolicy",
+    "iam:DeleteUserPolicy",
+    "iam:DeleteGroupPolicy",
+    "iam:DetachRolePolicy",
+    "iam:DetachUserPolicy",
+    "iam:DetachGroupPolicy",
+    "iam:RemoveUserFromGroup",
 )
 # Removing a boundary, or replacing it with a managed policy the caller may choose (iam:PermissionsBoundary).
 _BOUNDARY_ACTIONS = {
@@ -503,7 +511,110 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
         before, target = freed.hops, freed.target
     elif freed:
         yield freed
+    cleared = unguard(graph, who, target, before)
+    if isinstance(cleared, Edge):
+        # Denies the caller may remove go next: the target may read with what it has, or with what it is then given.
+        yield cleared
+        before, target = cleared.hops, cleared.target
+    elif cleared:
+        yield cleared
     yield from _empower(graph, who, target, before)
+
+
+def _guards(graph: Graph, target: Node) -> list[tuple[Policy, str, str]]:
+    """The target's identity policies that have a Deny, each with where it comes from: ("inline", the target's ARN
+    or a group's), or ("managed", the target's ARN when attached to it directly, else the group's)."""
+    guards = [p for p in target.identity if denies(p)]
+    if not guards:
+        return []
+    direct: set[str] = set(target.managed_arns)
+    if target.kind == "user":  # a user's managed_arns hold its groups' too
+        user = next((u for u in graph.snapshot.users if u.arn == target.arn), None)
+        direct = set(user.managed_policy_arns) if user is not None else set()
+    out: list[tuple[Policy, str, str]] = []
+    for policy in guards:
+        label = policy.label
+        if label.startswith("inline policy ") and label.endswith(f" of {target.arn}"):
+            out.append((policy, "inline", target.arn))
+        elif label.startswith("inline policy "):
+            owner = label.rsplit(" of group ", 1)[-1]
+            if owner in target.group_arns:
+                out.append((policy, "inline", owner))
+        elif label in direct:
+            out.append((policy, "managed", target.arn))
+        else:
+            for group_arn in target.group_arns:
+                group = graph.groups.get(group_arn)
+                if group is not None and label in group.managed_policy_arns:
+                    out.append((policy, "managed", group_arn))
+                    break
+    return out
+
+
+# Removing a policy from a role or user: deleting an inline one, detaching a managed one (iam:PolicyARN).
+_REMOVE = {"role": ("iam:DeleteRolePolicy", "iam:DetachRolePolicy"), "user": ("iam:DeleteUserPolicy",
+                                                                          "iam:DetachUserPolicy")}
+
+
+def unguard(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...] = ()) -> Outcome:
+    """The target without the identity policies whose Denies the caller may remove, nothing added.
+
+    IAM API Reference: DeleteRolePolicy / DeleteUserPolicy delete an inline policy (asked on the role or user, with
+    ``iam:PermissionsBoundary``), DetachRolePolicy / DetachUserPolicy a managed one (``iam:PolicyARN`` the policy),
+    DeleteGroupPolicy and DetachGroupPolicy a group's (asked on the group), and RemoveUserFromGroup takes every policy
+    of the group away from the user (asked on the group). A Deny in any identity policy refuses a request whatever
+    Allows there are ("Policy evaluation logic"), so a target a Deny keeps from a holding reads it once the policy
+    is gone, if its other policies allow. None when the target has no Deny the caller may remove.
+    """
+    if target.kind not in _REMOVE:
+        return None
+    delete, detach = _REMOVE[target.kind]
+    hops: list[Hop] = []
+    dropped: set[str] = set()
+    undecided: list[str] = []
+    for policy, kind, owner in _guards(graph, target):
+        if policy.label in dropped:
+            continue
+        ways: list[tuple[str, str, dict[str, str | None], frozenset[str]]] = []
+        on_group = owner != target.arn
+        if kind == "inline":
+            ways.append(("iam:DeleteGroupPolicy" if on_group else delete, owner, {}, frozenset({policy.label})))
+        else:
+            ways.append(("iam:DetachGroupPolicy" if on_group else detach, owner, {"iam:PolicyARN": policy.label},
+                         frozenset({policy.label})))
+        if on_group and target.kind == "user":
+            group_policies, _ = graph.group_policies.get(owner, ((), ()))
+            ways.append(("iam:RemoveUserFromGroup", owner, {}, frozenset(p.label for p in group_policies)))
+        for action, resource, keys, drops in ways:
+            if not may_act(who, action):
+                continue
+            note = f"removes {policy.label}, whose Deny applies to {target.arn}"
+            hop = answer(graph, who, action, resource, target.account, None,
+                         {**_boundary_key(target, resource), **keys}, note=note)
+            if isinstance(hop, Hop):
+                hops.append(hop)
+                dropped |= drops
+                break
+            undecided += hop or ()
+    if dropped:
+        return Edge(graph.without(target, frozenset(dropped)), (*before, *hops))
+    return tuple(undecided) or None
+
+
+def _overwritten(graph: Graph, target: Node, action: str, resource: str) -> frozenset[str]:
+    """The target's policies with a Deny that a request writing a policy replaces. PutRolePolicy "Adds or updates an
+    inline policy document" (IAM API Reference; PutUserPolicy and PutGroupPolicy alike): the caller names the policy,
+    so it may name one in place and update it, and the request is asked on the role, user or group whatever the name.
+    CreatePolicyVersion with SetAsDefault makes a new default version of a customer managed policy, in place of what
+    it said."""
+    out = set()
+    for policy, kind, owner in _guards(graph, target):
+        if action == "iam:CreatePolicyVersion":
+            if kind == "managed" and policy.label == resource:
+                out.add(policy.label)
+        elif kind == "inline" and owner == resource:
+            out.add(policy.label)
+    return frozenset(out)
 
 
 def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> Iterable[Outcome]:
@@ -511,15 +622,28 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
     requests = [(a, target.arn) for a in direct]
     requests += [("iam:CreatePolicyVersion", arn) for arn in target.managed_arns if ":aws:policy/" not in arn]
     requests += [(a, g) for g in target.group_arns for a in _GROUP_REWRITES]
+    hops: list[Hop] = []
+    dropped: set[str] = set()
+    guarded = bool(_guards(graph, target))
     for action, resource in requests:
         if not may_act(who, action):
             continue
+        drops = _overwritten(graph, target, action, resource) if guarded else frozenset()
+        if hops and not drops - dropped:
+            continue  # written already, and this one lifts no Deny more
         hop = answer(graph, who, action, resource, target.account, None, _boundary_key(target, resource))
         if isinstance(hop, Hop):
-            yield Edge(graph.empowered(target), (*before, hop))
-            return
-        if hop:
+            hops.append(hop)
+            dropped |= drops
+            if not guarded:
+                break
+        elif hop:
             yield hop
+    if hops:
+        # Writing a policy gives every permission; writing over the policies whose Denies stand in the way lifts those
+        # too (each request that lifts one more is in the witness).
+        yield Edge(graph.empowered(target, frozenset(dropped)), (*before, *hops))
+        return
     yield from _other_versions(graph, who, target, before)
     attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
     if may_act(who, attach):

@@ -90,9 +90,19 @@ class Graph:
             context=dict(context or {}),
         )
 
-    def empowered(self, node: Node) -> Node:
-        """The node with every identity permission (its boundary and SCPs still apply)."""
-        return replace(node, key=f"{node.key}#empowered", identity=(*node.identity, _rewritten()))
+    def empowered(self, node: Node, dropped: frozenset[str] = frozenset()) -> Node:
+        """The node with every identity permission (its boundary and SCPs still apply), without its identity
+        policies labelled in ``dropped``: those the caller wrote over (an inline policy put again under its name, a
+        managed policy given a new default version), whose Denies are gone with them."""
+        kept = tuple(p for p in node.identity if p.label not in dropped)
+        key = f"{node.key}#empowered" + (f"-without:{','.join(sorted(dropped))}" if dropped else "")
+        return replace(node, key=key, identity=(*kept, _rewritten()))
+
+    def without(self, node: Node, dropped: frozenset[str]) -> Node:
+        """The node without its identity policies labelled in ``dropped`` (deleted, detached, or left with a group
+        it was removed from), nothing added."""
+        kept = tuple(p for p in node.identity if p.label not in dropped)
+        return replace(node, key=f"{node.key}#without:{','.join(sorted(dropped))}", identity=kept)
 
     def attached(self, node: Node, documents: Mapping[str, object]) -> Node:
         """The node with these managed policies attached as well."""
@@ -127,6 +137,11 @@ class Graph:
             problems=(*node.problems, *problems),
             group_arns=(*node.group_arns, group_arn),
         )
+
+
+def denies(policy: Policy) -> bool:
+    """Whether an identity policy has a Deny statement (what writing over it, or removing it, can lift)."""
+    return any(not s.allow for s in policy.statements)
 
 
 @lru_cache(maxsize=1)
