@@ -129,3 +129,23 @@ def test_a_group_s_deny_the_clerk_may_not_touch_keeps_it_out() -> None:
     user, group = clerk(doc(allow(["iam:RemoveUserFromGroup", "iam:DeleteGroupPolicy"],
                                   f"arn:aws:iam::{CMS}:group/Other")))
     assert reach(user, groups=(group,), party=(CLERK,)).accesses == ()
+
+
+def doubly_guarded_clerk(tools: dict[str, Any]) -> tuple[User, Group]:
+    """IceClerk has the managed Deny twice: attached to it, and to its group."""
+    user = User(CLERK, "IceClerk", CMS, inline_policies=(NamedPolicy("Reads", READS), NamedPolicy("Tools", tools)),
+                managed_policy_arns=(GUARD,), group_arns=(GROUP,))
+    return user, Group(GROUP, "Clerks", CMS, managed_policy_arns=(GUARD,))
+
+
+def test_a_managed_deny_attached_to_the_user_and_its_group_stays_with_one_detachment() -> None:
+    user, group = doubly_guarded_clerk(doc(allow("iam:DetachUserPolicy", CLERK)))
+    assert reach(user, groups=(group,), party=(CLERK,)).accesses == ()
+
+
+@pytest.mark.parametrize("second", ["iam:DetachGroupPolicy", "iam:RemoveUserFromGroup"])
+def test_a_managed_deny_attached_twice_goes_when_both_are_removed(second: str) -> None:
+    user, group = doubly_guarded_clerk(doc(allow("iam:DetachUserPolicy", CLERK), allow(second, GROUP)))
+    found = reach(user, groups=(group,), party=(CLERK,))
+    assert sorted(steps(found)) == sorted([("iam:DetachUserPolicy", CLERK), (second, GROUP),
+                                           ("s3:GetObject", "arn:aws:s3:::claims/enjoin-probe")])

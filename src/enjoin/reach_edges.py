@@ -521,34 +521,39 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
     yield from _empower(graph, who, target, before)
 
 
-def _guards(graph: Graph, target: Node) -> list[tuple[Policy, str, str]]:
-    """The target's identity policies that have a Deny, each with where it comes from: ("inline", the target's ARN
-    or a group's), or ("managed", the target's ARN when attached to it directly, else the group's)."""
-    guards = [p for p in target.identity if denies(p)]
-    if not guards:
-        return []
+def _routes(graph: Graph, target: Node) -> dict[str, set[str]]:
+    """Each identity policy of the target (by label) -> where it has it from: its own ARN (an inline policy of its
+    own, a managed policy attached to it) or a group's (the group's inline policy, a managed policy attached to the
+    group). A managed policy attached to the user and to its group, or to two of its groups, has several."""
     direct: set[str] = set(target.managed_arns)
     if target.kind == "user":  # a user's managed_arns hold its groups' too
         user = next((u for u in graph.snapshot.users if u.arn == target.arn), None)
         direct = set(user.managed_policy_arns) if user is not None else set()
-    out: list[tuple[Policy, str, str]] = []
-    for policy in guards:
+    routes: dict[str, set[str]] = {}
+    for policy in target.identity:
         label = policy.label
-        if label.startswith("inline policy ") and label.endswith(f" of {target.arn}"):
-            out.append((policy, "inline", target.arn))
-        elif label.startswith("inline policy "):
-            owner = label.rsplit(" of group ", 1)[-1]
-            if owner in target.group_arns:
-                out.append((policy, "inline", owner))
-        elif label in direct:
-            out.append((policy, "managed", target.arn))
-        else:
-            for group_arn in target.group_arns:
-                group = graph.groups.get(group_arn)
-                if group is not None and label in group.managed_policy_arns:
-                    out.append((policy, "managed", group_arn))
-                    break
-    return out
+        found = routes.setdefault(label, set())
+        if label.startswith("inline policy "):
+            found.add(target.arn if label.endswith(f" of {target.arn}") else label.rsplit(" of group ", 1)[-1])
+            continue
+        if label in direct:
+            found.add(target.arn)
+        for group_arn in target.group_arns:
+            group = graph.groups.get(group_arn)
+            if group is not None and label in group.managed_policy_arns:
+                found.add(group_arn)
+    return routes
+
+
+def _guards(graph: Graph, target: Node) -> list[tuple[Policy, str, str]]:
+    """The target's identity policies that have a Deny, once per route it has each by (:func:`_routes`): ("inline",
+    the target's ARN or a group's), or ("managed", the target's ARN or a group's)."""
+    guards = {p.label: p for p in target.identity if denies(p)}
+    if not guards:
+        return []
+    routes = _routes(graph, target)
+    return [(policy, "inline" if label.startswith("inline policy ") else "managed", owner)
+            for label, policy in guards.items() for owner in sorted(routes.get(label, ()))]
 
 
 # Removing a policy from a role or user: deleting an inline one, detaching a managed one (iam:PolicyARN).
@@ -569,35 +574,45 @@ def unguard(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...] = ())
     if target.kind not in _REMOVE:
         return None
     delete, detach = _REMOVE[target.kind]
+    guards = _guards(graph, target)
+    if not guards:
+        return None
+    routes = _routes(graph, target)
     hops: list[Hop] = []
-    dropped: set[str] = set()
+    removed: set[tuple[str, str]] = set()  # (policy label, where the target has it from)
     undecided: list[str] = []
-    for policy, kind, owner in _guards(graph, target):
-        if policy.label in dropped:
+    for policy, kind, owner in guards:
+        if (policy.label, owner) in removed:
             continue
-        ways: list[tuple[str, str, dict[str, str | None], frozenset[str]]] = []
+        ways: list[tuple[str, dict[str, str | None], set[tuple[str, str]]]] = []
         on_group = owner != target.arn
         if kind == "inline":
-            ways.append(("iam:DeleteGroupPolicy" if on_group else delete, owner, {}, frozenset({policy.label})))
+            ways.append(("iam:DeleteGroupPolicy" if on_group else delete, {}, {(policy.label, owner)}))
         else:
-            ways.append(("iam:DetachGroupPolicy" if on_group else detach, owner, {"iam:PolicyARN": policy.label},
-                         frozenset({policy.label})))
+            ways.append(("iam:DetachGroupPolicy" if on_group else detach, {"iam:PolicyARN": policy.label},
+                         {(policy.label, owner)}))
         if on_group and target.kind == "user":
-            group_policies, _ = graph.group_policies.get(owner, ((), ()))
-            ways.append(("iam:RemoveUserFromGroup", owner, {}, frozenset(p.label for p in group_policies)))
-        for action, resource, keys, drops in ways:
+            ways.append(("iam:RemoveUserFromGroup", {}, {(label, owner) for label, found in routes.items()
+                                                         if owner in found}))
+        for action, keys, removes in ways:
             if not may_act(who, action):
                 continue
             note = f"removes {policy.label}, whose Deny applies to {target.arn}"
-            hop = answer(graph, who, action, resource, target.account, None,
-                         {**_boundary_key(target, resource), **keys}, note=note)
+            if action == "iam:RemoveUserFromGroup":
+                note = f"takes {target.arn} out of {owner}, and with it {policy.label}, whose Deny applies to it"
+            hop = answer(graph, who, action, owner, target.account, None,
+                         {**_boundary_key(target, owner), **keys}, note=note)
             if isinstance(hop, Hop):
                 hops.append(hop)
-                dropped |= drops
+                removed |= removes
                 break
             undecided += hop or ()
+    # A policy goes only when every way the target has it is removed (a managed policy attached to the user and to
+    # its group stays with one detachment).
+    dropped = frozenset(label for label, found in routes.items() if found and all((label, o) in removed
+                                                                                 for o in found))
     if dropped:
-        return Edge(graph.without(target, frozenset(dropped)), (*before, *hops))
+        return Edge(graph.without(target, dropped), (*before, *hops))
     return tuple(undecided) or None
 
 
