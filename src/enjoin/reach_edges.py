@@ -525,10 +525,7 @@ def _routes(graph: Graph, target: Node) -> dict[str, set[str]]:
     """Each identity policy of the target (by label) -> where it has it from: its own ARN (an inline policy of its
     own, a managed policy attached to it) or a group's (the group's inline policy, a managed policy attached to the
     group). A managed policy attached to the user and to its group, or to two of its groups, has several."""
-    direct: set[str] = set(target.managed_arns)
-    if target.kind == "user":  # a user's managed_arns hold its groups' too
-        user = next((u for u in graph.snapshot.users if u.arn == target.arn), None)
-        direct = set(user.managed_policy_arns) if user is not None else set()
+    direct = set(target.own_managed_arns)
     routes: dict[str, set[str]] = {}
     for policy in target.identity:
         label = policy.label

@@ -45,6 +45,7 @@ class Node:
     login_profile: bool | None = None  # a user's console password (None: not read, either is possible)
     boundary_arn: str | None = None  # the managed policy set as its permissions boundary
     access_keys: int | None = None  # a user's access keys, active or not (None: not read)
+    own_managed_arns: tuple[str, ...] = ()  # the managed policies attached to it, not through a group
 
 
 @dataclass(slots=True)
@@ -241,6 +242,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             login_profile=user.login_profile,
             boundary_arn=user.permissions_boundary_arn,
             access_keys=user.access_keys,
+            own_managed_arns=tuple(user.managed_policy_arns),
         )
     for role in snapshot.roles:
         problems = []
@@ -258,6 +260,7 @@ def build_graph(snapshot: Snapshot, party_accounts: Iterable[str], region: str) 
             tuple(problems),
             managed_arns=tuple(role.managed_policy_arns),
             boundary_arn=role.permissions_boundary_arn,
+            own_managed_arns=tuple(role.managed_policy_arns),
         )
         graph.trust[role.arn] = compile_or_reason(role.trust_policy, f"trust policy of {role.arn}", PolicyKind.RESOURCE)
     for account in sorted(graph.party_accounts):
