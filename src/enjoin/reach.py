@@ -356,6 +356,9 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
         reach_node(node, _Visit(start, hops, 0, 1))
     explored: list[Node] = []
     rewritten: set[tuple[str, str]] = set()
+    # Principals some rewrite left with every permission, no boundary and no Deny of their own: nothing more to find
+    # by rewriting them.
+    freed: set[str] = set()
     splits: list[tuple[Node, _Visit, Split]] = []
     while queue:
         while queue:
@@ -379,14 +382,15 @@ def _reach_party(search: _Search, reader: Reader, party: Party) -> tuple[list[Ac
         rewriters = [w for w in explored if search.may_rewrite(w)]
         for who in rewriters:
             for target in by_account.get(who.account, ()):
-                # Empowered already, and no boundary another rewriter could still lift: nothing more to find.
-                empowered = (f"{target.arn}#empowered" in visits and target.boundary is None
-                             and not any(denies(p) for p in target.identity))
-                if (who.key, target.key) in rewritten or empowered:
+                if (who.key, target.key) in rewritten or target.arn in freed:
                     continue
                 rewritten.add((who.key, target.key))
                 for outcome in search.empowerments(who, target):
                     if isinstance(outcome, Edge):
+                        made = outcome.target
+                        if ("#empowered" in made.key and made.boundary is None
+                                and not any(denies(p) for p in made.identity)):
+                            freed.add(target.arn)
                         base = visits[target.key]
                         via = visits[who.key]
                         hops = (*via.hops, *outcome.hops, *base.hops)

@@ -511,13 +511,6 @@ def empower(graph: Graph, who: Node, target: Node) -> Iterable[Outcome]:
         before, target = freed.hops, freed.target
     elif freed:
         yield freed
-    cleared = unguard(graph, who, target, before)
-    if isinstance(cleared, Edge):
-        # Denies the caller may remove go next: the target may read with what it has, or with what it is then given.
-        yield cleared
-        before, target = cleared.hops, cleared.target
-    elif cleared:
-        yield cleared
     yield from _empower(graph, who, target, before)
 
 
@@ -568,12 +561,22 @@ def unguard(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...] = ())
     Allows there are ("Policy evaluation logic"), so a target a Deny keeps from a holding reads it once the policy
     is gone, if its other policies allow. None when the target has no Deny the caller may remove.
     """
+    hops, dropped, undecided = _removals(graph, who, target, frozenset())
+    if dropped:
+        return Edge(graph.without(target, dropped), (*before, *hops))
+    return undecided or None
+
+
+def _removals(graph: Graph, who: Node, target: Node, kept: frozenset[str]
+              ) -> tuple[tuple[Hop, ...], frozenset[str], tuple[str, ...]]:
+    """The requests by which the caller removes the target's policies with a Deny (but those labelled in ``kept``,
+    gone already), the labels of the policies that go, and what leaves the others undecided (:func:`unguard`)."""
     if target.kind not in _REMOVE:
-        return None
-    delete, detach = _REMOVE[target.kind]
-    guards = _guards(graph, target)
+        return (), frozenset(), ()
+    guards = [g for g in _guards(graph, target) if g[0].label not in kept]
     if not guards:
-        return None
+        return (), frozenset(), ()
+    delete, detach = _REMOVE[target.kind]
     routes = _routes(graph, target)
     hops: list[Hop] = []
     removed: set[tuple[str, str]] = set()  # (policy label, where the target has it from)
@@ -606,11 +609,9 @@ def unguard(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...] = ())
             undecided += hop or ()
     # A policy goes only when every way the target has it is removed (a managed policy attached to the user and to
     # its group stays with one detachment).
-    dropped = frozenset(label for label, found in routes.items() if found and all((label, o) in removed
-                                                                                 for o in found))
-    if dropped:
-        return Edge(graph.without(target, dropped), (*before, *hops))
-    return tuple(undecided) or None
+    dropped = frozenset(label for label, found in routes.items() if found and label not in kept
+                        and all((label, o) in removed for o in found))
+    return tuple(hops), dropped, tuple(undecided)
 
 
 def _overwritten(graph: Graph, target: Node, action: str, resource: str) -> frozenset[str]:
@@ -653,9 +654,21 @@ def _empower(graph: Graph, who: Node, target: Node, before: tuple[Hop, ...]) -> 
             yield hop
     if hops:
         # Writing a policy gives every permission; writing over the policies whose Denies stand in the way lifts those
-        # too (each request that lifts one more is in the witness).
-        yield Edge(graph.empowered(target, frozenset(dropped)), (*before, *hops))
+        # too, and removing the others (each request that lifts one more is in the witness).
+        removals, removed, undecided = _removals(graph, who, target, frozenset(dropped)) if guarded else ((), (), ())
+        yield Edge(graph.empowered(target, frozenset(dropped) | frozenset(removed)), (*before, *hops, *removals))
+        if undecided:
+            yield undecided
         return
+    if guarded:
+        # Without a rewrite, Denies the caller may remove go first: the target may read with what it has, or with
+        # what it is then given.
+        cleared = unguard(graph, who, target, before)
+        if isinstance(cleared, Edge):
+            yield cleared
+            before, target = cleared.hops, cleared.target
+        elif cleared:
+            yield cleared
     yield from _other_versions(graph, who, target, before)
     attach = "iam:AttachRolePolicy" if target.kind == "role" else "iam:AttachUserPolicy"
     if may_act(who, attach):
