@@ -66,18 +66,23 @@ _NOTEBOOK_PROPS = ("InstanceType", "RoleArn", "DirectInternetAccess", "RootAcces
                    "PlatformIdentifier", "SubnetId", "SecurityGroupIds", "KmsKeyId", "LifecycleConfigName")
 
 
+def _create_named(ctx: ApplyContext, describe: Callable[..., Any], create: Callable[..., Any], name_param: str,
+                  props: tuple[str, ...], extra: dict[str, Any] | None = None) -> None:
+    """Create a SageMaker resource under the name its physical id ends with, with the template's ``props``, unless
+    one of that name exists already (SageMaker answers ValidationException for one that does not)."""
+    name = ctx.physical_id.rsplit("/", 1)[-1]
+    if ctx.exists(describe, frozenset({"ValidationException"}), **{name_param: name}) is not None:
+        return
+    request = {name_param: name, **{p: ctx.props[p] for p in props if p in ctx.props}, **(extra or {})}
+    ctx.call(name_param, create, **request)
+
+
 def _notebook(ctx: ApplyContext) -> None:
     sagemaker = ctx.client("sagemaker")
-    name = ctx.physical_id.rsplit("/", 1)[-1]
-    existing = ctx.exists(sagemaker.describe_notebook_instance, frozenset({"ValidationException"}),
-                          NotebookInstanceName=name)
-    if existing is not None:
-        return
-    create: dict[str, Any] = {"NotebookInstanceName": name}
-    create.update({p: ctx.props[p] for p in _NOTEBOOK_PROPS if p in ctx.props})
-    if ctx.props.get("Tags"):
-        create["Tags"] = [{"Key": k, "Value": v} for k, v in tags_of(ctx.props["Tags"]).items()]
-    ctx.call("NotebookInstanceName", sagemaker.create_notebook_instance, **create)
+    tags = tags_of(ctx.props["Tags"]) if ctx.props.get("Tags") else {}
+    _create_named(ctx, sagemaker.describe_notebook_instance, sagemaker.create_notebook_instance,
+                  "NotebookInstanceName", _NOTEBOOK_PROPS,
+                  {"Tags": [{"Key": k, "Value": v} for k, v in tags.items()]} if tags else None)
 
 
 def _verify_notebook(c: VerifyContext) -> None:
@@ -95,14 +100,9 @@ def _verify_notebook(c: VerifyContext) -> None:
 
 def _lifecycle_config(ctx: ApplyContext) -> None:
     sagemaker = ctx.client("sagemaker")
-    name = ctx.physical_id.rsplit("/", 1)[-1]
-    existing = ctx.exists(sagemaker.describe_notebook_instance_lifecycle_config, frozenset({"ValidationException"}),
-                          NotebookInstanceLifecycleConfigName=name)
-    if existing is not None:
-        return
-    create: dict[str, Any] = {"NotebookInstanceLifecycleConfigName": name}
-    create.update({p: ctx.props[p] for p in ("OnCreate", "OnStart") if p in ctx.props})
-    ctx.call("NotebookInstanceLifecycleConfigName", sagemaker.create_notebook_instance_lifecycle_config, **create)
+    _create_named(ctx, sagemaker.describe_notebook_instance_lifecycle_config,
+                  sagemaker.create_notebook_instance_lifecycle_config, "NotebookInstanceLifecycleConfigName",
+                  ("OnCreate", "OnStart"))
 
 
 def _verify_lifecycle_config(c: VerifyContext) -> None:
