@@ -104,3 +104,21 @@ def test_the_inventory_reads_the_configuration_each_notebook_runs(moto: MotoBack
     assert config == f"arn:aws:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/startup"
     # What the snapshot keeps of the configuration is its ARN: not its scripts.
     assert script not in Snapshot((account,), compute=tuple(found)).to_json()
+
+
+def test_a_configuration_the_deployment_does_not_hold_is_still_the_one_the_notebook_runs(moto: MotoBackend) -> None:
+    """A template's notebook may name a lifecycle configuration made outside the template: its ARN is formed from the
+    name, and the update is asked on it, instead of refusing the deployment."""
+    moto.reset()
+    account, region = "123456789012", "us-east-1"
+    iam = moto.client("iam", account, region)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
+    role = iam.create_role(RoleName="Workbench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    sagemaker = moto.client("sagemaker", account, region)
+    notebook = sagemaker.create_notebook_instance(NotebookInstanceName="analysis", InstanceType="ml.t3.medium",
+                                                  RoleArn=role, LifecycleConfigName="shared-startup")
+    (found,) = read_compute(moto, account, region)
+    assert found == Compute("sagemaker-notebook", notebook["NotebookInstanceArn"], "analysis", account, region, role,
+                            config=f"arn:aws:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/"
+                                   "shared-startup")

@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from enjoin.backends import Backend
-from enjoin.inventory_calls import call, pages
+from enjoin.inventory_calls import call, optional, pages
 from enjoin.snapshot import Compute
 
 _GONE_STACK = frozenset({"DELETE_COMPLETE"})
@@ -217,6 +217,10 @@ def job_code(job: Mapping[str, Any], partition: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+# SageMaker's answer for a lifecycle configuration that does not exist.
+_NO_CONFIG = frozenset({"ValidationException"})
+
+
 def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:
     sagemaker = backend.client("sagemaker", account, region)
     where = f"account {account}: sagemaker in {region}"
@@ -230,9 +234,14 @@ def _notebooks(backend: Backend, account: str, region: str) -> list[Compute]:
             config = None
             if described.get("NotebookInstanceLifecycleConfigName"):
                 config_name = described["NotebookInstanceLifecycleConfigName"]
-                config = call(f"{where}: describe_notebook_instance_lifecycle_config {config_name}",
-                              sagemaker.describe_notebook_instance_lifecycle_config,
-                              NotebookInstanceLifecycleConfigName=config_name)["NotebookInstanceLifecycleConfigArn"]
+                found = optional(f"{where}: describe_notebook_instance_lifecycle_config {config_name}",
+                                 sagemaker.describe_notebook_instance_lifecycle_config, _NO_CONFIG,
+                                 NotebookInstanceLifecycleConfigName=config_name)
+                # One the deployment does not hold (a template's notebook naming a configuration made outside it) is
+                # still the one the notebook runs: its ARN is formed from its name.
+                config = (found["NotebookInstanceLifecycleConfigArn"] if found else
+                          f"arn:{_partition(region)}:sagemaker:{region}:{account}:notebook-instance-lifecycle-config/"
+                          f"{config_name}")
             out.append(Compute("sagemaker-notebook", described["NotebookInstanceArn"], name, account, region,
                                described["RoleArn"], config=config))
     return out
